@@ -1,0 +1,518 @@
+//! Problems found in a site, told the way a person fixes them.
+//!
+//! Every stage reports through [`Diagnostic`]: what is wrong, where (file, 1-based line
+//! and column counted in the whole file, front matter included), the offending text,
+//! and a help line saying what to do. Stages collect diagnostics instead of stopping at
+//! the first, so one run shows everything. The same list is printed for people (rustc
+//! style, through miette), as JSON for tools, as GitHub annotations for CI, and as an
+//! HTML overlay in `serve`.
+
+use std::fmt::{self, Write as _};
+use std::sync::Arc;
+
+use serde::Serialize;
+
+/// How bad a problem is. Errors fail the build; warnings are shown and let it pass
+/// (unless a command runs with `--strict`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        })
+    }
+}
+
+/// A file's text, shared between all the diagnostics that point into it.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// The path as the user knows it: relative to the site root, with `/` separators.
+    pub name: Arc<str>,
+    pub text: Arc<str>,
+}
+
+impl SourceFile {
+    pub fn new(name: impl Into<Arc<str>>, text: impl Into<Arc<str>>) -> Self {
+        SourceFile {
+            name: name.into(),
+            text: text.into(),
+        }
+    }
+
+    /// The byte offset of a 1-based line and 1-based column (in characters).
+    /// Positions past the end clamp to the end of the text.
+    pub fn offset_of(&self, line: usize, column: usize) -> usize {
+        let mut offset = 0;
+        for (index, text_line) in self.text.split_inclusive('\n').enumerate() {
+            if index + 1 == line {
+                let in_line: usize = text_line
+                    .chars()
+                    .take(column.saturating_sub(1))
+                    .map(char::len_utf8)
+                    .sum();
+                return offset + in_line;
+            }
+            offset += text_line.len();
+        }
+        self.text.len()
+    }
+}
+
+/// A place in a file: a byte range into its text.
+#[derive(Debug, Clone)]
+pub struct Span {
+    pub file: SourceFile,
+    pub offset: usize,
+    pub len: usize,
+}
+
+/// The human view of a [`Span`]: what `file:line:col` and the snippet show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Position {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub line_text: String,
+}
+
+impl Span {
+    pub fn new(file: &SourceFile, offset: usize, len: usize) -> Self {
+        let offset = floor_char_boundary(&file.text, offset.min(file.text.len()));
+        let end = floor_char_boundary(&file.text, (offset + len).min(file.text.len()));
+        Span {
+            file: file.clone(),
+            offset,
+            len: end - offset,
+        }
+    }
+
+    /// A span at a 1-based line and column.
+    pub fn at_line_col(file: &SourceFile, line: usize, column: usize, len: usize) -> Self {
+        Span::new(file, file.offset_of(line, column), len)
+    }
+
+    /// A span covering `needle` where it sits inside `file`'s text (a slice borrowed
+    /// from it). Falls back to the file's start when the slice is not from that text.
+    pub fn of_slice(file: &SourceFile, needle: &str) -> Self {
+        let base = file.text.as_ptr() as usize;
+        let at = needle.as_ptr() as usize;
+        if at >= base && at + needle.len() <= base + file.text.len() {
+            Span::new(file, at - base, needle.len())
+        } else {
+            Span::new(file, 0, 0)
+        }
+    }
+
+    pub fn position(&self) -> Position {
+        let before = &self.file.text[..self.offset];
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let line = before.matches('\n').count() + 1;
+        let column = before[line_start..].chars().count() + 1;
+        let line_end = self.file.text[line_start..]
+            .find('\n')
+            .map_or(self.file.text.len(), |i| line_start + i);
+        Position {
+            file: self.file.name.to_string(),
+            line,
+            column,
+            line_text: self.file.text[line_start..line_end]
+                .trim_end_matches('\r')
+                .to_string(),
+        }
+    }
+}
+
+fn floor_char_boundary(text: &str, mut index: usize) -> usize {
+    while !text.is_char_boundary(index) {
+        index -= 1;
+    }
+    index
+}
+
+/// One problem, with where it is and what to do about it.
+#[derive(Debug, Clone)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// A stable identifier, such as `content::unknown-key`, for tools and docs.
+    pub code: &'static str,
+    pub message: String,
+    pub span: Option<Span>,
+    /// A file without a precise position (a missing file, a folder).
+    pub file: Option<String>,
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(code: &'static str, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Error,
+            code,
+            message: message.into(),
+            span: None,
+            file: None,
+            help: None,
+        }
+    }
+
+    pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, message)
+        }
+    }
+
+    pub fn at(mut self, span: Span) -> Self {
+        self.file = Some(span.file.name.to_string());
+        self.span = Some(span);
+        self
+    }
+
+    pub fn in_file(mut self, file: impl Into<String>) -> Self {
+        self.file = Some(file.into());
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    pub fn position(&self) -> Option<Position> {
+        self.span.as_ref().map(Span::position)
+    }
+
+    /// Where the problem is, as `file:line:col` (or just the file).
+    pub fn location_label(&self) -> Option<String> {
+        match (self.position(), &self.file) {
+            (Some(p), _) => Some(format!("{}:{}:{}", p.file, p.line, p.column)),
+            (None, Some(file)) => Some(file.clone()),
+            (None, None) => None,
+        }
+    }
+
+    /// Sort key giving a stable order: by file, then position, then text.
+    fn sort_key(&self) -> (Option<String>, usize, usize, String) {
+        let position = self.position();
+        (
+            self.file.clone(),
+            position.as_ref().map_or(0, |p| p.line),
+            position.as_ref().map_or(0, |p| p.column),
+            self.message.clone(),
+        )
+    }
+}
+
+/// Did-you-mean: the closest candidate to `wrong`, when it is close enough to be a typo.
+pub fn closest<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|candidate| (strsim::jaro_winkler(wrong, candidate), candidate))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
+        .map(|(_, candidate)| candidate)
+}
+
+/// A "did you mean" help line, or the list of what is allowed.
+pub fn did_you_mean<'a>(
+    wrong: &str,
+    candidates: impl IntoIterator<Item = &'a str> + Clone,
+) -> String {
+    match closest(wrong, candidates.clone()) {
+        Some(best) => format!("did you mean `{best}`?"),
+        None => {
+            let all: Vec<String> = candidates.into_iter().map(|c| format!("`{c}`")).collect();
+            format!("expected one of {}", all.join(", "))
+        }
+    }
+}
+
+/// A collection of diagnostics, sorted for stable output.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Report {
+    pub fn new(mut diagnostics: Vec<Diagnostic>) -> Self {
+        diagnostics.sort_by_key(Diagnostic::sort_key);
+        diagnostics.dedup_by(|a, b| a.sort_key() == b.sort_key() && a.code == b.code);
+        Report { diagnostics }
+    }
+
+    pub fn errors(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.is_error()).count()
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.diagnostics.len() - self.errors()
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.errors() > 0
+    }
+
+    /// A closing line such as `2 errors, 1 warning`.
+    pub fn summary(&self) -> String {
+        format!(
+            "{}, {}",
+            plural(self.errors(), "error"),
+            plural(self.warnings(), "warning")
+        )
+    }
+}
+
+fn plural(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}
+
+/// The output formats every command offers with `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    /// For people: file:line:col, the line, a caret, what to do.
+    #[default]
+    Human,
+    /// One JSON document on standard output.
+    Json,
+    /// GitHub Actions annotations (`::error file=...,line=...::`).
+    Github,
+}
+
+/// Renders for a terminal, rustc style:
+///
+/// ```text
+/// error[content::unknown-key]: unknown key `titel` in the front matter
+///   --> content/en/index.md:2:1
+///    |
+///  2 | titel: Hello
+///    | ^^^^^
+///    = help: did you mean `title`?
+/// ```
+pub fn render_human(diagnostic: &Diagnostic) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}[{}]: {}",
+        diagnostic.severity, diagnostic.code, diagnostic.message
+    );
+    match (&diagnostic.span, &diagnostic.file) {
+        (Some(span), _) => {
+            let p = span.position();
+            let gutter = p.line.to_string().len();
+            let pad = " ".repeat(gutter);
+            let before: String = p.line_text.chars().take(p.column - 1).collect();
+            let caret_indent = " ".repeat(display_width(&before));
+            let marked = span.file.text[span.offset..span.offset + span.len]
+                .split('\n')
+                .next()
+                .unwrap_or("");
+            let carets = "^".repeat(display_width(marked).max(1));
+            let _ = writeln!(out, "{pad}--> {}:{}:{}", p.file, p.line, p.column);
+            let _ = writeln!(out, "{pad} |");
+            let _ = writeln!(out, "{} | {}", p.line, p.line_text);
+            let _ = writeln!(out, "{pad} | {caret_indent}{carets}");
+            if let Some(help) = &diagnostic.help {
+                let _ = writeln!(out, "{pad} = help: {help}");
+            }
+        }
+        (None, Some(file)) => {
+            let _ = writeln!(out, " --> {file}");
+            if let Some(help) = &diagnostic.help {
+                let _ = writeln!(out, "  = help: {help}");
+            }
+        }
+        (None, None) => {
+            if let Some(help) = &diagnostic.help {
+                let _ = writeln!(out, "  = help: {help}");
+            }
+        }
+    }
+    out
+}
+
+/// Tabs count as four columns so the caret lines up with what the terminal shows.
+fn display_width(text: &str) -> usize {
+    text.chars().map(|c| if c == '\t' { 4 } else { 1 }).sum()
+}
+
+/// Every diagnostic for people, then the count.
+pub fn render_report_human(report: &Report) -> String {
+    let mut out = String::new();
+    for diagnostic in &report.diagnostics {
+        out.push_str(&render_human(diagnostic));
+        out.push('\n');
+    }
+    out
+}
+
+/// The JSON shape of one diagnostic (stable: tools depend on it).
+#[derive(Debug, Serialize)]
+pub struct JsonDiagnostic<'a> {
+    pub severity: Severity,
+    pub code: &'a str,
+    pub message: &'a str,
+    pub file: Option<&'a str>,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub snippet: Option<String>,
+    pub help: Option<&'a str>,
+}
+
+impl<'a> From<&'a Diagnostic> for JsonDiagnostic<'a> {
+    fn from(d: &'a Diagnostic) -> Self {
+        let position = d.position();
+        JsonDiagnostic {
+            severity: d.severity,
+            code: d.code,
+            message: &d.message,
+            file: d.file.as_deref(),
+            line: position.as_ref().map(|p| p.line),
+            column: position.as_ref().map(|p| p.column),
+            snippet: position.map(|p| p.line_text),
+            help: d.help.as_deref(),
+        }
+    }
+}
+
+pub fn json_diagnostics(report: &Report) -> Vec<JsonDiagnostic<'_>> {
+    report.diagnostics.iter().map(JsonDiagnostic::from).collect()
+}
+
+/// GitHub Actions workflow commands, one per line, so errors land on the PR's lines.
+pub fn render_github(report: &Report) -> String {
+    let mut out = String::new();
+    for d in &report.diagnostics {
+        let mut properties = Vec::new();
+        if let Some(file) = &d.file {
+            properties.push(format!("file={}", escape_github_property(file)));
+        }
+        if let Some(p) = d.position() {
+            properties.push(format!("line={}", p.line));
+            properties.push(format!("col={}", p.column));
+        }
+        properties.push(format!("title={}", escape_github_property(d.code)));
+        let mut message = d.message.clone();
+        if let Some(help) = &d.help {
+            message.push_str("\nhelp: ");
+            message.push_str(help);
+        }
+        let _ = writeln!(
+            out,
+            "::{} {}::{}",
+            d.severity,
+            properties.join(","),
+            escape_github_data(&message)
+        );
+    }
+    out
+}
+
+fn escape_github_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+fn escape_github_property(text: &str) -> String {
+    escape_github_data(text)
+        .replace(':', "%3A")
+        .replace(',', "%2C")
+}
+
+/// Shorthand for stages that either produce a value or a list of problems.
+pub type Outcome<T> = Result<T, Vec<Diagnostic>>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(text: &str) -> SourceFile {
+        SourceFile::new("content/en/index.md", text)
+    }
+
+    #[test]
+    fn positions_are_one_based_and_count_characters() {
+        let f = file("---\ntitle: Été\nbad: x\n---\n");
+        let offset = f.text.find("bad").unwrap();
+        let p = Span::new(&f, offset, 3).position();
+        assert_eq!((p.line, p.column), (3, 1));
+        assert_eq!(p.line_text, "bad: x");
+        let offset = f.text.find('t').unwrap() + "title: Ét".len();
+        let p = Span::new(&f, offset, 1).position();
+        assert_eq!((p.line, p.column), (2, 10));
+    }
+
+    #[test]
+    fn offset_of_round_trips_with_position() {
+        let f = file("a\nbé c\nd");
+        let span = Span::at_line_col(&f, 2, 4, 1);
+        assert_eq!(&f.text[span.offset..span.offset + 1], "c");
+        let p = span.position();
+        assert_eq!((p.line, p.column), (2, 4));
+    }
+
+    #[test]
+    fn human_rendering_points_at_the_text() {
+        let f = file("---\ntitel: Hello\n---\n");
+        let d = Diagnostic::error("content::unknown-key", "unknown key `titel`")
+            .at(Span::new(&f, 4, 5))
+            .help("did you mean `title`?");
+        assert_eq!(
+            render_human(&d),
+            "error[content::unknown-key]: unknown key `titel`\n\
+             \x20--> content/en/index.md:2:1\n\
+             \x20 |\n\
+             2 | titel: Hello\n\
+             \x20 | ^^^^^\n\
+             \x20 = help: did you mean `title`?\n"
+        );
+    }
+
+    #[test]
+    fn did_you_mean_suggests_close_names_only() {
+        assert_eq!(
+            did_you_mean("titel", ["title", "slug"]),
+            "did you mean `title`?"
+        );
+        assert_eq!(
+            did_you_mean("zzz", ["title", "slug"]),
+            "expected one of `title`, `slug`"
+        );
+    }
+
+    #[test]
+    fn github_annotations_escape_newlines_and_commas() {
+        let f = file("x\n");
+        let report = Report::new(vec![Diagnostic::error("a::b", "bad, very\nbad")
+            .at(Span::new(&f, 0, 1))
+            .help("fix it")]);
+        assert_eq!(
+            render_github(&report),
+            "::error file=content/en/index.md,line=1,col=1,title=a%3A%3Ab::bad, very%0Abad%0Ahelp: fix it\n"
+        );
+    }
+
+    #[test]
+    fn report_sorts_and_counts() {
+        let report = Report::new(vec![
+            Diagnostic::warning("w", "later").in_file("b"),
+            Diagnostic::error("e", "first").in_file("a"),
+        ]);
+        assert_eq!(report.diagnostics[0].message, "first");
+        assert_eq!(report.summary(), "1 error, 1 warning");
+    }
+}
