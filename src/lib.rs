@@ -1,8 +1,22 @@
 //! handover: builds the notice a brand's regional websites show when they close and
 //! hand over to another site, and the redirect maps that move every old URL.
 //!
-//! The pipeline runs one way: [`config`] and the inputs are loaded, validated,
-//! rendered, then written by [`output`] into a staging folder that replaces `public/`
-//! only when everything succeeded.
+//! The pipeline runs one way: [`config`] and the inputs ([`content`], [`i18n`], the
+//! theme) are loaded and validated, [`render`] turns them into pages, and [`output`]
+//! writes them into a staging folder that replaces `public/` only when everything
+//! succeeded.
 
+pub mod commands;
+pub mod config;
+pub mod content;
 pub mod diagnostics;
+pub mod fs;
+pub mod i18n;
+pub mod output;
+pub mod paths;
+pub mod pipeline;
+pub mod plan;
+pub mod render;
+pub mod theme;
+pub mod redirects;
+pub mod yaml;

@@ -1,0 +1,82 @@
+//! `handover build`: renders every region into `public/<domain>/`.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use serde_json::json;
+
+use super::{print_diagnostics, print_json, Cli, Status};
+use crate::diagnostics::{json_diagnostics, Format};
+use crate::pipeline::{build, BuildOptions};
+
+/// Builds every regional domain into its own folder, ready to deploy.
+///
+/// The output is built in a staging folder and replaces the old one only when the
+/// whole build succeeded: a failed build leaves it exactly as it was.
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// Where to write the domain folders [default: <root>/public].
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+
+    /// Render threads [default: one per core]. The output is the same for any number.
+    #[arg(long, short)]
+    pub jobs: Option<usize>,
+}
+
+impl BuildArgs {
+    pub fn run(&self, cli: &Cli) -> Status {
+        if !cli.root.join(crate::config::CONFIG_FILE).is_file() {
+            eprintln!(
+                "error: no site.yaml in {}\n  = help: run handover in the site folder, or pass --root <folder>",
+                cli.root.display()
+            );
+            return Status::CouldNotRun;
+        }
+        if self.jobs == Some(0) {
+            eprintln!("error: --jobs must be at least 1");
+            return Status::CouldNotRun;
+        }
+        let output = self
+            .output
+            .clone()
+            .unwrap_or_else(|| cli.root.join("public"));
+        let options = BuildOptions {
+            root: cli.root.clone(),
+            output: output.clone(),
+            jobs: self.jobs,
+        };
+        let summary = build(&options);
+        let ok = !summary.report.has_errors();
+        print_diagnostics(&summary.report, cli.format);
+        match cli.format {
+            Format::Json => print_json(&json!({
+                "ok": ok,
+                "errors": summary.report.errors(),
+                "warnings": summary.report.warnings(),
+                "files": summary.files,
+                "output": output.display().to_string(),
+                "domains": summary.domains,
+                "diagnostics": json_diagnostics(&summary.report),
+            })),
+            _ if ok => eprintln!(
+                "built {} domain{} ({} files) into {} ({})",
+                summary.domains.len(),
+                if summary.domains.len() == 1 { "" } else { "s" },
+                summary.files,
+                output.display(),
+                summary.report.summary()
+            ),
+            _ => eprintln!(
+                "error: build failed ({}); {} was left as it was",
+                summary.report.summary(),
+                output.display()
+            ),
+        }
+        if ok {
+            Status::Clean
+        } else {
+            Status::Problems
+        }
+    }
+}

@@ -1,0 +1,556 @@
+//! `site.yaml`: the brand, its locales, theme, CDN target and regions.
+//!
+//! The file is read into raw serde structs (unknown keys rejected) and then checked
+//! into types that cannot hold a wrong value: a [`Locale`] is a valid language tag, a
+//! [`RegionId`] is a short lowercase name, a domain is a bare hostname, a `new_home`
+//! is an absolute `https://` URL. Every problem keeps its line in `site.yaml`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use serde_saphyr::Spanned;
+
+use crate::diagnostics::{did_you_mean, Diagnostic, Outcome, SourceFile, Span};
+use crate::fs;
+use crate::redirects::{RedirectsConfig, Target};
+
+pub const CONFIG_FILE: &str = "site.yaml";
+
+/// A BCP 47 language tag such as `fr-BE`, in its canonical spelling.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(into = "String")]
+pub struct Locale(String);
+
+impl Locale {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The tag as written in URLs: `/fr-be/`.
+    pub fn url_segment(&self) -> String {
+        self.0.to_ascii_lowercase()
+    }
+
+    pub fn language_identifier(&self) -> unic_langid::LanguageIdentifier {
+        self.0
+            .parse()
+            .expect("a Locale is only built from a tag that parsed")
+    }
+
+    /// The Open Graph form, `fr_BE`.
+    pub fn og_locale(&self) -> String {
+        self.0.replace('-', "_")
+    }
+}
+
+impl FromStr for Locale {
+    type Err = String;
+
+    fn from_str(tag: &str) -> Result<Self, Self::Err> {
+        let id: unic_langid::LanguageIdentifier = tag
+            .parse()
+            .map_err(|_| format!("`{tag}` is not a language tag"))?;
+        if tag.contains('_') {
+            return Err(format!("`{tag}` uses `_`; language tags use `-`"));
+        }
+        Ok(Locale(id.to_string()))
+    }
+}
+
+impl fmt::Display for Locale {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<Locale> for String {
+    fn from(locale: Locale) -> String {
+        locale.0
+    }
+}
+
+/// A region's short name: lowercase letters, digits and `-`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(into = "String")]
+pub struct RegionId(String);
+
+impl RegionId {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for RegionId {
+    type Err = String;
+
+    fn from_str(id: &str) -> Result<Self, Self::Err> {
+        let valid = !id.is_empty()
+            && id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if valid {
+            Ok(RegionId(id.to_string()))
+        } else {
+            Err(format!(
+                "`{id}` is not a region id: use lowercase letters, digits and `-`"
+            ))
+        }
+    }
+}
+
+impl fmt::Display for RegionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<RegionId> for String {
+    fn from(id: RegionId) -> String {
+        id.0
+    }
+}
+
+/// A bare hostname: it names the output folder, so it must be one safe path segment.
+fn check_domain(domain: &str) -> Result<(), String> {
+    let labels_ok = domain.split('.').all(|label| {
+        !label.is_empty()
+            && label.len() <= 63
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    });
+    if labels_ok && domain.len() <= 253 {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{domain}` is not a hostname: write it lowercase, without `https://` or a path"
+        ))
+    }
+}
+
+/// An absolute `https://` URL.
+pub fn check_https_url(url: &str) -> Result<(), String> {
+    let rest = url
+        .strip_prefix("https://")
+        .ok_or_else(|| format!("`{url}` is not an absolute https:// URL"))?;
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if host.is_empty() || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!("`{url}` is not an absolute https:// URL"));
+    }
+    Ok(())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSite {
+    brand: String,
+    reference_locale: Spanned<String>,
+    theme: Spanned<String>,
+    target: Target,
+    #[serde(default)]
+    fallbacks: BTreeMap<String, Spanned<Vec<String>>>,
+    #[serde(default)]
+    x_default: Option<Spanned<String>>,
+    #[serde(default)]
+    redirects: RedirectsConfig,
+    regions: Vec<Spanned<RawRegion>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRegion {
+    id: Spanned<String>,
+    domain: Spanned<String>,
+    locales: Spanned<Vec<String>>,
+    new_home: Spanned<String>,
+    #[serde(default)]
+    values: BTreeMap<String, Spanned<String>>,
+    #[serde(default)]
+    redirects: RedirectsConfig,
+}
+
+/// One regional domain.
+#[derive(Debug, Clone)]
+pub struct Region {
+    pub id: RegionId,
+    pub domain: String,
+    pub locales: Vec<Locale>,
+    pub new_home: String,
+    pub values: BTreeMap<String, String>,
+    pub redirects: RedirectsConfig,
+    /// Where the region is defined in `site.yaml`.
+    pub span: Span,
+}
+
+impl Region {
+    /// More than one locale: pages live under `/<locale>/` and `/` offers the choice.
+    pub fn is_multilingual(&self) -> bool {
+        self.locales.len() > 1
+    }
+
+    pub fn base_url(&self) -> String {
+        format!("https://{}/", self.domain)
+    }
+}
+
+/// The whole, checked site configuration.
+#[derive(Debug, Clone)]
+pub struct SiteConfig {
+    pub root: PathBuf,
+    pub file: SourceFile,
+    pub brand: String,
+    pub reference_locale: Locale,
+    pub theme: String,
+    pub target: Target,
+    pub fallbacks: BTreeMap<Locale, Vec<Locale>>,
+    pub x_default: Option<RegionId>,
+    pub redirects: RedirectsConfig,
+    pub regions: Vec<Region>,
+}
+
+impl SiteConfig {
+    /// Every locale some region uses, plus the reference locale, sorted.
+    pub fn locales(&self) -> BTreeSet<Locale> {
+        let mut all: BTreeSet<Locale> = self
+            .regions
+            .iter()
+            .flat_map(|r| r.locales.iter().cloned())
+            .collect();
+        all.insert(self.reference_locale.clone());
+        all
+    }
+
+    /// Where to look, in order, for text in `locale`: itself, its configured
+    /// fallbacks, then the reference locale.
+    pub fn fallback_chain(&self, locale: &Locale) -> Vec<Locale> {
+        let mut chain = vec![locale.clone()];
+        for next in self.fallbacks.get(locale).into_iter().flatten() {
+            if !chain.contains(next) {
+                chain.push(next.clone());
+            }
+        }
+        if !chain.contains(&self.reference_locale) {
+            chain.push(self.reference_locale.clone());
+        }
+        chain
+    }
+
+    pub fn region(&self, id: &str) -> Option<&Region> {
+        self.regions.iter().find(|r| r.id.as_str() == id)
+    }
+
+    /// The region whose pages are the `x-default` alternates.
+    pub fn x_default_region(&self) -> Option<&Region> {
+        match &self.x_default {
+            Some(id) => self.region(id.as_str()),
+            None => self
+                .regions
+                .iter()
+                .find(|r| r.locales.contains(&self.reference_locale)),
+        }
+    }
+
+    pub fn theme_dir(&self) -> PathBuf {
+        self.root.join("themes").join(&self.theme)
+    }
+}
+
+/// Reads and checks `<root>/site.yaml`.
+pub fn load(root: &Path) -> Outcome<SiteConfig> {
+    let path = root.join(CONFIG_FILE);
+    let text = fs::read_to_string(&path, CONFIG_FILE).map_err(|d| vec![d])?;
+    let file = SourceFile::new(CONFIG_FILE, text);
+    let raw: RawSite = crate::yaml::parse(&file, &file.text, 1, "config::invalid")
+        .map_err(|d| vec![d.help_if_missing("see docs/site-format.md for every key")])?;
+    Checker::new(&file, root).check(raw)
+}
+
+/// Turns raw values into checked ones, collecting every problem.
+struct Checker<'a> {
+    file: &'a SourceFile,
+    root: &'a Path,
+    problems: Vec<Diagnostic>,
+}
+
+impl<'a> Checker<'a> {
+    fn new(file: &'a SourceFile, root: &'a Path) -> Self {
+        Checker {
+            file,
+            root,
+            problems: Vec::new(),
+        }
+    }
+
+    fn span<T>(&self, spanned: &Spanned<T>) -> Span {
+        let location = spanned.referenced;
+        let line = location.line() as usize;
+        let column = location.column() as usize;
+        let offset = self.file.offset_of(line.max(1), column.max(1));
+        let rest = &self.file.text[offset..];
+        let len = rest.find('\n').unwrap_or(rest.len());
+        Span::new(self.file, offset, len)
+    }
+
+    fn problem(&mut self, span: Span, message: impl Into<String>, help: impl Into<String>) {
+        self.problems.push(
+            Diagnostic::error("config::invalid", message)
+                .at(span)
+                .help(help),
+        );
+    }
+
+    fn locale(&mut self, tag: &str, span: Span) -> Option<Locale> {
+        match tag.parse::<Locale>() {
+            Ok(locale) => Some(locale),
+            Err(message) => {
+                self.problem(
+                    span,
+                    message,
+                    "write a language tag such as `en`, `fr-FR` or `de-CH`",
+                );
+                None
+            }
+        }
+    }
+
+    fn check(mut self, raw: RawSite) -> Outcome<SiteConfig> {
+        let reference_span = self.span(&raw.reference_locale);
+        let reference_locale = self.locale(&raw.reference_locale.value, reference_span);
+        self.check_theme(&raw.theme);
+
+        let mut fallbacks = BTreeMap::new();
+        for (from, to) in &raw.fallbacks {
+            let span = self.span(to);
+            let Some(from) = self.locale(from, span.clone()) else {
+                continue;
+            };
+            let chain: Vec<Locale> = to
+                .value
+                .iter()
+                .filter_map(|tag| self.locale(tag, span.clone()))
+                .collect();
+            fallbacks.insert(from, chain);
+        }
+
+        let regions: Vec<Region> = raw
+            .regions
+            .iter()
+            .filter_map(|region| self.region(region))
+            .collect();
+        if raw.regions.is_empty() {
+            self.problems.push(
+                Diagnostic::error("config::invalid", "the site has no regions")
+                    .at(Span::new(self.file, 0, 0))
+                    .help("add at least one region under `regions:`"),
+            );
+        }
+        self.check_unique_regions(&raw.regions, &regions);
+
+        let x_default = raw.x_default.as_ref().and_then(|spanned| {
+            let span = self.span(spanned);
+            let known: Vec<&str> = regions.iter().map(|r| r.id.as_str()).collect();
+            if known.contains(&spanned.value.as_str()) {
+                spanned.value.parse().ok()
+            } else {
+                let help = did_you_mean(&spanned.value, known.iter().copied());
+                self.problem(span, format!("no region is called `{}`", spanned.value), help);
+                None
+            }
+        });
+
+        match reference_locale {
+            Some(reference_locale) if self.problems.is_empty() => Ok(SiteConfig {
+                root: self.root.to_path_buf(),
+                file: self.file.clone(),
+                brand: raw.brand,
+                reference_locale,
+                theme: raw.theme.value,
+                target: raw.target,
+                fallbacks,
+                x_default,
+                redirects: raw.redirects,
+                regions,
+            }),
+            _ => Err(self.problems),
+        }
+    }
+
+    fn check_theme(&mut self, theme: &Spanned<String>) {
+        let name = &theme.value;
+        let span = self.span(theme);
+        let safe = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !safe {
+            self.problem(
+                span,
+                format!("`{name}` is not a theme name"),
+                "use the name of a folder under `themes/` (letters, digits, `-`, `_`)",
+            );
+            return;
+        }
+        if !self.root.join("themes").join(name).is_dir() {
+            let installed = fs::folder_names(&self.root.join("themes"));
+            let help = if installed.is_empty() {
+                "create `themes/<name>/templates/` or fix the name".to_string()
+            } else {
+                did_you_mean(name, installed.iter().map(String::as_str))
+            };
+            self.problem(span, format!("there is no theme `{name}` in themes/"), help);
+        }
+    }
+
+    fn region(&mut self, spanned: &Spanned<RawRegion>) -> Option<Region> {
+        let raw = &spanned.value;
+        let before = self.problems.len();
+
+        let id = match raw.id.value.parse::<RegionId>() {
+            Ok(id) => Some(id),
+            Err(message) => {
+                let span = self.span(&raw.id);
+                self.problem(span, message, "for example `uk` or `fr-be`");
+                None
+            }
+        };
+        if let Err(message) = check_domain(&raw.domain.value) {
+            let span = self.span(&raw.domain);
+            self.problem(span, message, "for example `www.example.co.uk`");
+        }
+        if let Err(message) = check_https_url(&raw.new_home.value) {
+            let span = self.span(&raw.new_home);
+            self.problem(span, message, "for example `https://www.example.com/uk/`");
+        }
+        let locales_span = self.span(&raw.locales);
+        let locales: Vec<Locale> = raw
+            .locales
+            .value
+            .iter()
+            .filter_map(|tag| self.locale(tag, locales_span.clone()))
+            .collect();
+        if raw.locales.value.is_empty() {
+            self.problem(
+                locales_span.clone(),
+                "a region needs at least one locale",
+                "list its locales, e.g. `locales: [fr-BE, nl-BE]`",
+            );
+        }
+        let distinct: BTreeSet<_> = locales.iter().map(Locale::url_segment).collect();
+        if distinct.len() != locales.len() {
+            self.problem(
+                locales_span,
+                "a locale is listed twice",
+                "list each locale once",
+            );
+        }
+        for (key, value) in &raw.values {
+            let valid_key = !key.is_empty()
+                && key
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            if !valid_key {
+                let span = self.span(value);
+                self.problem(
+                    span,
+                    format!("`{key}` is not a value name"),
+                    "use lowercase letters, digits and `_`, e.g. `support_url`",
+                );
+            }
+        }
+
+        if self.problems.len() > before {
+            return None;
+        }
+        Some(Region {
+            id: id?,
+            domain: raw.domain.value.clone(),
+            locales,
+            new_home: raw.new_home.value.clone(),
+            values: raw
+                .values
+                .iter()
+                .map(|(k, v)| (k.clone(), v.value.clone()))
+                .collect(),
+            redirects: raw.redirects.clone(),
+            span: self.span(&raw.id),
+        })
+    }
+
+    fn check_unique_regions(&mut self, raw: &[Spanned<RawRegion>], regions: &[Region]) {
+        if regions.len() != raw.len() {
+            return;
+        }
+        let mut ids = BTreeSet::new();
+        let mut domains = BTreeSet::new();
+        for (raw, region) in raw.iter().zip(regions) {
+            if !ids.insert(region.id.clone()) {
+                let span = self.span(&raw.value.id);
+                self.problem(
+                    span,
+                    format!("two regions are called `{}`", region.id),
+                    "give each region its own id",
+                );
+            }
+            if !domains.insert(region.domain.clone()) {
+                let span = self.span(&raw.value.domain);
+                self.problem(
+                    span,
+                    format!("two regions use the domain `{}`", region.domain),
+                    "a domain with several languages is one region with several `locales`",
+                );
+            }
+        }
+    }
+}
+
+impl Diagnostic {
+    /// Adds a help line unless one is already there.
+    pub fn help_if_missing(self, help: &str) -> Self {
+        if self.help.is_some() {
+            self
+        } else {
+            self.help(help)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locales_are_canonical_and_checked() {
+        assert_eq!("fr-be".parse::<Locale>().unwrap().as_str(), "fr-BE");
+        assert_eq!("fr-BE".parse::<Locale>().unwrap().url_segment(), "fr-be");
+        assert!("fr_BE".parse::<Locale>().is_err());
+        assert!("not a tag".parse::<Locale>().is_err());
+    }
+
+    #[test]
+    fn domains_cannot_be_paths() {
+        assert!(check_domain("www.po.co").is_ok());
+        for bad in ["https://x.com", "x.com/a", "..", "a..b", "X.com", "a/../b", ""] {
+            assert!(check_domain(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn region_ids_are_lowercase_names() {
+        assert!("fr-be".parse::<RegionId>().is_ok());
+        assert!("FR".parse::<RegionId>().is_err());
+        assert!("../x".parse::<RegionId>().is_err());
+    }
+
+    #[test]
+    fn new_home_must_be_https() {
+        assert!(check_https_url("https://www.mi.com/uk/").is_ok());
+        assert!(check_https_url("http://www.mi.com/").is_err());
+        assert!(check_https_url("https:///x").is_err());
+        assert!(check_https_url("www.mi.com").is_err());
+    }
+}

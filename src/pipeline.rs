@@ -1,0 +1,380 @@
+//! The build pipeline that `build`, `check` and `serve` share: load and validate
+//! every input, plan the outputs, render them in parallel into a [`Sink`].
+//!
+//! Loading keeps going after a bad file so one run reports everything; rendering
+//! writes each file as soon as it is rendered instead of holding the site in memory.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::config::{self, Locale};
+use crate::content;
+use crate::diagnostics::{Diagnostic, Outcome, Report};
+use crate::i18n::Translations;
+use crate::output::{self, DirSink, SitemapEntry, Sink, Staging};
+use crate::paths::SitePath;
+use crate::plan::{self, locale_root};
+use crate::render::{Model, Renderer};
+use crate::theme::Theme;
+
+/// A loaded, validated site, ready to render any of its outputs.
+pub struct Site {
+    pub model: Model,
+    pub renderer: Renderer,
+    /// Problems that do not stop the build (fallbacks and the like).
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// One file of one domain folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Output {
+    Page(usize),
+    Languages { region: usize },
+    NotFound { region: usize, locale: Locale, path: SitePath },
+    Asset { region: usize, name: String },
+    Sitemap { region: usize },
+    Robots { region: usize },
+    Headers { region: usize },
+    Redirects { region: usize },
+}
+
+/// A rendered file.
+pub struct Rendered {
+    pub domain: String,
+    pub path: SitePath,
+    pub bytes: Vec<u8>,
+}
+
+fn split<T>(outcome: Outcome<T>, problems: &mut Vec<Diagnostic>) -> Option<T> {
+    match outcome {
+        Ok(value) => Some(value),
+        Err(mut found) => {
+            problems.append(&mut found);
+            None
+        }
+    }
+}
+
+impl Site {
+    /// Loads and checks everything under `root`.
+    pub fn load(root: &Path) -> Outcome<Site> {
+        let config = config::load(root)?;
+        let mut problems = Vec::new();
+        let content = split(content::load(&config), &mut problems);
+        let translations = split(Translations::load(&config), &mut problems);
+        let theme = split(Theme::load(&config), &mut problems);
+        let (Some(content), Some(translations), Some(theme)) = (content, translations, theme)
+        else {
+            return Err(problems);
+        };
+        let (plan, plan_problems) = plan::plan(&config, &content);
+        let (errors, warnings): (Vec<_>, Vec<_>) =
+            plan_problems.into_iter().partition(Diagnostic::is_error);
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let model = Model::new(
+            config,
+            content,
+            plan,
+            Arc::new(translations),
+            Arc::new(theme),
+        );
+        let renderer = Renderer::new(&model)?;
+        let site = Site {
+            model,
+            renderer,
+            warnings,
+        };
+        site.check_required_templates()?;
+        Ok(site)
+    }
+
+    fn check_required_templates(&self) -> Outcome<()> {
+        let multilingual = self.model.config.regions.iter().any(|r| r.is_multilingual());
+        let mut required = vec!["404.html"];
+        if multilingual {
+            required.push("languages.html");
+        }
+        let missing: Vec<Diagnostic> = required
+            .into_iter()
+            .filter(|name| !self.renderer.has_template(name))
+            .map(|name| {
+                Diagnostic::error(
+                    "theme::missing-template",
+                    format!("the theme has no `{name}`"),
+                )
+                .in_file(format!("themes/{}/templates", self.model.config.theme))
+                .help(match name {
+                    "404.html" => "add 404.html: every domain needs a not-found page",
+                    _ => "add languages.html: a domain with several locales offers them at /",
+                })
+            })
+            .collect();
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(missing)
+        }
+    }
+
+    /// Every file of every domain, in a stable order.
+    pub fn outputs(&self) -> Vec<Output> {
+        let mut outputs: Vec<Output> = (0..self.model.plan.jobs.len()).map(Output::Page).collect();
+        for (region, r) in self.model.config.regions.iter().enumerate() {
+            if r.is_multilingual() {
+                outputs.push(Output::Languages { region });
+            }
+            for (index, locale) in r.locales.iter().enumerate() {
+                let root = locale_root(r, locale);
+                let file = SitePath::parse("404.html").expect("valid");
+                if r.is_multilingual() {
+                    outputs.push(Output::NotFound {
+                        region,
+                        locale: locale.clone(),
+                        path: root.join(&file),
+                    });
+                }
+                if index == 0 {
+                    outputs.push(Output::NotFound {
+                        region,
+                        locale: locale.clone(),
+                        path: file,
+                    });
+                }
+            }
+            for name in self.model.theme.assets.keys() {
+                outputs.push(Output::Asset {
+                    region,
+                    name: name.clone(),
+                });
+            }
+            outputs.push(Output::Sitemap { region });
+            outputs.push(Output::Robots { region });
+            outputs.push(Output::Headers { region });
+            outputs.push(Output::Redirects { region });
+        }
+        outputs
+    }
+
+    /// Renders one output.
+    pub fn render(&self, output: &Output) -> Outcome<Rendered> {
+        let model = &self.model;
+        let region_of = |region: usize| model.region(region).domain.clone();
+        let (region, path, bytes) = match output {
+            Output::Page(index) => {
+                let job = &model.plan.jobs[*index];
+                let html = self.renderer.page(model, job)?;
+                (job.region, job.output(), html.into_bytes())
+            }
+            Output::Languages { region } => {
+                let html = self.renderer.languages(model, *region)?;
+                (*region, SitePath::parse("index.html").expect("valid"), html.into_bytes())
+            }
+            Output::NotFound {
+                region,
+                locale,
+                path,
+            } => {
+                let html = self.renderer.not_found(model, *region, locale)?;
+                (*region, path.clone(), html.into_bytes())
+            }
+            Output::Asset { region, name } => {
+                let asset = model.theme.asset(name).expect("listed from the theme");
+                (*region, asset.output.clone(), asset.bytes.clone())
+            }
+            Output::Sitemap { region } => (
+                *region,
+                SitePath::parse("sitemap.xml").expect("valid"),
+                self.sitemap(*region).into_bytes(),
+            ),
+            Output::Robots { region } => (
+                *region,
+                SitePath::parse("robots.txt").expect("valid"),
+                output::robots(&region_of(*region)).into_bytes(),
+            ),
+            Output::Headers { region } => {
+                let assets: Vec<SitePath> =
+                    model.theme.assets.values().map(|a| a.output.clone()).collect();
+                (
+                    *region,
+                    SitePath::parse("_headers").expect("valid"),
+                    output::headers(&assets).into_bytes(),
+                )
+            }
+            Output::Redirects { region } => (
+                *region,
+                SitePath::parse("_redirects").expect("valid"),
+                self.redirects(*region).into_bytes(),
+            ),
+        };
+        Ok(Rendered {
+            domain: region_of(region),
+            path,
+            bytes,
+        })
+    }
+
+    fn sitemap(&self, region: usize) -> String {
+        let model = &self.model;
+        let entries = model
+            .plan
+            .region_jobs(region)
+            .map(|job| {
+                let mut alternates: Vec<(String, String)> = model
+                    .plan
+                    .translations(&job.name)
+                    .map(|other| {
+                        (
+                            other.locale.to_string(),
+                            model.url(other.region, &other.dir.dir_url()),
+                        )
+                    })
+                    .collect();
+                if let Some(x_default) = self.x_default_url(&job.name) {
+                    alternates.push(("x-default".to_string(), x_default));
+                }
+                SitemapEntry {
+                    url: model.url(region, &job.dir.dir_url()),
+                    alternates,
+                }
+            })
+            .collect();
+        output::sitemap(entries)
+    }
+
+    fn x_default_url(&self, name: &str) -> Option<String> {
+        let config = &self.model.config;
+        let region = config.x_default_region()?;
+        let index = config.regions.iter().position(|r| r.id == region.id)?;
+        let locale = if region.locales.contains(&config.reference_locale) {
+            &config.reference_locale
+        } else {
+            &region.locales[0]
+        };
+        let job = self.model.plan.job(index, locale, name)?;
+        Some(self.model.url(index, &job.dir.dir_url()))
+    }
+
+    /// A first `_redirects`: every alias of every page on this domain, 301.
+    fn redirects(&self, region: usize) -> String {
+        let model = &self.model;
+        let mut lines: Vec<String> = model
+            .plan
+            .region_jobs(region)
+            .flat_map(|job| {
+                let source = model.source(job);
+                let to = job.dir.dir_url();
+                source
+                    .aliases
+                    .iter()
+                    .map(move |alias| format!("{} {to} 301", alias.path))
+            })
+            .collect();
+        lines.sort();
+        lines.dedup();
+        format!(
+            "# Generated by handover for {} ({:?}).\n{}",
+            model.region(region).domain,
+            model.config.target,
+            lines.iter().map(|l| format!("{l}\n")).collect::<String>()
+        )
+    }
+
+    /// Renders every output into `sink`, in parallel; returns every problem.
+    pub fn render_all(&self, sink: &dyn Sink) -> Vec<Diagnostic> {
+        let outputs = self.outputs();
+        let mut problems: Vec<Diagnostic> = outputs
+            .par_iter()
+            .flat_map_iter(|output| match self.render(output) {
+                Ok(rendered) => sink
+                    .write(&rendered.domain, &rendered.path, &rendered.bytes)
+                    .err()
+                    .into_iter()
+                    .collect::<Vec<_>>(),
+                Err(found) => found,
+            })
+            .collect();
+        problems.extend(self.model.translations.fallback_warnings());
+        problems
+    }
+}
+
+/// What a build was asked to do.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    pub root: PathBuf,
+    pub output: PathBuf,
+    /// Render threads; `None` uses every core.
+    pub jobs: Option<usize>,
+}
+
+/// What a build did.
+#[derive(Debug)]
+pub struct BuildSummary {
+    pub report: Report,
+    pub files: usize,
+    pub domains: Vec<String>,
+}
+
+/// Loads, renders into a staging folder, and swaps it into place on success.
+pub fn build(options: &BuildOptions) -> BuildSummary {
+    let run = || build_inner(options);
+    match options.jobs {
+        Some(threads) => match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
+            Ok(pool) => pool.install(run),
+            Err(error) => failed(vec![Diagnostic::error(
+                "build::threads",
+                format!("could not start {threads} threads: {error}"),
+            )]),
+        },
+        None => run(),
+    }
+}
+
+fn failed(problems: Vec<Diagnostic>) -> BuildSummary {
+    BuildSummary {
+        report: Report::new(problems),
+        files: 0,
+        domains: Vec::new(),
+    }
+}
+
+fn build_inner(options: &BuildOptions) -> BuildSummary {
+    let site = match Site::load(&options.root) {
+        Ok(site) => site,
+        Err(problems) => return failed(problems),
+    };
+    let staging = match Staging::create(&options.output) {
+        Ok(staging) => staging,
+        Err(problem) => return failed(vec![problem]),
+    };
+    let sink = DirSink::new(staging.dir.clone());
+    let mut problems = site.render_all(&sink);
+    problems.extend(site.warnings.iter().cloned());
+    let report = Report::new(problems);
+    if report.has_errors() {
+        staging.abandon();
+        return BuildSummary {
+            report,
+            files: 0,
+            domains: Vec::new(),
+        };
+    }
+    if let Err(problem) = staging.commit() {
+        return failed(vec![problem]);
+    }
+    BuildSummary {
+        files: site.outputs().len(),
+        domains: site
+            .model
+            .config
+            .regions
+            .iter()
+            .map(|r| r.domain.clone())
+            .collect(),
+        report,
+    }
+}

@@ -1,0 +1,177 @@
+//! What will be written where: every (region, locale, page) and its URL.
+//!
+//! The plan is computed before anything is rendered, so URL collisions (also those
+//! differing only in case, which a case-insensitive disk or CDN would merge) are found
+//! up front and named with both files, and every page knows its translations on
+//! every domain for `hreflang` and the language switcher.
+
+use std::collections::BTreeMap;
+
+use crate::config::{Locale, Region, SiteConfig};
+use crate::content::{Content, SourcePage};
+use crate::diagnostics::Diagnostic;
+use crate::paths::SitePath;
+
+/// One page to render: a source page shown on a region in a locale.
+#[derive(Debug, Clone)]
+pub struct PageJob {
+    pub region: usize,
+    pub locale: Locale,
+    pub name: String,
+    /// The locale whose file is shown (differs from `locale` on fallback).
+    pub source_locale: Locale,
+    /// The folder of the page: `index.html` goes inside.
+    pub dir: SitePath,
+}
+
+impl PageJob {
+    pub fn output(&self) -> SitePath {
+        self.dir
+            .child("index.html")
+            .expect("index.html is a valid segment")
+    }
+}
+
+/// All the pages of the site, in a stable order.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    pub jobs: Vec<PageJob>,
+    /// (region, locale, page name) -> index in `jobs`.
+    index: BTreeMap<(usize, Locale, String), usize>,
+}
+
+impl Plan {
+    pub fn job(&self, region: usize, locale: &Locale, name: &str) -> Option<&PageJob> {
+        self.index
+            .get(&(region, locale.clone(), name.to_string()))
+            .map(|&i| &self.jobs[i])
+    }
+
+    pub fn region_jobs(&self, region: usize) -> impl Iterator<Item = &PageJob> {
+        self.jobs.iter().filter(move |j| j.region == region)
+    }
+
+    /// The same page on every region and locale it is published in.
+    pub fn translations<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a PageJob> {
+        self.jobs.iter().filter(move |j| j.name == name)
+    }
+}
+
+/// The URL prefix of a locale on a region: `/` or `/fr-be/`.
+pub fn locale_root(region: &Region, locale: &Locale) -> SitePath {
+    if region.is_multilingual() {
+        SitePath::root()
+            .child(&locale.url_segment())
+            .expect("a locale tag is a valid path segment")
+    } else {
+        SitePath::root()
+    }
+}
+
+/// Finds the page `name` for `locale`, walking its fallback chain.
+pub fn find_page<'a>(
+    config: &SiteConfig,
+    content: &'a Content,
+    locale: &Locale,
+    name: &str,
+) -> Option<&'a SourcePage> {
+    config
+        .fallback_chain(locale)
+        .iter()
+        .find_map(|l| content.page(l, name))
+}
+
+/// Plans every page; returns the plan and the problems (collisions, fallbacks).
+pub fn plan(config: &SiteConfig, content: &Content) -> (Plan, Vec<Diagnostic>) {
+    let mut plan = Plan::default();
+    let mut problems = Vec::new();
+    let names = content.names();
+    for (region_index, region) in config.regions.iter().enumerate() {
+        // (folded output path) -> the file that claimed it.
+        let mut claimed: BTreeMap<String, (SitePath, String)> = BTreeMap::new();
+        for locale in &region.locales {
+            let root = locale_root(region, locale);
+            for name in &names {
+                let Some(source) = find_page(config, content, locale, name) else {
+                    continue;
+                };
+                if source.draft {
+                    continue;
+                }
+                let dir = root.join(&source.slug);
+                let job = PageJob {
+                    region: region_index,
+                    locale: locale.clone(),
+                    name: name.clone(),
+                    source_locale: source.locale.clone(),
+                    dir: dir.clone(),
+                };
+                if source.locale != *locale {
+                    problems.push(fallback_warning(locale, name, source));
+                }
+                if let Some(problem) = claim(&mut claimed, &job, source, region) {
+                    problems.push(problem);
+                    continue;
+                }
+                plan.index.insert(
+                    (region_index, locale.clone(), name.clone()),
+                    plan.jobs.len(),
+                );
+                plan.jobs.push(job);
+            }
+        }
+    }
+    (plan, problems)
+}
+
+fn fallback_warning(locale: &Locale, name: &str, source: &SourcePage) -> Diagnostic {
+    Diagnostic::warning(
+        "content::fallback",
+        format!(
+            "the page `{name}` has no {locale} version: the {} page is shown instead",
+            source.locale
+        ),
+    )
+    .in_file(format!("content/{locale}/{name}.md"))
+    .help(format!(
+        "translate {} into content/{locale}/{name}.md",
+        source.file.name
+    ))
+}
+
+fn claim(
+    claimed: &mut BTreeMap<String, (SitePath, String)>,
+    job: &PageJob,
+    source: &SourcePage,
+    region: &Region,
+) -> Option<Diagnostic> {
+    let output = job.output();
+    let key = output.folded();
+    if let Some((other_path, other_file)) = claimed.get(&key) {
+        let same_case = *other_path == output;
+        let message = if same_case {
+            format!(
+                "two pages would be written to {}{} ",
+                region.domain,
+                job.dir.dir_url()
+            )
+        } else {
+            format!(
+                "two pages differ only in case at {}{}",
+                region.domain,
+                job.dir.dir_url()
+            )
+        };
+        let span = source.key_span("slug");
+        return Some(
+            Diagnostic::error("content::collision", message.trim_end().to_string())
+                .at(span)
+                .help(format!(
+                    "{} already uses this URL: give one of them another `slug`",
+                    other_file
+                )),
+        );
+    }
+    claimed.insert(key, (output, source.file.name.to_string()));
+    None
+}

@@ -1,0 +1,148 @@
+//! YAML through serde-saphyr, with errors turned into [`Diagnostic`]s.
+//!
+//! serde-saphyr (pure Rust, maintained) replaces the archived serde_yaml: it reports a
+//! line and column for every error, including missing fields and duplicate keys, and
+//! its strict booleans make `draft: no` an error instead of a silent `false`.
+//! Front matter is parsed from a slice of its file, so callers pass the line offset
+//! and positions are counted in the whole file.
+
+use serde::de::DeserializeOwned;
+
+use crate::diagnostics::{did_you_mean, Diagnostic, SourceFile, Span};
+
+/// Parses `text`, which starts at 1-based line `first_line` of `file`.
+pub fn parse<T: DeserializeOwned>(
+    file: &SourceFile,
+    text: &str,
+    first_line: usize,
+    code: &'static str,
+) -> Result<T, Diagnostic> {
+    let options = serde_saphyr::options! { strict_booleans: true, with_snippet: false };
+    serde_saphyr::from_str_with_options(text, options)
+        .map_err(|error| to_diagnostic(file, &error, first_line, code))
+}
+
+fn to_diagnostic(
+    file: &SourceFile,
+    error: &serde_saphyr::Error,
+    first_line: usize,
+    code: &'static str,
+) -> Diagnostic {
+    let raw = error.to_string();
+    let message = strip_position_suffix(&raw);
+    let (line, column) = error
+        .location()
+        .map_or((1, 1), |l| (l.line() as usize, l.column() as usize));
+    let line = line.max(1) + first_line - 1;
+    let span_start = file.offset_of(line, column.max(1));
+    let len = token_len(&file.text[span_start..]);
+    let span = Span::new(file, span_start, len);
+
+    let (message, help) = explain(message);
+    let mut diagnostic = Diagnostic::error(code, message).at(span);
+    if let Some(help) = help {
+        diagnostic = diagnostic.help(help);
+    }
+    diagnostic
+}
+
+/// The length of the key or value starting at the position, for the caret.
+fn token_len(rest: &str) -> usize {
+    let line = rest.split('\n').next().unwrap_or("");
+    let key_end = line.find(':').unwrap_or(line.len());
+    line[..key_end].trim_end().len().max(1)
+}
+
+fn strip_position_suffix(message: &str) -> &str {
+    match message.rfind(" at line ") {
+        Some(at) => &message[..at],
+        None => message,
+    }
+}
+
+/// Rewords serde's messages for editors and adds what to do.
+fn explain(message: &str) -> (String, Option<String>) {
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        let (key, expected) = rest.split_once('`').unwrap_or((rest, ""));
+        let allowed: Vec<&str> = expected
+            .trim_start_matches(", expected one of ")
+            .trim_start_matches(", expected ")
+            .split(", ")
+            .map(|s| s.trim_matches('`'))
+            .filter(|s| !s.is_empty())
+            .collect();
+        let help = if allowed.is_empty() {
+            "remove this key".to_string()
+        } else {
+            did_you_mean(key, allowed.iter().copied())
+        };
+        return (format!("unknown key `{key}`"), Some(help));
+    }
+    if let Some(field) = message.strip_prefix("missing field ") {
+        return (
+            format!("missing key {field}"),
+            Some(format!("add {field} here")),
+        );
+    }
+    if let Some(rest) = message.strip_prefix("duplicate mapping key: ") {
+        let key = rest.split(',').next().unwrap_or(rest);
+        return (
+            format!("the key `{key}` is given twice"),
+            Some("keep one of the two".to_string()),
+        );
+    }
+    if message.starts_with("invalid boolean") {
+        return (
+            "expected `true` or `false`".to_string(),
+            Some("write `true` or `false` (yes/no/on/off are not booleans here)".to_string()),
+        );
+    }
+    (message.to_string(), None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostics::render_human;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Front {
+        title: String,
+        #[serde(default)]
+        draft: bool,
+    }
+
+    fn error_for(text: &str, first_line: usize) -> String {
+        let whole = format!("---\n{text}---\nbody\n");
+        let file = SourceFile::new("content/en/index.md", whole.as_str());
+        let diagnostic = parse::<Front>(&file, text, first_line, "content::front-matter")
+            .expect_err("should fail");
+        render_human(&diagnostic)
+    }
+
+    #[test]
+    fn unknown_key_points_at_the_whole_file_line_with_a_suggestion() {
+        assert_eq!(
+            error_for("title: a\ntitel: b\n", 2),
+            "error[content::front-matter]: unknown key `titel`\n \
+             --> content/en/index.md:3:1\n  |\n\
+             3 | titel: b\n  | ^^^^^\n  = help: did you mean `title`?\n"
+        );
+    }
+
+    #[test]
+    fn yes_is_not_a_boolean() {
+        let text = error_for("title: a\ndraft: no\n", 2);
+        assert!(text.contains("expected `true` or `false`"), "{text}");
+        assert!(text.contains("index.md:3:8"), "{text}");
+    }
+
+    #[test]
+    fn missing_and_duplicate_keys_are_named() {
+        assert!(error_for("draft: true\n", 2).contains("missing key `title`"));
+        assert!(error_for("title: a\ntitle: b\n", 2).contains("the key `title` is given twice"));
+    }
+}
