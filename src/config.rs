@@ -358,7 +358,11 @@ impl<'a> Checker<'a> {
                 spanned.value.parse().ok()
             } else {
                 let help = did_you_mean(&spanned.value, known.iter().copied());
-                self.problem(span, format!("no region is called `{}`", spanned.value), help);
+                self.problem(
+                    span,
+                    format!("no region is called `{}`", spanned.value),
+                    help,
+                );
                 None
             }
         });
@@ -534,7 +538,15 @@ mod tests {
     #[test]
     fn domains_cannot_be_paths() {
         assert!(check_domain("www.po.co").is_ok());
-        for bad in ["https://x.com", "x.com/a", "..", "a..b", "X.com", "a/../b", ""] {
+        for bad in [
+            "https://x.com",
+            "x.com/a",
+            "..",
+            "a..b",
+            "X.com",
+            "a/../b",
+            "",
+        ] {
             assert!(check_domain(bad).is_err(), "{bad}");
         }
     }

@@ -178,18 +178,24 @@ fn load_file(config: &SiteConfig, path: &Path) -> Outcome<Option<SourcePage>> {
             format!("{shown} is not in a locale folder"),
         )
         .in_file(&shown)
-        .help("put pages at content/<locale>/<name>.md, e.g. content/fr-FR/index.md")]);
+        .help(
+            "put pages at content/<locale>/<name>.md, e.g. content/fr-FR/index.md",
+        )]);
     };
     let locale: Locale = locale_dir.parse().map_err(|message: String| {
-        vec![Diagnostic::error("content::layout", format!("the folder name {message}"))
-            .in_file(&shown)
-            .help("name the folder after a locale, e.g. content/fr-FR/")]
+        vec![
+            Diagnostic::error("content::layout", format!("the folder name {message}"))
+                .in_file(&shown)
+                .help("name the folder after a locale, e.g. content/fr-FR/"),
+        ]
     })?;
     let name = file_name.trim_end_matches(".md").to_string();
     SitePath::parse(&name).map_err(|why| {
-        vec![Diagnostic::error("content::layout", format!("the file name `{name}` {why}"))
-            .in_file(&shown)
-            .help("name pages with lowercase letters, digits and `-`")]
+        vec![
+            Diagnostic::error("content::layout", format!("the file name `{name}` {why}"))
+                .in_file(&shown)
+                .help("name pages with lowercase letters, digits and `-`"),
+        ]
     })?;
 
     let text = fs::read_to_string(path, &shown).map_err(|d| vec![d])?;
@@ -202,7 +208,9 @@ pub fn parse_page(file: SourceFile, name: String, locale: Locale) -> Outcome<Sou
     let (front, front_offset, body_offset) = split_front_matter(&file)?;
     let front_line = line_of(&file.text, front_offset);
     let raw: RawFrontMatter = crate::yaml::parse(&file, front, front_line, "content::front-matter")
-        .map_err(|d| vec![d.help_if_missing("see docs/site-format.md for the front matter keys")])?;
+        .map_err(
+            |d| vec![d.help_if_missing("see docs/site-format.md for the front matter keys")],
+        )?;
 
     let mut problems = Vec::new();
     let key_span = |key: &str| {
@@ -221,10 +229,13 @@ pub fn parse_page(file: SourceFile, name: String, locale: Locale) -> Outcome<Sou
             );
         }
     }
-    let slug_text = raw
-        .slug
-        .clone()
-        .unwrap_or_else(|| if name == "index" { String::new() } else { name.clone() });
+    let slug_text = raw.slug.clone().unwrap_or_else(|| {
+        if name == "index" {
+            String::new()
+        } else {
+            name.clone()
+        }
+    });
     let slug = match SitePath::parse(slug_text.trim_matches('/')) {
         Ok(slug) if slug_text.starts_with('/') => {
             problems.push(
@@ -302,7 +313,9 @@ fn split_front_matter(file: &SourceFile) -> Outcome<(&str, usize, usize)> {
             "the page has no front matter",
         )
         .at(Span::new(file, 0, rest.find('\n').unwrap_or(rest.len())))
-        .help("start the file with `---`, then `title:` and `description:` lines, then `---`")]);
+        .help(
+            "start the file with `---`, then `title:` and `description:` lines, then `---`",
+        )]);
     };
     let front_offset = text.len() - after_open.len();
     let mut offset = front_offset;

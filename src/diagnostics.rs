@@ -143,7 +143,8 @@ pub struct Diagnostic {
     /// A stable identifier, such as `content::unknown-key`, for tools and docs.
     pub code: &'static str,
     pub message: String,
-    pub span: Option<Span>,
+    /// Boxed: diagnostics travel in `Result`s, which should stay small.
+    pub span: Option<Box<Span>>,
     /// A file without a precise position (a missing file, a folder).
     pub file: Option<String>,
     pub help: Option<String>,
@@ -170,7 +171,7 @@ impl Diagnostic {
 
     pub fn at(mut self, span: Span) -> Self {
         self.file = Some(span.file.name.to_string());
-        self.span = Some(span);
+        self.span = Some(Box::new(span));
         self
     }
 
@@ -189,7 +190,7 @@ impl Diagnostic {
     }
 
     pub fn position(&self) -> Option<Position> {
-        self.span.as_ref().map(Span::position)
+        self.span.as_ref().map(|span| span.position())
     }
 
     /// Where the problem is, as `file:line:col` (or just the file).
@@ -260,6 +261,23 @@ impl Report {
 
     pub fn has_errors(&self) -> bool {
         self.errors() > 0
+    }
+
+    /// What a build shows: everything when it succeeded; only the errors when it
+    /// failed, so the reason is not buried under warnings (`check` lists them all).
+    pub fn shown_for_build(&self) -> Report {
+        if self.has_errors() {
+            Report {
+                diagnostics: self
+                    .diagnostics
+                    .iter()
+                    .filter(|d| d.is_error())
+                    .cloned()
+                    .collect(),
+            }
+        } else {
+            self.clone()
+        }
     }
 
     /// A closing line such as `2 errors, 1 warning`.
@@ -389,7 +407,11 @@ impl<'a> From<&'a Diagnostic> for JsonDiagnostic<'a> {
 }
 
 pub fn json_diagnostics(report: &Report) -> Vec<JsonDiagnostic<'_>> {
-    report.diagnostics.iter().map(JsonDiagnostic::from).collect()
+    report
+        .diagnostics
+        .iter()
+        .map(JsonDiagnostic::from)
+        .collect()
 }
 
 /// GitHub Actions workflow commands, one per line, so errors land on the PR's lines.

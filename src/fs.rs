@@ -29,7 +29,8 @@ pub fn write(path: &Path, bytes: &[u8]) -> Result<(), Diagnostic> {
         std::fs::create_dir_all(parent)
             .map_err(|error| io_error(&error, &parent.display().to_string(), "create"))?;
     }
-    std::fs::write(path, bytes).map_err(|error| io_error(&error, &path.display().to_string(), "write"))
+    std::fs::write(path, bytes)
+        .map_err(|error| io_error(&error, &path.display().to_string(), "write"))
 }
 
 /// The names of the sub-folders of `dir`, sorted; empty when it cannot be read.

@@ -16,7 +16,7 @@ pub mod output;
 pub mod paths;
 pub mod pipeline;
 pub mod plan;
+pub mod redirects;
 pub mod render;
 pub mod theme;
-pub mod redirects;
 pub mod yaml;

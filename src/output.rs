@@ -231,7 +231,9 @@ mod tests {
     #[test]
     fn only_fingerprinted_files_are_cached_for_a_year() {
         let text = headers(&[SitePath::parse("style.0123456789.css").unwrap()]);
-        assert!(text.contains("/style.0123456789.css\n  Cache-Control: public, max-age=31536000, immutable"));
+        assert!(text.contains(
+            "/style.0123456789.css\n  Cache-Control: public, max-age=31536000, immutable"
+        ));
         assert_eq!(text.matches("Cache-Control").count(), 1);
     }
 
@@ -244,12 +246,18 @@ mod tests {
         let staging = Staging::create(&target).unwrap();
         std::fs::write(staging.dir.join("half"), "x").unwrap();
         staging.abandon();
-        assert_eq!(std::fs::read_to_string(target.join("old/index.html")).unwrap(), "before");
+        assert_eq!(
+            std::fs::read_to_string(target.join("old/index.html")).unwrap(),
+            "before"
+        );
         let staging = Staging::create(&target).unwrap();
         std::fs::write(staging.dir.join("new"), "after").unwrap();
         staging.commit().unwrap();
         assert!(!target.join("old").exists());
-        assert_eq!(std::fs::read_to_string(target.join("new")).unwrap(), "after");
+        assert_eq!(
+            std::fs::read_to_string(target.join("new")).unwrap(),
+            "after"
+        );
         let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "no staging or old folder left behind");
     }

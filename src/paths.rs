@@ -19,13 +19,20 @@ pub fn check_segment(segment: &str) -> Result<(), String> {
         return Err("has an empty segment (`//`)".to_string());
     }
     if segment == "." || segment == ".." {
-        return Err(format!("contains `{segment}`, which would leave the site folder"));
+        return Err(format!(
+            "contains `{segment}`, which would leave the site folder"
+        ));
     }
-    if let Some(c) = segment
-        .chars()
-        .find(|c| c.is_control() || matches!(c, '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' | '#' | '%'))
-    {
-        return Err(format!("contains the character {c:?}, which is not allowed in a path"));
+    if let Some(c) = segment.chars().find(|c| {
+        c.is_control()
+            || matches!(
+                c,
+                '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' | '#' | '%'
+            )
+    }) {
+        return Err(format!(
+            "contains the character {c:?}, which is not allowed in a path"
+        ));
     }
     if segment.chars().any(char::is_whitespace) {
         return Err("contains a space: use `-` between words".to_string());
@@ -45,7 +52,9 @@ impl SitePath {
             return Ok(SitePath::root());
         }
         if path.starts_with('/') {
-            return Err("starts with `/`: write it relative, without the leading slash".to_string());
+            return Err(
+                "starts with `/`: write it relative, without the leading slash".to_string(),
+            );
         }
         let mut segments = Vec::new();
         for segment in path.split('/') {
@@ -122,7 +131,16 @@ mod tests {
     #[test]
     fn nothing_escapes() {
         for bad in [
-            "..", "a/../b", "/etc/passwd", "a\\b", "a\0b", "a//b", "./a", "C:/x", "a b", "%2e%2e",
+            "..",
+            "a/../b",
+            "/etc/passwd",
+            "a\\b",
+            "a\0b",
+            "a//b",
+            "./a",
+            "C:/x",
+            "a b",
+            "%2e%2e",
         ] {
             assert!(SitePath::parse(bad).is_err(), "{bad:?} should be refused");
         }
@@ -133,10 +151,7 @@ mod tests {
         let path = SitePath::parse("fr-be/garantie").unwrap();
         assert_eq!(path.dir_url(), "/fr-be/garantie/");
         assert_eq!(SitePath::root().dir_url(), "/");
-        assert_eq!(
-            SitePath::from_url_path("/fr-be/garantie/").unwrap(),
-            path
-        );
+        assert_eq!(SitePath::from_url_path("/fr-be/garantie/").unwrap(), path);
         assert_eq!(
             path.under(Path::new("/out")),
             PathBuf::from("/out/fr-be/garantie")

@@ -13,7 +13,7 @@ use crate::config::{self, Locale};
 use crate::content;
 use crate::diagnostics::{Diagnostic, Outcome, Report};
 use crate::i18n::Translations;
-use crate::output::{self, DirSink, SitemapEntry, Sink, Staging};
+use crate::output::{self, DirSink, Sink, SitemapEntry, Staging};
 use crate::paths::SitePath;
 use crate::plan::{self, locale_root};
 use crate::render::{Model, Renderer};
@@ -31,13 +31,30 @@ pub struct Site {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Output {
     Page(usize),
-    Languages { region: usize },
-    NotFound { region: usize, locale: Locale, path: SitePath },
-    Asset { region: usize, name: String },
-    Sitemap { region: usize },
-    Robots { region: usize },
-    Headers { region: usize },
-    Redirects { region: usize },
+    Languages {
+        region: usize,
+    },
+    NotFound {
+        region: usize,
+        locale: Locale,
+        path: SitePath,
+    },
+    Asset {
+        region: usize,
+        name: String,
+    },
+    Sitemap {
+        region: usize,
+    },
+    Robots {
+        region: usize,
+    },
+    Headers {
+        region: usize,
+    },
+    Redirects {
+        region: usize,
+    },
 }
 
 /// A rendered file.
@@ -93,7 +110,12 @@ impl Site {
     }
 
     fn check_required_templates(&self) -> Outcome<()> {
-        let multilingual = self.model.config.regions.iter().any(|r| r.is_multilingual());
+        let multilingual = self
+            .model
+            .config
+            .regions
+            .iter()
+            .any(|r| r.is_multilingual());
         let mut required = vec!["404.html"];
         if multilingual {
             required.push("languages.html");
@@ -171,7 +193,11 @@ impl Site {
             }
             Output::Languages { region } => {
                 let html = self.renderer.languages(model, *region)?;
-                (*region, SitePath::parse("index.html").expect("valid"), html.into_bytes())
+                (
+                    *region,
+                    SitePath::parse("index.html").expect("valid"),
+                    html.into_bytes(),
+                )
             }
             Output::NotFound {
                 region,
@@ -196,8 +222,12 @@ impl Site {
                 output::robots(&region_of(*region)).into_bytes(),
             ),
             Output::Headers { region } => {
-                let assets: Vec<SitePath> =
-                    model.theme.assets.values().map(|a| a.output.clone()).collect();
+                let assets: Vec<SitePath> = model
+                    .theme
+                    .assets
+                    .values()
+                    .map(|a| a.output.clone())
+                    .collect();
                 (
                     *region,
                     SitePath::parse("_headers").expect("valid"),

@@ -291,7 +291,10 @@ impl Renderer {
         })
         .into_map()
         .expect("a struct serializes to a map");
-        page.insert("content".into(), Value::safe_string(&markdown_to_html(&body)));
+        page.insert(
+            "content".into(),
+            Value::safe_string(&markdown_to_html(&body)),
+        );
         context.insert_value("page", Value::from(page));
         context.insert("canonical", &page_url);
         context.insert("nav", &model.nav(job.region, &job.locale, Some(&job.name)));
@@ -386,7 +389,8 @@ struct PageView<'a> {
 /// CommonMark plus tables, footnotes and strikethrough. Smart punctuation stays off:
 /// it only knows English quotes, and French writes « ».
 pub fn markdown_to_html(markdown: &str) -> String {
-    let options = Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES | Options::ENABLE_STRIKETHROUGH;
+    let options =
+        Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES | Options::ENABLE_STRIKETHROUGH;
     let mut out = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut out, Parser::new_ext(markdown, options));
     out
@@ -441,9 +445,9 @@ fn register_functions(
         let path: String = kwargs.must_get("path")?;
         match theme.asset(&path) {
             Some(asset) => Ok(Value::normal_string(&asset.output.file_url())),
-            None => Err(tera::Error::message(format!(
-                "there is no static file `{path}` in the theme: {}",
-                did_you_mean(&path, theme.assets.keys().map(String::as_str))
+            None => Err(tera::Error::message(with_help(
+                &format!("there is no static file `{path}` in the theme"),
+                &did_you_mean(&path, theme.assets.keys().map(String::as_str)),
             ))),
         }
     });
@@ -453,7 +457,7 @@ fn register_functions(
         dates
             .formats(&locale)
             .date(&value)
-            .map_err(tera::Error::message)
+            .map_err(|e| tera::Error::message(with_help(&e, DATE_HELP)))
     });
     let numbers = translations;
     tera.register_filter("number", move |value: Value, _: Kwargs, state: &State| {
@@ -465,7 +469,7 @@ fn register_functions(
         numbers
             .formats(&locale)
             .number(&text)
-            .map_err(tera::Error::message)
+            .map_err(|e| tera::Error::message(with_help(&e, "pass a number such as 1234.5")))
     });
 }
 
@@ -489,11 +493,11 @@ fn translate(
         Err(error) => {
             if error.diagnostic.span.is_some() {
                 if let Ok(mut found) = problems.lock() {
-                    found.push(error.diagnostic.clone());
+                    found.push(*error.diagnostic.clone());
                 }
             }
             let help = error.diagnostic.help.clone().unwrap_or_default();
-            Err(tera::Error::message(format!("{} ({help})", error.summary)))
+            Err(tera::Error::message(with_help(&error.summary, &help)))
         }
     }
 }
@@ -509,8 +513,13 @@ fn tera_diagnostic(error: &tera::Error, sources: &TemplateSources) -> Diagnostic
                 .help("check the template names in {% extends %} and {% include %}");
         }
     };
-    let message = report.message().to_string();
-    let help = template_help(&message);
+    let (message, help) = match report.message().split_once(HELP_SEPARATOR) {
+        Some((message, help)) => (message.to_string(), help.to_string()),
+        None => (
+            report.message().to_string(),
+            template_help(report.message()),
+        ),
+    };
     let Some((file, first_line)) = sources.find(report.filename()) else {
         return Diagnostic::error(code, message)
             .in_file(report.filename())
@@ -524,17 +533,41 @@ fn tera_diagnostic(error: &tera::Error, sources: &TemplateSources) -> Diagnostic
         1
     };
     Diagnostic::error(code, message)
-        .at(Span::at_line_col(&file, line, span.start_col + 1, len.max(1)))
+        .at(Span::at_line_col(
+            &file,
+            line,
+            span.start_col + 1,
+            len.max(1),
+        ))
         .help(help)
 }
 
+/// Our functions' errors carry their own help after this marker; Tera keeps the
+/// message as it is, so the diagnostic can split it again.
+const HELP_SEPARATOR: &str = "\n= help: ";
+
+const DATE_HELP: &str = "write the value as YYYY-MM-DD in site.yaml, e.g. \"2025-01-09\"";
+
+fn with_help(message: &str, help: &str) -> String {
+    format!("{message}{HELP_SEPARATOR}{help}")
+}
+
+/// Help for Tera's own errors.
 fn template_help(message: &str) -> String {
-    if message.contains("not found in context") || message.contains("undefined") {
-        "check the name: pages can use `values.<name>`, `region`, `t(key=...)` (see docs/site-format.md)".to_string()
-    } else if message.contains("is not defined for") {
-        "add the message to the locale's .ftl file, or fix the key".to_string()
+    if let (Some(field), Some((_, available))) = (
+        message
+            .strip_prefix("Field `")
+            .and_then(|m| m.split('`').next()),
+        message.split_once("Available fields: "),
+    ) {
+        return did_you_mean(field, available.split(", ").map(str::trim));
+    }
+    if message.contains("is not defined") || message.contains("not found in context") {
+        "check the spelling: pages can use `values.<name>` (the region's values in site.yaml), `region` and `t(key=...)`; see docs/site-format.md".to_string()
+    } else if message.contains("Found") || message.contains("expected") {
+        "fix the syntax here: Tera writes {{ expression }} and {% tag %}".to_string()
     } else {
-        "fix the template syntax at this place (Tera 2: {{ expression }}, {% tag %})".to_string()
+        "see docs/site-format.md for what templates and pages can use".to_string()
     }
 }
 

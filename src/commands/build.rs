@@ -48,7 +48,7 @@ impl BuildArgs {
         };
         let summary = build(&options);
         let ok = !summary.report.has_errors();
-        print_diagnostics(&summary.report, cli.format);
+        print_diagnostics(&summary.report.shown_for_build(), cli.format);
         match cli.format {
             Format::Json => print_json(&json!({
                 "ok": ok,
@@ -67,11 +67,19 @@ impl BuildArgs {
                 output.display(),
                 summary.report.summary()
             ),
-            _ => eprintln!(
-                "error: build failed ({}); {} was left as it was",
-                summary.report.summary(),
-                output.display()
-            ),
+            _ => {
+                let warnings = match summary.report.warnings() {
+                    0 => String::new(),
+                    1 => " (and 1 warning, not shown: `handover check` lists it)".to_string(),
+                    n => format!(" (and {n} warnings, not shown: `handover check` lists them)"),
+                };
+                let errors = summary.report.errors();
+                eprintln!(
+                    "error: build failed with {errors} error{}{warnings}; {} was left as it was",
+                    if errors == 1 { "" } else { "s" },
+                    output.display()
+                )
+            }
         }
         if ok {
             Status::Clean

@@ -66,8 +66,8 @@ impl LocaleFormats {
 
     /// A decimal number in the locale's digits and separators.
     pub fn number(&self, text: &str) -> Result<String, String> {
-        let decimal = Decimal::from_str(text.trim())
-            .map_err(|_| format!("`{text}` is not a number"))?;
+        let decimal =
+            Decimal::from_str(text.trim()).map_err(|_| format!("`{text}` is not a number"))?;
         Ok(self.numbers.format(&decimal).to_string())
     }
 }
@@ -100,22 +100,40 @@ mod tests {
 
     #[test]
     fn each_locale_writes_dates_its_own_way() {
-        assert_eq!(formats("en-GB").date("2025-01-09").unwrap(), "9 January 2025");
-        assert_eq!(formats("fr-FR").date("2025-01-09").unwrap(), "9 janvier 2025");
-        assert_eq!(formats("it-IT").date("2025-01-09").unwrap(), "9 gennaio 2025");
-        assert_eq!(formats("de-DE").date("2025-01-09").unwrap(), "9. Januar 2025");
+        assert_eq!(
+            formats("en-GB").date("2025-01-09").unwrap(),
+            "9 January 2025"
+        );
+        assert_eq!(
+            formats("fr-FR").date("2025-01-09").unwrap(),
+            "9 janvier 2025"
+        );
+        assert_eq!(
+            formats("it-IT").date("2025-01-09").unwrap(),
+            "9 gennaio 2025"
+        );
+        assert_eq!(
+            formats("de-DE").date("2025-01-09").unwrap(),
+            "9. Januar 2025"
+        );
     }
 
     #[test]
     fn numbers_use_the_locale_separators() {
-        assert_eq!(formats("fr-FR").number("1234567.5").unwrap(), "1\u{202f}234\u{202f}567,5");
+        assert_eq!(
+            formats("fr-FR").number("1234567.5").unwrap(),
+            "1\u{202f}234\u{202f}567,5"
+        );
         assert_eq!(formats("de-DE").number("1234567.5").unwrap(), "1.234.567,5");
         assert_eq!(formats("en-GB").number("1234.5").unwrap(), "1,234.5");
     }
 
     #[test]
     fn bad_dates_say_the_expected_shape() {
-        assert!(formats("en").date("09/01/2025").unwrap_err().contains("YYYY-MM-DD"));
+        assert!(formats("en")
+            .date("09/01/2025")
+            .unwrap_err()
+            .contains("YYYY-MM-DD"));
         assert!(formats("en").date("2025-02-30").is_err());
     }
 }

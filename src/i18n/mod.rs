@@ -51,7 +51,7 @@ pub struct TranslateError {
     /// One line for the template's error ("message `x` is missing in fr-FR").
     pub summary: String,
     /// The full problem, pointing into the `.ftl` file when there is one.
-    pub diagnostic: Diagnostic,
+    pub diagnostic: Box<Diagnostic>,
 }
 
 /// Every locale's messages, with fallback.
@@ -143,9 +143,11 @@ impl Translations {
 
     /// Whether `id` (with `attribute`) exists somewhere on `locale`'s chain.
     pub fn has(&self, locale: &Locale, id: &str) -> bool {
-        self.chain(locale)
-            .iter()
-            .any(|l| self.bundles.get(l).is_some_and(|b| b.bundle.has_message(id)))
+        self.chain(locale).iter().any(|l| {
+            self.bundles
+                .get(l)
+                .is_some_and(|b| b.bundle.has_message(id))
+        })
     }
 
     /// Formats message `id` (or one of its attributes) in `locale`.
@@ -212,12 +214,14 @@ impl Translations {
         };
         TranslateError {
             summary: format!("{what} is not defined for {locale}"),
-            diagnostic: Diagnostic::error(
-                "i18n::missing-message",
-                format!("{what} is not defined for {locale}"),
-            )
-            .in_file(format!("{LOCALES_DIR}/{locale}"))
-            .help(help),
+            diagnostic: Box::new(
+                Diagnostic::error(
+                    "i18n::missing-message",
+                    format!("{what} is not defined for {locale}"),
+                )
+                .in_file(format!("{LOCALES_DIR}/{locale}"))
+                .help(help),
+            ),
         }
     }
 
@@ -286,15 +290,20 @@ impl LocaleBundle {
             return Ok(text.into_owned());
         }
         let summary = format!("message `{id}` in {}: {}", self.locale, problems.join("; "));
-        let mut diagnostic = Diagnostic::error("i18n::resolve", summary.clone()).help(
-            "pass every `$variable` the message uses, and define every message and term it refers to",
-        );
+        let help = if problems.iter().any(|p| p.contains("is not a date")) {
+            "write the date as YYYY-MM-DD in site.yaml, e.g. \"2025-01-09\""
+        } else if problems.iter().any(|p| p.contains("was not passed")) {
+            "pass the variable where the message is used (t(key=..., name=value)), or remove it from the message"
+        } else {
+            "define every message and term this message refers to"
+        };
+        let mut diagnostic = Diagnostic::error("i18n::resolve", summary.clone()).help(help);
         if let Some(info) = self.messages.get(id) {
             diagnostic = diagnostic.at(info.span.clone());
         }
         Err(TranslateError {
             summary,
-            diagnostic,
+            diagnostic: Box::new(diagnostic),
         })
     }
 }
@@ -331,7 +340,11 @@ fn load_locale(config: &SiteConfig, locale: &Locale) -> Outcome<Option<LocaleBun
     let mut problems = Vec::new();
     let mut messages: BTreeMap<String, MessageInfo> = BTreeMap::new();
     let mut files = Vec::new();
-    for entry in WalkDir::new(&dir).sort_by_file_name().min_depth(1).max_depth(1) {
+    for entry in WalkDir::new(&dir)
+        .sort_by_file_name()
+        .min_depth(1)
+        .max_depth(1)
+    {
         let Ok(entry) = entry else { continue };
         let path = entry.path();
         if path.extension().and_then(|e| e.to_str()) != Some("ftl") {
@@ -402,7 +415,10 @@ impl AddKeepingFirst for FluentBundle<FluentResource> {
 }
 
 /// Message and term ids with their positions in the file.
-pub fn message_positions(file: &SourceFile, resource: &FluentResource) -> Vec<(String, MessageInfo)> {
+pub fn message_positions(
+    file: &SourceFile,
+    resource: &FluentResource,
+) -> Vec<(String, MessageInfo)> {
     // The resource holds its own copy of the text, so offsets are taken against it
     // and applied to the file, whose text is the same.
     let source = resource.source();
@@ -417,7 +433,11 @@ pub fn message_positions(file: &SourceFile, resource: &FluentResource) -> Vec<(S
             )),
             ast::Entry::Term(t) => Some((
                 format!("-{}", t.id.name),
-                Span::new(file, offset_of(t.id.name).saturating_sub(1), t.id.name.len() + 1),
+                Span::new(
+                    file,
+                    offset_of(t.id.name).saturating_sub(1),
+                    t.id.name.len() + 1,
+                ),
                 t.attributes.iter().map(|a| a.id.name.to_string()).collect(),
             )),
             _ => None,

@@ -1,0 +1,139 @@
+//! The binary as CI and people run it: exit codes, help, JSON, determinism, atomicity.
+
+mod common;
+
+use common::{copy_tree, fixtures, read_tree, run, stderr, stdout};
+
+fn multi() -> std::path::PathBuf {
+    fixtures().join("fixtures/multi")
+}
+
+#[test]
+fn help_lists_the_commands_and_exits_0() {
+    let output = common::handover().arg("--help").output().unwrap();
+    assert!(output.status.success());
+    let text = stdout(&output);
+    assert!(text.contains("build"), "{text}");
+    let output = common::handover()
+        .args(["build", "--help"])
+        .output()
+        .unwrap();
+    assert!(stdout(&output).contains("--jobs"));
+}
+
+#[test]
+fn unknown_arguments_exit_2() {
+    let output = common::handover()
+        .args(["build", "--nope"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn a_folder_without_site_yaml_exits_2_and_says_what_to_do() {
+    let empty = tempfile::tempdir().unwrap();
+    let output = run(empty.path(), &["build"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("no site.yaml"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(stderr(&output).contains("--root"));
+}
+
+#[test]
+fn json_format_reports_success_and_counts() {
+    let out = tempfile::tempdir().unwrap();
+    let output = run(
+        &multi(),
+        &[
+            "--format",
+            "json",
+            "build",
+            "-o",
+            out.path().to_str().unwrap(),
+        ],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["ok"], true);
+    assert_eq!(json["errors"], 0);
+    assert_eq!(json["domains"][0], "www.acme.example");
+    assert!(json["warnings"].as_u64().unwrap() > 0);
+    assert_eq!(json["diagnostics"][0]["severity"], "warning");
+}
+
+#[test]
+fn json_format_gives_file_line_and_column_of_errors() {
+    let site = tempfile::tempdir().unwrap();
+    copy_tree(&multi(), site.path());
+    std::fs::write(
+        site.path().join("content/en/help.md"),
+        "---\ntitle: Help\ndescripton: x\n---\n",
+    )
+    .unwrap();
+    let output = run(site.path(), &["--format", "json", "build"]);
+    assert_eq!(output.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let first = &json["diagnostics"][0];
+    assert_eq!(first["file"], "content/en/help.md");
+    assert_eq!(first["line"], 3);
+    assert_eq!(first["column"], 1);
+    assert_eq!(first["snippet"], "descripton: x");
+    assert_eq!(first["help"], "did you mean `description`?");
+}
+
+#[test]
+fn github_format_prints_annotations() {
+    let site = tempfile::tempdir().unwrap();
+    copy_tree(&multi(), site.path());
+    std::fs::write(
+        site.path().join("content/en/help.md"),
+        "---\ntitle: Help\n---\n",
+    )
+    .unwrap();
+    let output = run(site.path(), &["--format", "github", "build"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stdout(&output).starts_with("::error file=content/en/help.md,line=2,col=1,"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[test]
+fn one_thread_and_many_give_the_same_bytes() {
+    let one = tempfile::tempdir().unwrap();
+    let many = tempfile::tempdir().unwrap();
+    for (dir, jobs) in [(&one, "1"), (&many, "8")] {
+        let output = run(
+            &multi(),
+            &["build", "-j", jobs, "-o", dir.path().to_str().unwrap()],
+        );
+        assert!(output.status.success(), "{}", stderr(&output));
+    }
+    let a = read_tree(one.path());
+    assert!(a.len() > 10);
+    assert_eq!(a, read_tree(many.path()));
+}
+
+#[test]
+fn a_successful_build_replaces_the_previous_output_entirely() {
+    let site = tempfile::tempdir().unwrap();
+    copy_tree(&multi(), site.path());
+    let public = site.path().join("public");
+    std::fs::create_dir_all(public.join("gone.example")).unwrap();
+    std::fs::write(public.join("gone.example/index.html"), "old").unwrap();
+    let output = run(site.path(), &["build"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(!public.join("gone.example").exists());
+    assert!(public.join("www.acme.example/index.html").is_file());
+    let siblings: Vec<String> = std::fs::read_dir(site.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(siblings.is_empty(), "staging left behind: {siblings:?}");
+}

@@ -1,0 +1,78 @@
+//! One broken site per error class: `tests/errors/<case>/` holds only the files that
+//! differ from the `multi` fixture, and `expected.txt` the exact text the user sees
+//! on standard error. The build must exit 1 and leave the previous output untouched.
+//!
+//! After a deliberate change of wording: `UPDATE_GOLDEN=1 cargo test --test errors`.
+
+mod common;
+
+use common::{copy_tree, fixtures, read_tree, run, stderr};
+
+fn check_error(case: &str) {
+    let overlay = fixtures().join("errors").join(case);
+    let site = tempfile::tempdir().unwrap();
+    copy_tree(&fixtures().join("fixtures/multi"), site.path());
+    for (relative, bytes) in read_tree(&overlay) {
+        if relative != "expected.txt" {
+            let target = site.path().join(&relative);
+            std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+            std::fs::write(target, bytes).unwrap();
+        }
+    }
+    let out = site.path().join("public");
+    std::fs::create_dir_all(out.join("previous")).unwrap();
+    std::fs::write(out.join("previous/index.html"), "the last good build").unwrap();
+
+    let output = run(site.path(), &["build"]);
+    let text = stderr(&output).replace(&out.display().to_string(), "<output>");
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{case}: expected exit 1\n{text}"
+    );
+    assert_eq!(
+        read_tree(&out).keys().collect::<Vec<_>>(),
+        vec!["previous/index.html"],
+        "{case}: a failed build must leave public/ as it was"
+    );
+    let expected_path = overlay.join("expected.txt");
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&expected_path, &text).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&expected_path)
+        .unwrap_or_else(|_| panic!("{case}: no expected.txt (UPDATE_GOLDEN=1 writes it)"));
+    assert_eq!(text, expected, "{case}: the error text changed");
+}
+
+macro_rules! error_cases {
+    ($($name:ident => $case:literal),* $(,)?) => {
+        $(#[test] fn $name() { check_error($case); })*
+
+        #[test]
+        fn every_case_folder_has_a_test() {
+            let known = [$($case),*];
+            for entry in std::fs::read_dir(fixtures().join("errors")).unwrap() {
+                let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+                assert!(known.contains(&name.as_str()), "tests/errors/{name} has no test");
+            }
+        }
+    };
+}
+
+error_cases! {
+    config_unknown_key => "config-unknown-key",
+    config_bad_domain => "config-bad-domain",
+    unknown_theme => "unknown-theme",
+    front_matter_unknown_key => "front-matter-unknown-key",
+    front_matter_bad_boolean => "front-matter-bad-boolean",
+    slug_escapes => "slug-escapes",
+    slug_collision => "slug-collision",
+    missing_message => "missing-message",
+    missing_variable => "missing-variable",
+    fluent_syntax => "fluent-syntax",
+    duplicate_message => "duplicate-message",
+    template_syntax => "template-syntax",
+    undefined_value => "undefined-value",
+    bad_date => "bad-date",
+}

@@ -1,0 +1,5 @@
+language-name = Nederlands
+nav-label = Pagina's
+price = Prijs: { $amount
+not-found = Deze pagina bestaat niet.
+closed-on = Gesloten op { DATETIME($date) }.
