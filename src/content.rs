@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use rayon::prelude::*;
 use serde::Deserialize;
 use walkdir::WalkDir;
 
@@ -120,21 +121,25 @@ pub fn load(config: &SiteConfig) -> Outcome<Content> {
         .in_file(CONTENT_DIR)
         .help("create content/<locale>/index.md for each locale")]);
     }
+    let mut files = Vec::new();
     for entry in WalkDir::new(&dir).sort_by_file_name().min_depth(1) {
-        let entry = match entry {
-            Ok(entry) => entry,
-            Err(error) => {
-                problems.push(
-                    Diagnostic::error("content::unreadable", error.to_string())
-                        .in_file(CONTENT_DIR),
-                );
-                continue;
+        match entry {
+            Ok(entry) if entry.file_type().is_file() && !is_hidden(entry.path()) => {
+                files.push(entry.into_path());
             }
-        };
-        if !entry.file_type().is_file() || is_hidden(entry.path()) {
-            continue;
+            Ok(_) => {}
+            Err(error) => problems.push(
+                Diagnostic::error("content::unreadable", error.to_string()).in_file(CONTENT_DIR),
+            ),
         }
-        match load_file(config, entry.path()) {
+    }
+    // Parsed in parallel, gathered in the walk's sorted order.
+    let loaded: Vec<Outcome<Option<SourcePage>>> = files
+        .par_iter()
+        .map(|path| load_file(config, path))
+        .collect();
+    for result in loaded {
+        match result {
             Ok(Some(page)) => {
                 content
                     .pages

@@ -87,6 +87,11 @@ impl SitePath {
         Ok(SitePath { segments })
     }
 
+    /// How many segments: 0 for the root, 1 for `warranty`, 2 for `products/x`.
+    pub fn depth(&self) -> usize {
+        self.segments.len()
+    }
+
     pub fn is_root(&self) -> bool {
         self.segments.is_empty()
     }

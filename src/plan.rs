@@ -32,15 +32,29 @@ impl PageJob {
     }
 }
 
-/// All the pages of the site, in a stable order.
+/// All the pages of the site, in a stable order, with the indexes rendering needs
+/// (so no page scans every other page: sites can have tens of thousands).
 #[derive(Debug, Clone, Default)]
 pub struct Plan {
     pub jobs: Vec<PageJob>,
     /// (region, locale, page name) -> index in `jobs`.
     index: BTreeMap<(usize, Locale, String), usize>,
+    /// page name -> its jobs on every region and locale.
+    by_name: BTreeMap<String, Vec<usize>>,
+    /// region -> its jobs.
+    by_region: BTreeMap<usize, Vec<usize>>,
 }
 
 impl Plan {
+    fn push(&mut self, job: PageJob) {
+        let at = self.jobs.len();
+        self.index
+            .insert((job.region, job.locale.clone(), job.name.clone()), at);
+        self.by_name.entry(job.name.clone()).or_default().push(at);
+        self.by_region.entry(job.region).or_default().push(at);
+        self.jobs.push(job);
+    }
+
     pub fn job(&self, region: usize, locale: &Locale, name: &str) -> Option<&PageJob> {
         self.index
             .get(&(region, locale.clone(), name.to_string()))
@@ -48,12 +62,20 @@ impl Plan {
     }
 
     pub fn region_jobs(&self, region: usize) -> impl Iterator<Item = &PageJob> {
-        self.jobs.iter().filter(move |j| j.region == region)
+        self.by_region
+            .get(&region)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.jobs[i])
     }
 
     /// The same page on every region and locale it is published in.
     pub fn translations<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a PageJob> {
-        self.jobs.iter().filter(move |j| j.name == name)
+        self.by_name
+            .get(name)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.jobs[i])
     }
 }
 
@@ -113,11 +135,7 @@ pub fn plan(config: &SiteConfig, content: &Content) -> (Plan, Vec<Diagnostic>) {
                     problems.push(problem);
                     continue;
                 }
-                plan.index.insert(
-                    (region_index, locale.clone(), name.clone()),
-                    plan.jobs.len(),
-                );
-                plan.jobs.push(job);
+                plan.push(job);
             }
         }
     }

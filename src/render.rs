@@ -33,6 +33,9 @@ pub struct Model {
     pub translations: Arc<Translations>,
     pub theme: Arc<Theme>,
     regions: Vec<Value>,
+    /// (region, locale) -> its top-level pages in navigation order.
+    navs: BTreeMap<(usize, Locale), Vec<NavItem>>,
+    language_names: BTreeMap<Locale, String>,
 }
 
 #[derive(Serialize)]
@@ -51,8 +54,10 @@ struct RegionView<'a> {
     values: &'a BTreeMap<String, String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 struct NavItem {
+    #[serde(skip)]
+    name: String,
     title: String,
     path: String,
     url: String,
@@ -98,6 +103,15 @@ impl Model {
                 })
             })
             .collect();
+        let navs = navs(&config, &content, &plan);
+        let language_names = config
+            .locales()
+            .into_iter()
+            .map(|l| {
+                let name = translations.language_name(&l);
+                (l, name)
+            })
+            .collect();
         Model {
             config,
             content,
@@ -105,7 +119,16 @@ impl Model {
             translations,
             theme,
             regions,
+            navs,
+            language_names,
         }
+    }
+
+    pub fn language_name(&self, locale: &Locale) -> String {
+        self.language_names
+            .get(locale)
+            .cloned()
+            .unwrap_or_else(|| locale.to_string())
     }
 
     pub fn region(&self, index: usize) -> &Region {
@@ -141,21 +164,15 @@ impl Model {
     }
 
     fn nav(&self, region: usize, locale: &Locale, current: Option<&str>) -> Vec<NavItem> {
-        let mut jobs: Vec<(&PageJob, &SourcePage)> = self
-            .plan
-            .region_jobs(region)
-            .filter(|j| &j.locale == locale)
-            .map(|j| (j, self.source(j)))
-            .collect();
-        jobs.sort_by(|a, b| (a.1.weight, &a.0.name).cmp(&(b.1.weight, &b.0.name)));
-        jobs.into_iter()
-            .map(|(job, source)| NavItem {
-                title: source.title.clone(),
-                path: job.dir.dir_url(),
-                url: self.url(region, &job.dir.dir_url()),
-                current: current == Some(job.name.as_str()),
-            })
-            .collect()
+        let mut items = self
+            .navs
+            .get(&(region, locale.clone()))
+            .cloned()
+            .unwrap_or_default();
+        for item in &mut items {
+            item.current = current == Some(item.name.as_str());
+        }
+        items
     }
 
     fn alternates(&self, job: &PageJob) -> Vec<Alternate> {
@@ -166,7 +183,7 @@ impl Model {
                 locale: other.locale.to_string(),
                 hreflang: other.locale.to_string(),
                 url: self.url(other.region, &other.dir.dir_url()),
-                language_name: self.translations.language_name(&other.locale),
+                language_name: self.language_name(&other.locale),
                 current: other.region == job.region && other.locale == job.locale,
             })
             .collect()
@@ -192,6 +209,45 @@ impl Model {
             .map(|job| self.url(index, &job.dir.dir_url()))
             .unwrap_or_default()
     }
+}
+
+/// Navigation lists the top-level pages of each region and locale (slug of one
+/// segment, or the home page) by weight, then name. Deeper pages (`products/x`) stay
+/// out, so a site with thousands of pages keeps a short menu and each page's
+/// context stays small.
+fn navs(
+    config: &SiteConfig,
+    content: &Content,
+    plan: &Plan,
+) -> BTreeMap<(usize, Locale), Vec<NavItem>> {
+    let mut navs: BTreeMap<(usize, Locale), Vec<(i64, NavItem)>> = BTreeMap::new();
+    for job in &plan.jobs {
+        let Some(source) = content.page(&job.source_locale, &job.name) else {
+            continue;
+        };
+        if source.slug.depth() > 1 {
+            continue;
+        }
+        let path = job.dir.dir_url();
+        navs.entry((job.region, job.locale.clone()))
+            .or_default()
+            .push((
+                source.weight,
+                NavItem {
+                    name: job.name.clone(),
+                    title: source.title.clone(),
+                    url: format!("https://{}{}", config.regions[job.region].domain, path),
+                    path,
+                    current: false,
+                },
+            ));
+    }
+    navs.into_iter()
+        .map(|(key, mut items)| {
+            items.sort_by(|a, b| (a.0, &a.1.name).cmp(&(b.0, &b.1.name)));
+            (key, items.into_iter().map(|(_, item)| item).collect())
+        })
+        .collect()
 }
 
 /// The parsed templates and page bodies with handover's functions.
@@ -249,12 +305,25 @@ impl Renderer {
             problems.push(tera_diagnostic(&error, &sources));
         }
 
-        let mut bodies = Tera::new();
-        bodies.register_from(&functions);
-        bodies.autoescape_on(Vec::<&str>::new());
-        for page in model.content.all().filter(|p| !p.draft) {
-            if let Err(error) = bodies.add_raw_template(&page.file.name, page.body()) {
-                problems.push(tera_diagnostic(&error, &sources));
+        let body_tera = || {
+            let mut tera = Tera::new();
+            tera.register_from(&functions);
+            tera.autoescape_on(Vec::<&str>::new());
+            tera
+        };
+        let pages: Vec<&SourcePage> = model.content.all().filter(|p| !p.draft).collect();
+        let mut bodies = body_tera();
+        // One batch: Tera re-checks every template on each add, so adding pages one
+        // by one would be quadratic. Only when the batch fails are the pages parsed
+        // alone, to report every broken one rather than the first.
+        if bodies
+            .add_raw_templates(pages.iter().map(|p| (&*p.file.name, p.body())))
+            .is_err()
+        {
+            for page in &pages {
+                if let Err(error) = body_tera().add_raw_template(&page.file.name, page.body()) {
+                    problems.push(tera_diagnostic(&error, &sources));
+                }
             }
         }
         if problems.is_empty() {
@@ -313,7 +382,7 @@ impl Renderer {
             .iter()
             .map(|locale| Choice {
                 locale: locale.to_string(),
-                language_name: model.translations.language_name(locale),
+                language_name: model.language_name(locale),
                 url: model.url(region, &locale_root(r, locale).dir_url()),
             })
             .collect();
