@@ -369,7 +369,7 @@ mod tests {
             render_human(&errors[0]),
             "error[content::slug]: the slug `../../etc` contains `..`, which would leave the site folder\n \
              --> content/en/warranty.md:4:1\n  |\n\
-             4 | slug: ../../etc\n  | ^^^^^^^^^^^^^^^\n  \
+             4 | slug: ../../etc\n  | ^^^^^^^^^^^^^^^\n  |\n  \
              = help: use lowercase words joined by `-`, e.g. `slug: warranty`\n"
         );
     }

@@ -310,61 +310,64 @@ pub enum Format {
     Github,
 }
 
-/// Renders for a terminal, rustc style:
+/// Renders for people, rustc style, through annotate-snippets (the renderer rustc
+/// itself uses):
 ///
 /// ```text
-/// error[content::unknown-key]: unknown key `titel` in the front matter
-///   --> content/en/index.md:2:1
-///    |
-///  2 | titel: Hello
-///    | ^^^^^
-///    = help: did you mean `title`?
+/// error[content::front-matter]: unknown key `titel`
+///  --> content/en/index.md:2:1
+///   |
+/// 2 | titel: Hello
+///   | ^^^^^
+///   |
+///   = help: did you mean `title`?
 /// ```
 pub fn render_human(diagnostic: &Diagnostic) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{}[{}]: {}",
-        diagnostic.severity, diagnostic.code, diagnostic.message
-    );
-    match (&diagnostic.span, &diagnostic.file) {
-        (Some(span), _) => {
-            let p = span.position();
-            let gutter = p.line.to_string().len();
-            let pad = " ".repeat(gutter);
-            let before: String = p.line_text.chars().take(p.column - 1).collect();
-            let caret_indent = " ".repeat(display_width(&before));
-            let marked = span.file.text[span.offset..span.offset + span.len]
-                .split('\n')
-                .next()
-                .unwrap_or("");
-            let carets = "^".repeat(display_width(marked).max(1));
-            let _ = writeln!(out, "{pad}--> {}:{}:{}", p.file, p.line, p.column);
-            let _ = writeln!(out, "{pad} |");
-            let _ = writeln!(out, "{} | {}", p.line, p.line_text);
-            let _ = writeln!(out, "{pad} | {caret_indent}{carets}");
-            if let Some(help) = &diagnostic.help {
-                let _ = writeln!(out, "{pad} = help: {help}");
-            }
-        }
-        (None, Some(file)) => {
-            let _ = writeln!(out, " --> {file}");
-            if let Some(help) = &diagnostic.help {
-                let _ = writeln!(out, "  = help: {help}");
-            }
-        }
-        (None, None) => {
-            if let Some(help) = &diagnostic.help {
-                let _ = writeln!(out, "  = help: {help}");
-            }
-        }
-    }
-    out
+    render_with(diagnostic, &annotate_snippets::Renderer::plain())
 }
 
-/// Tabs count as four columns so the caret lines up with what the terminal shows.
-fn display_width(text: &str) -> usize {
-    text.chars().map(|c| if c == '\t' { 4 } else { 1 }).sum()
+/// The same, with colours for a terminal.
+pub fn render_human_styled(diagnostic: &Diagnostic) -> String {
+    render_with(diagnostic, &annotate_snippets::Renderer::styled())
+}
+
+fn render_with(diagnostic: &Diagnostic, renderer: &annotate_snippets::Renderer) -> String {
+    use annotate_snippets::{AnnotationKind, Group, Level, Snippet};
+
+    let level = match diagnostic.severity {
+        Severity::Error => Level::ERROR,
+        Severity::Warning => Level::WARNING,
+    };
+    let title = level.primary_title(&diagnostic.message).id(diagnostic.code);
+    let mut group = Group::with_title(title);
+    match (&diagnostic.span, &diagnostic.file) {
+        (Some(span), _) => {
+            // Only the line holding the span is handed over: the snippet shows that
+            // line, and the file's own numbering is kept through `line_start`.
+            let p = span.position();
+            let text = &span.file.text;
+            let line_begin = text[..span.offset].rfind('\n').map_or(0, |i| i + 1);
+            let line_text = &text[line_begin..line_begin + p.line_text.len()];
+            let start = span.offset - line_begin;
+            let end = (start + span.len).clamp(start, line_text.len().max(start));
+            group = group.element(
+                Snippet::source(line_text)
+                    .line_start(p.line)
+                    .path(&*span.file.name)
+                    .annotation(AnnotationKind::Primary.span(start..end)),
+            );
+        }
+        (None, Some(file)) => {
+            group = group.element(annotate_snippets::Origin::path(file.as_str()));
+        }
+        (None, None) => {}
+    }
+    if let Some(help) = &diagnostic.help {
+        group = group.element(Level::HELP.message(help));
+    }
+    let mut out = renderer.render(&[group]);
+    out.push('\n');
+    out
 }
 
 /// Every diagnostic for people, then the count.
@@ -500,6 +503,7 @@ mod tests {
              \x20 |\n\
              2 | titel: Hello\n\
              \x20 | ^^^^^\n\
+             \x20 |\n\
              \x20 = help: did you mean `title`?\n"
         );
     }

@@ -129,7 +129,7 @@ mod tests {
             error_for("title: a\ntitel: b\n", 2),
             "error[content::front-matter]: unknown key `titel`\n \
              --> content/en/index.md:3:1\n  |\n\
-             3 | titel: b\n  | ^^^^^\n  = help: did you mean `title`?\n"
+             3 | titel: b\n  | ^^^^^\n  |\n  = help: did you mean `title`?\n"
         );
     }
 

@@ -5,7 +5,7 @@
 
 pub mod build;
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -68,7 +68,15 @@ pub fn print_diagnostics(report: &Report, format: Format) {
     let mut err = stderr.lock();
     match format {
         Format::Human => {
-            let _ = err.write_all(diagnostics::render_report_human(report).as_bytes());
+            let colour = stderr.is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            for diagnostic in &report.diagnostics {
+                let text = if colour {
+                    diagnostics::render_human_styled(diagnostic)
+                } else {
+                    diagnostics::render_human(diagnostic)
+                };
+                let _ = writeln!(err, "{text}");
+            }
         }
         Format::Github => {
             let _ = std::io::stdout().write_all(diagnostics::render_github(report).as_bytes());
