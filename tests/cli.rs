@@ -137,3 +137,47 @@ fn a_successful_build_replaces_the_previous_output_entirely() {
         .collect();
     assert!(siblings.is_empty(), "staging left behind: {siblings:?}");
 }
+
+#[test]
+fn new_creates_a_site_that_builds_with_no_edits() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("acme");
+    let output = common::handover()
+        .args(["new", site.to_str().unwrap(), "--brand", "Acme"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let output = run(&site, &["build"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("0 errors, 0 warnings"),
+        "{}",
+        stderr(&output)
+    );
+    let home = std::fs::read_to_string(site.join("public/www.example.com/en/index.html")).unwrap();
+    assert!(home.contains("Acme has moved"));
+    assert!(home.contains("January 31, 2025"), "en writes US-style long dates");
+    let french =
+        std::fs::read_to_string(site.join("public/www.example.com/fr/index.html")).unwrap();
+    assert!(french.contains("31 janvier 2025"));
+    assert!(
+        site.join("public/www.example.com/index.html").is_file(),
+        "language choice"
+    );
+}
+
+#[test]
+fn new_refuses_a_folder_that_is_not_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("keep.txt"), "mine").unwrap();
+    let output = common::handover()
+        .args(["new", dir.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("not empty"));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("keep.txt")).unwrap(),
+        "mine"
+    );
+}

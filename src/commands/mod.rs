@@ -4,6 +4,7 @@
 //! problems, 2 when the command itself could not run (bad arguments, no site).
 
 pub mod build;
+pub mod new;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -33,6 +34,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Build(build::BuildArgs),
+    New(new::NewArgs),
 }
 
 /// The process exit code for a finished command.
@@ -56,6 +58,7 @@ impl Cli {
     pub fn run(self) -> ExitCode {
         let status = match &self.command {
             Command::Build(args) => args.run(&self),
+            Command::New(args) => args.run(&self),
         };
         status.into()
     }
