@@ -512,17 +512,6 @@ impl<'a> Checker<'a> {
     }
 }
 
-impl Diagnostic {
-    /// Adds a help line unless one is already there.
-    pub fn help_if_missing(self, help: &str) -> Self {
-        if self.help.is_some() {
-            self
-        } else {
-            self.help(help)
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

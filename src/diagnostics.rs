@@ -185,6 +185,15 @@ impl Diagnostic {
         self
     }
 
+    /// Adds a help line unless one is already there.
+    pub fn help_if_missing(self, help: &str) -> Self {
+        if self.help.is_some() {
+            self
+        } else {
+            self.help(help)
+        }
+    }
+
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }

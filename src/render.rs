@@ -21,7 +21,6 @@ use crate::config::{Locale, Region, SiteConfig};
 use crate::content::{Content, SourcePage};
 use crate::diagnostics::{did_you_mean, Diagnostic, Outcome, SourceFile, Span};
 use crate::i18n::Translations;
-use crate::paths::SitePath;
 use crate::plan::{locale_root, PageJob, Plan};
 use crate::theme::Theme;
 
@@ -638,9 +637,4 @@ fn template_help(message: &str) -> String {
     } else {
         "see docs/site-format.md for what templates and pages can use".to_string()
     }
-}
-
-/// A page's output path inside its domain folder, for other modules.
-pub fn page_output(job: &PageJob) -> SitePath {
-    job.output()
 }
