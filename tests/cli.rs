@@ -156,7 +156,10 @@ fn new_creates_a_site_that_builds_with_no_edits() {
     );
     let home = std::fs::read_to_string(site.join("public/www.example.com/en/index.html")).unwrap();
     assert!(home.contains("Acme has moved"));
-    assert!(home.contains("January 31, 2025"), "en writes US-style long dates");
+    assert!(
+        home.contains("January 31, 2025"),
+        "en writes US-style long dates"
+    );
     let french =
         std::fs::read_to_string(site.join("public/www.example.com/fr/index.html")).unwrap();
     assert!(french.contains("31 janvier 2025"));
