@@ -1,17 +1,17 @@
-# Textes de l’interface du thème « notice », en français. Mêmes identifiants
+# Textes de l’interface du thème « notice », en français. Mêmes identifiants
 # que la locale de référence (en). Le texte des pages est dans content/.
 
 ## Le nom de la langue, tel que le sélecteur de langue l’affiche
 
 language-name = Français
 
-## Cadre de page : lien d’évitement, en-tête, navigation, pied de page
+## Cadre de page : lien d’évitement, en-tête, navigation, pied de page
 
 skip-link = Aller au contenu principal
 # $brand (String) - le nom de la marque, tiré de site.yaml
 site-name = Information clients { $brand }
 site-tagline = Désormais sur la boutique Xiaomi
-# Le <title> de chaque page. $title - le titre de la page ; $brand - la marque
+# Le <title> de chaque page. $title - le titre de la page ; $brand - la marque
 document-title = { $title } – Information clients { $brand }
 nav-label = Comprendre le changement
 language-switcher-label = Langue et pays
@@ -25,4 +25,4 @@ cta-store = Aller sur la boutique Xiaomi
 # $date (AAAA-MM-JJ) - le dernier jour de l’ancien site
 
 footer-closed = Le site { $brand } et l’application { $brand } Store ont fermé après le { DATETIME($date) }.
-footer-handover = Garantie, service après-vente et commandes : c’est désormais Xiaomi qui s’en charge.
+footer-handover = Garantie, service après-vente et commandes : c’est désormais Xiaomi qui s’en charge.
