@@ -287,13 +287,7 @@ impl<'a> Checker<'a> {
     }
 
     fn span<T>(&self, spanned: &Spanned<T>) -> Span {
-        let location = spanned.referenced;
-        let line = location.line() as usize;
-        let column = location.column() as usize;
-        let offset = self.file.offset_of(line.max(1), column.max(1));
-        let rest = &self.file.text[offset..];
-        let len = rest.find('\n').unwrap_or(rest.len());
-        Span::new(self.file, offset, len)
+        crate::yaml::span_of(self.file, spanned)
     }
 
     fn problem(&mut self, span: Span, message: impl Into<String>, help: impl Into<String>) {

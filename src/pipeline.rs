@@ -16,6 +16,9 @@ use crate::i18n::Translations;
 use crate::output::{self, DirSink, Sink, SitemapEntry, Staging};
 use crate::paths::SitePath;
 use crate::plan::{self, locale_root};
+use crate::redirects::pattern::RequestPath;
+use crate::redirects::rules::{read_csv_files, region_rules, AliasRule};
+use crate::redirects::{checks, write as redirects_write, RuleTable, Target};
 use crate::render::{Model, Renderer};
 use crate::theme::Theme;
 
@@ -23,9 +26,17 @@ use crate::theme::Theme;
 pub struct Site {
     pub model: Model,
     pub renderer: Renderer,
+    /// One rule table per region, in the order of `site.yaml`.
+    pub redirects: Vec<RuleTable>,
+    /// Cloudflare static redirects go to a Bulk Redirects CSV.
+    pub cloudflare_bulk: bool,
     /// Problems that do not stop the build (fallbacks and the like).
     pub warnings: Vec<Diagnostic>,
 }
+
+/// Where Cloudflare Bulk Redirects lists go: beside the domain folders, because
+/// they are uploaded to Cloudflare's dashboard or API, not deployed with a site.
+pub const CLOUDFLARE_BULK_DIR: &str = "_cloudflare-bulk";
 
 /// One file of one domain folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,6 +64,9 @@ pub enum Output {
         region: usize,
     },
     Redirects {
+        region: usize,
+    },
+    CloudflareBulk {
         region: usize,
     },
 }
@@ -100,13 +114,71 @@ impl Site {
             Arc::new(theme),
         );
         let renderer = Renderer::new(&model)?;
-        let site = Site {
+        let cloudflare_bulk = model.config.target == Target::Cloudflare
+            && model
+                .config
+                .redirects
+                .cloudflare_bulk
+                .as_ref()
+                .is_some_and(|b| b.value);
+        let mut site = Site {
             model,
             renderer,
+            redirects: Vec::new(),
+            cloudflare_bulk,
             warnings,
         };
         site.check_required_templates()?;
+        let found = site.load_redirects();
+        let (errors, warnings): (Vec<_>, Vec<_>) =
+            found.into_iter().partition(Diagnostic::is_error);
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        site.warnings.extend(warnings);
         Ok(site)
+    }
+
+    /// Builds and checks every region's rule table.
+    fn load_redirects(&mut self) -> Vec<Diagnostic> {
+        let config = &self.model.config;
+        let (csv_files, mut problems) = read_csv_files(config);
+        let mut files: Vec<std::collections::BTreeSet<RequestPath>> =
+            vec![Default::default(); config.regions.len()];
+        for output in self.outputs() {
+            if let (Some(region), path) = self.placement(&output) {
+                if let Ok(request) = RequestPath::parse(&path.file_url()) {
+                    files[region].insert(request);
+                }
+            }
+        }
+        let mut tables = Vec::new();
+        for (index, (region, files)) in config.regions.iter().zip(files).enumerate() {
+            let aliases: Vec<AliasRule> = self
+                .model
+                .plan
+                .region_jobs(index)
+                .flat_map(|job| {
+                    let page = job.dir.dir_url();
+                    self.model
+                        .source(job)
+                        .aliases
+                        .iter()
+                        .map(move |alias| AliasRule {
+                            path: &alias.path,
+                            span: &alias.span,
+                            page: page.clone(),
+                        })
+                })
+                .collect();
+            let (rules, found) = region_rules(config, region, &aliases, &csv_files);
+            problems.extend(found);
+            let table = RuleTable::new(index, region.domain.clone(), config.target, rules, files);
+            problems.extend(checks::check(&table, self.cloudflare_bulk));
+            tables.push(table);
+        }
+        self.redirects = tables;
+        problems
     }
 
     fn check_required_templates(&self) -> Outcome<()> {
@@ -177,71 +249,83 @@ impl Site {
             outputs.push(Output::Robots { region });
             outputs.push(Output::Headers { region });
             outputs.push(Output::Redirects { region });
+            if self.cloudflare_bulk {
+                outputs.push(Output::CloudflareBulk { region });
+            }
         }
         outputs
+    }
+
+    /// Which domain folder an output goes to (`None`: beside them) and its path.
+    pub fn placement(&self, output: &Output) -> (Option<usize>, SitePath) {
+        let fixed = |name: &str| SitePath::parse(name).expect("valid");
+        match output {
+            Output::Page(index) => {
+                let job = &self.model.plan.jobs[*index];
+                (Some(job.region), job.output())
+            }
+            Output::Languages { region } => (Some(*region), fixed("index.html")),
+            Output::NotFound { region, path, .. } => (Some(*region), path.clone()),
+            Output::Asset { region, name } => {
+                let asset = self.model.theme.asset(name).expect("listed from the theme");
+                (Some(*region), asset.output.clone())
+            }
+            Output::Sitemap { region } => (Some(*region), fixed("sitemap.xml")),
+            Output::Robots { region } => (Some(*region), fixed("robots.txt")),
+            Output::Headers { region } => (Some(*region), fixed("_headers")),
+            Output::Redirects { region } => (Some(*region), fixed("_redirects")),
+            Output::CloudflareBulk { region } => {
+                let domain = &self.model.region(*region).domain;
+                (None, fixed(&format!("{domain}.csv")))
+            }
+        }
     }
 
     /// Renders one output.
     pub fn render(&self, output: &Output) -> Outcome<Rendered> {
         let model = &self.model;
-        let region_of = |region: usize| model.region(region).domain.clone();
-        let (region, path, bytes) = match output {
-            Output::Page(index) => {
-                let job = &model.plan.jobs[*index];
-                let html = self.renderer.page(model, job)?;
-                (job.region, job.output(), html.into_bytes())
-            }
-            Output::Languages { region } => {
-                let html = self.renderer.languages(model, *region)?;
-                (
-                    *region,
-                    SitePath::parse("index.html").expect("valid"),
-                    html.into_bytes(),
-                )
-            }
-            Output::NotFound {
-                region,
-                locale,
-                path,
-            } => {
-                let html = self.renderer.not_found(model, *region, locale)?;
-                (*region, path.clone(), html.into_bytes())
-            }
-            Output::Asset { region, name } => {
-                let asset = model.theme.asset(name).expect("listed from the theme");
-                (*region, asset.output.clone(), asset.bytes.clone())
-            }
-            Output::Sitemap { region } => (
-                *region,
-                SitePath::parse("sitemap.xml").expect("valid"),
-                self.sitemap(*region).into_bytes(),
-            ),
-            Output::Robots { region } => (
-                *region,
-                SitePath::parse("robots.txt").expect("valid"),
-                output::robots(&region_of(*region)).into_bytes(),
-            ),
-            Output::Headers { region } => {
+        let bytes = match output {
+            Output::Page(index) => self
+                .renderer
+                .page(model, &model.plan.jobs[*index])?
+                .into_bytes(),
+            Output::Languages { region } => self.renderer.languages(model, *region)?.into_bytes(),
+            Output::NotFound { region, locale, .. } => self
+                .renderer
+                .not_found(model, *region, locale)?
+                .into_bytes(),
+            Output::Asset { name, .. } => model
+                .theme
+                .asset(name)
+                .expect("listed from the theme")
+                .bytes
+                .clone(),
+            Output::Sitemap { region } => self.sitemap(*region).into_bytes(),
+            Output::Robots { region } => output::robots(&model.region(*region).domain).into_bytes(),
+            Output::Headers { region: _ } => {
                 let assets: Vec<SitePath> = model
                     .theme
                     .assets
                     .values()
                     .map(|a| a.output.clone())
                     .collect();
-                (
-                    *region,
-                    SitePath::parse("_headers").expect("valid"),
-                    output::headers(&assets).into_bytes(),
-                )
+                output::headers(&assets).into_bytes()
             }
-            Output::Redirects { region } => (
-                *region,
-                SitePath::parse("_redirects").expect("valid"),
-                self.redirects(*region).into_bytes(),
-            ),
+            Output::Redirects { region } => {
+                redirects_write::redirects_file(&self.redirects[*region], self.cloudflare_bulk)
+                    .into_bytes()
+            }
+            Output::CloudflareBulk { region } => {
+                redirects_write::cloudflare_bulk_csv(&self.redirects[*region]).into_bytes()
+            }
+        };
+        let (region, path) = self.placement(output);
+        let domain = match region {
+            Some(region) => model.region(region).domain.clone(),
+            None => CLOUDFLARE_BULK_DIR.to_string(),
         };
         Ok(Rendered {
-            domain: region_of(region),
+            domain,
             path,
             bytes,
         })
@@ -286,31 +370,6 @@ impl Site {
         };
         let job = self.model.plan.job(index, locale, name)?;
         Some(self.model.url(index, &job.dir.dir_url()))
-    }
-
-    /// A first `_redirects`: every alias of every page on this domain, 301.
-    fn redirects(&self, region: usize) -> String {
-        let model = &self.model;
-        let mut lines: Vec<String> = model
-            .plan
-            .region_jobs(region)
-            .flat_map(|job| {
-                let source = model.source(job);
-                let to = job.dir.dir_url();
-                source
-                    .aliases
-                    .iter()
-                    .map(move |alias| format!("{} {to} 301", alias.path))
-            })
-            .collect();
-        lines.sort();
-        lines.dedup();
-        format!(
-            "# Generated by handover for {} ({:?}).\n{}",
-            model.region(region).domain,
-            model.config.target,
-            lines.iter().map(|l| format!("{l}\n")).collect::<String>()
-        )
     }
 
     /// Renders every output into `sink`, in parallel; returns every problem.

@@ -22,6 +22,18 @@ pub fn parse<T: DeserializeOwned>(
         .map_err(|error| to_diagnostic(file, &error, first_line, code))
 }
 
+/// The span of a value read through `serde_saphyr::Spanned`: from its position to
+/// the end of its line, so the caret underlines the value as written.
+pub fn span_of<T>(file: &SourceFile, spanned: &serde_saphyr::Spanned<T>) -> Span {
+    let location = spanned.referenced;
+    let line = (location.line() as usize).max(1);
+    let column = (location.column() as usize).max(1);
+    let offset = file.offset_of(line, column);
+    let rest = &file.text[offset..];
+    let len = rest.find('\n').unwrap_or(rest.len());
+    Span::new(file, offset, len)
+}
+
 fn to_diagnostic(
     file: &SourceFile,
     error: &serde_saphyr::Error,

@@ -1,18 +1,253 @@
-//! Placeholder until the redirect engine branch lands: the config shapes only.
-use serde::Deserialize;
+//! The redirect engine: one rule table per region, from every source of rules,
+//! checked for what the target CDN can express, then written for it.
+//!
+//! Sources, in the order a request meets them: page aliases, the region's rules,
+//! the region's CSV maps, the shared rules (with the region's values), the shared
+//! CSV maps, and last the policy for anything unmatched. Writing puts static rules
+//! before dynamic ones (Cloudflare counts a rule as dynamic once any earlier rule
+//! has a splat); that keeps the meaning because a static rule that an earlier
+//! dynamic rule catches is reported as shadowed.
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+pub mod checks;
+pub mod lookup;
+pub mod pattern;
+pub mod rules;
+pub mod write;
+
+use std::collections::{BTreeSet, HashMap};
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use serde_saphyr::Spanned;
+
+use crate::diagnostics::Span;
+use pattern::{Pattern, RequestPath};
+
+/// The CDN whose `_redirects` dialect, defaults and limits apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Target {
     Netlify,
     Cloudflare,
 }
 
+impl Target {
+    /// Cloudflare matches `/x` and `/x/` as different paths; Netlify does not.
+    pub fn exact_slash(self) -> bool {
+        self == Target::Cloudflare
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Target::Netlify => "Netlify",
+            Target::Cloudflare => "Cloudflare",
+        }
+    }
+}
+
+/// `redirects:` in `site.yaml`, at the top (shared) or in a region.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RedirectsConfig {
     #[serde(default)]
-    pub unmatched: Option<String>,
+    pub rules: Vec<Spanned<RawRule>>,
     #[serde(default)]
-    pub csv: Vec<String>,
+    pub csv: Vec<Spanned<String>>,
+    /// What a path no rule and no page matches gets. A region may override it.
+    #[serde(default)]
+    pub unmatched: Option<Spanned<Unmatched>>,
+    /// Cloudflare only: write static rules as a Bulk Redirects CSV instead of
+    /// `_redirects`, for maps past Cloudflare's 2,000-rule limit. Top level only.
+    #[serde(default)]
+    pub cloudflare_bulk: Option<Spanned<bool>>,
+}
+
+/// One rule as written in `site.yaml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRule {
+    pub from: Spanned<String>,
+    pub to: Spanned<String>,
+    pub status: Spanned<u16>,
+    #[serde(default)]
+    pub force: bool,
+}
+
+/// The policy for unmatched paths.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Unmatched {
+    /// The domain's not-found notice, with a real 404 status.
+    #[default]
+    Notice,
+    /// A 301 to the region's `new_home`.
+    NewHome,
+}
+
+/// Where a rule came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RuleKind {
+    Alias,
+    Region,
+    RegionCsv,
+    Shared,
+    SharedCsv,
+    Unmatched,
+}
+
+impl RuleKind {
+    pub fn describe(self) -> &'static str {
+        match self {
+            RuleKind::Alias => "page alias",
+            RuleKind::Region => "region rule",
+            RuleKind::RegionCsv => "region CSV map",
+            RuleKind::Shared => "shared rule",
+            RuleKind::SharedCsv => "shared CSV map",
+            RuleKind::Unmatched => "unmatched policy",
+        }
+    }
+
+    pub fn is_shared(self) -> bool {
+        matches!(self, RuleKind::Shared | RuleKind::SharedCsv)
+    }
+}
+
+/// Where a rule sends a request.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Destination {
+    /// `https://...`, possibly with `:placeholders`.
+    External(String),
+    /// A path on the same domain, normalised, possibly with `:placeholders`.
+    Internal(String),
+}
+
+impl Destination {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Destination::External(url) | Destination::Internal(url) => url,
+        }
+    }
+}
+
+impl fmt::Display for Destination {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One resolved rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub from: Pattern,
+    pub to: Destination,
+    pub status: u16,
+    pub force: bool,
+    pub kind: RuleKind,
+    pub span: Span,
+}
+
+impl Rule {
+    pub fn is_redirect(&self) -> bool {
+        (300..400).contains(&self.status)
+    }
+}
+
+/// One region's rules, in the order a request meets them, with the files the
+/// build generates for that domain (a rule must not hide them).
+#[derive(Debug, Clone)]
+pub struct RuleTable {
+    pub region: usize,
+    pub domain: String,
+    pub target: Target,
+    pub rules: Vec<Rule>,
+    /// Generated files as request paths (`/warranty/index.html`).
+    pub files: BTreeSet<RequestPath>,
+    /// Static rules by the path they match (first occurrence wins).
+    statics: HashMap<RequestPath, usize>,
+    /// Indexes of the dynamic rules, in order.
+    dynamics: Vec<usize>,
+}
+
+impl RuleTable {
+    pub fn new(
+        region: usize,
+        domain: String,
+        target: Target,
+        rules: Vec<Rule>,
+        files: BTreeSet<RequestPath>,
+    ) -> RuleTable {
+        let mut statics = HashMap::new();
+        let mut dynamics = Vec::new();
+        for (index, rule) in rules.iter().enumerate() {
+            match rule.from.as_request() {
+                Some(path) => {
+                    statics.entry(key(&path, target)).or_insert(index);
+                }
+                None => dynamics.push(index),
+            }
+        }
+        RuleTable {
+            region,
+            domain,
+            target,
+            rules,
+            files,
+            statics,
+            dynamics,
+        }
+    }
+
+    /// The first rule (in order) matching `path`, with its captures.
+    pub fn first_match(&self, path: &RequestPath) -> Option<(usize, pattern::Captures)> {
+        let exact = self.statics.get(&key(path, self.target)).copied();
+        let before_exact = exact.unwrap_or(usize::MAX);
+        let dynamic = self
+            .dynamics
+            .iter()
+            .take_while(|&&index| index < before_exact)
+            .find_map(|&index| {
+                self.rules[index]
+                    .from
+                    .matches(path, self.target.exact_slash())
+                    .map(|c| (index, c))
+            });
+        match (exact, dynamic) {
+            (_, Some(found)) => Some(found),
+            (Some(index), None) => Some((index, pattern::Captures::default())),
+            (None, None) => None,
+        }
+    }
+
+    /// The generated file a request path is served from, if any: `/x/` and `/x`
+    /// serve `/x/index.html` (both CDNs do pretty URLs).
+    pub fn file_for(&self, path: &RequestPath) -> Option<RequestPath> {
+        let exact = RequestPath {
+            segments: path.segments.clone(),
+            trailing_slash: false,
+        };
+        if !path.trailing_slash && self.files.contains(&exact) {
+            return Some(exact);
+        }
+        let mut index = path.segments.clone();
+        index.push("index.html".to_string());
+        let index = RequestPath {
+            segments: index,
+            trailing_slash: false,
+        };
+        self.files.contains(&index).then_some(index)
+    }
+
+    pub fn dynamic_rules(&self) -> &[usize] {
+        &self.dynamics
+    }
+}
+
+/// The key a static rule is found by: Netlify ignores the trailing slash.
+pub fn key(path: &RequestPath, target: Target) -> RequestPath {
+    if target.exact_slash() {
+        path.clone()
+    } else {
+        path.without_slash()
+    }
 }

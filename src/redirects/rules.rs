@@ -1,0 +1,543 @@
+//! Reading rules from their sources into one table per region: `site.yaml` rules
+//! (the region's, then the shared ones with the region's values), CSV maps, page
+//! aliases and the unmatched policy. Every rule keeps the file and line it came from.
+
+use std::collections::BTreeMap;
+
+use crate::config::{check_https_url, Region, SiteConfig};
+use crate::diagnostics::{did_you_mean, Diagnostic, SourceFile, Span};
+use crate::fs;
+use crate::plan::locale_root;
+use crate::yaml::span_of;
+
+use super::pattern::{normalise_segment, placeholders, Pattern};
+use super::{Destination, RawRule, RedirectsConfig, Rule, RuleKind, Target, Unmatched};
+
+/// Statuses handover writes; the target narrows them further (see `checks`).
+const KNOWN_STATUSES: [u16; 8] = [200, 301, 302, 303, 307, 308, 404, 410];
+
+/// The CSV maps named in `site.yaml`, read once, by the name written there.
+pub type CsvFiles = BTreeMap<String, SourceFile>;
+
+/// Reads every CSV map the config names (shared and per region).
+pub fn read_csv_files(config: &SiteConfig) -> (CsvFiles, Vec<Diagnostic>) {
+    let mut files = CsvFiles::new();
+    let mut problems = Vec::new();
+    let named = config
+        .redirects
+        .csv
+        .iter()
+        .chain(config.regions.iter().flat_map(|r| r.redirects.csv.iter()));
+    for name in named {
+        if files.contains_key(&name.value) {
+            continue;
+        }
+        let span = span_of(&config.file, name);
+        if let Err(why) = crate::paths::SitePath::parse(&name.value) {
+            problems.push(
+                Diagnostic::error(
+                    "redirects::csv",
+                    format!("the CSV path `{}` {why}", name.value),
+                )
+                .at(span)
+                .help("name a file inside the site, e.g. `redirects/uk.csv`"),
+            );
+            continue;
+        }
+        match fs::read_to_string(&config.root.join(&name.value), &name.value) {
+            Ok(text) => {
+                files.insert(
+                    name.value.clone(),
+                    SourceFile::new(name.value.as_str(), text),
+                );
+            }
+            Err(problem) => problems.push(problem.at(span)),
+        }
+    }
+    (files, problems)
+}
+
+/// A page alias: an old path of one page on this domain.
+pub struct AliasRule<'a> {
+    pub path: &'a str,
+    pub span: &'a Span,
+    /// The page's URL path (`/warranty/`).
+    pub page: String,
+}
+
+/// Builds one region's rules in the order a request meets them.
+pub fn region_rules(
+    config: &SiteConfig,
+    region: &Region,
+    aliases: &[AliasRule],
+    csv_files: &CsvFiles,
+) -> (Vec<Rule>, Vec<Diagnostic>) {
+    let mut reader = Reader {
+        config,
+        region,
+        rules: Vec::new(),
+        problems: Vec::new(),
+    };
+    for alias in aliases {
+        reader.alias(alias);
+    }
+    reader.config_rules(&region.redirects, RuleKind::Region, csv_files);
+    reader.config_rules(&config.redirects, RuleKind::Shared, csv_files);
+    reader.unmatched_policy();
+    (reader.rules, reader.problems)
+}
+
+struct Reader<'a> {
+    config: &'a SiteConfig,
+    region: &'a Region,
+    rules: Vec<Rule>,
+    problems: Vec<Diagnostic>,
+}
+
+/// A rule's fields as text, wherever it was written.
+struct Fields<'t> {
+    from: &'t str,
+    to: &'t str,
+    status: u16,
+    force: bool,
+}
+
+impl Reader<'_> {
+    fn config_rules(&mut self, redirects: &RedirectsConfig, kind: RuleKind, csv_files: &CsvFiles) {
+        for rule in &redirects.rules {
+            self.yaml_rule(rule, kind);
+        }
+        let csv_kind = if kind == RuleKind::Shared {
+            RuleKind::SharedCsv
+        } else {
+            RuleKind::RegionCsv
+        };
+        for name in &redirects.csv {
+            if let Some(file) = csv_files.get(&name.value) {
+                self.csv_rules(file, csv_kind);
+            }
+        }
+    }
+
+    fn yaml_rule(&mut self, spanned: &serde_saphyr::Spanned<RawRule>, kind: RuleKind) {
+        let raw = &spanned.value;
+        let file = &self.config.file;
+        let fields = Fields {
+            from: &raw.from.value,
+            to: &raw.to.value,
+            status: raw.status.value,
+            force: raw.force,
+        };
+        let spans = [
+            span_of(file, &raw.from),
+            span_of(file, &raw.to),
+            span_of(file, &raw.status),
+        ];
+        self.add(fields, kind, spans);
+    }
+
+    fn csv_rules(&mut self, file: &SourceFile, kind: RuleKind) {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .comment(Some(b'#'))
+            .from_reader(file.text.as_bytes());
+        for record in reader.records() {
+            match record {
+                Ok(record) => self.csv_row(file, &record, kind),
+                Err(error) => {
+                    let offset = error.position().map_or(0, |p| p.byte() as usize);
+                    self.problems.push(
+                        Diagnostic::error(
+                            "redirects::csv",
+                            format!("this CSV row cannot be read: {error}"),
+                        )
+                        .at(line_span(file, offset))
+                        .help("rows are `from,to,status`; quote a field that holds a comma"),
+                    );
+                }
+            }
+        }
+    }
+
+    fn csv_row(&mut self, file: &SourceFile, record: &csv::StringRecord, kind: RuleKind) {
+        let offset = record.position().map_or(0, |p| p.byte() as usize);
+        let line = line_span(file, offset);
+        let field_span = |text: &str| {
+            let line_text = &file.text[line.offset..line.offset + line.len];
+            match line_text.find(text).filter(|_| !text.is_empty()) {
+                Some(at) => Span::new(file, line.offset + at, text.len()),
+                None => line.clone(),
+            }
+        };
+        let is_header = record.get(0) == Some("from") && record.get(1) == Some("to");
+        if is_header || record.iter().all(str::is_empty) {
+            return;
+        }
+        if record.len() != 3 {
+            self.problems.push(
+                Diagnostic::error(
+                    "redirects::csv",
+                    format!("this row has {} fields, not 3", record.len()),
+                )
+                .at(line)
+                .help("write `from,to,status`, e.g. `/old-page,{store}new-page,301`"),
+            );
+            return;
+        }
+        let status_text = &record[2];
+        let (status_text, force) = match status_text.strip_suffix('!') {
+            Some(status) => (status, true),
+            None => (status_text, false),
+        };
+        let Ok(status) = status_text.parse::<u16>() else {
+            self.problems.push(
+                Diagnostic::error(
+                    "redirects::status",
+                    format!("`{}` is not a status code", &record[2]),
+                )
+                .at(field_span(&record[2]))
+                .help("write 301 for a permanent move, 302 for a temporary one"),
+            );
+            return;
+        };
+        let fields = Fields {
+            from: &record[0],
+            to: &record[1],
+            status,
+            force,
+        };
+        let spans = [
+            field_span(&record[0]),
+            field_span(&record[1]),
+            field_span(&record[2]),
+        ];
+        self.add(fields, kind, spans);
+    }
+
+    fn alias(&mut self, alias: &AliasRule) {
+        let fields = Fields {
+            from: alias.path,
+            to: &alias.page,
+            status: 301,
+            force: false,
+        };
+        let spans = [alias.span.clone(), alias.span.clone(), alias.span.clone()];
+        self.add(fields, RuleKind::Alias, spans);
+    }
+
+    fn unmatched_policy(&mut self) {
+        let configured = self.region.redirects.unmatched.as_ref().or(self
+            .config
+            .redirects
+            .unmatched
+            .as_ref());
+        let policy = configured.map(|s| s.value).unwrap_or_default();
+        let span = configured.map_or_else(
+            || self.region.span.clone(),
+            |s| span_of(&self.config.file, s),
+        );
+        match (policy, self.config.target) {
+            // Cloudflare serves the nearest 404.html with status 404 by itself, and
+            // cannot write a 404 rule.
+            (Unmatched::Notice, Target::Cloudflare) => {}
+            (Unmatched::Notice, Target::Netlify) => {
+                let mut roots: Vec<String> = Vec::new();
+                if self.region.is_multilingual() {
+                    roots.extend(
+                        self.region
+                            .locales
+                            .iter()
+                            .map(|l| locale_root(self.region, l).dir_url()),
+                    );
+                }
+                roots.push("/".to_string());
+                for root in roots {
+                    self.push_unmatched(format!("{root}*"), Destination::Internal(format!("{root}404.html")), 404, &span);
+                }
+            }
+            (Unmatched::NewHome, Target::Cloudflare) => self.problems.push(
+                Diagnostic::error(
+                    "redirects::unsupported",
+                    "`unmatched: new_home` cannot be written for Cloudflare",
+                )
+                .at(span)
+                .help("Cloudflare applies rules even where a page exists, so `/*` would hide the notice; use `unmatched: notice` (Cloudflare then serves 404.html with status 404)"),
+            ),
+            (Unmatched::NewHome, Target::Netlify) => {
+                let home = self.region.new_home.clone();
+                self.push_unmatched("/*".to_string(), Destination::External(home), 301, &span);
+            }
+        }
+    }
+
+    fn push_unmatched(&mut self, from: String, to: Destination, status: u16, span: &Span) {
+        let from = Pattern::parse(&from).expect("locale roots are valid paths");
+        self.rules.push(Rule {
+            from,
+            to,
+            status,
+            force: false,
+            kind: RuleKind::Unmatched,
+            span: span.clone(),
+        });
+    }
+
+    /// Checks one rule's fields and adds it; problems point at the field concerned.
+    fn add(
+        &mut self,
+        fields: Fields,
+        kind: RuleKind,
+        [from_span, to_span, status_span]: [Span; 3],
+    ) {
+        let before = self.problems.len();
+        let from = self.source(fields.from, &from_span, kind);
+        let to = self.destination(fields.to, &to_span);
+        if !KNOWN_STATUSES.contains(&fields.status) {
+            self.problems.push(
+                Diagnostic::error(
+                    "redirects::status",
+                    format!("{} is not a status a redirect rule can have", fields.status),
+                )
+                .at(status_span.clone())
+                .help("use 301 (moved for good), 302 (for now), 200 (rewrite), or 404/410 (gone)"),
+            );
+        }
+        let (Some(from), Some(to)) = (from, to) else {
+            return;
+        };
+        for name in placeholders(to.as_str()) {
+            let bound = if name == "splat" {
+                from.splat
+            } else {
+                from.params().any(|p| p == name)
+            };
+            if !bound {
+                let help = if name == "splat" {
+                    "`:splat` needs a `*` at the end of `from`".to_string()
+                } else {
+                    format!("add `:{name}` to `from`, or remove it from `to`")
+                };
+                self.problems.push(
+                    Diagnostic::error(
+                        "redirects::placeholder",
+                        format!("`to` uses `:{name}`, which `from` does not capture"),
+                    )
+                    .at(to_span.clone())
+                    .help(help),
+                );
+            }
+        }
+        if self.problems.len() > before {
+            return;
+        }
+        self.rules.push(Rule {
+            from,
+            to,
+            status: fields.status,
+            force: fields.force,
+            kind,
+            span: from_span,
+        });
+    }
+
+    fn source(&mut self, text: &str, span: &Span, kind: RuleKind) -> Option<Pattern> {
+        let path = self.strip_own_origin(text, span)?;
+        match Pattern::parse(path) {
+            Ok(pattern) if kind == RuleKind::Alias && !pattern.is_static() => {
+                self.problems.push(
+                    Diagnostic::error("redirects::alias", format!("the alias `{text}` is a pattern"))
+                        .at(span.clone())
+                        .help("an alias is one old path of this page; write patterns as rules in site.yaml"),
+                );
+                None
+            }
+            Ok(pattern) => Some(pattern),
+            Err(why) => {
+                self.problems.push(
+                    Diagnostic::error("redirects::source", format!("the source `{text}` {why}"))
+                        .at(span.clone())
+                        .help("write the old path as it appears after the domain, e.g. `/product/poco-f6`"),
+                );
+                None
+            }
+        }
+    }
+
+    /// `https://<this domain>/x` is `/x` (Netlify accepts absolute sources, Cloudflare
+    /// does not); another domain's URL belongs in that region's rules.
+    fn strip_own_origin<'t>(&mut self, text: &'t str, span: &Span) -> Option<&'t str> {
+        let Some(rest) = text
+            .strip_prefix("https://")
+            .or_else(|| text.strip_prefix("http://"))
+        else {
+            return Some(text);
+        };
+        let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+        let path = if path.is_empty() { "/" } else { path };
+        if host != self.region.domain {
+            self.problems.push(
+                Diagnostic::error(
+                    "redirects::source",
+                    format!(
+                        "the source `{text}` is on another domain than {}",
+                        self.region.domain
+                    ),
+                )
+                .at(span.clone())
+                .help("put the rule in the region that serves that domain"),
+            );
+            return None;
+        }
+        if self.config.target == Target::Cloudflare {
+            self.problems.push(
+                Diagnostic::error(
+                    "redirects::unsupported",
+                    format!("Cloudflare does not accept the absolute source `{text}`"),
+                )
+                .at(span.clone())
+                .help(format!("write the path only: `{path}`")),
+            );
+            return None;
+        }
+        Some(path)
+    }
+
+    fn destination(&mut self, text: &str, span: &Span) -> Option<Destination> {
+        let expanded = match expand_values(text, self.region) {
+            Ok(expanded) => expanded,
+            Err((message, help)) => {
+                self.problems.push(
+                    Diagnostic::error("redirects::value", message)
+                        .at(span.clone())
+                        .help(help),
+                );
+                return None;
+            }
+        };
+        match parse_destination(&expanded) {
+            Ok(destination) => Some(destination),
+            Err(why) => {
+                self.problems.push(
+                    Diagnostic::error("redirects::destination", format!("the destination `{expanded}` {why}"))
+                        .at(span.clone())
+                        .help("write an absolute https:// URL, a site path such as `/warranty/`, or a value such as `{store}product/`"),
+                );
+                None
+            }
+        }
+    }
+}
+
+/// The whole line holding `offset`, for CSV rows.
+fn line_span(file: &SourceFile, offset: usize) -> Span {
+    let offset = offset.min(file.text.len());
+    let len = file.text[offset..]
+        .find('\n')
+        .unwrap_or(file.text.len() - offset);
+    Span::new(file, offset, len)
+}
+
+/// Replaces `{name}` with the region's value (`{new_home}` included). A value that
+/// ends with `/` followed by `/` in the rule gives one slash, not two.
+pub fn expand_values(text: &str, region: &Region) -> Result<String, (String, String)> {
+    let mut out = String::with_capacity(text.len() + 32);
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else {
+            return Err((
+                "a `{` is not closed".to_string(),
+                "write a value as `{store}`".to_string(),
+            ));
+        };
+        let name = &after[..close];
+        let value = if name == "new_home" {
+            Some(&region.new_home)
+        } else {
+            region.values.get(name)
+        };
+        let Some(value) = value else {
+            let names = region.values.keys().map(String::as_str).chain(["new_home"]);
+            return Err((
+                format!("the region `{}` has no value `{name}`", region.id),
+                did_you_mean(name, names),
+            ));
+        };
+        out.push_str(value);
+        rest = &after[close + 1..];
+        if value.ends_with('/') {
+            rest = rest.strip_prefix('/').unwrap_or(rest);
+        }
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// An absolute https URL or a site path; site paths are normalised like sources.
+pub fn parse_destination(text: &str) -> Result<Destination, String> {
+    if text.starts_with("http://") {
+        return Err("uses http://: the new home is served over https://".to_string());
+    }
+    if text.starts_with("https://") {
+        check_https_url(text)?;
+        return Ok(Destination::External(text.to_string()));
+    }
+    if !text.starts_with('/') || text.starts_with("//") {
+        return Err("is neither an absolute https:// URL nor a path starting with `/`".to_string());
+    }
+    if text.contains(['?', '#']) {
+        return Err("has a query or #fragment: a site path cannot carry one here".to_string());
+    }
+    if let Some(c) = text.chars().find(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!("contains {c:?}: write spaces as %20"));
+    }
+    let trailing = text.len() > 1 && text.ends_with('/');
+    let inner = text.trim_start_matches('/').trim_end_matches('/');
+    let mut path = String::from("/");
+    if !inner.is_empty() {
+        let segments = inner
+            .split('/')
+            .map(|segment| {
+                if segment.is_empty() {
+                    Err("has an empty segment (`//`)".to_string())
+                } else if segment.starts_with(':') {
+                    Ok(segment.to_string())
+                } else {
+                    normalise_segment(segment)
+                }
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        path.push_str(&segments.join("/"));
+        if trailing {
+            path.push('/');
+        }
+    }
+    Ok(Destination::Internal(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn destinations() {
+        assert_eq!(
+            parse_destination("/gar%C3%A9ntie/").unwrap(),
+            Destination::Internal("/gar%C3%A9ntie/".to_string())
+        );
+        assert_eq!(
+            parse_destination("/garéntie/:splat").unwrap(),
+            Destination::Internal("/gar%C3%A9ntie/:splat".to_string())
+        );
+        assert!(parse_destination("http://x.example/")
+            .unwrap_err()
+            .contains("https"));
+        assert!(parse_destination("x.example/").is_err());
+        assert!(parse_destination("//x.example/").is_err());
+        assert!(parse_destination("/a/../b").unwrap_err().contains(".."));
+        assert!(parse_destination("https://a b").is_err());
+    }
+}
