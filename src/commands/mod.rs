@@ -5,6 +5,7 @@
 
 pub mod build;
 pub mod new;
+pub mod redirects;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -35,6 +36,7 @@ pub struct Cli {
 pub enum Command {
     Build(build::BuildArgs),
     New(new::NewArgs),
+    Redirects(redirects::RedirectsArgs),
 }
 
 /// The process exit code for a finished command.
@@ -59,6 +61,7 @@ impl Cli {
         let status = match &self.command {
             Command::Build(args) => args.run(&self),
             Command::New(args) => args.run(&self),
+            Command::Redirects(args) => args.run(&self),
         };
         status.into()
     }
@@ -86,6 +89,31 @@ pub fn print_diagnostics(report: &Report, format: Format) {
         }
         Format::Json => {}
     }
+}
+
+/// Loads the site for a command that reads it; on failure prints why and gives
+/// the exit status (2 with no site, 1 when the site has errors).
+pub fn load_site(cli: &Cli) -> Result<crate::pipeline::Site, Status> {
+    if !cli.root.join(crate::config::CONFIG_FILE).is_file() {
+        eprintln!(
+            "error: no site.yaml in {}\n  = help: run handover in the site folder, or pass --root <folder>",
+            cli.root.display()
+        );
+        return Err(Status::CouldNotRun);
+    }
+    crate::pipeline::Site::load(&cli.root).map_err(|problems| {
+        let report = Report::new(problems);
+        print_diagnostics(&report, cli.format);
+        if cli.format == Format::Json {
+            print_json(&serde_json::json!({
+                "ok": false,
+                "diagnostics": diagnostics::json_diagnostics(&report),
+            }));
+        } else {
+            eprintln!("error: the site has {}", report.summary());
+        }
+        Status::Problems
+    })
 }
 
 /// Prints one JSON document on standard output.

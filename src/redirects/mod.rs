@@ -1,9 +1,9 @@
 //! The redirect engine: one rule table per region, from every source of rules,
 //! checked for what the target CDN can express, then written for it.
 //!
-//! Sources, in the order a request meets them: page aliases, the region's rules,
-//! the region's CSV maps, the shared rules (with the region's values), the shared
-//! CSV maps, and last the policy for anything unmatched. Writing puts static rules
+//! Sources, in the order a request meets them: page aliases, the region's CSV
+//! maps, the region's rules, the shared CSV maps, the shared rules (with the
+//! region's values), and last the policy for anything unmatched. Writing puts static rules
 //! before dynamic ones (Cloudflare counts a rule as dynamic once any earlier rule
 //! has a splat); that keeps the meaning because a static rule that an earlier
 //! dynamic rule catches is reported as shadowed.

@@ -104,9 +104,8 @@ struct Fields<'t> {
 
 impl Reader<'_> {
     fn config_rules(&mut self, redirects: &RedirectsConfig, kind: RuleKind, csv_files: &CsvFiles) {
-        for rule in &redirects.rules {
-            self.yaml_rule(rule, kind);
-        }
+        // CSV maps first: their rows are exact paths, which a pattern written in
+        // site.yaml would otherwise catch before them.
         let csv_kind = if kind == RuleKind::Shared {
             RuleKind::SharedCsv
         } else {
@@ -116,6 +115,9 @@ impl Reader<'_> {
             if let Some(file) = csv_files.get(&name.value) {
                 self.csv_rules(file, csv_kind);
             }
+        }
+        for rule in &redirects.rules {
+            self.yaml_rule(rule, kind);
         }
     }
 
