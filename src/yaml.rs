@@ -29,9 +29,24 @@ pub fn span_of<T>(file: &SourceFile, spanned: &serde_saphyr::Spanned<T>) -> Span
     let line = (location.line() as usize).max(1);
     let column = (location.column() as usize).max(1);
     let offset = file.offset_of(line, column);
-    let rest = &file.text[offset..];
-    let len = rest.find('\n').unwrap_or(rest.len());
-    Span::new(file, offset, len)
+    Span::new(file, offset, scalar_len(&file.text[offset..]))
+}
+
+/// The length of the value at the start of `rest`: a quoted scalar to its closing
+/// quote, a plain one to the end of the line or, inside `{ ... }` / `[ ... ]`, to
+/// the next `,`. Keeps the caret on the value, not the rest of a flow mapping.
+fn scalar_len(rest: &str) -> usize {
+    let line = rest.split('\n').next().unwrap_or("").trim_end_matches('\r');
+    if let Some(quote) = line.chars().next().filter(|c| *c == '"' || *c == '\'') {
+        return line[1..].find(quote).map_or(line.len(), |end| end + 2);
+    }
+    let in_flow = line.contains(['}', ']']);
+    let end = if in_flow {
+        line.find([',', '}', ']']).unwrap_or(line.len())
+    } else {
+        line.find(" #").unwrap_or(line.len())
+    };
+    line[..end].trim_end().len().max(1)
 }
 
 fn to_diagnostic(

@@ -75,4 +75,11 @@ error_cases! {
     template_syntax => "template-syntax",
     undefined_value => "undefined-value",
     bad_date => "bad-date",
+    redirect_loop => "redirect-loop",
+    redirect_unknown_value => "redirect-unknown-value",
+    redirect_csv_row => "redirect-csv-row",
+    redirect_cloudflare_unsupported => "redirect-cloudflare-unsupported",
+    redirect_hides_page => "redirect-hides-page",
+    redirect_shadowed => "redirect-shadowed",
+    redirect_bad_source => "redirect-bad-source",
 }

@@ -251,3 +251,6 @@ pub fn key(path: &RequestPath, target: Target) -> RequestPath {
         path.without_slash()
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -56,9 +56,18 @@ pub fn final_destination(table: &RuleTable, index: usize) -> String {
         return to.to_string();
     };
     let onward = resolve(table, &target);
+    // Only a chain of plain redirects collapses: a rewrite (200) on the way shows
+    // its content at the address the browser was sent to.
+    if !onward
+        .hops
+        .iter()
+        .all(|hop| (300..400).contains(&hop.status))
+    {
+        return to.to_string();
+    }
     match (&onward.end, onward.hops.last()) {
         (End::External { location, .. }, _) => location.clone(),
-        (End::File { status: 200, .. }, Some(last)) if last.status != 200 => last.location.clone(),
+        (End::File { status: 200, .. }, Some(last)) => last.location.clone(),
         _ => to.to_string(),
     }
 }
