@@ -184,3 +184,75 @@ fn new_refuses_a_folder_that_is_not_empty() {
         "mine"
     );
 }
+
+#[test]
+fn redirects_explain_names_the_rule_file_and_line_and_the_final_location() {
+    let site = fixtures().join("fixtures/cloudflare");
+    let output = run(
+        &site,
+        &["redirects", "explain", "https://be.acme.example/product/x7"],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        "https://be.acme.example/product/x7 (region be, Cloudflare)\n  \
+         1. /product/x7 matches `/product/:model https://store.example/be/product/:model/ 301` (shared rule, site.yaml:14:15)\n     \
+         -> 301 https://store.example/be/product/x7/\n\
+         final: 301, Location: https://store.example/be/product/x7/\n"
+    );
+    let json = run(
+        &site,
+        &[
+            "--format",
+            "json",
+            "redirects",
+            "explain",
+            "/nowhere",
+            "--region",
+            "global",
+        ],
+    );
+    let value: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(value["status"], 404);
+    assert_eq!(value["end"]["page"], "/404.html");
+    let unknown = run(&site, &["redirects", "explain", "https://other.example/"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(stderr(&unknown).contains("no region serves `other.example`"));
+}
+
+#[test]
+fn redirects_list_json_dumps_the_resolved_table_in_written_order() {
+    let output = run(
+        &multi(),
+        &[
+            "--format",
+            "json",
+            "redirects",
+            "list",
+            "--region",
+            "global",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let value: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let rules = value["regions"][0]["rules"].as_array().unwrap();
+    let lines: Vec<String> = rules
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {} {} {}",
+                r["from"].as_str().unwrap(),
+                r["to"].as_str().unwrap(),
+                r["status"],
+                r["source"]["file"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "/old-home/ / 301 content/en/index.md",
+            "/* /404.html 404 site.yaml"
+        ]
+    );
+}

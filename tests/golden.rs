@@ -65,6 +65,11 @@ fn multi_locale_site_with_fallbacks() {
 }
 
 #[test]
+fn cloudflare_site_with_a_bulk_redirects_list() {
+    check_fixture("cloudflare");
+}
+
+#[test]
 fn every_fixture_has_a_test() {
     let dir = fixtures().join("fixtures");
     let names: Vec<String> = std::fs::read_dir(&dir)
