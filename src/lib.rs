@@ -18,5 +18,6 @@ pub mod pipeline;
 pub mod plan;
 pub mod redirects;
 pub mod render;
+pub mod serve;
 pub mod theme;
 pub mod yaml;

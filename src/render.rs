@@ -464,7 +464,8 @@ pub fn markdown_to_html(markdown: &str) -> String {
     out
 }
 
-fn escape(text: &str) -> String {
+/// HTML-escapes text (Tera's escaping, so pages and the serve overlay agree).
+pub fn escape(text: &str) -> String {
     let mut out = Vec::with_capacity(text.len());
     let _ = tera::escape_html(text, &mut out);
     String::from_utf8(out).unwrap_or_default()

@@ -6,6 +6,7 @@
 pub mod build;
 pub mod new;
 pub mod redirects;
+pub mod serve;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -37,6 +38,7 @@ pub enum Command {
     Build(build::BuildArgs),
     New(new::NewArgs),
     Redirects(redirects::RedirectsArgs),
+    Serve(serve::ServeArgs),
 }
 
 /// The process exit code for a finished command.
@@ -62,6 +64,7 @@ impl Cli {
             Command::Build(args) => args.run(&self),
             Command::New(args) => args.run(&self),
             Command::Redirects(args) => args.run(&self),
+            Command::Serve(args) => args.run(&self),
         };
         status.into()
     }

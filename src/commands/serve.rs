@@ -1,0 +1,90 @@
+//! `handover serve`: the live preview.
+
+use std::net::IpAddr;
+
+use clap::Args;
+
+use super::{print_diagnostics, Cli, Status};
+use crate::diagnostics::Report;
+use crate::serve::{start, ServeOptions};
+
+/// Serves every regional domain on its own origin, rebuilding and reloading on save.
+///
+/// Pages are built in memory: `public/` is never touched. Old URLs are answered by
+/// the same redirect rules as the generated `_redirects`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The port (each region is http://<region>.localhost:<port>/).
+    #[arg(long, short, default_value_t = 1111)]
+    pub port: u16,
+
+    /// The address to listen on. Anything but loopback shows the preview to the
+    /// network.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: IpAddr,
+}
+
+impl ServeArgs {
+    pub fn run(&self, cli: &Cli) -> Status {
+        if !cli.root.join(crate::config::CONFIG_FILE).is_file() {
+            eprintln!(
+                "error: no site.yaml in {}\n  = help: run handover in the site folder, or pass --root <folder>",
+                cli.root.display()
+            );
+            return Status::CouldNotRun;
+        }
+        let runtime = match tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+        {
+            Ok(runtime) => runtime,
+            Err(error) => {
+                eprintln!("error: cannot start the server's runtime: {error}");
+                return Status::CouldNotRun;
+            }
+        };
+        runtime.block_on(self.serve(cli))
+    }
+
+    async fn serve(&self, cli: &Cli) -> Status {
+        let options = ServeOptions {
+            root: cli.root.clone(),
+            bind: self.bind,
+            port: self.port,
+            verbose: true,
+        };
+        let server = match start(options).await {
+            Ok(server) => server,
+            Err(problem) => {
+                print_diagnostics(&Report::new(vec![problem]), cli.format);
+                return Status::CouldNotRun;
+            }
+        };
+        if !self.bind.is_loopback() {
+            eprintln!(
+                "WARNING: listening on {}: anyone who can reach this machine can see the preview.\n         Use the default (--bind 127.0.0.1) to keep it on this machine.",
+                self.bind
+            );
+        }
+        let port = server.addr.port();
+        let (build, _) = server.shared.current();
+        eprintln!("handover serve: every region on its own origin (Ctrl-C stops)");
+        if let Some(build) = build {
+            for region in &build.regions {
+                let locales: Vec<&str> = region.locales.iter().map(|l| l.as_str()).collect();
+                eprintln!(
+                    "  http://{}.localhost:{port}/   {} ({})",
+                    region.id,
+                    region.domain,
+                    locales.join(", ")
+                );
+            }
+        }
+        eprintln!("  http://localhost:{port}/   the list of regions");
+        let _ = tokio::signal::ctrl_c().await;
+        eprintln!("stopping");
+        server.stop().await;
+        Status::Clean
+    }
+}

@@ -1,0 +1,344 @@
+//! The HTTP side of `serve`: which origin a request is for, which file or rule
+//! answers it, and the reload channel.
+//!
+//! Nothing is read from disk: files come from the in-memory build, so a request
+//! path can only name a generated file. Paths with `..` (also encoded), `//`,
+//! backslashes or control characters are refused before any lookup all the same,
+//! and requests for an unexpected `Host` are refused (DNS rebinding).
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{FromRequestParts, State};
+use axum::http::{header, HeaderValue, Request, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use percent_encoding::percent_decode_str;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use super::pages;
+use super::snapshot::{Build, FileKey};
+use super::Shared;
+use crate::redirects::lookup::{resolve, End};
+use crate::redirects::pattern::RequestPath;
+
+pub const WS_PATH: &str = "/__handover/ws";
+
+pub fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .fallback(handle)
+        .with_state(shared)
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+}
+
+/// Which origin a request is for.
+#[derive(Debug, PartialEq, Eq)]
+enum Origin {
+    Index,
+    Region(usize),
+}
+
+fn text(status: StatusCode, body: impl Into<String>) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        body.into(),
+    )
+        .into_response()
+}
+
+fn html(status: StatusCode, body: String) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        body,
+    )
+        .into_response()
+}
+
+/// `uk.localhost:1111` -> the region `uk`; `localhost`, `127.0.0.1`, `[::1]` (and the
+/// address given to `--bind`) -> the index; anything else is refused.
+fn origin_for(host: &str, shared: &Shared, build: Option<&Build>) -> Option<Origin> {
+    let (name, port) = match host.strip_prefix('[') {
+        Some(rest) => {
+            let (ip, port) = rest.split_once(']')?;
+            (format!("[{ip}]"), port.strip_prefix(':'))
+        }
+        None => match host.rsplit_once(':') {
+            Some((name, port)) => (name.to_string(), Some(port)),
+            None => (host.to_string(), None),
+        },
+    };
+    let port = match port {
+        Some(port) => port.parse::<u16>().ok()?,
+        None => 80,
+    };
+    if port != shared.port {
+        return None;
+    }
+    let name = name.to_ascii_lowercase();
+    let bind = shared.bind.to_string();
+    let is_index = matches!(name.as_str(), "localhost" | "127.0.0.1" | "[::1]")
+        || (!shared.bind.is_loopback() && !shared.bind.is_unspecified() && name == bind);
+    if is_index {
+        return Some(Origin::Index);
+    }
+    let id = name.strip_suffix(".localhost")?;
+    build?
+        .regions
+        .iter()
+        .position(|r| r.id == id)
+        .map(Origin::Region)
+}
+
+/// Refuses what must never reach a lookup; returns the normalised path.
+fn checked_path(raw: &str) -> Result<RequestPath, String> {
+    let lowered = raw.to_ascii_lowercase();
+    if raw.contains('\\') || lowered.contains("%5c") {
+        return Err("backslashes are not allowed in a path".to_string());
+    }
+    if lowered.contains("%2f") {
+        return Err("an encoded `/` is not allowed in a path".to_string());
+    }
+    RequestPath::parse(raw)
+}
+
+async fn handle(State(shared): State<Arc<Shared>>, request: Request<Body>) -> Response {
+    let (build, failure) = shared.current();
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    let Some(origin) = origin_for(host, &shared, build.as_deref()) else {
+        return text(
+            StatusCode::MISDIRECTED_REQUEST,
+            format!("handover serve does not answer for the host `{host}`: open http://localhost:{}/ for the list of regions\n", shared.port),
+        );
+    };
+    let raw_path = request.uri().path().to_string();
+    if raw_path == WS_PATH {
+        return reload_channel(shared.clone(), origin, host.to_string(), request).await;
+    }
+    let path = match checked_path(&raw_path) {
+        Ok(path) => path,
+        Err(why) => return text(StatusCode::BAD_REQUEST, format!("refused: {why}\n")),
+    };
+    let Some(build) = build else {
+        let report = failure.expect("no build and no failure only before the first build");
+        return html(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            pages::failure_page(&report),
+        );
+    };
+    match origin {
+        Origin::Index if path.segments.is_empty() => html(
+            StatusCode::OK,
+            pages::index(&build.regions, shared.port, failure.as_deref()),
+        ),
+        Origin::Index => text(
+            StatusCode::NOT_FOUND,
+            "not found: regions are served on their own origins, listed at /\n",
+        ),
+        Origin::Region(region) => {
+            region_response(&shared, &build, failure.as_deref(), region, &path)
+        }
+    }
+}
+
+/// Answers like the CDN: the first matching rule (with the target's file
+/// shadowing and force), a generated file, or the site's 404 page.
+fn region_response(
+    shared: &Shared,
+    build: &Build,
+    failure: Option<&crate::diagnostics::Report>,
+    region: usize,
+    path: &RequestPath,
+) -> Response {
+    let table = &build.tables[region];
+    let resolution = resolve(table, path);
+    let (status, location) = resolution.first_response();
+    if let (300..=399, Some(location)) = (status, location) {
+        let location = preview_location(location, build, shared.port);
+        return Response::builder()
+            .status(status)
+            .header(header::LOCATION, location.as_str())
+            .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
+            .body(Body::from(format!(
+                "<!DOCTYPE html><title>Moved</title><p>Moved to <a href=\"{0}\">{0}</a></p>",
+                crate::render::escape(&location)
+            )))
+            .unwrap_or_else(|_| {
+                text(StatusCode::INTERNAL_SERVER_ERROR, "bad redirect location\n")
+            });
+    }
+    let (file, status) = match &resolution.end {
+        End::File { path, status } => (Some(path.clone()), *status),
+        End::NotFound { page } => (page.clone(), 404),
+        End::Missing { .. } => (None, 404),
+        End::Loop => return text(StatusCode::LOOP_DETECTED, "redirect loop\n"),
+        End::External { .. } => (None, 404),
+    };
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    match file
+        .and_then(|f| file_key(&table.domain, &f))
+        .filter(|k| !is_cdn_config(k))
+    {
+        Some(key) => serve_file(shared, build, failure, &key, status),
+        None => text(StatusCode::NOT_FOUND, "not found\n"),
+    }
+}
+
+/// `_redirects` and `_headers` configure the CDN; it never serves them.
+fn is_cdn_config(key: &FileKey) -> bool {
+    key.1
+        .rsplit('/')
+        .next()
+        .is_some_and(|name| name.starts_with('_'))
+}
+
+/// An external `Location` to another regional domain stays in the preview.
+fn preview_location(location: &str, build: &Build, port: u16) -> String {
+    for region in &build.regions {
+        if let Some(rest) = location.strip_prefix(&format!("https://{}/", region.domain)) {
+            return format!("http://{}.localhost:{port}/{rest}", region.id);
+        }
+    }
+    location.to_string()
+}
+
+/// `/warranty/index.html` on `uk.po.co` -> the in-memory key.
+fn file_key(domain: &str, url_path: &str) -> Option<FileKey> {
+    let decoded = percent_decode_str(url_path.trim_start_matches('/'))
+        .decode_utf8()
+        .ok()?;
+    Some((domain.to_string(), decoded.into_owned()))
+}
+
+fn serve_file(
+    shared: &Shared,
+    build: &Build,
+    failure: Option<&crate::diagnostics::Report>,
+    key: &FileKey,
+    status: StatusCode,
+) -> Response {
+    let Some(bytes) = build.files.get(key) else {
+        return text(StatusCode::NOT_FOUND, "not found\n");
+    };
+    let kind = content_type(&key.1);
+    if kind.starts_with("text/html") {
+        let page = String::from_utf8_lossy(bytes);
+        return html(
+            status,
+            pages::decorate(&page, failure, &build.regions, shared.port),
+        );
+    }
+    (
+        status,
+        [(header::CONTENT_TYPE, kind)],
+        Body::from(bytes.to_vec()),
+    )
+        .into_response()
+}
+
+fn content_type(path: &str) -> &'static str {
+    match path.rsplit('.').next().unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "svg" => "image/svg+xml",
+        "xml" => "application/xml; charset=utf-8",
+        "txt" => "text/plain; charset=utf-8",
+        "json" => "application/json",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "webp" => "image/webp",
+        "avif" => "image/avif",
+        "ico" => "image/x-icon",
+        "woff2" => "font/woff2",
+        _ => "application/octet-stream",
+    }
+}
+
+/// The reload channel: only for pages of this server (`Origin` must be the origin
+/// the page was served from), told to reload when its page changed.
+async fn reload_channel(
+    shared: Arc<Shared>,
+    origin: Origin,
+    host: String,
+    request: Request<Body>,
+) -> Response {
+    let expected = format!("http://{host}");
+    let sent = request
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|o| o.to_str().ok())
+        .unwrap_or("");
+    if sent != expected {
+        return text(
+            StatusCode::FORBIDDEN,
+            "refused: the reload channel only answers this server's own pages\n",
+        );
+    }
+    let page = request
+        .uri()
+        .query()
+        .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("path=")))
+        .and_then(|p| percent_decode_str(p).decode_utf8().ok())
+        .map(|p| p.into_owned())
+        .unwrap_or_else(|| "/".to_string());
+    let watched = watched_file(&shared, &origin, &page);
+    let (mut parts, _) = request.into_parts();
+    match WebSocketUpgrade::from_request_parts(&mut parts, &shared).await {
+        Ok(upgrade) => upgrade.on_upgrade(move |socket| notify_reloads(shared, socket, watched)),
+        Err(rejection) => rejection.into_response(),
+    }
+}
+
+/// The file a tab shows, so it reloads only when that file changes.
+fn watched_file(shared: &Shared, origin: &Origin, page: &str) -> Option<FileKey> {
+    let Origin::Region(region) = origin else {
+        return None;
+    };
+    let (build, _) = shared.current();
+    let build = build?;
+    let table = &build.tables[*region];
+    let path = checked_path(page).ok()?;
+    match resolve(table, &path).end {
+        End::File { path, .. } => file_key(&table.domain, &path),
+        End::NotFound { page: Some(page) } => file_key(&table.domain, &page),
+        _ => None,
+    }
+}
+
+async fn notify_reloads(shared: Arc<Shared>, mut socket: WebSocket, watched: Option<FileKey>) {
+    let mut changes = shared.changes.subscribe();
+    loop {
+        tokio::select! {
+            change = changes.recv() => {
+                let reload = match change {
+                    Ok(change) => change.everything
+                        || watched.as_ref().is_none_or(|key| change.files.contains(key)),
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => true,
+                    Err(_) => return,
+                };
+                if reload && socket.send(Message::Text("reload".into())).await.is_err() {
+                    return;
+                }
+            }
+            incoming = socket.recv() => {
+                if !matches!(incoming, Some(Ok(_))) {
+                    return;
+                }
+            }
+        }
+    }
+}

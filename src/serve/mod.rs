@@ -1,0 +1,168 @@
+//! `handover serve`: a live preview of every regional domain.
+//!
+//! Each region gets its own origin (`http://<id>.localhost:<port>/`; browsers send
+//! `*.localhost` to loopback), so absolute paths, cookies and the language switcher
+//! behave as on the real domains. Pages come from an in-memory build by the same
+//! pipeline as `build`; old URLs are answered by the same rule engine as the
+//! written `_redirects`, with the target CDN's semantics. Saving a file rebuilds
+//! and reloads the tabs whose page changed; a failed rebuild keeps the last good
+//! pages and shows the problems over them.
+
+mod http;
+pub mod pages;
+pub mod snapshot;
+mod watch;
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+use std::time::Instant;
+
+use tokio::sync::{broadcast, oneshot};
+
+use crate::diagnostics::{render_human, Diagnostic};
+use snapshot::{build_in_memory, Change, Snapshot};
+
+/// How to serve.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub root: PathBuf,
+    pub bind: IpAddr,
+    /// 0 picks a free port (tests).
+    pub port: u16,
+    /// Print rebuilds and problems on standard error.
+    pub verbose: bool,
+}
+
+/// State shared by the HTTP handlers and the rebuild thread.
+pub struct Shared {
+    pub snapshot: RwLock<Snapshot>,
+    pub changes: broadcast::Sender<Arc<Change>>,
+    pub port: u16,
+    pub bind: IpAddr,
+}
+
+impl Shared {
+    pub fn current(
+        &self,
+    ) -> (
+        Option<Arc<snapshot::Build>>,
+        Option<Arc<crate::diagnostics::Report>>,
+    ) {
+        let snapshot = self.snapshot.read().unwrap_or_else(|e| e.into_inner());
+        (snapshot.good.clone(), snapshot.failure.clone())
+    }
+}
+
+/// A running server; dropping `shutdown` or sending on it stops it.
+pub struct Server {
+    pub addr: SocketAddr,
+    pub shared: Arc<Shared>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+    _watcher: watch::Watcher,
+}
+
+impl Server {
+    /// Stops accepting, finishes open requests, and returns.
+    pub async fn stop(mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        let _ = self.task.await;
+    }
+}
+
+/// Why the server could not start, in words for the user.
+pub fn bind_problem(error: &std::io::Error, addr: SocketAddr) -> Diagnostic {
+    let diagnostic = Diagnostic::error("serve::bind", format!("cannot listen on {addr}: {error}"));
+    if error.kind() == std::io::ErrorKind::AddrInUse {
+        diagnostic.help(format!(
+            "port {} is in use (another `handover serve`?): stop it, or pass `--port {}`",
+            addr.port(),
+            addr.port().wrapping_add(1).max(1024)
+        ))
+    } else {
+        diagnostic.help("pass another `--port`, or `--bind 127.0.0.1`")
+    }
+}
+
+/// Builds the site once, binds, starts watching, and serves until stopped.
+pub async fn start(options: ServeOptions) -> Result<Server, Diagnostic> {
+    let addr = SocketAddr::new(options.bind, options.port);
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| bind_problem(&e, addr))?;
+    let addr = listener.local_addr().map_err(|e| bind_problem(&e, addr))?;
+    let (changes, _) = broadcast::channel(64);
+    let shared = Arc::new(Shared {
+        snapshot: RwLock::new(Snapshot::default()),
+        changes,
+        port: addr.port(),
+        bind: options.bind,
+    });
+    let root = options.root.clone();
+    let first = tokio::task::spawn_blocking({
+        let shared = shared.clone();
+        let verbose = options.verbose;
+        move || rebuild(&shared, &root, verbose)
+    });
+    let _ = first.await;
+    let watcher = watch::Watcher::start(&options.root, shared.clone(), options.verbose)?;
+    let (shutdown, stopped) = oneshot::channel::<()>();
+    let app = http::router(shared.clone());
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await;
+    });
+    Ok(Server {
+        addr,
+        shared,
+        shutdown: Some(shutdown),
+        task,
+        _watcher: watcher,
+    })
+}
+
+/// Rebuilds into memory, swaps the snapshot, and tells the open tabs.
+pub fn rebuild(shared: &Shared, root: &std::path::Path, verbose: bool) {
+    let started = Instant::now();
+    let result = build_in_memory(root);
+    let elapsed = started.elapsed();
+    if verbose {
+        match &result {
+            Ok(_) => {}
+            Err(report) => {
+                for diagnostic in &report.diagnostics {
+                    eprintln!("{}", render_human(diagnostic));
+                }
+            }
+        }
+    }
+    let failed = result.as_ref().err().map(|r| r.summary());
+    let change = {
+        let mut snapshot = shared.snapshot.write().unwrap_or_else(|e| e.into_inner());
+        snapshot.update(result)
+    };
+    if verbose {
+        match failed {
+            Some(summary) => eprintln!(
+                "rebuild failed ({summary}) in {} ms; still serving the last good pages",
+                elapsed.as_millis()
+            ),
+            None if change.generation == 1 => {
+                eprintln!("built in memory in {} ms", elapsed.as_millis())
+            }
+            None => eprintln!(
+                "rebuilt in {} ms: {} file{} changed",
+                elapsed.as_millis(),
+                change.files.len(),
+                if change.files.len() == 1 { "" } else { "s" }
+            ),
+        }
+    }
+    let _ = shared.changes.send(Arc::new(change));
+}

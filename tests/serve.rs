@@ -1,0 +1,291 @@
+//! `handover serve` on an ephemeral loopback port: pages per region, 404s,
+//! redirects as the CDN gives them, every traversal attempt refused, the `Host` and
+//! `Origin` checks, and the error overlay appearing and clearing by itself.
+//!
+//! Requests are written by hand over TCP so odd paths and headers reach the server
+//! exactly as sent (an HTTP client would normalise them).
+
+mod common;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use handover::serve::{start, ServeOptions, Server};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+struct Response {
+    status: u16,
+    head: String,
+    body: String,
+}
+
+impl Response {
+    fn header(&self, name: &str) -> Option<String> {
+        self.head.lines().find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.eq_ignore_ascii_case(name)
+                .then(|| value.trim().to_string())
+        })
+    }
+}
+
+async fn request(addr: SocketAddr, host: &str, path: &str, extra: &str) -> Response {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let text = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n{extra}\r\n");
+    stream.write_all(text.as_bytes()).await.unwrap();
+    let mut bytes = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut bytes)).await;
+    let raw = String::from_utf8_lossy(&bytes).into_owned();
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    Response {
+        status,
+        head: head.to_string(),
+        body: body.to_string(),
+    }
+}
+
+async fn serve(site: &Path) -> Server {
+    start(ServeOptions {
+        root: site.to_path_buf(),
+        bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
+        port: 0,
+        verbose: false,
+    })
+    .await
+    .expect("the server starts")
+}
+
+fn copy_of_multi() -> tempfile::TempDir {
+    let site = tempfile::tempdir().unwrap();
+    common::copy_tree(&common::fixtures().join("fixtures/multi"), site.path());
+    site
+}
+
+fn host(server: &Server, region: &str) -> String {
+    format!("{region}.localhost:{}", server.addr.port())
+}
+
+#[tokio::test]
+async fn each_region_is_served_on_its_own_origin_with_404s_and_redirects() {
+    let site = copy_of_multi();
+    let server = serve(site.path()).await;
+    let global = host(&server, "global");
+
+    let home = request(server.addr, &global, "/", "").await;
+    assert_eq!(home.status, 200);
+    assert!(home.body.contains("<html lang=\"en\""), "{}", home.body);
+    assert!(
+        home.body.contains("/__handover/ws"),
+        "the reload script is injected"
+    );
+    assert_eq!(home.header("access-control-allow-origin"), None);
+
+    let languages = request(server.addr, &host(&server, "be"), "/", "").await;
+    assert_eq!(languages.status, 200);
+    assert!(languages.body.contains("/fr-be/"), "{}", languages.body);
+
+    let missing = request(server.addr, &global, "/no/such/page", "").await;
+    assert_eq!(missing.status, 404);
+    assert!(
+        missing.body.contains("<html"),
+        "the site's 404 page: {}",
+        missing.body
+    );
+
+    let alias = request(server.addr, &global, "/old-home/", "").await;
+    assert_eq!(alias.status, 301);
+    assert_eq!(alias.header("location").as_deref(), Some("/"));
+
+    let config = request(server.addr, &global, "/_redirects", "").await;
+    assert_eq!(config.status, 404, "the CDN never serves _redirects");
+
+    let index = request(
+        server.addr,
+        &format!("localhost:{}", server.addr.port()),
+        "/",
+        "",
+    )
+    .await;
+    assert_eq!(index.status, 200);
+    assert!(index
+        .body
+        .contains(&format!("http://be.localhost:{}/", server.addr.port())));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn nothing_outside_the_site_can_be_read() {
+    let site = copy_of_multi();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.txt"), "secret").unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(
+        outside.path().join("secret.txt"),
+        site.path().join("themes/plain/static/secret.txt"),
+    )
+    .unwrap();
+    let server = serve(site.path()).await;
+    let global = host(&server, "global");
+    for path in [
+        "/../secret.txt",
+        "/%2e%2e/secret.txt",
+        "/%2e%2e%2fsecret.txt",
+        "/..%2f..%2fetc/passwd",
+        "//etc/passwd",
+        "/a\\..\\secret.txt",
+        "/..%5c..%5csecret.txt",
+        "/../www.acme.example-secret/x",
+    ] {
+        let response = request(server.addr, &global, path, "").await;
+        assert!(
+            response.status == 400 || response.status == 404,
+            "{path}: {} {}",
+            response.status,
+            response.body
+        );
+        assert!(
+            !response.body.contains("secret"),
+            "{path} leaked: {}",
+            response.body
+        );
+    }
+    let linked = request(server.addr, &global, "/secret.txt", "").await;
+    assert_eq!(
+        linked.status, 404,
+        "a symlink out of the theme is not served"
+    );
+    assert!(!linked.body.contains("secret"));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn unexpected_hosts_and_foreign_origins_are_refused() {
+    let site = copy_of_multi();
+    let server = serve(site.path()).await;
+    let port = server.addr.port();
+    for bad in [
+        "evil.example",
+        "evil.example:80",
+        &format!("attacker.example:{port}"),
+        "global.localhost:1",
+    ] {
+        let response = request(server.addr, bad, "/", "").await;
+        assert_eq!(response.status, 421, "{bad}");
+    }
+    let handshake = "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\
+                     Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
+    let global = host(&server, "global");
+    let foreign = request(
+        server.addr,
+        &global,
+        "/__handover/ws?path=/",
+        &format!("{handshake}Origin: http://evil.example\r\n"),
+    )
+    .await;
+    assert_eq!(foreign.status, 403);
+    let missing = request(server.addr, &global, "/__handover/ws?path=/", handshake).await;
+    assert_eq!(missing.status, 403);
+    // The page's own origin gets the upgrade (read with a short timeout: the socket
+    // stays open).
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    let text = format!("GET /__handover/ws?path=/ HTTP/1.1\r\nHost: {global}\r\n{handshake}Origin: http://{global}\r\n\r\n");
+    stream.write_all(text.as_bytes()).await.unwrap();
+    let mut buffer = [0u8; 256];
+    let read = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buffer))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&buffer[..read]).starts_with("HTTP/1.1 101"));
+    server.stop().await;
+}
+
+async fn wait_for(
+    addr: SocketAddr,
+    host: &str,
+    path: &str,
+    predicate: impl Fn(&Response) -> bool,
+) -> Response {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let response = request(addr, host, path, "").await;
+        if predicate(&response) || Instant::now() > deadline {
+            return response;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_broken_file_shows_the_overlay_over_the_last_good_page_until_fixed() {
+    let site = copy_of_multi();
+    let server = serve(site.path()).await;
+    let global = host(&server, "global");
+    let page = site.path().join("content/en/help.md");
+    let good = std::fs::read_to_string(&page).unwrap();
+
+    std::fs::write(
+        &page,
+        good.replacen("---\n", "---\ntitel: <b>oops</b>\n", 1),
+    )
+    .unwrap();
+    let broken = wait_for(server.addr, &global, "/help/", |r| {
+        r.body.contains("handover-overlay")
+    })
+    .await;
+    assert!(broken.body.contains("handover-overlay"), "{}", broken.body);
+    assert!(
+        broken.body.contains("content/en/help.md:2:1"),
+        "{}",
+        broken.body
+    );
+    assert!(
+        broken.body.contains("unknown key `titel`"),
+        "{}",
+        broken.body
+    );
+    assert!(
+        broken.body.contains("&lt;b&gt;oops&lt;"),
+        "escaped: {}",
+        broken.body
+    );
+    assert_eq!(broken.status, 200, "the last good page is still served");
+
+    std::fs::write(&page, good.replace("Help", "Help, edited")).unwrap();
+    let fixed = wait_for(server.addr, &global, "/help/", |r| {
+        !r.body.contains("handover-overlay")
+    })
+    .await;
+    assert!(!fixed.body.contains("handover-overlay"), "{}", fixed.body);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_port_in_use_is_a_clear_error() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let site = copy_of_multi();
+    let error = start(ServeOptions {
+        root: site.path().to_path_buf(),
+        bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
+        port,
+        verbose: false,
+    })
+    .await
+    .err()
+    .expect("the port is taken");
+    assert!(
+        error
+            .message
+            .contains(&format!("cannot listen on 127.0.0.1:{port}")),
+        "{}",
+        error.message
+    );
+    assert!(error.help.unwrap().contains("is in use"));
+}
