@@ -1,0 +1,113 @@
+// `handover serve` in a real browser (Debian's headless Chromium via playwright-core):
+// open a region's notice, edit its Markdown file, and check the page shows the new
+// text without a manual reload. With `--bench N`, repeat N edits and report the
+// save-to-reloaded-page time (median and max).
+//
+//   node scripts/check-serve.mjs                 # the browser test (CI)
+//   node scripts/check-serve.mjs --bench 20      # the save-to-reload benchmark
+//
+// Uses target/release/handover (HANDOVER=<path> for another binary) on a copy of
+// the bundled site, so the repository is never edited.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const binary = process.env.HANDOVER ?? path.join(repo, 'target/release/handover');
+const benchIndex = process.argv.indexOf('--bench');
+const edits = benchIndex > 0 ? Number.parseInt(process.argv[benchIndex + 1] ?? '20', 10) : 1;
+
+const site = fs.mkdtempSync(path.join(os.tmpdir(), 'handover-serve-'));
+for (const entry of ['site.yaml', 'content', 'locales', 'themes', 'redirects']) {
+  fs.cpSync(path.join(repo, entry), path.join(site, entry), { recursive: true });
+}
+const page = path.join(site, 'content/en-GB/index.md');
+const original = fs.readFileSync(page, 'utf8');
+
+const port = 20000 + Math.floor(Math.random() * 20000);
+const server = spawn(binary, ['--root', site, 'serve', '--port', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+let serverLog = '';
+const ready = new Promise((resolve, reject) => {
+  server.stderr.on('data', (chunk) => {
+    serverLog += chunk;
+    if (serverLog.includes('the list of regions')) resolve();
+  });
+  server.on('exit', (code) => reject(new Error(`handover serve exited (${code}):\n${serverLog}`)));
+});
+await ready;
+
+const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'handover-chromium-'));
+const browser = await chromium.launchPersistentContext(userDataDir, {
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  headless: true,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--no-first-run'],
+});
+// The notice links to the new store: never fetch anything but the preview.
+await browser.route('**/*', (route) => {
+  const host = new URL(route.request().url()).hostname;
+  return host.endsWith('localhost') ? route.continue() : route.fulfill({ status: 204, body: '' });
+});
+
+let failed = false;
+const timings = [];
+const baseline = [];
+try {
+  const tab = await browser.newPage();
+  const url = `http://uk.localhost:${port}/`;
+  await tab.goto(url, { waitUntil: 'load' });
+  const heading = await tab.textContent('h1');
+  if (!heading || heading.trim() === '') throw new Error('the UK notice has no heading');
+  await tab.waitForTimeout(300); // the reload channel connects after load
+  if (benchIndex > 0) {
+    // Baseline from the same run: the browser reloading the page by itself, which
+    // every save-to-reload includes.
+    for (let i = 0; i < edits; i += 1) {
+      const started = performance.now();
+      await tab.reload({ waitUntil: 'load' });
+      baseline.push(performance.now() - started);
+    }
+    await tab.waitForTimeout(300);
+  }
+  let navigations = 0;
+  tab.on('framenavigated', () => { navigations += 1; });
+  for (let i = 0; i < edits; i += 1) {
+    const marker = `Edited in the preview, save ${i + 1}.`;
+    const loaded = tab.waitForEvent('load', { timeout: 10000 });
+    const started = performance.now();
+    fs.writeFileSync(page, `${original.trimEnd()}\n\n${marker}\n`);
+    await loaded;
+    const elapsed = performance.now() - started;
+    const text = await tab.textContent('main');
+    if (!text.includes(marker)) throw new Error(`the page reloaded without the new text: ${marker}`);
+    timings.push(elapsed);
+    await tab.waitForTimeout(150);
+  }
+  if (navigations < edits) throw new Error(`expected ${edits} reloads, saw ${navigations}`);
+  console.log(`serve: the UK notice showed ${edits} edit(s) without a manual reload`);
+} catch (error) {
+  failed = true;
+  console.error(`FAIL ${error.message}\n--- server log ---\n${serverLog}`);
+} finally {
+  fs.writeFileSync(page, original);
+  await browser.close();
+  server.kill('SIGINT');
+  fs.rmSync(userDataDir, { recursive: true, force: true });
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+if (benchIndex > 0 && timings.length > 0) {
+  const saved = median(timings);
+  const reload = median(baseline);
+  console.log(`save to reloaded page over ${timings.length} edits: median ${saved.toFixed(1)} ms, max ${Math.max(...timings).toFixed(1)} ms`);
+  console.log(`baseline, the browser reloading the same page (same run): median ${reload.toFixed(1)} ms, max ${Math.max(...baseline).toFixed(1)} ms`);
+  console.log(`ratio save-to-reload / plain reload: ${(saved / reload).toFixed(2)}x; handover's share (watch, debounce, rebuild, notify): ${(saved - reload).toFixed(1)} ms`);
+}
+fs.rmSync(site, { recursive: true, force: true });
+process.exit(failed ? 1 : 0);
