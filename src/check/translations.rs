@@ -154,8 +154,29 @@ fn syntax_error(file: &SourceFile, error: &fluent_syntax::parser::ParserError) -
         "translations::syntax",
         format!("Fluent syntax error: {}", error.kind),
     )
-    .at(Span::new(file, error.pos.start, len))
+    .at(Span::new(file, syntax_error_offset(file, error), len))
     .help("fix the syntax (see https://projectfluent.org/fluent/guide/); until then this entry is left out")
+}
+
+/// Where the parser stopped, unless that is past the broken entry (an unclosed `{`
+/// is noticed only at the next line or the end of the file): then the start of the
+/// entry, which is where the translator has to look.
+fn syntax_error_offset(file: &SourceFile, error: &fluent_syntax::parser::ParserError) -> usize {
+    let Some(junk) = error
+        .slice
+        .as_ref()
+        .and_then(|range| file.text.get(range.clone()))
+    else {
+        return error.pos.start;
+    };
+    let start = error.slice.as_ref().map_or(0, |range| range.start);
+    let content_start = start + (junk.len() - junk.trim_start().len());
+    let content_end = start + junk.trim_end().len();
+    if error.pos.start >= content_end {
+        content_start
+    } else {
+        error.pos.start
+    }
 }
 
 /// A message (`id`) or term (`-id`) as defined in one locale.
@@ -863,4 +884,256 @@ fn coverage(
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostics::Severity;
+
+    const SITE: &str = "brand: Acme
+reference_locale: en
+theme: plain
+target: netlify
+regions:
+  - id: global
+    domain: www.acme.example
+    locales: [en, fr-FR]
+    new_home: https://store.example/
+";
+
+    /// Checks a site made of `site.yaml` and the given `.ftl` files (paths under
+    /// `locales/`).
+    fn check(files: &[(&str, &str)]) -> TranslationReport {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("site.yaml"), SITE).unwrap();
+        std::fs::create_dir_all(dir.path().join("themes/plain/templates")).unwrap();
+        for (path, text) in files {
+            let path = dir.path().join(LOCALES_DIR).join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        let config = crate::config::load(dir.path()).unwrap_or_else(|d| panic!("{d:?}"));
+        check_translations(&config)
+    }
+
+    fn pair(en: &str, fr: &str) -> TranslationReport {
+        check(&[("en/main.ftl", en), ("fr-FR/main.ftl", fr)])
+    }
+
+    /// The only diagnostic with `code`.
+    fn only<'r>(report: &'r TranslationReport, code: &str) -> &'r Diagnostic {
+        let found: Vec<&Diagnostic> = report
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == code)
+            .collect();
+        assert_eq!(found.len(), 1, "one {code} in {:#?}", report.diagnostics);
+        assert!(found[0].help.is_some(), "{code} has a help line");
+        found[0]
+    }
+
+    /// (file, line, column) of the only diagnostic with `code`.
+    fn at(report: &TranslationReport, code: &str) -> (String, usize, usize) {
+        let p = only(report, code).position().expect("a position");
+        (p.file, p.line, p.column)
+    }
+
+    fn fr(line: usize, column: usize) -> (String, usize, usize) {
+        ("locales/fr-FR/main.ftl".to_string(), line, column)
+    }
+
+    #[test]
+    fn a_faithful_translation_is_clean_and_fully_covered() {
+        let report = pair(
+            "-brand = Acme\nhello = Hello { -brand }\n    .title = { $name }\n",
+            "-brand = Acme\nhello = Bonjour { -brand }\n    .title = { $name }\n",
+        );
+        assert!(report.diagnostics.is_empty(), "{:#?}", report.diagnostics);
+        let coverage: Vec<(String, usize, usize)> = report
+            .coverage
+            .iter()
+            .map(|c| (c.locale.to_string(), c.translated, c.total))
+            .collect();
+        assert_eq!(coverage, [("en".into(), 2, 2), ("fr-FR".into(), 2, 2)]);
+    }
+
+    #[test]
+    fn syntax_errors_point_at_the_line_and_the_rest_is_still_checked() {
+        let report = pair(
+            "hello = Hello\nbye = Bye\n",
+            "hello = Bonjour\nbye = { $n\n",
+        );
+        assert_eq!(at(&report, "translations::syntax"), fr(2, 1));
+        // The broken entry is junk, so it is also missing.
+        assert_eq!(
+            at(&report, "translations::missing-message"),
+            ("locales/en/main.ftl".into(), 2, 1)
+        );
+    }
+
+    #[test]
+    fn missing_messages_point_at_the_reference_and_name_the_locale() {
+        let report = pair("hello = Hello\n-brand = Acme\n", "hello = Bonjour\n");
+        let missing = only(&report, "translations::missing-message");
+        assert_eq!(missing.severity, Severity::Error);
+        assert!(missing.message.contains("fr-FR"), "{}", missing.message);
+        assert!(missing.message.contains("`-brand`"), "{}", missing.message);
+        assert_eq!(
+            at(&report, "translations::missing-message"),
+            ("locales/en/main.ftl".into(), 2, 1)
+        );
+        let coverage = &report.coverage[1];
+        assert_eq!((coverage.translated, coverage.total), (1, 2));
+    }
+
+    #[test]
+    fn obsolete_messages_are_warnings() {
+        let report = pair("hello = Hello\n", "hello = Bonjour\nold = Vieux\n");
+        assert_eq!(
+            only(&report, "translations::obsolete-message").severity,
+            Severity::Warning
+        );
+        assert_eq!(at(&report, "translations::obsolete-message"), fr(2, 1));
+    }
+
+    #[test]
+    fn missing_and_obsolete_attributes() {
+        let en = "link = Go\n    .title = Title\n";
+        let report = pair(en, "link = Aller\n");
+        assert_eq!(at(&report, "translations::missing-attribute"), fr(1, 1));
+        let report = pair(en, "link = Aller\n    .title = Titre\n    .extra = X\n");
+        assert_eq!(at(&report, "translations::obsolete-attribute"), fr(3, 5));
+    }
+
+    #[test]
+    fn missing_and_obsolete_values() {
+        let report = pair("link = Go\n    .title = T\n", "link =\n    .title = T\n");
+        assert_eq!(at(&report, "translations::missing-value"), fr(1, 1));
+        let report = pair(
+            "only =\n    .title = T\n",
+            "only = Valeur\n    .title = T\n",
+        );
+        assert_eq!(at(&report, "translations::obsolete-value"), fr(1, 8));
+    }
+
+    #[test]
+    fn duplicate_messages_across_files_point_at_the_second() {
+        let report = check(&[
+            ("en/main.ftl", "hello = Hello\n"),
+            ("fr-FR/a.ftl", "hello = Bonjour\n"),
+            ("fr-FR/b.ftl", "\nhello = Salut\n"),
+        ]);
+        let duplicate = only(&report, "translations::duplicate-message");
+        assert!(duplicate
+            .help
+            .as_deref()
+            .unwrap()
+            .contains("locales/fr-FR/a.ftl:1:1"));
+        assert_eq!(
+            at(&report, "translations::duplicate-message"),
+            ("locales/fr-FR/b.ftl".into(), 2, 1)
+        );
+    }
+
+    #[test]
+    fn duplicate_attributes_point_at_the_second() {
+        let en = "link = Go\n    .title = T\n";
+        let report = pair(en, "link = Aller\n    .title = A\n    .title = B\n");
+        assert_eq!(at(&report, "translations::duplicate-attribute"), fr(3, 5));
+    }
+
+    #[test]
+    fn unknown_message_term_and_attribute_references() {
+        let en = "link = Go\n    .title = T\nhello = Hello\n";
+        let report = pair(
+            en,
+            "link = Aller\n    .title = T\nhello = { -marque } Bonjour\n",
+        );
+        assert_eq!(at(&report, "translations::unknown-reference"), fr(3, 11));
+        let report = pair(
+            en,
+            "link = Aller\n    .title = T\nhello = Bonjour { lien }\n",
+        );
+        let unknown = only(&report, "translations::unknown-reference");
+        assert_eq!(unknown.help.as_deref(), Some("did you mean `link`?"));
+        assert_eq!(at(&report, "translations::unknown-reference"), fr(3, 19));
+        let report = pair(en, "link = Aller\n    .title = T\nhello = { link.nope }\n");
+        let unknown = only(&report, "translations::unknown-reference");
+        assert!(
+            unknown.message.contains("`link.nope`"),
+            "{}",
+            unknown.message
+        );
+        assert_eq!(unknown.span.as_ref().unwrap().len, "link.nope".len());
+    }
+
+    const ITEMS_EN: &str = "items = { $n ->\n    [one] One item\n   *[other] { $n } items\n}\n";
+
+    #[test]
+    fn plural_categories_follow_current_cldr() {
+        // French has `many` in CLDR now (compare-locales' tables predate it).
+        let fr_items = "items = { $n ->\n    [one] Un article\n   *[other] { $n } articles\n}\n";
+        let report = pair(ITEMS_EN, fr_items);
+        let missing = only(&report, "translations::missing-plural-category");
+        assert_eq!(missing.severity, Severity::Warning);
+        assert!(missing.message.contains("`many`"), "{}", missing.message);
+        assert_eq!(
+            at(&report, "translations::missing-plural-category"),
+            fr(2, 6)
+        );
+    }
+
+    #[test]
+    fn plural_variants_the_locale_never_selects() {
+        let en_items = "items = { $n ->\n    [one] One\n    [few] Few\n   *[other] Many\n}\n";
+        let report = check(&[("en/main.ftl", en_items)]);
+        let impossible = only(&report, "translations::impossible-plural-category");
+        assert_eq!(impossible.severity, Severity::Warning);
+        assert_eq!(
+            at(&report, "translations::impossible-plural-category"),
+            ("locales/en/main.ftl".into(), 3, 6)
+        );
+    }
+
+    #[test]
+    fn selects_that_are_not_plurals_are_left_alone() {
+        let en = "role = { $role ->\n    [admin] Admin\n   *[other] User\n}\n";
+        let report = check(&[("en/main.ftl", en)]);
+        assert!(report.diagnostics.is_empty(), "{:#?}", report.diagnostics);
+    }
+
+    #[test]
+    fn duplicate_variants_are_warnings() {
+        let en = "role = { $role ->\n    [admin] Admin\n    [admin] Boss\n   *[other] User\n}\n";
+        let report = check(&[("en/main.ftl", en)]);
+        assert_eq!(
+            at(&report, "translations::duplicate-variant"),
+            ("locales/en/main.ftl".into(), 3, 6)
+        );
+    }
+
+    #[test]
+    fn variables_must_match_the_reference() {
+        let report = pair(
+            "price = Price: { $amount }\n",
+            "price = Prix : { $montant }\n",
+        );
+        let unknown = only(&report, "translations::unknown-variable");
+        assert_eq!(unknown.severity, Severity::Error);
+        assert_eq!(unknown.span.as_ref().unwrap().len, "$montant".len());
+        assert_eq!(at(&report, "translations::unknown-variable"), fr(1, 18));
+        let dropped = only(&report, "translations::dropped-variable");
+        assert_eq!(dropped.severity, Severity::Warning);
+        assert_eq!(at(&report, "translations::dropped-variable"), fr(1, 1));
+    }
+
+    #[test]
+    fn variables_are_compared_per_attribute_and_across_variants() {
+        let en = format!("{ITEMS_EN}    .title = {{ $n }} things\n");
+        let translation = "items = { $n ->\n    [one] Un\n    [many] { $n } de\n   *[other] { $n }\n}\n    .title = Des choses\n";
+        let report = pair(&en, translation);
+        assert_eq!(at(&report, "translations::dropped-variable"), fr(6, 5));
+        assert_eq!(report.diagnostics.len(), 1, "{:#?}", report.diagnostics);
+    }
 }
