@@ -1136,4 +1136,38 @@ regions:
         assert_eq!(at(&report, "translations::dropped-variable"), fr(6, 5));
         assert_eq!(report.diagnostics.len(), 1, "{:#?}", report.diagnostics);
     }
+
+    /// The fixture `scripts/compare-locales-parity` runs on holds each problem once.
+    #[test]
+    fn the_check_fixture_has_one_of_each_code() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/check");
+        let config = crate::config::load(&root).unwrap_or_else(|d| panic!("{d:?}"));
+        let report = check_translations(&config);
+        let mut codes: Vec<&str> = report.diagnostics.iter().map(|d| d.code).collect();
+        codes.sort_unstable();
+        let expected = [
+            "dropped-variable",
+            "duplicate-attribute",
+            "duplicate-message",
+            "duplicate-variant",
+            "impossible-plural-category",
+            "missing-attribute",
+            "missing-message",
+            "missing-plural-category",
+            "missing-value",
+            "obsolete-attribute",
+            "obsolete-message",
+            "obsolete-value",
+            "syntax",
+            "unknown-reference",
+            "unknown-variable",
+        ]
+        .map(|code| format!("translations::{code}"));
+        assert_eq!(codes, expected);
+        assert!(report
+            .diagnostics
+            .iter()
+            .all(|d| d.file.as_deref() != Some("locales/en/main.ftl")
+                || d.code == "translations::missing-message"));
+    }
 }
