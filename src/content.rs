@@ -110,16 +110,25 @@ impl Content {
 
 /// Loads every page, collecting all problems.
 pub fn load(config: &SiteConfig) -> Outcome<Content> {
+    let (content, problems) = load_lenient(config);
+    if problems.is_empty() {
+        Ok(content)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Every page that loads, and the problems of those that do not (`check` goes on
+/// with the good ones).
+pub fn load_lenient(config: &SiteConfig) -> (Content, Vec<Diagnostic>) {
     let dir = config.root.join(CONTENT_DIR);
     let mut problems = Vec::new();
     let mut content = Content::default();
     if !dir.is_dir() {
-        return Err(vec![Diagnostic::error(
-            "content::missing",
-            "there is no content/ folder",
-        )
-        .in_file(CONTENT_DIR)
-        .help("create content/<locale>/index.md for each locale")]);
+        let problem = Diagnostic::error("content::missing", "there is no content/ folder")
+            .in_file(CONTENT_DIR)
+            .help("create content/<locale>/index.md for each locale");
+        return (content, vec![problem]);
     }
     let mut files = Vec::new();
     for entry in WalkDir::new(&dir).sort_by_file_name().min_depth(1) {
@@ -151,11 +160,7 @@ pub fn load(config: &SiteConfig) -> Outcome<Content> {
             Err(mut found) => problems.append(&mut found),
         }
     }
-    if problems.is_empty() {
-        Ok(content)
-    } else {
-        Err(problems)
-    }
+    (content, problems)
 }
 
 fn is_hidden(path: &Path) -> bool {

@@ -89,22 +89,48 @@ fn split<T>(outcome: Outcome<T>, problems: &mut Vec<Diagnostic>) -> Option<T> {
 }
 
 impl Site {
-    /// Loads and checks everything under `root`.
+    /// Loads and checks everything under `root`; any error stops it.
     pub fn load(root: &Path) -> Outcome<Site> {
-        let config = config::load(root)?;
-        let mut problems = Vec::new();
-        let content = split(content::load(&config), &mut problems);
-        let translations = split(Translations::load(&config), &mut problems);
-        let theme = split(Theme::load(&config), &mut problems);
-        let (Some(content), Some(translations), Some(theme)) = (content, translations, theme)
-        else {
-            return Err(problems);
-        };
-        let (plan, plan_problems) = plan::plan(&config, &content);
+        let (site, problems) = Site::load_with(root, false);
         let (errors, warnings): (Vec<_>, Vec<_>) =
-            plan_problems.into_iter().partition(Diagnostic::is_error);
-        if !errors.is_empty() {
-            return Err(errors);
+            problems.into_iter().partition(Diagnostic::is_error);
+        match site {
+            Some(mut site) if errors.is_empty() => {
+                site.warnings = warnings;
+                Ok(site)
+            }
+            _ => Err(errors),
+        }
+    }
+
+    /// Loads as much as can be loaded, with every problem (errors and warnings):
+    /// pages and `.ftl` entries that fail are left out and the rest goes on, so
+    /// `check` reports everything in one run. `None` when nothing can be rendered
+    /// (no config, no theme, a template that does not parse).
+    pub fn load_for_check(root: &Path) -> (Option<Site>, Vec<Diagnostic>) {
+        Site::load_with(root, true)
+    }
+
+    fn load_with(root: &Path, lenient: bool) -> (Option<Site>, Vec<Diagnostic>) {
+        let stop = |problems: &[Diagnostic]| !lenient && problems.iter().any(Diagnostic::is_error);
+        let config = match config::load(root) {
+            Ok(config) => config,
+            Err(problems) => return (None, problems),
+        };
+        let (content, mut problems) = content::load_lenient(&config);
+        let (translations, found) = Translations::load_lenient(&config);
+        problems.extend(found);
+        let theme = split(Theme::load(&config), &mut problems);
+        let Some(theme) = theme else {
+            return (None, problems);
+        };
+        if stop(&problems) {
+            return (None, problems);
+        }
+        let (plan, found) = plan::plan(&config, &content);
+        problems.extend(found);
+        if stop(&problems) {
+            return (None, problems);
         }
         let model = Model::new(
             config,
@@ -113,7 +139,13 @@ impl Site {
             Arc::new(translations),
             Arc::new(theme),
         );
-        let renderer = Renderer::new(&model)?;
+        let renderer = match Renderer::new(&model) {
+            Ok(renderer) => renderer,
+            Err(found) => {
+                problems.extend(found);
+                return (None, problems);
+            }
+        };
         let cloudflare_bulk = model.config.target == Target::Cloudflare
             && model
                 .config
@@ -126,17 +158,14 @@ impl Site {
             renderer,
             redirects: Vec::new(),
             cloudflare_bulk,
-            warnings,
+            warnings: Vec::new(),
         };
-        site.check_required_templates()?;
-        let found = site.load_redirects();
-        let (errors, warnings): (Vec<_>, Vec<_>) =
-            found.into_iter().partition(Diagnostic::is_error);
-        if !errors.is_empty() {
-            return Err(errors);
+        if let Err(found) = site.check_required_templates() {
+            problems.extend(found);
+            return (None, problems);
         }
-        site.warnings.extend(warnings);
-        Ok(site)
+        problems.extend(site.load_redirects());
+        (Some(site), problems)
     }
 
     /// Builds and checks every region's rule table.

@@ -118,6 +118,21 @@ fn explain(message: &str) -> (String, Option<String>) {
             Some("keep one of the two".to_string()),
         );
     }
+    if let Some(kind) = message.strip_prefix("invalid ") {
+        let number = match kind.split_whitespace().next().unwrap_or("") {
+            "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64" | "usize" => {
+                Some("a whole number")
+            }
+            "f32" | "f64" => Some("a number"),
+            _ => None,
+        };
+        if let Some(number) = number {
+            return (
+                format!("expected {number}"),
+                Some("write digits only, e.g. `2`".to_string()),
+            );
+        }
+    }
     if message.starts_with("invalid boolean") {
         return (
             "expected `true` or `false`".to_string(),

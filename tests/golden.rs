@@ -83,7 +83,8 @@ fn every_fixture_has_a_test() {
             .unwrap(),
     )
     .unwrap();
-    for name in names {
+    // `check` is a site with problems on purpose: tests/check.rs tests it.
+    for name in names.iter().filter(|n| *n != "check") {
         assert!(
             this_file.contains(&format!("check_fixture(\"{name}\")")),
             "tests/fixtures/{name} has no test in tests/golden.rs"

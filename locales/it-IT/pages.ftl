@@ -7,6 +7,7 @@ not-found-text = Il sito { $brand } ha chiuso: questo indirizzo non porta più a
 not-found-pages =
     { $count ->
         [one] Questa pagina spiega cosa è cambiato:
+        [many] Queste { $count } pagine spiegano cosa è cambiato:
        *[other] Queste { $count } pagine spiegano cosa è cambiato:
     }
 not-found-home = Leggi l’avviso
@@ -20,5 +21,6 @@ languages-description = L’avviso ai clienti { $brand }, in tutte le lingue off
 languages-intro =
     { $count ->
         [one] Questo avviso è disponibile in una sola lingua.
+        [many] Questo avviso è disponibile in { $count } lingue. Scegli la tua:
        *[other] Questo avviso è disponibile in { $count } lingue. Scegli la tua:
     }

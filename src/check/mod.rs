@@ -1,6 +1,182 @@
-//! Checks that look at a site's inputs without building it, for translators and CI.
+//! `handover check`: everything wrong with the site, before anything is deployed,
+//! without writing a file.
 //!
-//! [`translations`] compares every locale's `.ftl` files with the reference locale,
-//! the way Mozilla's compare-locales does, and reports what a translator should fix.
+//! It runs `build`'s pipeline in its lenient mode (pages and `.ftl` entries that
+//! fail are left out so the rest is still checked), renders every page in memory,
+//! and adds what a build does not look at: translations compared with the
+//! reference locale the way Mozilla's compare-locales does ([`translations`]),
+//! messages used but undefined or defined but unused ([`usage`]), links
+//! ([`links`]), drafts and descriptions too long for search results.
 
+pub mod links;
 pub mod translations;
+pub mod usage;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::config::{self, SiteConfig};
+use crate::diagnostics::{Diagnostic, Report, SourceFile};
+use crate::output::NullSink;
+use crate::pipeline::Site;
+
+/// Search results cut descriptions near this length.
+pub const DESCRIPTION_LIMIT: usize = 160;
+
+/// How complete one locale is.
+#[derive(Debug, Clone, Serialize)]
+pub struct Coverage {
+    pub locale: String,
+    pub messages_translated: usize,
+    pub messages_total: usize,
+    pub pages_present: usize,
+    pub pages_total: usize,
+}
+
+/// Everything `check` found.
+pub struct CheckReport {
+    pub report: Report,
+    pub coverage: Vec<Coverage>,
+}
+
+/// Checks the site at `root`.
+pub fn check_site(root: &Path) -> CheckReport {
+    let (site, mut problems) = Site::load_for_check(root);
+    let config = match &site {
+        Some(site) => site.model.config.clone(),
+        None => match config::load(root) {
+            Ok(config) => config,
+            Err(_) => {
+                return CheckReport {
+                    report: Report::new(problems),
+                    coverage: Vec::new(),
+                }
+            }
+        },
+    };
+    let translation_report = translations::check_translations(&config);
+    problems.extend(translation_report.diagnostics);
+    let mut coverage: Vec<Coverage> = translation_report
+        .coverage
+        .iter()
+        .map(|c| Coverage {
+            locale: c.locale.to_string(),
+            messages_translated: c.translated,
+            messages_total: c.total,
+            pages_present: 0,
+            pages_total: 0,
+        })
+        .collect();
+    if let Some(site) = &site {
+        problems.extend(site.render_all(&NullSink));
+        let templates: Vec<SourceFile> = site.model.theme.templates.values().cloned().collect();
+        let mut sources = templates.clone();
+        sources.extend(site.model.content.all().map(|page| page.file.clone()));
+        problems.extend(usage::check_usage(
+            &site.model.config,
+            &site.model.translations,
+            &sources,
+        ));
+        problems.extend(links::check_links(site, &templates));
+        problems.extend(content_problems(site));
+        fill_page_coverage(site, &mut coverage);
+    }
+    CheckReport {
+        report: Report::new(dedup(without_repeats(problems))),
+        coverage,
+    }
+}
+
+/// The comparison reports every `.ftl` syntax error, duplicate and unknown
+/// reference at the entry itself; the build's versions of the same problems
+/// (`i18n::*`, and the render errors they cause) would only repeat them.
+fn without_repeats(mut problems: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let has_unknown_reference = problems
+        .iter()
+        .any(|d| d.code == "translations::unknown-reference");
+    problems.retain(|d| {
+        let repeated_reference = matches!(d.code, "i18n::resolve" | "render::failed")
+            && has_unknown_reference
+            && ["Unknown term", "Unknown message", "Unknown attribute"]
+                .iter()
+                .any(|m| d.message.contains(m));
+        !matches!(d.code, "i18n::syntax" | "i18n::duplicate") && !repeated_reference
+    });
+    problems
+}
+
+/// Rendering every page repeats a problem once per page: report it once.
+fn dedup(mut problems: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let mut seen = BTreeSet::new();
+    problems.retain(|d| seen.insert((d.code, d.location_label(), d.message.clone())));
+    problems
+}
+
+/// Drafts (not published) and descriptions search results would cut.
+fn content_problems(site: &Site) -> Vec<Diagnostic> {
+    let mut problems = Vec::new();
+    for page in site.model.content.all() {
+        if page.draft {
+            problems.push(
+                Diagnostic::warning(
+                    "content::draft",
+                    format!(
+                        "`{}` ({}) is a draft: it is not published",
+                        page.name, page.locale
+                    ),
+                )
+                .at(page.key_span("draft"))
+                .help("remove `draft: true` to publish it"),
+            );
+        }
+        let length = page.description.chars().count();
+        if length > DESCRIPTION_LIMIT {
+            problems.push(
+                Diagnostic::warning("content::long-description", format!("the description is {length} characters; search results show about {DESCRIPTION_LIMIT}"))
+                    .at(page.key_span("description"))
+                    .help("shorten it to one sentence that says what the page is for"),
+            );
+        }
+    }
+    problems
+}
+
+/// Pages present / total per locale, against the reference locale's published pages.
+fn fill_page_coverage(site: &Site, coverage: &mut Vec<Coverage>) {
+    let config: &SiteConfig = &site.model.config;
+    let content = &site.model.content;
+    let reference: BTreeSet<&String> = content
+        .pages
+        .get(&config.reference_locale)
+        .map(|pages| {
+            pages
+                .iter()
+                .filter(|(_, p)| !p.draft)
+                .map(|(name, _)| name)
+                .collect()
+        })
+        .unwrap_or_default();
+    for locale in config.locales() {
+        let present = reference
+            .iter()
+            .filter(|name| content.page(&locale, name).is_some_and(|p| !p.draft))
+            .count();
+        let tag = locale.to_string();
+        match coverage.iter_mut().find(|c| c.locale == tag) {
+            Some(row) => {
+                row.pages_present = present;
+                row.pages_total = reference.len();
+            }
+            None => coverage.push(Coverage {
+                locale: tag,
+                messages_translated: 0,
+                messages_total: 0,
+                pages_present: present,
+                pages_total: reference.len(),
+            }),
+        }
+    }
+    coverage.sort_by(|a, b| a.locale.cmp(&b.locale));
+}

@@ -4,6 +4,7 @@
 //! problems, 2 when the command itself could not run (bad arguments, no site).
 
 pub mod build;
+pub mod check;
 pub mod new;
 pub mod redirects;
 pub mod serve;
@@ -36,6 +37,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Build(build::BuildArgs),
+    Check(check::CheckArgs),
     New(new::NewArgs),
     Redirects(redirects::RedirectsArgs),
     Serve(serve::ServeArgs),
@@ -62,6 +64,7 @@ impl Cli {
     pub fn run(self) -> ExitCode {
         let status = match &self.command {
             Command::Build(args) => args.run(&self),
+            Command::Check(args) => args.run(&self),
             Command::New(args) => args.run(&self),
             Command::Redirects(args) => args.run(&self),
             Command::Serve(args) => args.run(&self),

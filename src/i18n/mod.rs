@@ -70,6 +70,18 @@ thread_local! {
 impl Translations {
     /// Loads every locale folder, collecting all parse errors and duplicate ids.
     pub fn load(config: &SiteConfig) -> Outcome<Translations> {
+        let (translations, problems) = Translations::load_lenient(config);
+        if problems.is_empty() {
+            Ok(translations)
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// Loads what can be loaded, with every problem: a file with a syntax error
+    /// keeps its good entries, a duplicate id keeps its first definition. `check`
+    /// uses this to go on to the pages after a broken `.ftl` file.
+    pub fn load_lenient(config: &SiteConfig) -> (Translations, Vec<Diagnostic>) {
         let mut problems = Vec::new();
         let mut bundles = BTreeMap::new();
         let chains: BTreeMap<Locale, Vec<Locale>> = config
@@ -83,12 +95,10 @@ impl Translations {
         let mut wanted: BTreeSet<Locale> = chains.values().flatten().cloned().collect();
         wanted.extend(chains.keys().cloned());
         for locale in wanted {
-            match load_locale(config, &locale) {
-                Ok(Some(bundle)) => {
-                    bundles.insert(locale, bundle);
-                }
-                Ok(None) => {}
-                Err(mut found) => problems.append(&mut found),
+            let (bundle, mut found) = load_locale(config, &locale);
+            problems.append(&mut found);
+            if let Some(bundle) = bundle {
+                bundles.insert(locale, bundle);
             }
         }
         if !bundles.contains_key(&config.reference_locale) && problems.is_empty() {
@@ -107,15 +117,12 @@ impl Translations {
                 )),
             );
         }
-        if problems.is_empty() {
-            Ok(Translations {
-                bundles,
-                chains,
-                fallback_uses: Mutex::new(BTreeSet::new()),
-            })
-        } else {
-            Err(problems)
-        }
+        let translations = Translations {
+            bundles,
+            chains,
+            fallback_uses: Mutex::new(BTreeSet::new()),
+        };
+        (translations, problems)
     }
 
     pub fn bundle(&self, locale: &Locale) -> Option<&LocaleBundle> {
@@ -322,10 +329,11 @@ fn describe_fluent_error(error: &FluentError) -> String {
 }
 
 /// Loads `locales/<locale>/*.ftl`; `Ok(None)` when the folder does not exist.
-fn load_locale(config: &SiteConfig, locale: &Locale) -> Outcome<Option<LocaleBundle>> {
+/// One locale's bundle (absent without a folder) and the problems found on the way.
+fn load_locale(config: &SiteConfig, locale: &Locale) -> (Option<LocaleBundle>, Vec<Diagnostic>) {
     let dir = config.root.join(LOCALES_DIR).join(locale.as_str());
     if !dir.is_dir() {
-        return Ok(None);
+        return (None, Vec::new());
     }
     let formats = Arc::new(LocaleFormats::new(locale));
     let mut bundle = FluentBundle::new_concurrent(vec![locale.language_identifier()]);
@@ -390,16 +398,14 @@ fn load_locale(config: &SiteConfig, locale: &Locale) -> Outcome<Option<LocaleBun
         bundle.add_resource_overriding_none(resource);
         files.push(file);
     }
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    Ok(Some(LocaleBundle {
+    let bundle = LocaleBundle {
         locale: locale.clone(),
         bundle,
         messages,
         files,
         formats,
-    }))
+    };
+    (Some(bundle), problems)
 }
 
 trait AddKeepingFirst {

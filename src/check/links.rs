@@ -1,0 +1,238 @@
+//! Links in the rendered pages: every internal link and `#fragment` must reach a
+//! generated page or a redirect rule of its domain, links to other regional
+//! domains must reach their pages, and `javascript:`-style schemes are errors.
+//!
+//! Pages are rendered in memory; a problem points at the link where it was
+//! written (the page's Markdown file, else the theme template that holds it).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rayon::prelude::*;
+
+use crate::diagnostics::{Diagnostic, SourceFile, Span};
+use crate::pipeline::{Output, Site};
+use crate::redirects::lookup::{resolve, End};
+use crate::redirects::pattern::RequestPath;
+
+/// Schemes that run code or smuggle content instead of linking.
+const UNSAFE_SCHEMES: [&str; 4] = ["javascript:", "vbscript:", "data:", "file:"];
+
+/// One rendered HTML page: where it is and what it links to.
+struct RenderedPage {
+    region: usize,
+    /// `/help/index.html`
+    file: String,
+    /// `/help/`
+    url_dir: String,
+    links: Vec<String>,
+    /// The Markdown file it came from, if any.
+    source: Option<SourceFile>,
+}
+
+/// Renders every HTML output and checks its links.
+pub fn check_links(site: &Site, templates: &[SourceFile]) -> Vec<Diagnostic> {
+    let outputs = site.outputs();
+    let rendered: Vec<(RenderedPage, BTreeSet<String>)> = outputs
+        .par_iter()
+        .filter_map(|output| render_page(site, output))
+        .collect();
+    let ids: BTreeMap<(usize, String), BTreeSet<String>> = rendered
+        .iter()
+        .map(|(page, ids)| ((page.region, page.file.clone()), ids.clone()))
+        .collect();
+    let mut problems: Vec<Diagnostic> = rendered
+        .par_iter()
+        .flat_map_iter(|(page, _)| {
+            page.links
+                .iter()
+                .filter_map(|link| check_link(site, &ids, page, link))
+                .map(|(message, help)| locate(page, templates, message.0, message.1, help))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    // One report per link as written, not per page or domain it is rendered on:
+    // the first, in the order of the regions in site.yaml.
+    let mut seen = BTreeSet::new();
+    problems.retain(|d| {
+        let link = d.message.split('`').nth(1).unwrap_or("").to_string();
+        seen.insert((d.location_label(), link))
+    });
+    problems
+}
+
+fn render_page(site: &Site, output: &Output) -> Option<(RenderedPage, BTreeSet<String>)> {
+    let (Some(region), path) = site.placement(output) else {
+        return None;
+    };
+    if !path.file_url().ends_with(".html") {
+        return None;
+    }
+    let rendered = site.render(output).ok()?;
+    let html = String::from_utf8_lossy(&rendered.bytes);
+    let source = match output {
+        Output::Page(index) => Some(
+            site.model
+                .source(&site.model.plan.jobs[*index])
+                .file
+                .clone(),
+        ),
+        _ => None,
+    };
+    let file = path.file_url();
+    let url_dir = file
+        .rsplit_once('/')
+        .map_or("/".to_string(), |(dir, _)| format!("{dir}/"));
+    Some((
+        RenderedPage {
+            region,
+            file,
+            url_dir,
+            links: attribute_values(&html, &["href", "src"]),
+            source,
+        },
+        attribute_values(&html, &["id"]).into_iter().collect(),
+    ))
+}
+
+/// The values of `name="..."` attributes, entity-decoded.
+pub fn attribute_values(html: &str, names: &[&str]) -> Vec<String> {
+    let mut found = Vec::new();
+    for name in names {
+        let needle = format!(" {name}=\"");
+        let mut rest = html;
+        while let Some(at) = rest.find(&needle) {
+            let after = &rest[at + needle.len()..];
+            let end = after.find('"').unwrap_or(after.len());
+            found.push(decode_entities(&after[..end]));
+            rest = &after[end..];
+        }
+    }
+    found
+}
+
+fn decode_entities(text: &str) -> String {
+    text.replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&#39;", "'")
+        .replace("&#x2F;", "/")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// ((code, message), help) for a link that does not work.
+type Problem = ((&'static str, String), String);
+
+fn check_link(
+    site: &Site,
+    ids: &BTreeMap<(usize, String), BTreeSet<String>>,
+    page: &RenderedPage,
+    link: &str,
+) -> Option<Problem> {
+    let lowered = link.trim().to_ascii_lowercase();
+    if let Some(scheme) = UNSAFE_SCHEMES.iter().find(|s| lowered.starts_with(*s)) {
+        return Some((
+            ("links::unsafe-scheme", format!("the link `{link}` uses `{scheme}`, which runs or embeds content instead of linking")),
+            "link to a page (`/warranty/`) or an https:// address".to_string(),
+        ));
+    }
+    let (region, path_and_fragment) = target_of(site, page, link)?;
+    let (path, fragment) = match path_and_fragment.split_once('#') {
+        Some((path, fragment)) => (path.to_string(), Some(fragment.to_string())),
+        None => (path_and_fragment, None),
+    };
+    let path = path.split('?').next().unwrap_or("").to_string();
+    let table = &site.redirects[region];
+    let domain = &table.domain;
+    let request = match RequestPath::parse(&path) {
+        Ok(request) => request,
+        Err(why) => {
+            return Some((
+                (
+                    "links::broken",
+                    format!("the link `{link}` is not a usable path: it {why}"),
+                ),
+                "write a path such as `/warranty/`".to_string(),
+            ))
+        }
+    };
+    let resolution = resolve(table, &request);
+    match resolution.end {
+        End::File { path: file, status: 200 } => match fragment {
+            Some(fragment) if !fragment.is_empty() && !ids.get(&(region, file)).is_some_and(|ids| ids.contains(&fragment)) => Some((
+                ("links::fragment", format!("the link `{link}` points to `#{fragment}`, which {} does not have", path_or_self(&path, page))),
+                "link to an id the page has (headings get one with `{#id}` in Markdown), or drop the fragment".to_string(),
+            )),
+            _ => None,
+        },
+        End::External { .. } => None,
+        _ if resolution.redirect_hops() > 0 => None,
+        _ => Some((
+            ("links::broken", format!("the link `{link}` goes nowhere on {domain}: no page and no redirect rule answers {path}")),
+            "link to a generated page, or add a redirect rule for the old address".to_string(),
+        )),
+    }
+}
+
+fn path_or_self(path: &str, page: &RenderedPage) -> String {
+    if path.is_empty() {
+        "this page".to_string()
+    } else {
+        let _ = page;
+        format!("`{path}`")
+    }
+}
+
+/// The region and path (with fragment) a link leads to, or `None` when it leaves
+/// the site (another host, `mailto:`...).
+fn target_of(site: &Site, page: &RenderedPage, link: &str) -> Option<(usize, String)> {
+    if let Some(fragment) = link.strip_prefix('#') {
+        let own = page.file.clone();
+        return Some((page.region, format!("{own}#{fragment}")));
+    }
+    let absolute = link
+        .strip_prefix("https://")
+        .or_else(|| link.strip_prefix("http://"))
+        .or_else(|| link.strip_prefix("//"));
+    if let Some(rest) = absolute {
+        let (host, path) = rest.split_at(rest.find(['/', '?', '#']).unwrap_or(rest.len()));
+        let region = site
+            .redirects
+            .iter()
+            .position(|t| t.domain.eq_ignore_ascii_case(host))?;
+        let path = if path.is_empty() || !path.starts_with('/') {
+            format!("/{path}")
+        } else {
+            path.to_string()
+        };
+        return Some((region, path));
+    }
+    if link.contains(':') && !link.starts_with('/') && link.find(':') < link.find('/') {
+        return None; // mailto:, tel: and other schemes
+    }
+    if link.starts_with('/') {
+        return Some((page.region, link.to_string()));
+    }
+    Some((page.region, format!("{}{link}", page.url_dir)))
+}
+
+/// Points at the link where it was written: the page's Markdown, else a template.
+fn locate(
+    page: &RenderedPage,
+    templates: &[SourceFile],
+    code: &'static str,
+    message: String,
+    help: String,
+) -> Diagnostic {
+    let needle = message.split('`').nth(1).unwrap_or("").to_string();
+    let diagnostic = Diagnostic::error(code, message).help(help);
+    let found = page.source.iter().chain(templates).find_map(|file| {
+        file.text
+            .find(&needle)
+            .map(|at| Span::new(file, at, needle.len()))
+    });
+    match found {
+        Some(span) if !needle.is_empty() => diagnostic.at(span),
+        _ => diagnostic.in_file(format!("{} (rendered)", page.file)),
+    }
+}

@@ -1,0 +1,157 @@
+//! Which messages are used: by templates and pages (`t(key="...")`,
+//! `t_markup(key="...")`), by other messages (`{ other-message }`), and by
+//! handover itself (`language-name`). Used but defined in no locale is an error;
+//! defined in the reference locale but used by nothing is a warning.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::config::SiteConfig;
+use crate::diagnostics::{Diagnostic, SourceFile, Span};
+use crate::i18n::Translations;
+
+/// Messages handover asks for by itself.
+pub const BUILT_IN_MESSAGES: [&str; 1] = ["language-name"];
+
+/// A `t(key="id")` in a template or page.
+pub struct Use {
+    pub id: String,
+    pub span: Span,
+}
+
+/// Every `key="id"` / `key='id'` in `files`; `dynamic` is set when a key is a
+/// variable (then unused messages cannot be told apart and are not reported).
+pub fn uses_in(files: &[SourceFile]) -> (Vec<Use>, bool) {
+    let mut uses = Vec::new();
+    let mut dynamic = false;
+    for file in files {
+        let text: &str = &file.text;
+        let mut from = 0;
+        while let Some(at) = text[from..].find("key=") {
+            let start = from + at + "key=".len();
+            from = start;
+            let rest = text[start..].trim_start();
+            let start = text.len() - rest.len();
+            let Some(quote) = rest.chars().next().filter(|c| *c == '"' || *c == '\'') else {
+                dynamic = true;
+                continue;
+            };
+            let Some(len) = rest[1..].find(quote) else {
+                continue;
+            };
+            let id = &rest[1..1 + len];
+            uses.push(Use {
+                id: id.to_string(),
+                span: Span::new(file, start + 1, id.len()),
+            });
+        }
+    }
+    (uses, dynamic)
+}
+
+/// Message and term references inside `.ftl` text: `{ id }`, `{ id.attr }`,
+/// `{ -term }` (terms keep their `-`).
+pub fn references_in(ftl: &str) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    for (at, _) in ftl.match_indices('{') {
+        let rest = ftl[at + 1..].trim_start();
+        let len = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+            .unwrap_or(rest.len());
+        let id = &rest[..len];
+        let next = rest[len..].trim_start().chars().next();
+        let name = id.strip_prefix('-').unwrap_or(id);
+        if name.starts_with(|c: char| c.is_ascii_alphabetic())
+            && matches!(next, Some('}') | Some('.') | Some('('))
+            && (next != Some('(') || id.starts_with('-'))
+        {
+            found.insert(id.to_string());
+        }
+    }
+    found
+}
+
+/// Undefined messages (errors) and unused ones (warnings).
+pub fn check_usage(
+    config: &SiteConfig,
+    translations: &Translations,
+    sources: &[SourceFile],
+) -> Vec<Diagnostic> {
+    let (uses, dynamic) = uses_in(sources);
+    let defined_anywhere: BTreeSet<&str> = translations
+        .bundles()
+        .flat_map(|b| b.messages.keys().map(String::as_str))
+        .collect();
+    let mut problems: Vec<Diagnostic> = uses
+        .iter()
+        .filter(|u| !defined_anywhere.contains(u.id.as_str()))
+        .map(|u| {
+            Diagnostic::error(
+                "translations::undefined",
+                format!(
+                    "the message `{}` is used here but defined in no locale",
+                    u.id
+                ),
+            )
+            .at(u.span.clone())
+            .help(format!(
+                "add `{} = ...` to locales/{}/ (and translate it), or fix the id",
+                u.id, config.reference_locale
+            ))
+        })
+        .collect();
+    if dynamic {
+        return problems;
+    }
+    let Some(reference) = translations.bundle(&config.reference_locale) else {
+        return problems;
+    };
+    let mut used: BTreeSet<String> = uses.iter().map(|u| u.id.clone()).collect();
+    used.extend(BUILT_IN_MESSAGES.iter().map(|s| s.to_string()));
+    for bundle in translations.bundles() {
+        for file in &bundle.files {
+            used.extend(references_in(&file.text));
+        }
+    }
+    let unused: BTreeMap<&String, _> = reference
+        .messages
+        .iter()
+        .filter(|(id, _)| !used.contains(*id))
+        .collect();
+    problems.extend(unused.into_iter().map(|(id, info)| {
+        Diagnostic::warning(
+            "translations::unused",
+            format!("the message `{id}` is not used by any template or page"),
+        )
+        .at(info.span.clone())
+        .help("remove it from every locale, or use it with t(key=\"...\")")
+    }));
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_found_with_their_position() {
+        let file = SourceFile::new(
+            "t.html",
+            "<p>{{ t(key=\"a-b\") }} {{ t_markup(key='c', n=1) }}</p>",
+        );
+        let (uses, dynamic) = uses_in(&[file]);
+        let found: Vec<(&str, usize)> = uses
+            .iter()
+            .map(|u| (u.id.as_str(), u.span.position().column))
+            .collect();
+        assert_eq!(found, [("a-b", 14), ("c", 40)]);
+        assert!(!dynamic);
+        let (_, dynamic) = uses_in(&[SourceFile::new("t.html", "{{ t(key=name) }}")]);
+        assert!(dynamic);
+    }
+
+    #[test]
+    fn message_references_but_not_variables_terms_or_functions() {
+        let found = references_in("a = { b } { $c } { -d } { e.attr } { NUMBER($n) } {\"lit\"}");
+        assert_eq!(found.into_iter().collect::<Vec<_>>(), ["-d", "b", "e"]);
+    }
+}

@@ -1,0 +1,181 @@
+//! `handover check` on `tests/fixtures/check`, a site with one instance of every
+//! problem it reports (see `tests/fixtures/check/locales/README.md`), and on the
+//! bundled site, which must be clean. Also the three output formats, `--strict`
+//! and the exit codes.
+
+mod common;
+
+use common::{fixtures, run, stderr, stdout};
+
+fn check_fixture() -> std::path::PathBuf {
+    fixtures().join("fixtures/check")
+}
+
+fn json(args: &[&str]) -> (Option<i32>, serde_json::Value) {
+    let mut all = vec!["--format", "json", "check"];
+    all.extend_from_slice(args);
+    let output = run(&check_fixture(), &all);
+    let value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|_| panic!("JSON: {}", stdout(&output)));
+    (output.status.code(), value)
+}
+
+#[test]
+fn every_problem_is_found_with_its_file_line_and_column() {
+    let (code, report) = json(&[]);
+    assert_eq!(code, Some(1));
+    let found: Vec<String> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            let at = match (d["line"].as_u64(), d["column"].as_u64()) {
+                (Some(line), Some(column)) => format!(":{line}:{column}"),
+                _ => String::new(),
+            };
+            format!(
+                "{} {} {}{at}",
+                d["severity"].as_str().unwrap(),
+                d["code"].as_str().unwrap(),
+                d["file"].as_str().unwrap()
+            )
+        })
+        .collect();
+    let expected = [
+        "warning content::draft content/en/draft.md:4:1",
+        "warning content::long-description content/en/help.md:3:1",
+        "error links::broken content/en/index.md:11:39",
+        "error links::fragment content/en/index.md:11:71",
+        "error links::broken content/en/index.md:12:38",
+        "error links::unsafe-scheme content/en/index.md:13:12",
+        "warning content::fallback content/fr-FR/help.md",
+        "error content::front-matter content/fr-FR/help.md:5:9",
+        "warning content::fallback content/nl-BE/help.md",
+        "warning content::fallback content/nl-BE/index.md",
+        "error content::empty content/nl-BE/index.md:3:1",
+        "error translations::missing-message locales/en/main.ftl:16:1",
+        "warning translations::unused locales/en/main.ftl:21:1",
+        "warning translations::dropped-variable locales/fr-FR/main.ftl:4:1",
+        "error translations::unknown-reference locales/fr-FR/main.ftl:7:48",
+        "error translations::obsolete-attribute locales/fr-FR/main.ftl:10:5",
+        "error translations::missing-value locales/fr-FR/main.ftl:11:1",
+        "error translations::obsolete-value locales/fr-FR/main.ftl:13:14",
+        "error translations::missing-attribute locales/fr-FR/main.ftl:15:1",
+        "warning translations::missing-plural-category locales/fr-FR/main.ftl:17:6",
+        "error translations::duplicate-message locales/fr-FR/main.ftl:20:1",
+        "warning translations::obsolete-message locales/fr-FR/main.ftl:21:1",
+        "error translations::syntax locales/fr-FR/main.ftl:22:1",
+        "error translations::duplicate-attribute locales/nl-BE/main.ftl:10:5",
+        "error translations::unknown-variable locales/nl-BE/main.ftl:17:33",
+        "warning translations::impossible-plural-category locales/nl-BE/main.ftl:20:6",
+        "warning translations::duplicate-variant locales/nl-BE/main.ftl:21:6",
+        // A shared rule is checked on each domain: once per region.
+        "error redirects::loop site.yaml:11:15",
+        "error redirects::loop site.yaml:11:15",
+        "error redirects::loop site.yaml:12:15",
+        "error redirects::loop site.yaml:12:15",
+        "error translations::undefined themes/plain/templates/uses.html:6:11",
+    ];
+    assert_eq!(found, expected);
+    assert_eq!(report["errors"], 21);
+    assert_eq!(report["warnings"], 11);
+}
+
+#[test]
+fn coverage_counts_messages_and_pages_per_locale() {
+    let (_, report) = json(&[]);
+    let rows: Vec<String> = report["coverage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            format!(
+                "{} {}/{} {}/{}",
+                c["locale"].as_str().unwrap(),
+                c["messages_translated"],
+                c["messages_total"],
+                c["pages_present"],
+                c["pages_total"]
+            )
+        })
+        .collect();
+    assert_eq!(rows, ["en 14/14 2/2", "fr-FR 13/14 1/2", "nl-BE 14/14 0/2"]);
+}
+
+#[test]
+fn human_output_is_rustc_style_with_a_coverage_table_and_a_count() {
+    let output = run(&check_fixture(), &["check"]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stderr(&output);
+    assert!(
+        text.contains(
+            "error[links::unsafe-scheme]: the link `javascript:alert(1)` uses `javascript:`, which runs or embeds content instead of linking\n  \
+             --> content/en/index.md:13:12\n   |\n13 | [a script](javascript:alert(1)).\n   |            ^^^^^^^^^^^^^^^^^^^\n   |\n   \
+             = help: link to a page (`/warranty/`) or an https:// address\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("  fr-FR        13/14    92%     1/2    50%\n"),
+        "{text}"
+    );
+    assert!(text.ends_with("check: 21 errors, 11 warnings\n"), "{text}");
+}
+
+#[test]
+fn github_format_annotates_the_lines() {
+    let output = run(&check_fixture(), &["--format", "github", "check"]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("::error file=locales/fr-FR/main.ftl,line=7,col=48")),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("::warning file=content/en/draft.md,line=4,col=1")),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_bundled_site_is_clean_and_strict_turns_warnings_into_failure() {
+    let bundled = fixtures().parent().unwrap().to_path_buf();
+    let clean = run(&bundled, &["check", "--strict"]);
+    assert_eq!(clean.status.code(), Some(0), "{}", stderr(&clean));
+    assert!(stderr(&clean).ends_with("check: no problems\n"));
+
+    let multi = fixtures().join("fixtures/multi");
+    let warnings_only = run(&multi, &["check"]);
+    assert_eq!(
+        warnings_only.status.code(),
+        Some(1),
+        "multi's nl-BE misses a message: {}",
+        stderr(&warnings_only)
+    );
+}
+
+#[test]
+fn strict_fails_on_warnings_alone() {
+    let site = tempfile::tempdir().unwrap();
+    common::copy_tree(&fixtures().join("fixtures/multi"), site.path());
+    // Give nl-BE the message it lacks: only fallback warnings remain.
+    let nl = site.path().join("locales/nl-BE/main.ftl");
+    let mut text = std::fs::read_to_string(&nl).unwrap();
+    text.push_str("tricky = <b>vet</b> & \"aangehaald\"\n");
+    std::fs::write(&nl, text).unwrap();
+    let relaxed = run(site.path(), &["check"]);
+    assert_eq!(relaxed.status.code(), Some(0), "{}", stderr(&relaxed));
+    let strict = run(site.path(), &["check", "--strict"]);
+    assert_eq!(strict.status.code(), Some(1));
+    assert!(stderr(&strict).contains("(--strict: warnings count as errors)"));
+}
+
+#[test]
+fn no_site_exits_2() {
+    let empty = tempfile::tempdir().unwrap();
+    let output = run(empty.path(), &["check"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("no site.yaml"));
+}
