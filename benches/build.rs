@@ -6,16 +6,14 @@
 //! generator must do), so the figure reads as a ratio on a shared, noisy machine.
 
 use std::path::Path;
+
+mod support;
 use std::time::Instant;
+use support::{peak_memory_mib, size_argument, write};
 
 use handover::pipeline::{build, BuildOptions};
 
 const LOCALES: [&str; 4] = ["en", "fr-FR", "de-DE", "it-IT"];
-
-fn write(path: &Path, text: &str) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
 
 fn generate(root: &Path, pages: usize) {
     let regions: String = LOCALES
@@ -88,20 +86,8 @@ fn copy_baseline(from: &Path, to: &Path) -> usize {
     count
 }
 
-fn peak_memory_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
-}
-
 fn main() {
-    let pages: usize = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(2_500);
+    let pages: usize = size_argument(2_500);
     let dir = tempfile::tempdir().unwrap();
     let site = dir.path().join("site");
     generate(&site, pages);

@@ -8,16 +8,14 @@
 //! and writing their rows back out as lines, the least any tool must do.
 
 use std::path::Path;
+
+mod support;
 use std::time::Instant;
+use support::{peak_memory_mib, size_argument, write};
 
 use handover::pipeline::{build, BuildOptions};
 
 const REGIONS: usize = 5;
-
-fn write(path: &Path, text: &str) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
 
 fn generate(root: &Path, rows: usize) {
     let regions: String = (0..REGIONS)
@@ -83,20 +81,8 @@ fn baseline(root: &Path, out: &Path) -> usize {
     count
 }
 
-fn peak_memory_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
-}
-
 fn main() {
-    let rows: usize = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(20_000);
+    let rows: usize = size_argument(20_000);
     let dir = tempfile::tempdir().unwrap();
     let site = dir.path().join("site");
     generate(&site, rows);

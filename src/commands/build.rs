@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 use serde_json::json;
 
-use super::{print_diagnostics, print_json, Cli, Status};
+use super::{print_diagnostics, print_json, require_site, Cli, Status};
 use crate::diagnostics::{json_diagnostics, Format};
 use crate::pipeline::{build, BuildOptions};
 
@@ -26,12 +26,8 @@ pub struct BuildArgs {
 
 impl BuildArgs {
     pub fn run(&self, cli: &Cli) -> Status {
-        if !cli.root.join(crate::config::CONFIG_FILE).is_file() {
-            eprintln!(
-                "error: no site.yaml in {}\n  = help: run handover in the site folder, or pass --root <folder>",
-                cli.root.display()
-            );
-            return Status::CouldNotRun;
+        if let Err(status) = require_site(cli) {
+            return status;
         }
         if self.jobs == Some(0) {
             eprintln!("error: --jobs must be at least 1");

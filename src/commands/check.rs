@@ -3,7 +3,7 @@
 use clap::Args;
 use serde_json::json;
 
-use super::{print_diagnostics, print_json, Cli, Status};
+use super::{print_diagnostics, print_json, require_site, Cli, Status};
 use crate::check::{check_site, CheckReport};
 use crate::diagnostics::{json_diagnostics, Format};
 
@@ -19,12 +19,8 @@ pub struct CheckArgs {
 
 impl CheckArgs {
     pub fn run(&self, cli: &Cli) -> Status {
-        if !cli.root.join(crate::config::CONFIG_FILE).is_file() {
-            eprintln!(
-                "error: no site.yaml in {}\n  = help: run handover in the site folder, or pass --root <folder>",
-                cli.root.display()
-            );
-            return Status::CouldNotRun;
+        if let Err(status) = require_site(cli) {
+            return status;
         }
         let found = check_site(&cli.root);
         let report = &found.report;

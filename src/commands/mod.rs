@@ -97,16 +97,22 @@ pub fn print_diagnostics(report: &Report, format: Format) {
     }
 }
 
+/// Exit 2 with a hint when `--root` has no `site.yaml`.
+pub fn require_site(cli: &Cli) -> Result<(), Status> {
+    if cli.root.join(crate::config::CONFIG_FILE).is_file() {
+        return Ok(());
+    }
+    eprintln!(
+        "error: no site.yaml in {}\n  = help: run handover in the site folder, or pass --root <folder>",
+        cli.root.display()
+    );
+    Err(Status::CouldNotRun)
+}
+
 /// Loads the site for a command that reads it; on failure prints why and gives
 /// the exit status (2 with no site, 1 when the site has errors).
 pub fn load_site(cli: &Cli) -> Result<crate::pipeline::Site, Status> {
-    if !cli.root.join(crate::config::CONFIG_FILE).is_file() {
-        eprintln!(
-            "error: no site.yaml in {}\n  = help: run handover in the site folder, or pass --root <folder>",
-            cli.root.display()
-        );
-        return Err(Status::CouldNotRun);
-    }
+    require_site(cli)?;
     crate::pipeline::Site::load(&cli.root).map_err(|problems| {
         let report = Report::new(problems);
         print_diagnostics(&report, cli.format);

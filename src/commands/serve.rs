@@ -4,7 +4,7 @@ use std::net::IpAddr;
 
 use clap::Args;
 
-use super::{print_diagnostics, Cli, Status};
+use super::{print_diagnostics, require_site, Cli, Status};
 use crate::diagnostics::Report;
 use crate::serve::{start, ServeOptions};
 
@@ -26,12 +26,8 @@ pub struct ServeArgs {
 
 impl ServeArgs {
     pub fn run(&self, cli: &Cli) -> Status {
-        if !cli.root.join(crate::config::CONFIG_FILE).is_file() {
-            eprintln!(
-                "error: no site.yaml in {}\n  = help: run handover in the site folder, or pass --root <folder>",
-                cli.root.display()
-            );
-            return Status::CouldNotRun;
+        if let Err(status) = require_site(cli) {
+            return status;
         }
         let runtime = match tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
