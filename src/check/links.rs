@@ -166,7 +166,6 @@ fn check_link(
             _ => None,
         },
         End::External { .. } => None,
-        _ if resolution.redirect_hops() > 0 => None,
         _ => Some((
             ("links::broken", format!("the link `{link}` goes nowhere on {domain}: no page and no redirect rule answers {path}")),
             "link to a generated page, or add a redirect rule for the old address".to_string(),

@@ -239,18 +239,21 @@ fn destination_problem(table: &RuleTable, rule: &Rule) -> Option<Diagnostic> {
     }
     let target = RequestPath::parse(to).ok()?;
     let onward = resolve(table, &target);
+    // A 404/410 from the unmatched policy (or any rule) is not a page either.
+    let lands_on_page = matches!(
+        onward.end,
+        End::File { status: 200, .. } | End::External { .. }
+    );
     match onward.end {
-        End::NotFound { .. } | End::Missing { .. } if rule.kind != RuleKind::Unmatched => {
-            Some(error_at(
-                rule,
-                "redirects::destination",
-                format!(
-                    "`{}` goes to {to}, which is not a page of {} and no rule sends further",
-                    rule.from, table.domain
-                ),
-                "point it at a generated page (e.g. `/`) or an absolute https:// URL",
-            ))
-        }
+        _ if !lands_on_page && rule.kind != RuleKind::Unmatched => Some(error_at(
+            rule,
+            "redirects::destination",
+            format!(
+                "`{}` goes to {to}, which is not a page of {} and no rule sends further",
+                rule.from, table.domain
+            ),
+            "point it at a generated page (e.g. `/`) or an absolute https:// URL",
+        )),
         _ if rule.is_redirect() && onward.redirect_hops() > 0 => Some(
             Diagnostic::warning(
                 "redirects::chain",

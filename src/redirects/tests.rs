@@ -194,6 +194,15 @@ fn what_cloudflare_cannot_express() {
 }
 
 #[test]
+fn a_destination_that_ends_on_the_not_found_page_is_an_error() {
+    let lines = "/a /nowhere/ 301\n/* /404.html 404\n";
+    assert_eq!(
+        problems(Target::Netlify, lines, PAGES),
+        [error("redirects::destination", 1)]
+    );
+}
+
+#[test]
 fn destinations_must_lead_somewhere() {
     assert_eq!(
         problems(Target::Netlify, "/a /nowhere/ 301\n", PAGES),
