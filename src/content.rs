@@ -7,7 +7,7 @@
 //! region with that region's links.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use serde::Deserialize;
@@ -65,6 +65,19 @@ pub struct SourcePage {
 }
 
 impl SourcePage {
+    /// Same front matter: only the body differs, so no other page (navigation,
+    /// sitemap, redirects) changes with it.
+    pub fn same_front_matter(&self, other: &SourcePage) -> bool {
+        let aliases = |p: &SourcePage| p.aliases.iter().map(|a| a.path.clone()).collect::<Vec<_>>();
+        self.title == other.title
+            && self.description == other.description
+            && self.slug == other.slug
+            && self.weight == other.weight
+            && self.draft == other.draft
+            && self.template == other.template
+            && aliases(self) == aliases(other)
+    }
+
     pub fn body(&self) -> &str {
         &self.file.text[self.body_offset..]
     }
@@ -106,6 +119,39 @@ impl Content {
     pub fn all(&self) -> impl Iterator<Item = &SourcePage> {
         self.pages.values().flat_map(|pages| pages.values())
     }
+}
+
+/// Reads `paths` again into `content`: a changed page replaces its old version, a
+/// deleted one is removed. Returns the problems of the files read. `serve` uses
+/// this to re-read only what was saved.
+pub fn reload_files(
+    config: &SiteConfig,
+    content: &mut Content,
+    paths: &[PathBuf],
+) -> Vec<Diagnostic> {
+    let mut problems = Vec::new();
+    for path in paths {
+        let shown = fs::shown_path(&config.root, path);
+        for pages in content.pages.values_mut() {
+            pages.retain(|_, page| *page.file.name != *shown);
+        }
+        if !path.is_file() || is_hidden(path) {
+            continue;
+        }
+        match load_file(config, path) {
+            Ok(Some(page)) => {
+                content
+                    .pages
+                    .entry(page.locale.clone())
+                    .or_default()
+                    .insert(page.name.clone(), page);
+            }
+            Ok(None) => {}
+            Err(mut found) => problems.append(&mut found),
+        }
+    }
+    content.pages.retain(|_, pages| !pages.is_empty());
+    problems
 }
 
 /// Loads every page, collecting all problems.

@@ -71,6 +71,45 @@ pub enum Output {
     },
 }
 
+/// Which inputs a change touched, from the paths a file watcher saw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputChange {
+    /// Markdown files under `content/` only.
+    Pages(Vec<PathBuf>),
+    /// `.ftl` files only.
+    Translations,
+    /// Templates or static files only.
+    Theme,
+    /// `site.yaml`, a CSV map, a mix, or anything else.
+    Everything,
+}
+
+impl InputChange {
+    /// Classifies absolute `paths` below `root`.
+    pub fn classify(root: &Path, paths: &[PathBuf]) -> InputChange {
+        let area = |path: &PathBuf| -> Option<&'static str> {
+            let relative = path.strip_prefix(root).ok()?;
+            let first = relative.components().next()?.as_os_str().to_str()?;
+            let markdown = relative.extension().is_some_and(|e| e == "md");
+            match first {
+                content::CONTENT_DIR if markdown => Some("pages"),
+                crate::i18n::LOCALES_DIR => Some("translations"),
+                "themes" => Some("theme"),
+                _ => None,
+            }
+        };
+        let areas: Vec<Option<&str>> = paths.iter().map(area).collect();
+        match areas.first() {
+            Some(Some(first)) if areas.iter().all(|a| a == &Some(*first)) => match *first {
+                "pages" => InputChange::Pages(paths.to_vec()),
+                "translations" => InputChange::Translations,
+                _ => InputChange::Theme,
+            },
+            _ => InputChange::Everything,
+        }
+    }
+}
+
 /// A rendered file.
 pub struct Rendered {
     pub domain: String,
@@ -112,7 +151,6 @@ impl Site {
     }
 
     fn load_with(root: &Path, lenient: bool) -> (Option<Site>, Vec<Diagnostic>) {
-        let stop = |problems: &[Diagnostic]| !lenient && problems.iter().any(Diagnostic::is_error);
         let config = match config::load(root) {
             Ok(config) => config,
             Err(problems) => return (None, problems),
@@ -120,25 +158,36 @@ impl Site {
         let (content, mut problems) = content::load_lenient(&config);
         let (translations, found) = Translations::load_lenient(&config);
         problems.extend(found);
-        let theme = split(Theme::load(&config), &mut problems);
-        let Some(theme) = theme else {
+        let Some(theme) = split(Theme::load(&config), &mut problems) else {
             return (None, problems);
         };
-        if stop(&problems) {
+        if !lenient && problems.iter().any(Diagnostic::is_error) {
             return (None, problems);
         }
-        let (plan, found) = plan::plan(&config, &content);
-        problems.extend(found);
-        if stop(&problems) {
-            return (None, problems);
-        }
-        let model = Model::new(
+        let (site, found) = Site::assemble(
             config,
             content,
-            plan,
             Arc::new(translations),
             Arc::new(theme),
+            lenient,
         );
+        problems.extend(found);
+        (site, problems)
+    }
+
+    /// Plans, prepares the templates and the redirect tables from loaded inputs.
+    fn assemble(
+        config: config::SiteConfig,
+        content: content::Content,
+        translations: Arc<Translations>,
+        theme: Arc<Theme>,
+        lenient: bool,
+    ) -> (Option<Site>, Vec<Diagnostic>) {
+        let (plan, mut problems) = plan::plan(&config, &content);
+        if !lenient && problems.iter().any(Diagnostic::is_error) {
+            return (None, problems);
+        }
+        let model = Model::new(config, content, plan, translations, theme);
         let renderer = match Renderer::new(&model) {
             Ok(renderer) => renderer,
             Err(found) => {
@@ -166,6 +215,94 @@ impl Site {
         }
         problems.extend(site.load_redirects());
         (Some(site), problems)
+    }
+
+    /// The site after `change`, re-reading only the inputs it touched, and the
+    /// outputs to render again (`None`: every one). Editing a page's body redoes
+    /// that page alone; its front matter, a `.ftl` file or the theme redo the site
+    /// from the inputs already loaded; `site.yaml` and anything else reload all.
+    pub fn updated(&self, change: &InputChange) -> Outcome<(Site, Option<Vec<Output>>)> {
+        let model = &self.model;
+        let (config, content, translations, theme) = (
+            model.config.clone(),
+            model.content.clone(),
+            model.translations.clone(),
+            model.theme.clone(),
+        );
+        let (site, only) = match change {
+            InputChange::Everything => {
+                return Site::load(&model.config.root).map(|site| (site, None))
+            }
+            InputChange::Translations => {
+                let translations = Arc::new(Translations::load(&config)?);
+                (
+                    Site::assemble(config, content, translations, theme, false),
+                    None,
+                )
+            }
+            InputChange::Theme => {
+                let theme = Arc::new(Theme::load(&config)?);
+                (
+                    Site::assemble(config, content, translations, theme, false),
+                    None,
+                )
+            }
+            InputChange::Pages(paths) => {
+                let mut content = content;
+                let problems = content::reload_files(&config, &mut content, paths);
+                if !problems.is_empty() {
+                    return Err(problems);
+                }
+                let only = self.pages_to_redo(&content, paths);
+                (
+                    Site::assemble(config, content, translations, theme, false),
+                    only,
+                )
+            }
+        };
+        let (site, problems) = site;
+        let (errors, warnings): (Vec<_>, Vec<_>) =
+            problems.into_iter().partition(Diagnostic::is_error);
+        match site {
+            Some(mut site) if errors.is_empty() => {
+                site.warnings = warnings;
+                let only = only.map(|names| site.page_outputs(&names));
+                Ok((site, only))
+            }
+            _ => Err(errors),
+        }
+    }
+
+    /// The files whose pages changed only in their body, or `None` when anything
+    /// else may have changed (a new, removed or retitled page).
+    fn pages_to_redo(&self, content: &content::Content, paths: &[PathBuf]) -> Option<Vec<String>> {
+        let root = &self.model.config.root;
+        let mut names = Vec::new();
+        for path in paths {
+            let shown = crate::fs::shown_path(root, path);
+            let find = |c: &content::Content| c.all().find(|p| *p.file.name == *shown).cloned();
+            match (find(&self.model.content), find(content)) {
+                (Some(old), Some(new)) if old.same_front_matter(&new) => names.push(shown),
+                _ => return None,
+            }
+        }
+        Some(names)
+    }
+
+    /// The page outputs rendered from these source files.
+    fn page_outputs(&self, files: &[String]) -> Vec<Output> {
+        self.model
+            .plan
+            .jobs
+            .iter()
+            .enumerate()
+            .filter(|(_, job)| {
+                files
+                    .iter()
+                    .any(|f| *self.model.source(job).file.name == **f)
+            })
+            .map(|(index, _)| Output::Page(index))
+            .collect()
     }
 
     /// Builds and checks every region's rule table.
@@ -403,7 +540,11 @@ impl Site {
 
     /// Renders every output into `sink`, in parallel; returns every problem.
     pub fn render_all(&self, sink: &dyn Sink) -> Vec<Diagnostic> {
-        let outputs = self.outputs();
+        self.render_outputs(&self.outputs(), sink)
+    }
+
+    /// Renders `outputs` into `sink`, in parallel; returns every problem.
+    pub fn render_outputs(&self, outputs: &[Output], sink: &dyn Sink) -> Vec<Diagnostic> {
         let mut problems: Vec<Diagnostic> = outputs
             .par_iter()
             .flat_map_iter(|output| match self.render(output) {
@@ -494,5 +635,40 @@ fn build_inner(options: &BuildOptions) -> BuildSummary {
             .map(|r| r.domain.clone())
             .collect(),
         report,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changes_are_classified_by_the_input_they_touch() {
+        let root = Path::new("/site");
+        let paths = |list: &[&str]| list.iter().map(|p| root.join(p)).collect::<Vec<_>>();
+        let pages = paths(&["content/en/index.md", "content/fr-FR/aide.md"]);
+        assert_eq!(
+            InputChange::classify(root, &pages),
+            InputChange::Pages(pages.clone())
+        );
+        let ftl = paths(&["locales/en/main.ftl"]);
+        assert_eq!(InputChange::classify(root, &ftl), InputChange::Translations);
+        let theme = paths(&[
+            "themes/notice/static/style.css",
+            "themes/notice/templates/base.html",
+        ]);
+        assert_eq!(InputChange::classify(root, &theme), InputChange::Theme);
+        for other in [
+            paths(&["site.yaml"]),
+            paths(&["redirects/campaigns.csv"]),
+            paths(&["content/en/index.md", "locales/en/main.ftl"]),
+            paths(&["content/en"]),
+        ] {
+            assert_eq!(
+                InputChange::classify(root, &other),
+                InputChange::Everything,
+                "{other:?}"
+            );
+        }
     }
 }

@@ -289,3 +289,37 @@ async fn a_port_in_use_is_a_clear_error() {
     );
     assert!(error.help.unwrap().contains("is in use"));
 }
+
+#[tokio::test]
+async fn a_body_edit_renders_only_that_page_and_a_title_edit_renders_the_site() {
+    let site = copy_of_multi();
+    let server = serve(site.path()).await;
+    let global = host(&server, "global");
+    let all = server.shared.current().0.unwrap().files.len();
+    let page = site.path().join("content/en/help.md");
+    let original = std::fs::read_to_string(&page).unwrap();
+
+    std::fs::write(&page, format!("{original}\nA new paragraph.\n")).unwrap();
+    let edited = wait_for(server.addr, &global, "/help/", |r| {
+        r.body.contains("A new paragraph.")
+    })
+    .await;
+    assert!(edited.body.contains("A new paragraph."));
+    // en/help.md is shown on www (en) and, by fallback, on be (nl-BE): two files.
+    assert_eq!(server.shared.current().0.unwrap().rendered, 2);
+
+    let retitled = original.replacen("title: ", "title: Retitled ", 1);
+    assert_ne!(retitled, original);
+    std::fs::write(&page, retitled).unwrap();
+    wait_for(server.addr, &global, "/help/", |r| {
+        r.body.contains("Retitled")
+    })
+    .await;
+    let build = server.shared.current().0.unwrap();
+    assert_eq!(
+        build.rendered, all,
+        "navigation on every page shows the title"
+    );
+    assert_eq!(build.files.len(), all);
+    server.stop().await;
+}

@@ -163,7 +163,7 @@ fn region_response(
     region: usize,
     path: &RequestPath,
 ) -> Response {
-    let table = &build.tables[region];
+    let table = &build.site.redirects[region];
     let resolution = resolve(table, path);
     let (status, location) = resolution.first_response();
     if let (300..=399, Some(location)) = (status, location) {
@@ -310,7 +310,7 @@ fn watched_file(shared: &Shared, origin: &Origin, page: &str) -> Option<FileKey>
     };
     let (build, _) = shared.current();
     let build = build?;
-    let table = &build.tables[*region];
+    let table = &build.site.redirects[*region];
     let path = checked_path(page).ok()?;
     match resolve(table, &path).end {
         End::File { path, .. } => file_key(&table.domain, &path),

@@ -21,6 +21,7 @@ use std::time::Instant;
 use tokio::sync::{broadcast, oneshot};
 
 use crate::diagnostics::{render_human, Diagnostic};
+use crate::pipeline::InputChange;
 use snapshot::{build_in_memory, Change, Snapshot};
 
 /// How to serve.
@@ -101,14 +102,18 @@ pub async fn start(options: ServeOptions) -> Result<Server, Diagnostic> {
         port: addr.port(),
         bind: options.bind,
     });
-    let root = options.root.clone();
+    // Absolute, so the watcher's paths and the site's file names agree.
+    let root = options
+        .root
+        .canonicalize()
+        .unwrap_or_else(|_| options.root.clone());
     let first = tokio::task::spawn_blocking({
         let shared = shared.clone();
-        let verbose = options.verbose;
-        move || rebuild(&shared, &root, verbose)
+        let (root, verbose) = (root.clone(), options.verbose);
+        move || rebuild(&shared, &root, &InputChange::Everything, verbose)
     });
     let _ = first.await;
-    let watcher = watch::Watcher::start(&options.root, shared.clone(), options.verbose)?;
+    let watcher = watch::Watcher::start(&root, shared.clone(), options.verbose)?;
     let (shutdown, stopped) = oneshot::channel::<()>();
     let app = http::router(shared.clone());
     let task = tokio::spawn(async move {
@@ -127,10 +132,17 @@ pub async fn start(options: ServeOptions) -> Result<Server, Diagnostic> {
     })
 }
 
-/// Rebuilds into memory, swaps the snapshot, and tells the open tabs.
-pub fn rebuild(shared: &Shared, root: &std::path::Path, verbose: bool) {
+/// Rebuilds into memory (only what `change` needs when the last build was good),
+/// swaps the snapshot, and tells the open tabs.
+pub fn rebuild(shared: &Shared, root: &std::path::Path, change: &InputChange, verbose: bool) {
     let started = Instant::now();
-    let result = build_in_memory(root);
+    let previous = {
+        let snapshot = shared.snapshot.read().unwrap_or_else(|e| e.into_inner());
+        // After a failure the good build may miss earlier saves: reload everything.
+        snapshot.good.clone().filter(|_| snapshot.failure.is_none())
+    };
+    let result = build_in_memory(root, previous.as_deref(), change);
+    let rendered = result.as_ref().map_or(0, |b| b.rendered);
     let elapsed = started.elapsed();
     if verbose {
         match &result {
@@ -157,10 +169,10 @@ pub fn rebuild(shared: &Shared, root: &std::path::Path, verbose: bool) {
                 eprintln!("built in memory in {} ms", elapsed.as_millis())
             }
             None => eprintln!(
-                "rebuilt in {} ms: {} file{} changed",
+                "rebuilt in {} ms: {rendered} file{} rendered, {} changed",
                 elapsed.as_millis(),
-                change.files.len(),
-                if change.files.len() == 1 { "" } else { "s" }
+                if rendered == 1 { "" } else { "s" },
+                change.files.len()
             ),
         }
     }

@@ -12,8 +12,7 @@ use std::sync::Arc;
 use crate::config::Locale;
 use crate::diagnostics::{Diagnostic, Report};
 use crate::output::MemorySink;
-use crate::pipeline::Site;
-use crate::redirects::RuleTable;
+use crate::pipeline::{InputChange, Site};
 
 /// (domain, path inside the domain folder, e.g. `warranty/index.html`).
 pub type FileKey = (String, String);
@@ -28,10 +27,13 @@ pub struct RegionInfo {
 
 /// A successful build, in memory.
 pub struct Build {
+    /// The loaded site, kept so the next change re-reads only what it touched.
+    pub site: Arc<Site>,
     pub files: HashMap<FileKey, Arc<[u8]>>,
-    pub tables: Vec<RuleTable>,
     pub regions: Vec<RegionInfo>,
     pub warnings: Vec<Diagnostic>,
+    /// How many files this build rendered (the rest came from the one before).
+    pub rendered: usize,
 }
 
 /// What the server shows now.
@@ -54,21 +56,35 @@ pub struct Change {
     pub everything: bool,
 }
 
-/// Runs the pipeline into memory.
-pub fn build_in_memory(root: &Path) -> Result<Build, Report> {
-    let site = Site::load(root).map_err(Report::new)?;
+/// Runs the pipeline into memory: everything, or after `change` only what it
+/// needs, starting from the last good build.
+pub fn build_in_memory(
+    root: &Path,
+    previous: Option<&Build>,
+    change: &InputChange,
+) -> Result<Build, Report> {
+    let (site, only) = match previous {
+        Some(previous) => previous.site.updated(change).map_err(Report::new)?,
+        None => (Site::load(root).map_err(Report::new)?, None),
+    };
     let sink = MemorySink::default();
-    let mut problems = site.render_all(&sink);
+    let outputs = only.unwrap_or_else(|| site.outputs());
+    let mut problems = site.render_outputs(&outputs, &sink);
     problems.extend(site.warnings.iter().cloned());
     let (errors, warnings): (Vec<_>, Vec<_>) = problems.into_iter().partition(Diagnostic::is_error);
     if !errors.is_empty() {
         return Err(Report::new(errors));
     }
-    let files = sink
-        .into_files()
-        .into_iter()
-        .map(|(key, bytes)| (key, Arc::from(bytes)))
-        .collect();
+    let rendered = outputs.len();
+    let mut files: HashMap<FileKey, Arc<[u8]>> = match previous {
+        Some(previous) if rendered < site.outputs().len() => previous.files.clone(),
+        _ => HashMap::new(),
+    };
+    files.extend(
+        sink.into_files()
+            .into_iter()
+            .map(|(key, bytes)| (key, Arc::from(bytes))),
+    );
     let regions = site
         .model
         .config
@@ -82,9 +98,10 @@ pub fn build_in_memory(root: &Path) -> Result<Build, Report> {
         .collect();
     Ok(Build {
         files,
-        tables: site.redirects,
         regions,
         warnings,
+        rendered,
+        site: Arc::new(site),
     })
 }
 
@@ -141,7 +158,8 @@ fn changed_files(old: &Build, new: &Build) -> BTreeSet<FileKey> {
 
 fn same_rules(old: &Build, new: &Build) -> bool {
     let written = |b: &Build| -> Vec<String> {
-        b.tables
+        b.site
+            .redirects
             .iter()
             .map(|t| crate::redirects::write::redirects_file(t, false))
             .collect()

@@ -12,6 +12,7 @@ use notify_debouncer_full::{new_debouncer, DebounceEventResult, Debouncer, Recom
 
 use super::{rebuild, Shared};
 use crate::diagnostics::Diagnostic;
+use crate::pipeline::InputChange;
 
 /// Short enough to feel instant, long enough to merge a save's events.
 const DEBOUNCE: Duration = Duration::from_millis(15);
@@ -29,19 +30,21 @@ impl Watcher {
     pub fn start(root: &Path, shared: Arc<Shared>, verbose: bool) -> Result<Watcher, Diagnostic> {
         // Events carry absolute paths: compare them with an absolute root.
         let root = &root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-        let (events, batches) = mpsc::channel::<()>();
+        let (events, batches) = mpsc::channel::<Vec<PathBuf>>();
         let watched_root = root.to_path_buf();
         let mut debouncer = new_debouncer(DEBOUNCE, None, move |result: DebounceEventResult| {
             let Ok(found) = result else { return };
             // Reading files (the rebuild itself) raises access events: only
             // changes count.
-            let relevant = found
+            let changed: Vec<PathBuf> = found
                 .iter()
                 .filter(|event| !event.kind.is_access() && !event.kind.is_other())
                 .flat_map(|event| event.paths.iter())
-                .any(|path| is_site_input(&watched_root, path));
-            if relevant {
-                let _ = events.send(());
+                .filter(|path| is_site_input(&watched_root, path))
+                .cloned()
+                .collect();
+            if !changed.is_empty() {
+                let _ = events.send(changed);
             }
         })
         .map_err(|e| Diagnostic::error("serve::watch", format!("cannot watch files: {e}")))?;
@@ -56,10 +59,15 @@ impl Watcher {
         }
         let root: PathBuf = root.to_path_buf();
         std::thread::spawn(move || {
-            while batches.recv().is_ok() {
+            while let Ok(mut changed) = batches.recv() {
                 // Saves that arrived while rebuilding need only one more rebuild.
-                while batches.try_recv().is_ok() {}
-                rebuild(&shared, &root, verbose);
+                while let Ok(more) = batches.try_recv() {
+                    changed.extend(more);
+                }
+                changed.sort();
+                changed.dedup();
+                let change = InputChange::classify(&root, &changed);
+                rebuild(&shared, &root, &change, verbose);
             }
         });
         Ok(Watcher {
