@@ -114,10 +114,25 @@ fn dedup(mut problems: Vec<Diagnostic>) -> Vec<Diagnostic> {
     problems
 }
 
-/// Drafts (not published) and descriptions search results would cut.
+/// Drafts (not published), descriptions search results would cut, and pages the
+/// reference locale does not have (no other locale can fall back to them).
 fn content_problems(site: &Site) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
+    let reference = &site.model.config.reference_locale;
     for page in site.model.content.all() {
+        if &page.locale != reference && site.model.content.page(reference, &page.name).is_none() {
+            problems.push(
+                Diagnostic::warning(
+                    "content::not-in-reference",
+                    format!("`{}` exists in {} but not in the reference locale {reference}", page.name, page.locale),
+                )
+                .at(page.key_span("title"))
+                .help(format!(
+                    "add content/{reference}/{}.md: the reference locale is what translators start from and what other locales fall back to",
+                    page.name
+                )),
+            );
+        }
         if page.draft {
             problems.push(
                 Diagnostic::warning(
