@@ -318,29 +318,40 @@ impl Site {
                 }
             }
         }
+        // Regions are independent: their tables are built and checked in parallel.
+        let checked: Vec<(RuleTable, Vec<Diagnostic>)> = config
+            .regions
+            .par_iter()
+            .zip(files)
+            .enumerate()
+            .map(|(index, (region, files))| {
+                let aliases: Vec<AliasRule> = self
+                    .model
+                    .plan
+                    .region_jobs(index)
+                    .flat_map(|job| {
+                        let page = job.dir.dir_url();
+                        self.model
+                            .source(job)
+                            .aliases
+                            .iter()
+                            .map(move |alias| AliasRule {
+                                path: &alias.path,
+                                span: &alias.span,
+                                page: page.clone(),
+                            })
+                    })
+                    .collect();
+                let (rules, mut found) = region_rules(config, region, &aliases, &csv_files);
+                let table =
+                    RuleTable::new(index, region.domain.clone(), config.target, rules, files);
+                found.extend(checks::check(&table, self.cloudflare_bulk));
+                (table, found)
+            })
+            .collect();
         let mut tables = Vec::new();
-        for (index, (region, files)) in config.regions.iter().zip(files).enumerate() {
-            let aliases: Vec<AliasRule> = self
-                .model
-                .plan
-                .region_jobs(index)
-                .flat_map(|job| {
-                    let page = job.dir.dir_url();
-                    self.model
-                        .source(job)
-                        .aliases
-                        .iter()
-                        .map(move |alias| AliasRule {
-                            path: &alias.path,
-                            span: &alias.span,
-                            page: page.clone(),
-                        })
-                })
-                .collect();
-            let (rules, found) = region_rules(config, region, &aliases, &csv_files);
+        for (table, found) in checked {
             problems.extend(found);
-            let table = RuleTable::new(index, region.domain.clone(), config.target, rules, files);
-            problems.extend(checks::check(&table, self.cloudflare_bulk));
             tables.push(table);
         }
         self.redirects = tables;

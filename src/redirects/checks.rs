@@ -18,7 +18,7 @@ pub fn check(table: &RuleTable, bulk: bool) -> Vec<Diagnostic> {
     for rule in &table.rules {
         problems.extend(target_problem(rule, table.target));
     }
-    for (later, earlier) in shadowed(table) {
+    for &(later, earlier) in table.shadowed() {
         problems.push(shadow_problem(table, later, earlier));
     }
     for (index, rule) in table.rules.iter().enumerate() {

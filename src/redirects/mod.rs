@@ -167,6 +167,9 @@ pub struct RuleTable {
     statics: HashMap<RequestPath, usize>,
     /// Indexes of the dynamic rules, in order.
     dynamics: Vec<usize>,
+    /// (later, earlier) pairs of rules never reached: computed once, used by the
+    /// checks and every writer.
+    shadowed: std::sync::OnceLock<Vec<(usize, usize)>>,
 }
 
 impl RuleTable {
@@ -195,7 +198,14 @@ impl RuleTable {
             files,
             statics,
             dynamics,
+            shadowed: std::sync::OnceLock::new(),
         }
+    }
+
+    /// (later, earlier): `later` can never be reached because `earlier` catches
+    /// every request it would.
+    pub fn shadowed(&self) -> &[(usize, usize)] {
+        self.shadowed.get_or_init(|| checks::shadowed(self))
     }
 
     /// The first rule (in order) matching `path`, with its captures.

@@ -9,7 +9,6 @@ use std::collections::BTreeSet;
 
 use serde_json::json;
 
-use super::checks::shadowed;
 use super::lookup::{resolve, End};
 use super::pattern::{placeholders, Pattern, RequestPath, Segment};
 use super::{Destination, RuleTable, Target};
@@ -17,10 +16,7 @@ use super::{Destination, RuleTable, Target};
 /// The rules that get written, as (static, dynamic) indexes in order. With `bulk`,
 /// static redirects go to the Bulk Redirects CSV instead.
 pub fn ordered(table: &RuleTable, bulk: bool) -> (Vec<usize>, Vec<usize>) {
-    let skipped: BTreeSet<usize> = shadowed(table)
-        .into_iter()
-        .map(|(later, _)| later)
-        .collect();
+    let skipped: BTreeSet<usize> = table.shadowed().iter().map(|&(later, _)| later).collect();
     let mut statics = Vec::new();
     let mut dynamics = Vec::new();
     for (index, rule) in table.rules.iter().enumerate() {
@@ -115,10 +111,7 @@ pub fn redirects_file(table: &RuleTable, bulk: bool) -> String {
 /// Cloudflare Bulk Redirects CSV (`source_url,target_url,status_code`, no header),
 /// for the static redirects of a domain past the `_redirects` budget.
 pub fn cloudflare_bulk_csv(table: &RuleTable) -> String {
-    let skipped: BTreeSet<usize> = shadowed(table)
-        .into_iter()
-        .map(|(later, _)| later)
-        .collect();
+    let skipped: BTreeSet<usize> = table.shadowed().iter().map(|&(later, _)| later).collect();
     let mut out = String::new();
     for index in (0..table.rules.len()).filter(|i| !skipped.contains(i) && in_bulk(table, *i)) {
         let rule = &table.rules[index];
