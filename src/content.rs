@@ -119,6 +119,20 @@ impl Content {
     pub fn all(&self) -> impl Iterator<Item = &SourcePage> {
         self.pages.values().flat_map(|pages| pages.values())
     }
+
+    /// Keeps a loaded page, or its problems.
+    fn add(&mut self, loaded: Outcome<Option<SourcePage>>, problems: &mut Vec<Diagnostic>) {
+        match loaded {
+            Ok(Some(page)) => {
+                self.pages
+                    .entry(page.locale.clone())
+                    .or_default()
+                    .insert(page.name.clone(), page);
+            }
+            Ok(None) => {}
+            Err(mut found) => problems.append(&mut found),
+        }
+    }
 }
 
 /// Reads `paths` again into `content`: a changed page replaces its old version, a
@@ -138,17 +152,7 @@ pub fn reload_files(
         if !path.is_file() || is_hidden(path) {
             continue;
         }
-        match load_file(config, path) {
-            Ok(Some(page)) => {
-                content
-                    .pages
-                    .entry(page.locale.clone())
-                    .or_default()
-                    .insert(page.name.clone(), page);
-            }
-            Ok(None) => {}
-            Err(mut found) => problems.append(&mut found),
-        }
+        content.add(load_file(config, path), &mut problems);
     }
     content.pages.retain(|_, pages| !pages.is_empty());
     problems
@@ -194,17 +198,7 @@ pub fn load_lenient(config: &SiteConfig) -> (Content, Vec<Diagnostic>) {
         .map(|path| load_file(config, path))
         .collect();
     for result in loaded {
-        match result {
-            Ok(Some(page)) => {
-                content
-                    .pages
-                    .entry(page.locale.clone())
-                    .or_default()
-                    .insert(page.name.clone(), page);
-            }
-            Ok(None) => {}
-            Err(mut found) => problems.append(&mut found),
-        }
+        content.add(result, &mut problems);
     }
     (content, problems)
 }
