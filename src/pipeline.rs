@@ -229,7 +229,7 @@ impl Site {
             model.translations.clone(),
             model.theme.clone(),
         );
-        let (site, only) = match change {
+        let (assembled, only) = match change {
             InputChange::Everything => {
                 return Site::load(&model.config.root).map(|site| (site, None))
             }
@@ -260,7 +260,7 @@ impl Site {
                 )
             }
         };
-        let (site, problems) = site;
+        let (site, problems) = assembled;
         let (errors, warnings): (Vec<_>, Vec<_>) =
             problems.into_iter().partition(Diagnostic::is_error);
         match site {

@@ -160,7 +160,7 @@ fn check_link(
     match resolution.end {
         End::File { path: file, status: 200 } => match fragment {
             Some(fragment) if !fragment.is_empty() && !ids.get(&(region, file)).is_some_and(|ids| ids.contains(&fragment)) => Some((
-                ("links::fragment", format!("the link `{link}` points to `#{fragment}`, which {} does not have", path_or_self(&path, page))),
+                ("links::fragment", format!("the link `{link}` points to `#{fragment}`, which {} does not have", path_or_self(&path))),
                 "link to an id the page has (headings get one with `{#id}` in Markdown), or drop the fragment".to_string(),
             )),
             _ => None,
@@ -173,11 +173,10 @@ fn check_link(
     }
 }
 
-fn path_or_self(path: &str, page: &RenderedPage) -> String {
+fn path_or_self(path: &str) -> String {
     if path.is_empty() {
         "this page".to_string()
     } else {
-        let _ = page;
         format!("`{path}`")
     }
 }

@@ -122,11 +122,18 @@ impl Snapshot {
             Ok(build) => {
                 let recovered = self.failure.take().is_some();
                 let change = match &self.good {
-                    Some(old) => Change {
-                        generation,
-                        files: changed_files(old, &build),
-                        everything: recovered || !same_rules(old, &build),
-                    },
+                    Some(old) => {
+                        let files = changed_files(old, &build);
+                        // New rules can turn any open page into a redirect.
+                        let rules_changed = files.iter().any(|(_, path)| path == "_redirects");
+                        Change {
+                            generation,
+                            everything: recovered
+                                || rules_changed
+                                || old.regions.len() != build.regions.len(),
+                            files,
+                        }
+                    }
                     None => Change {
                         generation,
                         files: BTreeSet::new(),
@@ -154,15 +161,4 @@ fn changed_files(old: &Build, new: &Build) -> BTreeSet<FileKey> {
             .cloned(),
     );
     changed
-}
-
-fn same_rules(old: &Build, new: &Build) -> bool {
-    let written = |b: &Build| -> Vec<String> {
-        b.site
-            .redirects
-            .iter()
-            .map(|t| crate::redirects::write::redirects_file(t, false))
-            .collect()
-    };
-    old.regions.len() == new.regions.len() && written(old) == written(new)
 }
