@@ -171,10 +171,12 @@ fn hidden_page(table: &RuleTable, index: usize, rule: &Rule) -> Option<Diagnosti
             .files
             .iter()
             .find(|file| {
+                // The cheap match first: sites can have tens of thousands of files.
                 page_urls(file).iter().any(|url| {
-                    table
-                        .first_match(url)
-                        .is_some_and(|(first, _)| first == index)
+                    rule.from.matches(url, table.target.exact_slash()).is_some()
+                        && table
+                            .first_match(url)
+                            .is_some_and(|(first, _)| first == index)
                 })
             })
             .cloned(),
