@@ -205,13 +205,19 @@ fn target_of(site: &Site, page: &RenderedPage, link: &str) -> Option<(usize, Str
         };
         return Some((region, path));
     }
-    if link.contains(':') && !link.starts_with('/') && link.find(':') < link.find('/') {
+    if has_scheme(link) {
         return None; // mailto:, tel: and other schemes
     }
     if link.starts_with('/') {
         return Some((page.region, link.to_string()));
     }
     Some((page.region, format!("{}{link}", page.url_dir)))
+}
+
+/// `mailto:x`, `tel:+1`: a `:` before any `/`, `?` or `#`.
+fn has_scheme(link: &str) -> bool {
+    let end = link.find(['/', '?', '#']).unwrap_or(link.len());
+    link[..end].contains(':')
 }
 
 /// Points at the link where it was written: the page's Markdown, else a template.
@@ -232,5 +238,29 @@ fn locate(
     match found {
         Some(span) if !needle.is_empty() => diagnostic.at(span),
         _ => diagnostic.in_file(format!("{} (rendered)", page.file)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_with_a_scheme_leave_the_site() {
+        assert!(has_scheme("mailto:help@example.com"));
+        assert!(has_scheme("tel:+441234"));
+        assert!(!has_scheme("/warranty/"));
+        assert!(!has_scheme("warranty/#a:b"));
+        assert!(!has_scheme("page?x=a:b"));
+    }
+
+    #[test]
+    fn attributes_are_read_and_decoded() {
+        let html = r#"<a href="/a/?x=1&amp;y=2">a</a><img src="/i.png"><h2 id="top">"#;
+        assert_eq!(
+            attribute_values(html, &["href", "src"]),
+            ["/a/?x=1&y=2", "/i.png"]
+        );
+        assert_eq!(attribute_values(html, &["id"]), ["top"]);
     }
 }
