@@ -2,7 +2,7 @@
 //!
 //! A build writes into a staging folder next to `public/` and swaps it in only when
 //! every file was written, so a failed build leaves the previous `public/` as it
-//! was. `serve` and `check` use other [`Sink`]s (memory, nothing) with the same
+//! was. `serve` and `check` use other [`Sink`]s (memory, the link collector) with the same
 //! pipeline. Aggregates (sitemap, headers) are sorted so the bytes never depend on
 //! thread scheduling or file-system order.
 
@@ -60,15 +60,6 @@ impl Sink for MemorySink {
             .lock()
             .map_err(|_| Diagnostic::error("output::memory", "a render thread panicked"))?;
         files.insert((domain.to_string(), path.to_string()), bytes.to_vec());
-        Ok(())
-    }
-}
-
-/// Discards everything: `check` renders to find problems, not to write.
-pub struct NullSink;
-
-impl Sink for NullSink {
-    fn write(&self, _: &str, _: &SitePath, _: &[u8]) -> Result<(), Diagnostic> {
         Ok(())
     }
 }

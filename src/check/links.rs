@@ -2,15 +2,18 @@
 //! generated page or a redirect rule of its domain, links to other regional
 //! domains must reach their pages, and `javascript:`-style schemes are errors.
 //!
-//! Pages are rendered in memory; a problem points at the link where it was
+//! Pages are rendered once, by the pipeline, into a [`LinkSink`]; a problem points at the link where it was
 //! written (the page's Markdown file, else the theme template that holds it).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Mutex;
 
 use rayon::prelude::*;
 
 use crate::diagnostics::{Diagnostic, SourceFile, Span};
-use crate::pipeline::{Output, Site};
+use crate::output::Sink;
+use crate::paths::SitePath;
+use crate::pipeline::Site;
 use crate::redirects::lookup::{resolve, End};
 use crate::redirects::pattern::RequestPath;
 
@@ -29,13 +32,45 @@ struct RenderedPage {
     source: Option<SourceFile>,
 }
 
-/// Renders every HTML output and checks its links.
-pub fn check_links(site: &Site, templates: &[SourceFile]) -> Vec<Diagnostic> {
-    let outputs = site.outputs();
-    let rendered: Vec<(RenderedPage, BTreeSet<String>)> = outputs
-        .par_iter()
-        .filter_map(|output| render_page(site, output))
-        .collect();
+/// Keeps the links and ids of every HTML file as the pipeline renders it, so
+/// `check` renders each page once and never holds the site's HTML.
+#[derive(Default)]
+pub struct LinkSink {
+    pages: Mutex<Vec<CollectedPage>>,
+}
+
+/// What a rendered HTML file holds for the link check.
+struct CollectedPage {
+    domain: String,
+    /// `/help/index.html`
+    file: String,
+    links: Vec<String>,
+    ids: BTreeSet<String>,
+}
+
+impl Sink for LinkSink {
+    fn write(&self, domain: &str, path: &SitePath, bytes: &[u8]) -> Result<(), Diagnostic> {
+        let file = path.file_url();
+        if file.ends_with(".html") {
+            let html = String::from_utf8_lossy(bytes);
+            let links = attribute_values(&html, &["href", "src"]);
+            let ids = attribute_values(&html, &["id"]).into_iter().collect();
+            if let Ok(mut pages) = self.pages.lock() {
+                pages.push(CollectedPage {
+                    domain: domain.to_string(),
+                    file,
+                    links,
+                    ids,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Checks the links the sink collected.
+pub fn check_links(site: &Site, sink: LinkSink, templates: &[SourceFile]) -> Vec<Diagnostic> {
+    let rendered = rendered_pages(site, sink);
     let ids: BTreeMap<(usize, String), BTreeSet<String>> = rendered
         .iter()
         .map(|(page, ids)| ((page.region, page.file.clone()), ids.clone()))
@@ -60,38 +95,49 @@ pub fn check_links(site: &Site, templates: &[SourceFile]) -> Vec<Diagnostic> {
     problems
 }
 
-fn render_page(site: &Site, output: &Output) -> Option<(RenderedPage, BTreeSet<String>)> {
-    let (Some(region), path) = site.placement(output) else {
-        return None;
-    };
-    if !path.file_url().ends_with(".html") {
-        return None;
-    }
-    let rendered = site.render(output).ok()?;
-    let html = String::from_utf8_lossy(&rendered.bytes);
-    let source = match output {
-        Output::Page(index) => Some(
-            site.model
-                .source(&site.model.plan.jobs[*index])
-                .file
-                .clone(),
-        ),
-        _ => None,
-    };
-    let file = path.file_url();
-    let url_dir = file
-        .rsplit_once('/')
-        .map_or("/".to_string(), |(dir, _)| format!("{dir}/"));
-    Some((
-        RenderedPage {
-            region,
-            file,
-            url_dir,
-            links: attribute_values(&html, &["href", "src"]),
-            source,
-        },
-        attribute_values(&html, &["id"]).into_iter().collect(),
-    ))
+/// The collected pages with their region and source file, in the order of the
+/// regions in site.yaml.
+fn rendered_pages(site: &Site, sink: LinkSink) -> Vec<(RenderedPage, BTreeSet<String>)> {
+    let sources: HashMap<(usize, String), SourceFile> = site
+        .model
+        .plan
+        .jobs
+        .iter()
+        .map(|job| {
+            let file = site.model.source(job).file.clone();
+            ((job.region, job.output().file_url()), file)
+        })
+        .collect();
+    let mut pages: Vec<(RenderedPage, BTreeSet<String>)> = sink
+        .pages
+        .into_inner()
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(
+            |CollectedPage {
+                 domain,
+                 file,
+                 links,
+                 ids,
+             }| {
+                let region = site.redirects.iter().position(|t| t.domain == domain)?;
+                let url_dir = file
+                    .rsplit_once('/')
+                    .map_or("/".to_string(), |(dir, _)| format!("{dir}/"));
+                let source = sources.get(&(region, file.clone())).cloned();
+                let page = RenderedPage {
+                    region,
+                    file,
+                    url_dir,
+                    links,
+                    source,
+                };
+                Some((page, ids))
+            },
+        )
+        .collect();
+    pages.sort_by(|(a, _), (b, _)| (a.region, &a.file).cmp(&(b.region, &b.file)));
+    pages
 }
 
 /// The values of `name="..."` attributes, entity-decoded.

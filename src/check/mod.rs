@@ -19,7 +19,6 @@ use serde::Serialize;
 
 use crate::config::{self, SiteConfig};
 use crate::diagnostics::{Diagnostic, Report, SourceFile};
-use crate::output::NullSink;
 use crate::pipeline::Site;
 
 /// Search results cut descriptions near this length.
@@ -70,7 +69,8 @@ pub fn check_site(root: &Path) -> CheckReport {
         })
         .collect();
     if let Some(site) = &site {
-        problems.extend(site.render_all(&NullSink));
+        let rendered = links::LinkSink::default();
+        problems.extend(site.render_all(&rendered));
         let templates: Vec<SourceFile> = site.model.theme.templates.values().cloned().collect();
         let mut sources = templates.clone();
         sources.extend(site.model.content.all().map(|page| page.file.clone()));
@@ -79,7 +79,7 @@ pub fn check_site(root: &Path) -> CheckReport {
             &site.model.translations,
             &sources,
         ));
-        problems.extend(links::check_links(site, &templates));
+        problems.extend(links::check_links(site, rendered, &templates));
         problems.extend(content_problems(site));
         fill_page_coverage(site, &mut coverage);
     }
