@@ -131,6 +131,11 @@ impl Site {
     /// Loads and checks everything under `root`; any error stops it.
     pub fn load(root: &Path) -> Outcome<Site> {
         let (site, problems) = Site::load_with(root, false);
+        Site::strict(site, problems)
+    }
+
+    /// A site only when no problem is an error; the warnings stay with it.
+    fn strict(site: Option<Site>, problems: Vec<Diagnostic>) -> Outcome<Site> {
         let (errors, warnings): (Vec<_>, Vec<_>) =
             problems.into_iter().partition(Diagnostic::is_error);
         match site {
@@ -261,16 +266,9 @@ impl Site {
             }
         };
         let (site, problems) = assembled;
-        let (errors, warnings): (Vec<_>, Vec<_>) =
-            problems.into_iter().partition(Diagnostic::is_error);
-        match site {
-            Some(mut site) if errors.is_empty() => {
-                site.warnings = warnings;
-                let only = only.map(|names| site.page_outputs(&names));
-                Ok((site, only))
-            }
-            _ => Err(errors),
-        }
+        let site = Site::strict(site, problems)?;
+        let only = only.map(|names| site.page_outputs(&names));
+        Ok((site, only))
     }
 
     /// The files whose pages changed only in their body, or `None` when anything
