@@ -255,6 +255,16 @@ impl SiteConfig {
         }
     }
 
+    /// Cloudflare static redirects go to a Bulk Redirects CSV (`cloudflare_bulk: true`).
+    pub fn cloudflare_bulk(&self) -> bool {
+        self.target == Target::Cloudflare
+            && self
+                .redirects
+                .cloudflare_bulk
+                .as_ref()
+                .is_some_and(|b| b.value)
+    }
+
     pub fn theme_dir(&self) -> PathBuf {
         self.root.join("themes").join(&self.theme)
     }

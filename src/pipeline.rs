@@ -18,7 +18,7 @@ use crate::paths::SitePath;
 use crate::plan::{self, locale_root};
 use crate::redirects::pattern::RequestPath;
 use crate::redirects::rules::{read_csv_files, region_rules, AliasRule};
-use crate::redirects::{checks, write as redirects_write, RuleTable, Target};
+use crate::redirects::{checks, write as redirects_write, RuleTable};
 use crate::render::{Model, Renderer};
 use crate::theme::Theme;
 
@@ -28,8 +28,6 @@ pub struct Site {
     pub renderer: Renderer,
     /// One rule table per region, in the order of `site.yaml`.
     pub redirects: Vec<RuleTable>,
-    /// Cloudflare static redirects go to a Bulk Redirects CSV.
-    pub cloudflare_bulk: bool,
     /// Problems that do not stop the build (fallbacks and the like).
     pub warnings: Vec<Diagnostic>,
 }
@@ -200,18 +198,10 @@ impl Site {
                 return (None, problems);
             }
         };
-        let cloudflare_bulk = model.config.target == Target::Cloudflare
-            && model
-                .config
-                .redirects
-                .cloudflare_bulk
-                .as_ref()
-                .is_some_and(|b| b.value);
         let mut site = Site {
             model,
             renderer,
             redirects: Vec::new(),
-            cloudflare_bulk,
             warnings: Vec::new(),
         };
         if let Err(found) = site.check_required_templates() {
@@ -343,7 +333,7 @@ impl Site {
                 let (rules, mut found) = region_rules(config, region, &aliases, &csv_files);
                 let table =
                     RuleTable::new(index, region.domain.clone(), config.target, rules, files);
-                found.extend(checks::check(&table, self.cloudflare_bulk));
+                found.extend(checks::check(&table, self.model.config.cloudflare_bulk()));
                 (table, found)
             })
             .collect();
@@ -424,7 +414,7 @@ impl Site {
             outputs.push(Output::Robots { region });
             outputs.push(Output::Headers { region });
             outputs.push(Output::Redirects { region });
-            if self.cloudflare_bulk {
+            if self.model.config.cloudflare_bulk() {
                 outputs.push(Output::CloudflareBulk { region });
             }
         }
@@ -486,10 +476,11 @@ impl Site {
                     .collect();
                 output::headers(&assets).into_bytes()
             }
-            Output::Redirects { region } => {
-                redirects_write::redirects_file(&self.redirects[*region], self.cloudflare_bulk)
-                    .into_bytes()
-            }
+            Output::Redirects { region } => redirects_write::redirects_file(
+                &self.redirects[*region],
+                self.model.config.cloudflare_bulk(),
+            )
+            .into_bytes(),
             Output::CloudflareBulk { region } => {
                 redirects_write::cloudflare_bulk_csv(&self.redirects[*region]).into_bytes()
             }

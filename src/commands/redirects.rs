@@ -240,7 +240,7 @@ fn list(site: &Site, region: Option<&str>, format: Format) -> Status {
         return Status::Clean;
     }
     for table in tables {
-        let (statics, dynamics) = ordered(table, site.cloudflare_bulk);
+        let (statics, dynamics) = ordered(table, site.model.config.cloudflare_bulk());
         println!(
             "{} ({}): {} rules",
             table.domain,
@@ -266,7 +266,7 @@ fn list(site: &Site, region: Option<&str>, format: Format) -> Status {
 }
 
 fn list_json(site: &Site, table: &RuleTable) -> Value {
-    let (statics, dynamics) = ordered(table, site.cloudflare_bulk);
+    let (statics, dynamics) = ordered(table, site.model.config.cloudflare_bulk());
     let rules: Vec<Value> = statics
         .into_iter()
         .chain(dynamics)
@@ -301,7 +301,7 @@ fn export(site: &Site, to: ExportFormat, region: Option<&str>) -> Status {
         return Status::CouldNotRun;
     };
     let text = match to {
-        ExportFormat::Redirects => redirects_file(table, site.cloudflare_bulk),
+        ExportFormat::Redirects => redirects_file(table, site.model.config.cloudflare_bulk()),
         ExportFormat::Vercel => vercel_json(table),
         ExportFormat::CloudflareBulk => cloudflare_bulk_csv(table),
     };
