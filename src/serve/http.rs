@@ -167,7 +167,8 @@ fn region_response(
     let resolution = resolve(table, path);
     let (status, location) = resolution.first_response();
     if let (300..=399, Some(location)) = (status, location) {
-        let location = preview_location(location, build, shared.port);
+        // A `Location` on another regional domain stays in the preview.
+        let location = pages::to_preview(location, &build.regions, shared.port);
         return Response::builder()
             .status(status)
             .header(header::LOCATION, location.as_str())
@@ -203,16 +204,6 @@ fn is_cdn_config(key: &FileKey) -> bool {
         .rsplit('/')
         .next()
         .is_some_and(|name| name.starts_with('_'))
-}
-
-/// An external `Location` to another regional domain stays in the preview.
-fn preview_location(location: &str, build: &Build, port: u16) -> String {
-    for region in &build.regions {
-        if let Some(rest) = location.strip_prefix(&format!("https://{}/", region.domain)) {
-            return format!("http://{}.localhost:{port}/{rest}", region.id);
-        }
-    }
-    location.to_string()
 }
 
 /// `/warranty/index.html` on `uk.po.co` -> the in-memory key.

@@ -25,13 +25,7 @@ const RELOAD_SCRIPT: &str = r#"<script>(() => {
 /// Adds the reload script (and the overlay, when the last build failed) to an HTML
 /// page, and points links to other regional domains at their preview origins.
 pub fn decorate(html: &str, failure: Option<&Report>, regions: &[RegionInfo], port: u16) -> String {
-    let mut html = html.to_string();
-    for region in regions {
-        html = html.replace(
-            &format!("https://{}/", region.domain),
-            &format!("http://{}.localhost:{port}/", region.id),
-        );
-    }
+    let mut html = to_preview(html, regions, port);
     let overlay = failure.map(overlay).unwrap_or_default();
     let addition = format!("{overlay}{RELOAD_SCRIPT}");
     match html.rfind("</body>") {
@@ -39,6 +33,19 @@ pub fn decorate(html: &str, failure: Option<&Report>, regions: &[RegionInfo], po
         None => html.push_str(&addition),
     }
     html
+}
+
+/// Points every URL of a regional domain in `text` at that region's preview
+/// origin: `https://fr.po.co/x` becomes `http://fr.localhost:1111/x`.
+pub fn to_preview(text: &str, regions: &[RegionInfo], port: u16) -> String {
+    let mut text = text.to_string();
+    for region in regions {
+        text = text.replace(
+            &format!("https://{}/", region.domain),
+            &format!("http://{}.localhost:{port}/", region.id),
+        );
+    }
+    text
 }
 
 /// The diagnostics of a failed build over the last good page, HTML-escaped.
