@@ -11,9 +11,7 @@ use std::path::Path;
 
 mod support;
 use std::time::Instant;
-use support::{peak_memory_mib, size_argument, write};
-
-use handover::pipeline::{build, BuildOptions};
+use support::{peak_memory_mib, size_argument, timed_build, write};
 
 const REGIONS: usize = 5;
 
@@ -92,18 +90,7 @@ fn main() {
     let copied = baseline(&site, &dir.path().join("copy"));
     let baseline_time = started.elapsed();
 
-    let started = Instant::now();
-    let summary = build(&BuildOptions {
-        root: site.clone(),
-        output: dir.path().join("public"),
-        jobs: None,
-    });
-    let elapsed = started.elapsed();
-    assert!(
-        !summary.report.has_errors(),
-        "{:?}",
-        summary.report.diagnostics.first()
-    );
+    let elapsed = timed_build(&site, &dir.path().join("public"));
     let written: usize = (0..REGIONS)
         .map(|r| {
             let text =

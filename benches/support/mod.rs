@@ -1,6 +1,9 @@
 //! What the benchmarks share: writing the generated site, and peak memory.
 
 use std::path::Path;
+use std::time::{Duration, Instant};
+
+use handover::pipeline::{build, BuildOptions};
 
 pub fn write(path: &Path, text: &str) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -23,4 +26,22 @@ pub fn size_argument(default: usize) -> usize {
         .skip(1)
         .find_map(|a| a.parse().ok())
         .unwrap_or(default)
+}
+
+/// Builds the site at `site` into `output` with every core, and times it; a
+/// benchmark of a site that does not build is a bug in the benchmark.
+pub fn timed_build(site: &Path, output: &Path) -> Duration {
+    let started = Instant::now();
+    let summary = build(&BuildOptions {
+        root: site.to_path_buf(),
+        output: output.to_path_buf(),
+        jobs: None,
+    });
+    let elapsed = started.elapsed();
+    assert!(
+        !summary.report.has_errors(),
+        "{:?}",
+        summary.report.diagnostics.first()
+    );
+    elapsed
 }
