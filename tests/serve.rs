@@ -290,6 +290,17 @@ async fn a_port_in_use_is_a_clear_error() {
     assert!(error.help.unwrap().contains("is in use"));
 }
 
+/// Saves like an editor: a hidden temporary file renamed over the page, so no
+/// rebuild can read it half-written (which would fail and force a full reload).
+fn save(path: &Path, text: &str) {
+    let temporary = path.with_file_name(format!(
+        ".{}.tmp",
+        path.file_name().unwrap().to_string_lossy()
+    ));
+    std::fs::write(&temporary, text).unwrap();
+    std::fs::rename(&temporary, path).unwrap();
+}
+
 #[tokio::test]
 async fn a_body_edit_renders_only_that_page_and_a_title_edit_renders_the_site() {
     let site = copy_of_multi();
@@ -299,7 +310,7 @@ async fn a_body_edit_renders_only_that_page_and_a_title_edit_renders_the_site() 
     let page = site.path().join("content/en/help.md");
     let original = std::fs::read_to_string(&page).unwrap();
 
-    std::fs::write(&page, format!("{original}\nA new paragraph.\n")).unwrap();
+    save(&page, &format!("{original}\nA new paragraph.\n"));
     let edited = wait_for(server.addr, &global, "/help/", |r| {
         r.body.contains("A new paragraph.")
     })
@@ -310,7 +321,7 @@ async fn a_body_edit_renders_only_that_page_and_a_title_edit_renders_the_site() 
 
     let retitled = original.replacen("title: ", "title: Retitled ", 1);
     assert_ne!(retitled, original);
-    std::fs::write(&page, retitled).unwrap();
+    save(&page, &retitled);
     wait_for(server.addr, &global, "/help/", |r| {
         r.body.contains("Retitled")
     })
