@@ -257,10 +257,17 @@ fn load_file(config: &SiteConfig, path: &Path) -> Outcome<Option<SourcePage>> {
 pub fn parse_page(file: SourceFile, name: String, locale: Locale) -> Outcome<SourcePage> {
     let (front, front_offset, body_offset) = split_front_matter(&file)?;
     let front_line = line_of(&file.text, front_offset);
-    let raw: RawFrontMatter = crate::yaml::parse(&file, front, front_line, "content::front-matter")
-        .map_err(
-            |d| vec![d.help_if_missing("see docs/site-format.md for the front matter keys")],
-        )?;
+    let raw: RawFrontMatter =
+        match crate::yaml::parse(&file, front, front_line, "content::front-matter") {
+            Ok(raw) => raw,
+            Err(problem) => {
+                let closing = front_offset + front.len();
+                let problem = stray_separator(&file, closing, body_offset, front)
+                    .unwrap_or(problem)
+                    .help_if_missing("see docs/site-format.md for the front matter keys");
+                return Err(vec![problem]);
+            }
+        };
 
     let mut problems = Vec::new();
     let key_span = |key: &str| {
@@ -335,6 +342,71 @@ pub fn parse_page(file: SourceFile, name: String, locale: Locale) -> Outcome<Sou
         body_offset,
         file,
     })
+}
+
+/// For front matter that did not parse: a `---` that closed it too early, right
+/// after the opening one or between two keys (the keys after it became the page's
+/// text), or nothing at all between the two `---`.
+fn stray_separator(
+    file: &SourceFile,
+    closing: usize,
+    body_offset: usize,
+    front: &str,
+) -> Option<Diagnostic> {
+    let closing_line = line_of(&file.text, closing);
+    let separator = Span::new(file, closing, 3);
+    let empty = front
+        .lines()
+        .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'));
+    // The key lines that follow, up to a `---` of their own.
+    let mut keys = Vec::new();
+    let mut ends_with_separator = false;
+    for (index, line) in file.text[body_offset..].lines().enumerate() {
+        let line = line.trim_end_matches('\r');
+        if line.trim_end() == "---" {
+            ends_with_separator = true;
+            break;
+        }
+        match front_matter_key(line) {
+            Some(key) => keys.push((key, closing_line + 1 + index)),
+            None if line.trim().is_empty() || line.starts_with([' ', '-']) => {}
+            None => break,
+        }
+    }
+    match keys.first() {
+        Some(&(key, line)) if ends_with_separator && empty => Some(
+            Diagnostic::error(
+                "content::front-matter",
+                format!("this second `---` ends the front matter before `{key}:` (line {line})"),
+            )
+            .at(separator)
+            .help("remove this `---` line"),
+        ),
+        Some(&(key, line)) if ends_with_separator && !front.contains(&format!("\n{key}:")) => Some(
+            Diagnostic::error(
+                "content::front-matter",
+                format!("this `---` ends the front matter before `{key}:` (line {line})"),
+            )
+            .at(separator)
+            .help("remove this `---` line: the front matter ends at the `---` after its last key"),
+        ),
+        _ if empty => Some(
+            Diagnostic::error("content::front-matter", "the front matter is empty")
+                .at(separator)
+                .help(
+                    "write `title: ...` and `description: ...` lines between the two `---` lines",
+                ),
+        ),
+        _ => None,
+    }
+}
+
+/// `title` for a line `title: ...` (a lowercase key as front matter writes them).
+fn front_matter_key(line: &str) -> Option<&str> {
+    let (key, rest) = line.split_once(':')?;
+    let is_key = key.starts_with(|c: char| c.is_ascii_lowercase())
+        && key.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+    (is_key && (rest.is_empty() || rest.starts_with([' ', '\t']))).then_some(key)
 }
 
 fn alias_span(file: &SourceFile, body_offset: usize, alias: &str) -> Span {
@@ -429,6 +501,28 @@ mod tests {
     fn unclosed_front_matter_is_an_error() {
         let errors = page("---\ntitle: T\n").unwrap_err();
         assert_eq!(errors[0].message, "the front matter is never closed");
+    }
+
+    #[test]
+    fn a_stray_separator_is_named_at_its_line() {
+        let errors = page("---\ntitle: T\n---\ndescription: D\n---\nBody\n").unwrap_err();
+        assert_eq!(
+            render_human(&errors[0]),
+            "error[content::front-matter]: this `---` ends the front matter before `description:` (line 4)\n \
+             --> content/en/warranty.md:3:1\n  |\n\
+             3 | ---\n  | ^^^\n  |\n  \
+             = help: remove this `---` line: the front matter ends at the `---` after its last key\n"
+        );
+        let errors = page("---\n---\ntitle: T\ndescription: D\n---\nBody\n").unwrap_err();
+        assert_eq!(
+            errors[0].message,
+            "this second `---` ends the front matter before `title:` (line 3)"
+        );
+        assert_eq!(errors[0].position().unwrap().line, 2);
+        let errors = page("---\n---\nBody\n").unwrap_err();
+        assert_eq!(errors[0].message, "the front matter is empty");
+        // A horizontal rule in the body is not a stray separator.
+        assert!(page("---\ntitle: T\ndescription: D\n---\nBody\n\n---\n\nMore\n").is_ok());
     }
 
     #[test]

@@ -5,19 +5,37 @@
 
 use std::path::Path;
 
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Diagnostic, SourceFile, Span};
 
 /// Reads a UTF-8 file; `shown` is the path as the user knows it.
 pub fn read_to_string(path: &Path, shown: &str) -> Result<String, Diagnostic> {
     let bytes = std::fs::read(path).map_err(|error| io_error(&error, shown, "read"))?;
-    String::from_utf8(bytes).map_err(|error| {
-        Diagnostic::error("io::not-utf8", format!("{shown} is not valid UTF-8 text"))
-            .in_file(shown)
-            .help(format!(
-                "save the file as UTF-8 (the first bad byte is at offset {})",
-                error.utf8_error().valid_up_to()
-            ))
-    })
+    String::from_utf8(bytes).map_err(|error| not_utf8(shown, error))
+}
+
+/// Points at the first byte that is not UTF-8, as a line and column: the snippet
+/// shows the line with `\u{fffd}` where the editor sees an accented letter.
+fn not_utf8(shown: &str, error: std::string::FromUtf8Error) -> Diagnostic {
+    let at = error.utf8_error().valid_up_to();
+    let bytes = error.into_bytes();
+    let latin1 = bytes
+        .get(at)
+        .copied()
+        .filter(|b| *b >= 0xA0)
+        .map(char::from);
+    let file = SourceFile::new(shown, String::from_utf8_lossy(&bytes).into_owned());
+    let help = match latin1 {
+        Some(letter) => format!(
+            "save the file as UTF-8 (in the editor: Save As, encoding UTF-8): it looks like Latin-1 or Windows-1252, where `{letter}` is this one byte"
+        ),
+        None => "save the file as UTF-8 (in the editor: Save As, encoding UTF-8)".to_string(),
+    };
+    Diagnostic::error(
+        "io::not-utf8",
+        format!("{shown} is not saved as UTF-8 text"),
+    )
+    .at(Span::new(&file, at, '\u{fffd}'.len_utf8()))
+    .help(help)
 }
 
 pub fn read(path: &Path, shown: &str) -> Result<Vec<u8>, Diagnostic> {
@@ -65,4 +83,29 @@ pub fn io_error(error: &std::io::Error, shown: &str, verb: &str) -> Diagnostic {
     Diagnostic::error("io::failed", format!("could not {verb} {shown}: {error}"))
         .in_file(shown)
         .help(help)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostics::render_human;
+
+    #[test]
+    fn a_file_that_is_not_utf8_is_shown_at_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("help.md");
+        std::fs::write(
+            &path,
+            b"---\ntitle: Aide\ndescription: D\xe9j\xe0 vu\n---\n",
+        )
+        .unwrap();
+        let problem = read_to_string(&path, "content/fr-FR/help.md").unwrap_err();
+        assert_eq!(
+            render_human(&problem),
+            "error[io::not-utf8]: content/fr-FR/help.md is not saved as UTF-8 text\n \
+             --> content/fr-FR/help.md:3:15\n  |\n\
+             3 | description: D\u{fffd}j\u{fffd} vu\n  |               ^\n  |\n  \
+             = help: save the file as UTF-8 (in the editor: Save As, encoding UTF-8): it looks like Latin-1 or Windows-1252, where `\u{e9}` is this one byte\n"
+        );
+    }
 }

@@ -6,7 +6,10 @@
 //! Front matter is parsed from a slice of its file, so callers pass the line offset
 //! and positions are counted in the whole file.
 
+mod mistakes;
+
 use serde::de::DeserializeOwned;
+use serde_saphyr::Error;
 
 use crate::diagnostics::{did_you_mean, Diagnostic, SourceFile, Span};
 
@@ -18,8 +21,15 @@ pub fn parse<T: DeserializeOwned>(
     code: &'static str,
 ) -> Result<T, Diagnostic> {
     let options = serde_saphyr::options! { strict_booleans: true, with_snippet: false };
-    serde_saphyr::from_str_with_options(text, options)
-        .map_err(|error| to_diagnostic(file, &error, first_line, code))
+    serde_saphyr::from_str_with_options(text, options).map_err(|error| {
+        let start = file.offset_of(first_line, 1);
+        match mistakes::find(file, start, start + text.len()) {
+            Some(mistake) => Diagnostic::error(code, mistake.message)
+                .at(mistake.span)
+                .help(mistake.help),
+            None => to_diagnostic(file, &error, first_line, code),
+        }
+    })
 }
 
 /// The span of a value read through `serde_saphyr::Spanned`: from its position to
@@ -65,7 +75,10 @@ fn to_diagnostic(
     let len = token_len(&file.text[span_start..]);
     let span = Span::new(file, span_start, len);
 
-    let (message, help) = explain(message);
+    let (message, help) = match wrong_kind(file, error, line, column.max(1)) {
+        Some((message, help)) => (message, Some(help)),
+        None => explain(message),
+    };
     let mut diagnostic = Diagnostic::error(code, message).at(span);
     if let Some(help) = help {
         diagnostic = diagnostic.help(help);
@@ -78,6 +91,99 @@ fn token_len(rest: &str) -> usize {
     let line = rest.split('\n').next().unwrap_or("");
     let key_end = line.find(':').unwrap_or(line.len());
     line[..key_end].trim_end().len().max(1)
+}
+
+/// Valid YAML with a value of the wrong kind: a list where text is expected, text
+/// where a list is, nothing at all, or `yes` for a boolean. Named by its key, with
+/// the line rewritten the way it should be.
+fn wrong_kind(
+    file: &SourceFile,
+    error: &Error,
+    line: usize,
+    column: usize,
+) -> Option<(String, String)> {
+    let (key, value) = key_at(file, line, column)?;
+    match error {
+        Error::Unexpected {
+            expected: "string scalar",
+            ..
+        } => {
+            let kind = if value.starts_with('{') {
+                "a mapping"
+            } else {
+                "a list"
+            };
+            let help = match value.strip_prefix('[').and_then(|v| v.strip_suffix(']')) {
+                Some(inner) => format!(
+                    "write it without brackets: `{key}: {}`, or in quotes if the brackets are part of the text: `{key}: \"{value}\"`",
+                    inner.trim()
+                ),
+                None => format!("write the {key} as text on the same line: `{key}: ...`"),
+            };
+            Some((format!("the {key} must be text, not {kind}"), help))
+        }
+        Error::Unexpected {
+            expected: "sequence start",
+            ..
+        } => {
+            let example = if value.is_empty() {
+                "/old-page/"
+            } else {
+                value.as_str()
+            };
+            Some((
+                format!("the {key} must be a list"),
+                format!(
+                    "write `{key}: [{example}]`, or each entry on its own `- {example}` line under `{key}:`"
+                ),
+            ))
+        }
+        Error::NullIntoString { .. } => Some((
+            format!("the {key} is empty"),
+            format!("write the {key} after `{key}: `"),
+        )),
+        Error::InvalidBooleanStrict { .. } => {
+            let meant = match value.to_ascii_lowercase().as_str() {
+                "yes" | "y" | "on" => "true",
+                "no" | "n" | "off" => "false",
+                _ => "true` or `false",
+            };
+            Some((
+                format!("`{key}` is `true` or `false`, not `{value}`"),
+                format!("write `{key}: {meant}`"),
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// The key whose value is at `line:column`, and that value as written: on the same
+/// line (`title: [a]`), or the key a block list hangs from (`title:` then `- a`).
+fn key_at(file: &SourceFile, line: usize, column: usize) -> Option<(String, String)> {
+    let lines: Vec<&str> = file.text.lines().collect();
+    let text = lines.get(line.checked_sub(1)?)?.trim_end_matches('\r');
+    let at: usize = text.chars().take(column - 1).map(char::len_utf8).sum();
+    let colon = text
+        .find(": ")
+        .or_else(|| text.trim_end().strip_suffix(':').map(str::len));
+    if let Some(colon) = colon.filter(|colon| at >= *colon) {
+        let key = text[..colon].trim().trim_start_matches("- ").trim();
+        let value = text[colon + 1..].trim();
+        let value = value.split(" #").next().unwrap_or(value).trim();
+        return Some((key.to_string(), value.to_string()));
+    }
+    // A block list or mapping: the nearest line above that is less indented.
+    let indent = text.len() - text.trim_start().len();
+    lines[..line - 1].iter().rev().find_map(|above| {
+        let above = above.trim_end_matches('\r');
+        let above_indent = above.len() - above.trim_start().len();
+        let key = above.trim().strip_suffix(':')?;
+        (above_indent < indent
+            || !above.trim().is_empty()
+                && above_indent == indent
+                && text.trim_start().starts_with('-'))
+        .then(|| (key.trim_start_matches("- ").to_string(), String::new()))
+    })
 }
 
 fn strip_position_suffix(message: &str) -> &str {
@@ -178,8 +284,59 @@ mod tests {
     #[test]
     fn yes_is_not_a_boolean() {
         let text = error_for("title: a\ndraft: no\n", 2);
-        assert!(text.contains("expected `true` or `false`"), "{text}");
+        assert!(
+            text.contains("`draft` is `true` or `false`, not `no`"),
+            "{text}"
+        );
+        assert!(text.contains("help: write `draft: false`"), "{text}");
         assert!(text.contains("index.md:3:8"), "{text}");
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct WithList {
+        title: String,
+        #[serde(default)]
+        aliases: Vec<String>,
+    }
+
+    fn list_error_for(text: &str) -> String {
+        let whole = format!("---\n{text}---\n");
+        let file = SourceFile::new("content/en/index.md", whole.as_str());
+        let diagnostic =
+            parse::<WithList>(&file, text, 2, "content::front-matter").expect_err("should fail");
+        render_human(&diagnostic)
+    }
+
+    #[test]
+    fn a_list_where_text_belongs_and_text_where_a_list_does() {
+        let text = list_error_for("title: [Help]\n");
+        assert!(
+            text.contains("the title must be text, not a list"),
+            "{text}"
+        );
+        assert!(text.contains("`title: Help`"), "{text}");
+        let text = list_error_for("title:\n  - Help\n");
+        assert!(
+            text.contains("the title must be text, not a list"),
+            "{text}"
+        );
+        assert!(text.contains("index.md:3:3"), "{text}");
+        let text = list_error_for("title: a\naliases: /old/\n");
+        assert!(text.contains("the aliases must be a list"), "{text}");
+        assert!(text.contains("write `aliases: [/old/]`"), "{text}");
+        let text = list_error_for("title:\n");
+        assert!(text.contains("the title is empty"), "{text}");
+    }
+
+    #[test]
+    fn a_line_mistake_replaces_the_parser_message() {
+        let text = error_for("title: Warranty: what changes\n", 2);
+        assert!(
+            text.contains("the title contains `: `, which YAML reads as the start of another key"),
+            "{text}"
+        );
+        assert!(text.contains("index.md:2:16"), "{text}");
     }
 
     #[test]
