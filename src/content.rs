@@ -6,7 +6,7 @@
 //! per region before Markdown, so one French text serves every French-speaking
 //! region with that region's links.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -97,6 +97,10 @@ impl SourcePage {
 #[derive(Debug, Clone, Default)]
 pub struct Content {
     pub pages: BTreeMap<Locale, BTreeMap<String, SourcePage>>,
+    /// (locale, name) of the files that exist but did not load (`check` goes on
+    /// without them): their error is reported, so nothing should also call them
+    /// missing.
+    pub broken: BTreeSet<(Locale, String)>,
 }
 
 impl Content {
@@ -120,8 +124,18 @@ impl Content {
         self.pages.values().flat_map(|pages| pages.values())
     }
 
-    /// Keeps a loaded page, or its problems.
-    fn add(&mut self, loaded: Outcome<Option<SourcePage>>, problems: &mut Vec<Diagnostic>) {
+    /// Whether the page `name` in `locale` exists but did not load.
+    pub fn is_broken(&self, locale: &Locale, name: &str) -> bool {
+        self.broken.contains(&(locale.clone(), name.to_string()))
+    }
+
+    /// Keeps the page loaded from `path`, or its problems.
+    fn add(
+        &mut self,
+        path: &Path,
+        loaded: Outcome<Option<SourcePage>>,
+        problems: &mut Vec<Diagnostic>,
+    ) {
         match loaded {
             Ok(Some(page)) => {
                 self.pages
@@ -130,7 +144,10 @@ impl Content {
                     .insert(page.name.clone(), page);
             }
             Ok(None) => {}
-            Err(mut found) => problems.append(&mut found),
+            Err(mut found) => {
+                self.broken.extend(page_key(path));
+                problems.append(&mut found);
+            }
         }
     }
 }
@@ -149,10 +166,13 @@ pub fn reload_files(
         for pages in content.pages.values_mut() {
             pages.retain(|_, page| *page.file.name != *shown);
         }
+        if let Some(key) = page_key(path) {
+            content.broken.remove(&key);
+        }
         if !path.is_file() || is_hidden(path) {
             continue;
         }
-        content.add(load_file(config, path), &mut problems);
+        content.add(path, load_file(config, path), &mut problems);
     }
     content.pages.retain(|_, pages| !pages.is_empty());
     problems
@@ -197,10 +217,17 @@ pub fn load_lenient(config: &SiteConfig) -> (Content, Vec<Diagnostic>) {
         .par_iter()
         .map(|path| load_file(config, path))
         .collect();
-    for result in loaded {
-        content.add(result, &mut problems);
+    for (path, result) in files.iter().zip(loaded) {
+        content.add(path, result, &mut problems);
     }
     (content, problems)
+}
+
+/// (locale, name) from `.../<locale>/<name>.md`, when the path reads as a page.
+fn page_key(path: &Path) -> Option<(Locale, String)> {
+    let name = path.file_name()?.to_str()?.strip_suffix(".md")?;
+    let locale = path.parent()?.file_name()?.to_str()?.parse().ok()?;
+    Some((locale, name.to_string()))
 }
 
 fn is_hidden(path: &Path) -> bool {

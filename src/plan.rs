@@ -128,7 +128,8 @@ pub fn plan(config: &SiteConfig, content: &Content) -> (Plan, Vec<Diagnostic>) {
                     source_locale: source.locale.clone(),
                     dir: dir.clone(),
                 };
-                if source.locale != *locale {
+                // A page whose file did not load has its own error: it is not missing.
+                if source.locale != *locale && !content.is_broken(locale, name) {
                     problems.push(fallback_warning(locale, name, source));
                 }
                 if let Some(problem) = claim(&mut claimed, &job, source, region) {

@@ -120,7 +120,11 @@ fn content_problems(site: &Site) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
     let reference = &site.model.config.reference_locale;
     for page in site.model.content.all() {
-        if &page.locale != reference && site.model.content.page(reference, &page.name).is_none() {
+        let content = &site.model.content;
+        if &page.locale != reference
+            && content.page(reference, &page.name).is_none()
+            && !content.is_broken(reference, &page.name)
+        {
             problems.push(
                 Diagnostic::warning(
                     "content::not-in-reference",
