@@ -20,6 +20,9 @@ use crate::paths::SitePath;
 
 pub const CONTENT_DIR: &str = "content";
 
+/// The code of the error for a site without a single page.
+pub const NO_PAGES: &str = "content::no-pages";
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawFrontMatter {
@@ -188,6 +191,21 @@ pub fn load(config: &SiteConfig) -> Outcome<Content> {
     }
 }
 
+/// The error for a `content/` folder without a single page file.
+pub fn no_pages(config: &SiteConfig, content: &Content) -> Option<Diagnostic> {
+    if !content.pages.is_empty() || !content.broken.is_empty() {
+        return None;
+    }
+    let reference = &config.reference_locale;
+    Some(
+        Diagnostic::error(NO_PAGES, "content/ has no pages")
+            .in_file(CONTENT_DIR)
+            .help(format!(
+                "add the home page of the reference locale, content/{reference}/index.md, with `title:` and `description:` between two `---` lines (see docs/editors.md)"
+            )),
+    )
+}
+
 /// Every page that loads, and the problems of those that do not (`check` goes on
 /// with the good ones).
 pub fn load_lenient(config: &SiteConfig) -> (Content, Vec<Diagnostic>) {
@@ -220,6 +238,7 @@ pub fn load_lenient(config: &SiteConfig) -> (Content, Vec<Diagnostic>) {
     for (path, result) in files.iter().zip(loaded) {
         content.add(path, result, &mut problems);
     }
+    problems.extend(no_pages(config, &content));
     (content, problems)
 }
 

@@ -159,6 +159,11 @@ impl Site {
             Err(problems) => return (None, problems),
         };
         let (content, mut problems) = content::load_lenient(&config);
+        if problems.iter().any(|d| d.code == content::NO_PAGES) {
+            // Nothing to render, link or redirect to: any other finding would
+            // only be a consequence.
+            return (None, problems);
+        }
         let (translations, found) = Translations::load_lenient(&config);
         problems.extend(found);
         let Some(theme) = split(Theme::load(&config), &mut problems) else {
@@ -187,7 +192,8 @@ impl Site {
         lenient: bool,
     ) -> (Option<Site>, Vec<Diagnostic>) {
         let (plan, mut problems) = plan::plan(&config, &content);
-        if !lenient && problems.iter().any(Diagnostic::is_error) {
+        let nothing_to_render = problems.iter().any(|d| d.code == content::NO_PAGES);
+        if nothing_to_render || !lenient && problems.iter().any(Diagnostic::is_error) {
             return (None, problems);
         }
         let model = Model::new(config, content, plan, translations, theme);
@@ -244,7 +250,8 @@ impl Site {
             }
             InputChange::Pages(paths) => {
                 let mut content = content;
-                let problems = content::reload_files(&config, &mut content, paths);
+                let mut problems = content::reload_files(&config, &mut content, paths);
+                problems.extend(content::no_pages(&config, &content));
                 if !problems.is_empty() {
                     return Err(problems);
                 }

@@ -140,6 +140,16 @@ pub fn plan(config: &SiteConfig, content: &Content) -> (Plan, Vec<Diagnostic>) {
             }
         }
     }
+    if plan.jobs.is_empty() && content.all().next().is_some() && content.all().all(|p| p.draft) {
+        problems.push(
+            Diagnostic::error(
+                crate::content::NO_PAGES,
+                "every page in content/ is a draft: no page would be published",
+            )
+            .in_file(crate::content::CONTENT_DIR)
+            .help("remove `draft: true` from the pages to publish"),
+        );
+    }
     (plan, problems)
 }
 

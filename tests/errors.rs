@@ -1,24 +1,16 @@
 //! One broken site per error class: `tests/errors/<case>/` holds only the files that
-//! differ from the `multi` fixture, and `expected.txt` the exact text the user sees
-//! on standard error. The build must exit 1 and leave the previous output untouched.
+//! differ from the `multi` fixture (and, in `remove`, the paths it lacks), and
+//! `expected.txt` the exact text the user sees on standard error. The build must exit 1 and leave the previous output untouched.
 //!
 //! After a deliberate change of wording: `UPDATE_GOLDEN=1 cargo test --test errors`.
 
 mod common;
 
-use common::{copy_tree, fixtures, read_tree, run, stderr};
+use common::{error_case_site, fixtures, read_tree, run, stderr};
 
 fn check_error(case: &str) {
     let overlay = fixtures().join("errors").join(case);
-    let site = tempfile::tempdir().unwrap();
-    copy_tree(&fixtures().join("fixtures/multi"), site.path());
-    for (relative, bytes) in read_tree(&overlay) {
-        if relative != "expected.txt" {
-            let target = site.path().join(&relative);
-            std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-            std::fs::write(target, bytes).unwrap();
-        }
-    }
+    let site = error_case_site(case);
     let out = site.path().join("public");
     std::fs::create_dir_all(out.join("previous")).unwrap();
     std::fs::write(out.join("previous/index.html"), "the last good build").unwrap();
@@ -74,6 +66,8 @@ error_cases! {
     front_matter_missing_space => "front-matter-missing-space",
     front_matter_stray_separator => "front-matter-stray-separator",
     not_utf8 => "not-utf8",
+    no_pages => "no-pages",
+    all_drafts => "all-drafts",
     slug_escapes => "slug-escapes",
     slug_collision => "slug-collision",
     missing_message => "missing-message",

@@ -63,3 +63,31 @@ pub fn copy_tree(from: &Path, to: &Path) {
         std::fs::write(target, bytes).unwrap();
     }
 }
+
+/// The broken site of `tests/errors/<case>/`: the `multi` fixture, less the paths
+/// listed in the case's `remove` file (one per line), plus the case's files
+/// (except `expected.txt` and `remove`).
+pub fn error_case_site(case: &str) -> tempfile::TempDir {
+    let overlay = fixtures().join("errors").join(case);
+    let site = tempfile::tempdir().unwrap();
+    copy_tree(&fixtures().join("fixtures/multi"), site.path());
+    if let Ok(list) = std::fs::read_to_string(overlay.join("remove")) {
+        for relative in list.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            let target = site.path().join(relative);
+            if target.is_dir() {
+                std::fs::remove_dir_all(&target).unwrap();
+                std::fs::create_dir_all(&target).unwrap();
+            } else {
+                std::fs::remove_file(&target).unwrap();
+            }
+        }
+    }
+    for (relative, bytes) in read_tree(&overlay) {
+        if relative != "expected.txt" && relative != "remove" {
+            let target = site.path().join(&relative);
+            std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+            std::fs::write(target, bytes).unwrap();
+        }
+    }
+    site
+}
