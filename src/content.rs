@@ -85,6 +85,14 @@ impl SourcePage {
         &self.file.text[self.body_offset..]
     }
 
+    /// The whole `key: value` line of the front matter, if the page has that key.
+    pub fn line_span(&self, key: &str) -> Option<Span> {
+        let front = &self.file.text[..self.body_offset];
+        let at = front.find(&format!("\n{key}:"))? + 1;
+        let len = front[at..].find(['\r', '\n']).unwrap_or(front.len() - at);
+        Some(Span::new(&self.file, at, len))
+    }
+
     /// A span for the whole front matter's `key:` line, for page-level problems.
     pub fn key_span(&self, key: &str) -> Span {
         let front = &self.file.text[..self.body_offset];
@@ -339,6 +347,7 @@ pub fn parse_page(file: SourceFile, name: String, locale: Locale) -> Outcome<Sou
             name.clone()
         }
     });
+    let before = problems.len();
     let slug = match SitePath::parse(slug_text.trim_matches('/')) {
         Ok(slug) if slug_text.starts_with('/') => {
             problems.push(
@@ -361,6 +370,15 @@ pub fn parse_page(file: SourceFile, name: String, locale: Locale) -> Outcome<Sou
             SitePath::root()
         }
     };
+    if problems.len() == before {
+        problems.extend(slug_problem(
+            slug_text.trim_matches('/'),
+            raw.slug.is_some(),
+            &name,
+            &file,
+            key_span("slug"),
+        ));
+    }
     let aliases = raw
         .aliases
         .iter()
@@ -453,6 +471,102 @@ fn front_matter_key(line: &str) -> Option<&str> {
     let is_key = key.starts_with(|c: char| c.is_ascii_lowercase())
         && key.chars().all(|c| c.is_ascii_lowercase() || c == '_');
     (is_key && (rest.is_empty() || rest.starts_with([' ', '\t']))).then_some(key)
+}
+
+/// The rule for addresses, the same for a `slug:` and for a file name that gives
+/// the address: lowercase ASCII letters, digits and `-`, segments joined by `/`.
+/// Capitals would make two addresses of one on case-insensitive disks and CDNs;
+/// accented letters would be percent-encoded differently by different tools.
+fn slug_problem(
+    slug: &str,
+    written: bool,
+    name: &str,
+    file: &SourceFile,
+    span: Span,
+) -> Option<Diagnostic> {
+    let bad = slug
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-' || *c == '/'))?;
+    let why = if bad.is_ascii_uppercase() {
+        "has capital letters: addresses are lowercase".to_string()
+    } else {
+        format!("has `{bad}`: addresses use only a-z, 0-9 and `-`")
+    };
+    let suggestion = suggested_slug(slug);
+    let problem = if written {
+        Diagnostic::error("content::slug", format!("the slug `{slug}` {why}"))
+            .at(span)
+            .help(format!("write `slug: {suggestion}`"))
+    } else {
+        Diagnostic::error(
+            "content::slug",
+            format!("the file name `{name}.md` gives the address `/{slug}/`, which {why}"),
+        )
+        .in_file(file.name.to_string())
+        .help(format!(
+            "rename the file (and its translations) to `{suggestion}.md`, or give the page `slug: {suggestion}`"
+        ))
+    };
+    Some(problem)
+}
+
+/// `Garantie élargie` -> `garantie-elargie`: lowercase, accents dropped, anything
+/// else between words turned into `-`.
+pub fn suggested_slug(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars().flat_map(char::to_lowercase) {
+        let plain = match c {
+            'a'..='z' | '0'..='9' | '/' => c.to_string(),
+            _ => unaccented(c).map_or("-".to_string(), str::to_string),
+        };
+        for c in plain.chars() {
+            let joins = c == '-' || c == '/';
+            if c == '-' && (out.is_empty() || out.ends_with(['-', '/'])) {
+                continue;
+            }
+            if c == '/' && out.ends_with('-') {
+                out.pop();
+            }
+            if !joins || !out.ends_with(c) {
+                out.push(c);
+            }
+        }
+    }
+    out.trim_end_matches('-').to_string()
+}
+
+/// The Latin letter without its accent (`é` -> `e`, `ß` -> `ss`).
+fn unaccented(c: char) -> Option<&'static str> {
+    const TABLE: [(&str, &str); 24] = [
+        ("àáâãäåāăą", "a"),
+        ("æ", "ae"),
+        ("çćĉċč", "c"),
+        ("ďđ", "d"),
+        ("èéêëēĕėęě", "e"),
+        ("ĝğġģ", "g"),
+        ("ĥħ", "h"),
+        ("ìíîïĩīĭįı", "i"),
+        ("ĵ", "j"),
+        ("ķ", "k"),
+        ("ĺļľŀł", "l"),
+        ("ñńņňŉ", "n"),
+        ("òóôõöøōŏő", "o"),
+        ("œ", "oe"),
+        ("ŕŗř", "r"),
+        ("śŝşšș", "s"),
+        ("ß", "ss"),
+        ("ţťŧț", "t"),
+        ("ùúûüũūŭůűų", "u"),
+        ("ŵ", "w"),
+        ("ýÿŷ", "y"),
+        ("źżž", "z"),
+        ("þ", "th"),
+        ("ð", "d"),
+    ];
+    TABLE
+        .iter()
+        .find(|(letters, _)| letters.contains(c))
+        .map(|(_, plain)| *plain)
 }
 
 fn alias_span(file: &SourceFile, body_offset: usize, alias: &str) -> Span {
@@ -569,6 +683,49 @@ mod tests {
         assert_eq!(errors[0].message, "the front matter is empty");
         // A horizontal rule in the body is not a stray separator.
         assert!(page("---\ntitle: T\ndescription: D\n---\nBody\n\n---\n\nMore\n").is_ok());
+    }
+
+    #[test]
+    fn slugs_are_lowercase_ascii_and_the_fix_is_spelled_out() {
+        let errors =
+            page("---\ntitle: T\ndescription: D\nslug: Garantie-Élargie\n---\n").unwrap_err();
+        assert_eq!(
+            render_human(&errors[0]),
+            "error[content::slug]: the slug `Garantie-Élargie` has capital letters: addresses are lowercase\n \
+             --> content/en/warranty.md:4:1\n  |\n\
+             4 | slug: Garantie-Élargie\n  | ^^^^^^^^^^^^^^^^^^^^^^\n  |\n  \
+             = help: write `slug: garantie-elargie`\n"
+        );
+        let errors = page("---\ntitle: T\ndescription: D\nslug: données\n---\n").unwrap_err();
+        assert_eq!(
+            errors[0].message,
+            "the slug `données` has `é`: addresses use only a-z, 0-9 and `-`"
+        );
+        let errors = parse_page(
+            SourceFile::new(
+                "content/en/Contact_Us.md",
+                "---\ntitle: T\ndescription: D\n---\n",
+            ),
+            "Contact_Us".to_string(),
+            "en".parse().unwrap(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            errors[0].message,
+            "the file name `Contact_Us.md` gives the address `/Contact_Us/`, which has capital letters: addresses are lowercase"
+        );
+        assert_eq!(
+            errors[0].help.as_deref(),
+            Some("rename the file (and its translations) to `contact-us.md`, or give the page `slug: contact-us`")
+        );
+        assert!(page("---\ntitle: T\ndescription: D\nslug: products/poco-f6\n---\n").is_ok());
+    }
+
+    #[test]
+    fn suggested_slugs() {
+        assert_eq!(suggested_slug("Garantie élargie"), "garantie-elargie");
+        assert_eq!(suggested_slug("Straße/Über uns"), "strasse/uber-uns");
+        assert_eq!(suggested_slug("--a__b--"), "a-b");
     }
 
     #[test]

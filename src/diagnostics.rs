@@ -148,6 +148,18 @@ pub struct Diagnostic {
     /// A file without a precise position (a missing file, a folder).
     pub file: Option<String>,
     pub help: Option<String>,
+    /// Other places the problem involves (the other page claiming the same URL);
+    /// a boxed slice, so a diagnostic stays small.
+    pub related: Box<[Related]>,
+}
+
+/// Another place a problem involves, with a few words on its part in it.
+#[derive(Debug, Clone)]
+pub struct Related {
+    /// The place, or `None` for a whole file.
+    pub span: Option<Box<Span>>,
+    pub file: String,
+    pub label: String,
 }
 
 impl Diagnostic {
@@ -159,6 +171,7 @@ impl Diagnostic {
             span: None,
             file: None,
             help: None,
+            related: Box::default(),
         }
     }
 
@@ -182,6 +195,31 @@ impl Diagnostic {
 
     pub fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
+        self
+    }
+
+    /// Another place the problem involves.
+    pub fn also_at(self, span: Span, label: impl Into<String>) -> Self {
+        self.with_related(Related {
+            file: span.file.name.to_string(),
+            span: Some(Box::new(span)),
+            label: label.into(),
+        })
+    }
+
+    /// Another file the problem involves, as a whole.
+    pub fn also_in(self, file: impl Into<String>, label: impl Into<String>) -> Self {
+        self.with_related(Related {
+            span: None,
+            file: file.into(),
+            label: label.into(),
+        })
+    }
+
+    fn with_related(mut self, related: Related) -> Self {
+        let mut all = std::mem::take(&mut self.related).into_vec();
+        all.push(related);
+        self.related = all.into_boxed_slice();
         self
     }
 
@@ -341,7 +379,7 @@ pub fn render_human_styled(diagnostic: &Diagnostic) -> String {
 }
 
 fn render_with(diagnostic: &Diagnostic, renderer: &annotate_snippets::Renderer) -> String {
-    use annotate_snippets::{AnnotationKind, Group, Level, Snippet};
+    use annotate_snippets::{AnnotationKind, Group, Level};
 
     let level = match diagnostic.severity {
         Severity::Error => Level::ERROR,
@@ -351,25 +389,26 @@ fn render_with(diagnostic: &Diagnostic, renderer: &annotate_snippets::Renderer) 
     let mut group = Group::with_title(title);
     match (&diagnostic.span, &diagnostic.file) {
         (Some(span), _) => {
-            // Only the line holding the span is handed over: the snippet shows that
-            // line, and the file's own numbering is kept through `line_start`.
-            let p = span.position();
-            let text = &span.file.text;
-            let line_begin = text[..span.offset].rfind('\n').map_or(0, |i| i + 1);
-            let line_text = &text[line_begin..line_begin + p.line_text.len()];
-            let start = span.offset - line_begin;
-            let end = (start + span.len).clamp(start, line_text.len().max(start));
-            group = group.element(
-                Snippet::source(line_text)
-                    .line_start(p.line)
-                    .path(&*span.file.name)
-                    .annotation(AnnotationKind::Primary.span(start..end)),
-            );
+            group = group.element(snippet(span, AnnotationKind::Primary, None));
         }
         (None, Some(file)) => {
             group = group.element(annotate_snippets::Origin::path(file.as_str()));
         }
         (None, None) => {}
+    }
+    let notes: Vec<String> = diagnostic
+        .related
+        .iter()
+        .filter(|r| r.span.is_none())
+        .map(|r| format!("{}: {}", r.file, r.label))
+        .collect();
+    for related in &diagnostic.related {
+        if let Some(span) = &related.span {
+            group = group.element(snippet(span, AnnotationKind::Context, Some(&related.label)));
+        }
+    }
+    for note in &notes {
+        group = group.element(Level::NOTE.message(note.as_str()));
     }
     if let Some(help) = &diagnostic.help {
         group = group.element(Level::HELP.message(help));
@@ -377,6 +416,25 @@ fn render_with(diagnostic: &Diagnostic, renderer: &annotate_snippets::Renderer) 
     let mut out = renderer.render(&[group]);
     out.push('\n');
     out
+}
+
+/// The line holding `span`, annotated. Only that line is handed over: the snippet
+/// shows it, and the file's own numbering is kept through `line_start`.
+fn snippet<'a>(
+    span: &'a Span,
+    kind: annotate_snippets::AnnotationKind,
+    label: Option<&'a str>,
+) -> annotate_snippets::Snippet<'a, annotate_snippets::Annotation<'a>> {
+    let p = span.position();
+    let text = &span.file.text;
+    let line_begin = text[..span.offset].rfind('\n').map_or(0, |i| i + 1);
+    let line_text = &text[line_begin..line_begin + p.line_text.len()];
+    let start = span.offset - line_begin;
+    let end = (start + span.len).clamp(start, line_text.len().max(start));
+    annotate_snippets::Snippet::source(line_text)
+        .line_start(p.line)
+        .path(&*span.file.name)
+        .annotation(kind.span(start..end).label(label))
 }
 
 /// Every diagnostic for people, then the count.
@@ -400,6 +458,19 @@ pub struct JsonDiagnostic<'a> {
     pub column: Option<usize>,
     pub snippet: Option<String>,
     pub help: Option<&'a str>,
+    /// Other places the problem involves.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<JsonRelated<'a>>,
+}
+
+/// The JSON shape of a [`Related`] place.
+#[derive(Debug, Serialize)]
+pub struct JsonRelated<'a> {
+    pub file: &'a str,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub snippet: Option<String>,
+    pub label: &'a str,
 }
 
 impl<'a> From<&'a Diagnostic> for JsonDiagnostic<'a> {
@@ -414,6 +485,20 @@ impl<'a> From<&'a Diagnostic> for JsonDiagnostic<'a> {
             column: position.as_ref().map(|p| p.column),
             snippet: position.map(|p| p.line_text),
             help: d.help.as_deref(),
+            related: d
+                .related
+                .iter()
+                .map(|r| {
+                    let position = r.span.as_ref().map(|s| s.position());
+                    JsonRelated {
+                        file: &r.file,
+                        line: position.as_ref().map(|p| p.line),
+                        column: position.as_ref().map(|p| p.column),
+                        snippet: position.map(|p| p.line_text),
+                        label: &r.label,
+                    }
+                })
+                .collect(),
         }
     }
 }
@@ -440,6 +525,13 @@ pub fn render_github(report: &Report) -> String {
         }
         properties.push(format!("title={}", escape_github_property(d.code)));
         let mut message = d.message.clone();
+        for related in &d.related {
+            let at = match related.span.as_ref().map(|s| s.position()) {
+                Some(p) => format!("{}:{}:{}", p.file, p.line, p.column),
+                None => related.file.clone(),
+            };
+            message.push_str(&format!("\n{at}: {}", related.label));
+        }
         if let Some(help) = &d.help {
             message.push_str("\nhelp: ");
             message.push_str(help);
@@ -514,6 +606,33 @@ mod tests {
              \x20 | ^^^^^\n\
              \x20 |\n\
              \x20 = help: did you mean `title`?\n"
+        );
+    }
+
+    #[test]
+    fn related_places_are_shown_after_the_main_one() {
+        let a = file("---\nslug: contact\n---\n");
+        let b = SourceFile::new("content/en/contact.md", "---\ntitle: C\n---\n");
+        let d = Diagnostic::error("content::collision", "same URL")
+            .at(Span::new(&a, 4, 13))
+            .also_at(Span::new(&b, 4, 8), "the other page")
+            .also_in("content/en/x.md", "gets it from its file name")
+            .help("change one");
+        assert_eq!(
+            render_human(&d),
+            "error[content::collision]: same URL\n\
+             \x20--> content/en/index.md:2:1\n\
+             \x20 |\n\
+             2 | slug: contact\n\
+             \x20 | ^^^^^^^^^^^^^\n\
+             \x20 |\n\
+             \x20::: content/en/contact.md:2:1\n\
+             \x20 |\n\
+             2 | title: C\n\
+             \x20 | -------- the other page\n\
+             \x20 |\n\
+             \x20 = note: content/en/x.md: gets it from its file name\n\
+             \x20 = help: change one\n"
         );
     }
 

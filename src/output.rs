@@ -145,20 +145,55 @@ pub fn sitemap(mut entries: Vec<SitemapEntry>) -> String {
     );
     for entry in entries {
         out.push_str("  <url>\n");
-        out.push_str(&format!("    <loc>{}</loc>\n", xml_escape(&entry.url)));
+        out.push_str(&format!(
+            "    <loc>{}</loc>\n",
+            xml_escape(&encode_path(&entry.url))
+        ));
         let mut alternates = entry.alternates;
         alternates.sort();
         for (hreflang, url) in alternates {
             out.push_str(&format!(
                 "    <xhtml:link rel=\"alternate\" hreflang=\"{}\" href=\"{}\"/>\n",
                 xml_escape(&hreflang),
-                xml_escape(&url)
+                xml_escape(&encode_path(&url))
             ));
         }
         out.push_str("  </url>\n");
     }
     out.push_str("</urlset>\n");
     out
+}
+
+/// Characters a URL path cannot hold as they are (RFC 3986); anything not ASCII is
+/// encoded too. `%` is kept, so an encoded path stays as it is.
+const PATH_ENCODE: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'<')
+    .add(b'>')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}')
+    .add(b'|')
+    .add(b'\\')
+    .add(b'^');
+
+/// `https://fr.example/données/` -> `https://fr.example/donn%C3%A9es/`: sitemaps
+/// must hold URLs as RFC 3986 writes them. Only the path is encoded.
+fn encode_path(url: &str) -> String {
+    let host_start = url.find("://").map_or(0, |i| i + 3);
+    let path_start = url[host_start..]
+        .find('/')
+        .map_or(url.len(), |i| host_start + i);
+    let path_end = url[path_start..]
+        .find(['?', '#'])
+        .map_or(url.len(), |i| path_start + i);
+    format!(
+        "{}{}{}",
+        &url[..path_start],
+        percent_encoding::utf8_percent_encode(&url[path_start..path_end], PATH_ENCODE),
+        &url[path_end..]
+    )
 }
 
 fn xml_escape(text: &str) -> String {
@@ -217,6 +252,24 @@ mod tests {
         let b = xml.find("b.example").unwrap();
         assert!(a < b);
         assert!(xml.contains("hreflang=\"x-default\""));
+    }
+
+    #[test]
+    fn sitemap_urls_are_percent_encoded() {
+        let xml = sitemap(vec![SitemapEntry {
+            url: "https://fr.example/fr-fr/données/".into(),
+            alternates: vec![("fr-FR".into(), "https://fr.example/fr-fr/données/".into())],
+        }]);
+        assert!(
+            xml.contains("<loc>https://fr.example/fr-fr/donn%C3%A9es/</loc>"),
+            "{xml}"
+        );
+        assert!(xml.contains("href=\"https://fr.example/fr-fr/donn%C3%A9es/\""));
+        assert!(!xml.contains('é'));
+        assert_eq!(
+            encode_path("https://a.example/x%20y/?q=é"),
+            "https://a.example/x%20y/?q=é"
+        );
     }
 
     #[test]

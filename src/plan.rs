@@ -107,10 +107,11 @@ pub fn find_page<'a>(
 pub fn plan(config: &SiteConfig, content: &Content) -> (Plan, Vec<Diagnostic>) {
     let mut plan = Plan::default();
     let mut problems = Vec::new();
+    let mut collisions = Collisions::default();
     let names = content.names();
     for (region_index, region) in config.regions.iter().enumerate() {
-        // (folded output path) -> the file that claimed it.
-        let mut claimed: BTreeMap<String, (SitePath, String)> = BTreeMap::new();
+        // (folded output path) -> the page that claimed it.
+        let mut claimed: BTreeMap<String, (SitePath, &SourcePage)> = BTreeMap::new();
         for locale in &region.locales {
             let root = locale_root(region, locale);
             for name in &names {
@@ -132,14 +133,21 @@ pub fn plan(config: &SiteConfig, content: &Content) -> (Plan, Vec<Diagnostic>) {
                 if source.locale != *locale && !content.is_broken(locale, name) {
                     problems.push(fallback_warning(locale, name, source));
                 }
-                if let Some(problem) = claim(&mut claimed, &job, source, region) {
-                    problems.push(problem);
-                    continue;
+                let output = job.output();
+                match claimed.get(&output.folded()) {
+                    Some((other_path, other)) => {
+                        let url = format!("{}{}", region.domain, job.dir.dir_url());
+                        collisions.add(other, source, *other_path == output, url);
+                    }
+                    None => {
+                        claimed.insert(output.folded(), (output, source));
+                        plan.push(job);
+                    }
                 }
-                plan.push(job);
             }
         }
     }
+    problems.extend(collisions.diagnostics());
     if plan.jobs.is_empty() && content.all().next().is_some() && content.all().all(|p| p.draft) {
         problems.push(
             Diagnostic::error(
@@ -151,6 +159,88 @@ pub fn plan(config: &SiteConfig, content: &Content) -> (Plan, Vec<Diagnostic>) {
         );
     }
     (plan, problems)
+}
+
+/// Pairs of pages that would be written to the same file, each pair reported once
+/// with every address it collides at (a shared slug collides on every region).
+#[derive(Default)]
+struct Collisions<'a> {
+    /// (first file, second file) -> the collision.
+    pairs: BTreeMap<(String, String), Collision<'a>>,
+}
+
+/// Two pages written to one file.
+struct Collision<'a> {
+    first: &'a SourcePage,
+    second: &'a SourcePage,
+    /// The paths are equal, not only equal ignoring case.
+    same_case: bool,
+    urls: Vec<String>,
+}
+
+impl<'a> Collisions<'a> {
+    fn add(&mut self, first: &'a SourcePage, second: &'a SourcePage, same_case: bool, url: String) {
+        let key = (first.file.name.to_string(), second.file.name.to_string());
+        self.pairs
+            .entry(key)
+            .or_insert(Collision {
+                first,
+                second,
+                same_case,
+                urls: Vec::new(),
+            })
+            .urls
+            .push(url);
+    }
+
+    /// One error per pair, at the second page's `slug:` line (or its file), with
+    /// the first page's `slug:` line (or its file) beside it.
+    fn diagnostics(&self) -> Vec<Diagnostic> {
+        self.pairs
+            .values()
+            .map(|collision| {
+                let Collision {
+                    first,
+                    second,
+                    same_case,
+                    urls,
+                } = collision;
+                let at = match urls.as_slice() {
+                    [one] => one.clone(),
+                    [one, two] => format!("{one} and {two}"),
+                    [one, two, three] => format!("{one}, {two} and {three}"),
+                    [one, two, rest @ ..] => {
+                        format!("{one}, {two} and {} other addresses", rest.len())
+                    }
+                    [] => String::new(),
+                };
+                let message = if *same_case {
+                    format!("two pages would be written to {at}")
+                } else {
+                    format!("two pages differ only in case at {at}")
+                };
+                let mut problem = Diagnostic::error("content::collision", message);
+                problem = match second.line_span("slug") {
+                    Some(span) => problem.at(span),
+                    None => problem.in_file(second.file.name.to_string()),
+                };
+                problem = match first.line_span("slug") {
+                    Some(span) => problem.also_at(span, "the other page with this address"),
+                    None => problem.also_in(
+                        first.file.name.to_string(),
+                        "the other page with this address (from its file name)",
+                    ),
+                };
+                let help =
+                    if second.line_span("slug").is_none() && first.line_span("slug").is_none() {
+                        "rename one of the files, or give one of the pages another `slug`"
+                    } else {
+                        "give one of the pages another `slug`"
+                    };
+                problem.help(help)
+            })
+            .collect()
+    }
 }
 
 fn fallback_warning(locale: &Locale, name: &str, source: &SourcePage) -> Diagnostic {
@@ -166,41 +256,4 @@ fn fallback_warning(locale: &Locale, name: &str, source: &SourcePage) -> Diagnos
         "translate {} into content/{locale}/{name}.md",
         source.file.name
     ))
-}
-
-fn claim(
-    claimed: &mut BTreeMap<String, (SitePath, String)>,
-    job: &PageJob,
-    source: &SourcePage,
-    region: &Region,
-) -> Option<Diagnostic> {
-    let output = job.output();
-    let key = output.folded();
-    if let Some((other_path, other_file)) = claimed.get(&key) {
-        let same_case = *other_path == output;
-        let message = if same_case {
-            format!(
-                "two pages would be written to {}{} ",
-                region.domain,
-                job.dir.dir_url()
-            )
-        } else {
-            format!(
-                "two pages differ only in case at {}{}",
-                region.domain,
-                job.dir.dir_url()
-            )
-        };
-        let span = source.key_span("slug");
-        return Some(
-            Diagnostic::error("content::collision", message.trim_end().to_string())
-                .at(span)
-                .help(format!(
-                    "{} already uses this URL: give one of them another `slug`",
-                    other_file
-                )),
-        );
-    }
-    claimed.insert(key, (output, source.file.name.to_string()));
-    None
 }
