@@ -133,6 +133,27 @@ fn check_domain(domain: &str) -> Result<(), String> {
     }
 }
 
+/// A value that is meant as a date but is not written `YYYY-MM-DD`: its name ends
+/// in `date`, or it reads as a date written another way (`09/01/2025`). Caught
+/// here, at the value, rather than in every template and message that shows it.
+fn date_problem(key: &str, value: &str) -> Option<(String, String)> {
+    let named = key == "date" || key.ends_with("_date");
+    let parts: Vec<&str> = value.trim().split(['/', '.', '-']).collect();
+    let looks_like_one = parts.len() == 3
+        && parts.iter().all(|p| p.chars().all(|c| c.is_ascii_digit()))
+        && parts.iter().filter(|p| p.len() == 4).count() == 1
+        && parts
+            .iter()
+            .all(|p| p.len() == 4 || (1..=2).contains(&p.len()));
+    if !(named || looks_like_one) || crate::i18n::icu::parse_date(value).is_ok() {
+        return None;
+    }
+    Some((
+        format!("`{value}` is not a date handover can read: dates are written YYYY-MM-DD"),
+        crate::i18n::icu::date_help(value),
+    ))
+}
+
 /// An absolute `https://` URL.
 pub fn check_https_url(url: &str) -> Result<(), String> {
     let rest = url
@@ -357,7 +378,13 @@ impl<'a> Checker<'a> {
 
         let x_default = raw.x_default.as_ref().and_then(|spanned| {
             let span = self.span(spanned);
-            let known: Vec<&str> = regions.iter().map(|r| r.id.as_str()).collect();
+            // Every region written, also one with a problem of its own (reported
+            // already): naming it is not a second mistake.
+            let known: Vec<&str> = raw
+                .regions
+                .iter()
+                .map(|r| r.value.id.value.as_str())
+                .collect();
             if known.contains(&spanned.value.as_str()) {
                 spanned.value.parse().ok()
             } else {
@@ -457,6 +484,10 @@ impl<'a> Checker<'a> {
             );
         }
         for (key, value) in &raw.values {
+            if let Some((message, help)) = date_problem(key, &value.value) {
+                let span = self.span(value);
+                self.problem(span, message, help);
+            }
             let valid_key = !key.is_empty()
                 && key
                     .chars()
@@ -549,6 +580,16 @@ mod tests {
         assert!("fr-be".parse::<RegionId>().is_ok());
         assert!("FR".parse::<RegionId>().is_err());
         assert!("../x".parse::<RegionId>().is_err());
+    }
+
+    #[test]
+    fn dates_are_checked_at_the_value() {
+        assert!(date_problem("closing_date", "2025-01-09").is_none());
+        assert!(date_problem("closing_date", "09/01/2025").is_some());
+        assert!(date_problem("closing_date", "soon").is_some());
+        assert!(date_problem("launch", "9.1.2025").is_some());
+        assert!(date_problem("app_version", "2.1.0").is_none());
+        assert!(date_problem("store", "https://x.example/").is_none());
     }
 
     #[test]

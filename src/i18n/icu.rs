@@ -34,6 +34,87 @@ pub fn parse_date(text: &str) -> Result<Date<Iso>, String> {
     Date::try_new_iso(year, month, day).map_err(|_| bad())
 }
 
+/// What to write instead of `text`, which is not a `YYYY-MM-DD` date: the same
+/// date rewritten (both readings when `09/01/2025` could be 9 January or
+/// 1 September), or how to write one.
+pub fn date_help(text: &str) -> String {
+    let readings = iso_readings(text.trim());
+    match readings.as_slice() {
+        [] => "write the date as YYYY-MM-DD, e.g. `2025-01-09` for 9 January 2025".to_string(),
+        [(iso, _)] => format!("write `{iso}`"),
+        many => {
+            let options: Vec<String> = many
+                .iter()
+                .map(|(iso, meaning)| format!("`{iso}` for {meaning}"))
+                .collect();
+            format!("write {}", options.join(" or "))
+        }
+    }
+}
+
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// The valid `YYYY-MM-DD` dates `text` can mean, with each one in words:
+/// `9/1/2025`, `09.01.2025`, `2025/1/9`, `2025-1-9`, `9 January 2025`,
+/// `January 9, 2025`.
+fn iso_readings(text: &str) -> Vec<(String, String)> {
+    let words: Vec<&str> = text
+        .split(|c: char| c == '/' || c == '.' || c == '-' || c == ',' || c.is_whitespace())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let [a, b, c] = words.as_slice() else {
+        return Vec::new();
+    };
+    let month_name = |word: &str| {
+        let word = word.to_ascii_lowercase();
+        (word.len() >= 3)
+            .then(|| {
+                MONTHS
+                    .iter()
+                    .position(|m| m.to_ascii_lowercase().starts_with(&word))
+            })
+            .flatten()
+            .map(|i| i as u32 + 1)
+    };
+    let number = |word: &str| word.parse::<u32>().ok();
+    // (year, month, day) candidates, in the order people mean them most.
+    let candidates: Vec<(u32, u32, u32)> = match (number(a), number(b), number(c)) {
+        (Some(y), Some(m), Some(d)) if a.len() == 4 => vec![(y, m, d)],
+        (Some(first), Some(second), Some(y)) if c.len() == 4 => {
+            vec![(y, second, first), (y, first, second)]
+        }
+        (Some(d), None, Some(y)) if c.len() == 4 => {
+            month_name(b).map(|m| vec![(y, m, d)]).unwrap_or_default()
+        }
+        (None, Some(d), Some(y)) if c.len() == 4 => {
+            month_name(a).map(|m| vec![(y, m, d)]).unwrap_or_default()
+        }
+        _ => Vec::new(),
+    };
+    let mut readings: Vec<(String, String)> = Vec::new();
+    for (year, month, day) in candidates {
+        let iso = format!("{year:04}-{month:02}-{day:02}");
+        if parse_date(&iso).is_ok() && !readings.iter().any(|(seen, _)| *seen == iso) {
+            let meaning = format!("{day} {}", MONTHS[month as usize - 1]);
+            readings.push((iso, meaning));
+        }
+    }
+    readings
+}
+
 /// Formatters for one locale; cheap to share between threads.
 pub struct LocaleFormats {
     dates: DateTimeFormatter<YMD>,
@@ -126,6 +207,22 @@ mod tests {
         );
         assert_eq!(formats("de-DE").number("1234567.5").unwrap(), "1.234.567,5");
         assert_eq!(formats("en-GB").number("1234.5").unwrap(), "1,234.5");
+    }
+
+    #[test]
+    fn dates_in_other_formats_are_rewritten() {
+        assert_eq!(
+            date_help("09/01/2025"),
+            "write `2025-01-09` for 9 January or `2025-09-01` for 1 September"
+        );
+        assert_eq!(date_help("31.12.2024"), "write `2024-12-31`");
+        assert_eq!(date_help("2025/1/9"), "write `2025-01-09`");
+        assert_eq!(date_help("9 January 2025"), "write `2025-01-09`");
+        assert_eq!(date_help("Jan 9, 2025"), "write `2025-01-09`");
+        assert_eq!(
+            date_help("soon"),
+            "write the date as YYYY-MM-DD, e.g. `2025-01-09` for 9 January 2025"
+        );
     }
 
     #[test]
