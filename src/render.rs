@@ -24,6 +24,8 @@ use crate::i18n::Translations;
 use crate::plan::{locale_root, PageJob, Plan};
 use crate::theme::Theme;
 
+mod template_errors;
+
 /// Everything a page needs to know about the rest of the site, computed once.
 pub struct Model {
     pub config: SiteConfig,
@@ -301,7 +303,7 @@ impl Renderer {
             .map(|(name, file)| (name.as_str(), &*file.text));
         let mut problems = Vec::new();
         if let Err(error) = templates.add_raw_templates(theme_sources) {
-            problems.push(tera_diagnostic(&error, &sources));
+            problems.extend(tera_diagnostics(&error, &sources));
         }
 
         let body_tera = || {
@@ -321,7 +323,7 @@ impl Renderer {
         {
             for page in &pages {
                 if let Err(error) = body_tera().add_raw_template(&page.file.name, page.body()) {
-                    problems.push(tera_diagnostic(&error, &sources));
+                    problems.extend(tera_diagnostics(&error, &sources));
                 }
             }
         }
@@ -436,7 +438,7 @@ impl Renderer {
             theme: &model.theme,
             content: &model.content,
         };
-        let mut problems = vec![tera_diagnostic(error, &sources)];
+        let mut problems = tera_diagnostics(error, &sources);
         if let Ok(mut found) = self.translate_problems.lock() {
             problems.append(&mut found);
         }
@@ -571,17 +573,33 @@ fn translate(
     }
 }
 
-/// A Tera error as a diagnostic pointing into the template or page file.
-fn tera_diagnostic(error: &tera::Error, sources: &TemplateSources) -> Diagnostic {
+/// A Tera error as diagnostics pointing into the template or page file.
+fn tera_diagnostics(error: &tera::Error, sources: &TemplateSources) -> Vec<Diagnostic> {
     use tera::ErrorKind;
     let (code, report) = match error.kind() {
         ErrorKind::SyntaxError(report) => ("render::syntax", report),
         ErrorKind::RenderingError(report) => ("render::failed", report),
+        ErrorKind::Msg(text) => {
+            let reports = template_errors::text_reports(text);
+            if reports.is_empty() {
+                return vec![Diagnostic::error("render::failed", text.clone())
+                    .help("see docs/site-format.md for what templates and pages can use")];
+            }
+            return reports
+                .iter()
+                .map(|report| text_report_diagnostic(report, sources))
+                .collect();
+        }
         other => {
-            return Diagnostic::error("render::failed", other.to_string())
-                .help("check the template names in {% extends %} and {% include %}");
+            return vec![Diagnostic::error("render::failed", other.to_string())
+                .help("check the template names in {% extends %} and {% include %}")];
         }
     };
+    if code == "render::syntax" {
+        if let Some(problem) = tag_diagnostic(report, sources) {
+            return vec![problem];
+        }
+    }
     let (message, help) = match report.message().split_once(HELP_SEPARATOR) {
         Some((message, help)) => (message.to_string(), help.to_string()),
         None => (
@@ -590,9 +608,9 @@ fn tera_diagnostic(error: &tera::Error, sources: &TemplateSources) -> Diagnostic
         ),
     };
     let Some((file, first_line)) = sources.find(report.filename()) else {
-        return Diagnostic::error(code, message)
+        return vec![Diagnostic::error(code, message)
             .in_file(report.filename())
-            .help(help);
+            .help(help)];
     };
     let span = report.span();
     let line = span.start_line.max(1) + first_line - 1;
@@ -601,14 +619,58 @@ fn tera_diagnostic(error: &tera::Error, sources: &TemplateSources) -> Diagnostic
     } else {
         1
     };
-    Diagnostic::error(code, message)
+    vec![Diagnostic::error(code, message)
         .at(Span::at_line_col(
             &file,
             line,
             span.start_col + 1,
             len.max(1),
         ))
-        .help(help)
+        .help(help)]
+}
+
+/// An unknown filter, test, function or template, which Tera reports as text.
+fn text_report_diagnostic(
+    report: &template_errors::TextReport,
+    sources: &TemplateSources,
+) -> Diagnostic {
+    let mut message = report.message.clone();
+    if let Some(first) = message.get(..1) {
+        message = first.to_lowercase() + &message[1..];
+    }
+    let help = template_errors::unknown_name_help(&report.message)
+        .unwrap_or_else(|| template_help(&report.message));
+    let problem = Diagnostic::error("render::syntax", message).help(help);
+    match sources.find(&report.template) {
+        Some((file, first_line)) => problem.at(Span::at_line_col(
+            &file,
+            report.line + first_line - 1,
+            report.column,
+            report.len,
+        )),
+        None => problem.in_file(&report.template),
+    }
+}
+
+/// Where Tera stopped at a tag it did not expect ("Unknown tag") or at the end of
+/// the text: the tag left open (or the stray or misspelt one), at its own line.
+fn tag_diagnostic(report: &tera::ReportError, sources: &TemplateSources) -> Option<Diagnostic> {
+    let stopped_at_tag = report.message() == "Unknown tag";
+    if !stopped_at_tag && !report.message().starts_with("Unexpected end of input") {
+        return None;
+    }
+    let (file, first_line) = sources.find(report.filename())?;
+    let base = file.offset_of(first_line, 1);
+    let stop = stopped_at_tag.then(|| {
+        let span = report.span();
+        file.offset_of(span.start_line.max(1) + first_line - 1, span.start_col + 1) - base
+    });
+    let found = template_errors::tag_problem(&file.text[base..], stop)?;
+    Some(
+        Diagnostic::error("render::syntax", found.message)
+            .at(Span::new(&file, base + found.offset, found.len))
+            .help(found.help),
+    )
 }
 
 /// Our functions' errors carry their own help after this marker; Tera keeps the
