@@ -64,7 +64,7 @@ fn every_problem_is_found_with_its_file_line_and_column() {
         "warning translations::missing-plural-category locales/fr-FR/main.ftl:17:6",
         "error translations::duplicate-message locales/fr-FR/main.ftl:20:1",
         "warning translations::obsolete-message locales/fr-FR/main.ftl:21:1",
-        "error translations::syntax locales/fr-FR/main.ftl:22:1",
+        "error translations::syntax locales/fr-FR/main.ftl:22:10",
         "error translations::duplicate-attribute locales/nl-BE/main.ftl:10:5",
         "error translations::unknown-variable locales/nl-BE/main.ftl:17:33",
         "warning translations::impossible-plural-category locales/nl-BE/main.ftl:20:6",
@@ -178,4 +178,43 @@ fn no_site_exits_2() {
     let output = run(empty.path(), &["check"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("no site.yaml"));
+}
+
+/// The diagnostics `check` gives on the site of `tests/errors/<case>/`, as
+/// "severity code file:line:col message".
+fn check_error_case(case: &str) -> Vec<String> {
+    let site = common::error_case_site(case);
+    let output = run(site.path(), &["--format", "json", "check"]);
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|_| panic!("JSON: {}", stdout(&output)));
+    report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            format!(
+                "{} {} {}:{}:{} {}",
+                d["severity"].as_str().unwrap(),
+                d["code"].as_str().unwrap(),
+                d["file"].as_str().unwrap_or(""),
+                d["line"],
+                d["column"],
+                d["message"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn an_unclosed_brace_is_one_error_in_the_translators_file() {
+    let found = check_error_case("fluent-unclosed-brace");
+    let about_price: Vec<&String> = found
+        .iter()
+        .filter(|d| d.contains("price") || d.contains("translations::syntax"))
+        .collect();
+    assert_eq!(
+        about_price,
+        ["error translations::syntax locales/fr-FR/main.ftl:6:16 this `{` is never closed"],
+        "{found:#?}"
+    );
 }

@@ -76,6 +76,7 @@ error_cases! {
     missing_message => "missing-message",
     missing_variable => "missing-variable",
     fluent_syntax => "fluent-syntax",
+    fluent_unclosed_brace => "fluent-unclosed-brace",
     duplicate_message => "duplicate-message",
     template_syntax => "template-syntax",
     template_unknown_filter => "template-unknown-filter",

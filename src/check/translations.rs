@@ -139,44 +139,17 @@ fn parse_files<'a>(
             let resource = match fluent_syntax::parser::parse(&*file.text) {
                 Ok(resource) => resource,
                 Err((resource, errors)) => {
-                    diagnostics.extend(errors.iter().map(|error| syntax_error(file, error)));
+                    diagnostics.extend(
+                        errors
+                            .iter()
+                            .map(|error| crate::i18n::syntax::diagnostic(file, error)),
+                    );
                     resource
                 }
             };
             ParsedFile { file, resource }
         })
         .collect()
-}
-
-fn syntax_error(file: &SourceFile, error: &fluent_syntax::parser::ParserError) -> Diagnostic {
-    let len = error.pos.end.saturating_sub(error.pos.start).max(1);
-    Diagnostic::error(
-        "translations::syntax",
-        format!("Fluent syntax error: {}", error.kind),
-    )
-    .at(Span::new(file, syntax_error_offset(file, error), len))
-    .help("fix the syntax (see https://projectfluent.org/fluent/guide/); until then this entry is left out")
-}
-
-/// Where the parser stopped, unless that is past the broken entry (an unclosed `{`
-/// is noticed only at the next line or the end of the file): then the start of the
-/// entry, which is where the translator has to look.
-fn syntax_error_offset(file: &SourceFile, error: &fluent_syntax::parser::ParserError) -> usize {
-    let Some(junk) = error
-        .slice
-        .as_ref()
-        .and_then(|range| file.text.get(range.clone()))
-    else {
-        return error.pos.start;
-    };
-    let start = error.slice.as_ref().map_or(0, |range| range.start);
-    let content_start = start + (junk.len() - junk.trim_start().len());
-    let content_end = start + junk.trim_end().len();
-    if error.pos.start >= content_end {
-        content_start
-    } else {
-        error.pos.start
-    }
 }
 
 /// A message (`id`) or term (`-id`) as defined in one locale.
@@ -244,6 +217,8 @@ fn sigil_span(file: &SourceFile, name: &str) -> Span {
 struct Catalog<'a> {
     locale: &'a Locale,
     entries: BTreeMap<String, Entry<'a>>,
+    /// Ids of entries that did not parse (each reported as a syntax error).
+    broken: BTreeSet<String>,
 }
 
 impl<'a> Catalog<'a> {
@@ -253,7 +228,9 @@ impl<'a> Catalog<'a> {
         diagnostics: &mut Vec<Diagnostic>,
     ) -> Self {
         let mut entries: BTreeMap<String, Entry<'a>> = BTreeMap::new();
+        let mut broken = BTreeSet::new();
         for parsed in files {
+            broken.extend(crate::i18n::syntax::junk_ids(&parsed.resource.body));
             for entry in parsed.resource.body.iter() {
                 let Some(entry) = Entry::from_ast(parsed.file, entry) else {
                     continue;
@@ -266,7 +243,11 @@ impl<'a> Catalog<'a> {
                 }
             }
         }
-        Catalog { locale, entries }
+        Catalog {
+            locale,
+            entries,
+            broken,
+        }
     }
 }
 
@@ -641,6 +622,8 @@ fn compare(reference: &Catalog, translation: &Catalog) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
     for (key, wanted) in &reference.entries {
         match translation.entries.get(key) {
+            // A broken entry is reported as a syntax error, in the translation.
+            None if translation.broken.contains(key) => {}
             None => diagnostics.push(missing_message(reference, translation, wanted)),
             Some(found) => diagnostics.extend(compare_entry(reference.locale, wanted, found)),
         }
@@ -964,11 +947,17 @@ regions:
             "hello = Hello\nbye = Bye\n",
             "hello = Bonjour\nbye = { $n\n",
         );
-        assert_eq!(at(&report, "translations::syntax"), fr(2, 1));
-        // The broken entry is junk, so it is also missing.
-        assert_eq!(
-            at(&report, "translations::missing-message"),
-            ("locales/en/main.ftl".into(), 2, 1)
+        // At the `{` left open, in the translator's file; the entry is not also
+        // reported missing (in the reference's file, which translators must not
+        // touch).
+        assert_eq!(at(&report, "translations::syntax"), fr(2, 7));
+        assert!(
+            !report
+                .diagnostics
+                .iter()
+                .any(|d| d.code == "translations::missing-message"),
+            "{:#?}",
+            report.diagnostics
         );
     }
 

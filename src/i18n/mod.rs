@@ -12,6 +12,7 @@
 //! tags. A right-to-left locale should turn them back on for itself.
 
 pub mod icu;
+pub mod syntax;
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -43,6 +44,8 @@ pub struct LocaleBundle {
     pub messages: BTreeMap<String, MessageInfo>,
     pub files: Vec<SourceFile>,
     pub formats: Arc<LocaleFormats>,
+    /// Ids of the entries that did not parse (reported as syntax errors).
+    pub broken: BTreeSet<String>,
 }
 
 /// Why a message could not be shown.
@@ -239,7 +242,19 @@ impl Translations {
             Err(_) => return Vec::new(),
         };
         let mut grouped: BTreeMap<(Locale, Locale), Vec<String>> = BTreeMap::new();
+        // A message that is there (in the locale or one it falls back to first)
+        // but did not parse has its own syntax error.
+        let broken = |wanted: &Locale, id: &str| {
+            self.chain(wanted).iter().any(|locale| {
+                self.bundles
+                    .get(locale)
+                    .is_some_and(|b| b.broken.contains(id))
+            })
+        };
         for (wanted, id, used) in uses {
+            if broken(&wanted, &id) {
+                continue;
+            }
             grouped.entry((wanted, used)).or_default().push(id);
         }
         grouped
@@ -348,6 +363,7 @@ fn load_locale(config: &SiteConfig, locale: &Locale) -> (Option<LocaleBundle>, V
     let mut problems = Vec::new();
     let mut messages: BTreeMap<String, MessageInfo> = BTreeMap::new();
     let mut files = Vec::new();
+    let mut broken = BTreeSet::new();
     for entry in WalkDir::new(&dir)
         .sort_by_file_name()
         .min_depth(1)
@@ -371,11 +387,12 @@ fn load_locale(config: &SiteConfig, locale: &Locale) -> (Option<LocaleBundle>, V
             Ok(resource) => resource,
             Err((resource, errors)) => {
                 for error in errors {
-                    problems.push(parse_error(&file, &error));
+                    problems.push(syntax::diagnostic(&file, &error));
                 }
                 resource
             }
         };
+        broken.extend(syntax::junk_ids(resource.entries()));
         for (id, info) in message_positions(&file, &resource) {
             if let Some(first) = messages.get(&id) {
                 let first = first.span.position();
@@ -404,6 +421,7 @@ fn load_locale(config: &SiteConfig, locale: &Locale) -> (Option<LocaleBundle>, V
         messages,
         files,
         formats,
+        broken,
     };
     (Some(bundle), problems)
 }
@@ -450,13 +468,6 @@ pub fn message_positions(
         })
         .map(|(id, span, attributes)| (id, MessageInfo { span, attributes }))
         .collect()
-}
-
-fn parse_error(file: &SourceFile, error: &fluent_syntax::parser::ParserError) -> Diagnostic {
-    let len = error.pos.end.saturating_sub(error.pos.start).max(1);
-    Diagnostic::error("i18n::syntax", format!("Fluent syntax error: {}", error.kind))
-        .at(Span::new(file, error.pos.start, len))
-        .help("see https://projectfluent.org/fluent/guide/ for the syntax; the message is skipped until fixed")
 }
 
 fn format_number<M: fluent_bundle::memoizer::MemoizerKind>(

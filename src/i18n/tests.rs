@@ -159,6 +159,6 @@ fn syntax_errors_and_duplicates_are_all_reported() {
     .err()
     .expect("fails");
     let codes: Vec<&str> = problems.iter().map(|d| d.code).collect();
-    assert!(codes.contains(&"i18n::syntax"), "{codes:?}");
+    assert!(codes.contains(&"translations::syntax"), "{codes:?}");
     assert!(codes.contains(&"i18n::duplicate"), "{codes:?}");
 }
