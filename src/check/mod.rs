@@ -89,9 +89,10 @@ pub fn check_site(root: &Path) -> CheckReport {
     }
 }
 
-/// The comparison reports every `.ftl` syntax error, duplicate and unknown
-/// reference at the entry itself; the build's versions of the same problems
-/// (`i18n::*`, and the render errors they cause) would only repeat them.
+/// The comparison reports every `.ftl` duplicate and unknown reference at the
+/// entry itself; the build's versions of the same problems (`i18n::*`, and the
+/// render errors they cause) would only repeat them. Syntax errors come from one
+/// function in both, so the report's dedup merges them.
 fn without_repeats(mut problems: Vec<Diagnostic>) -> Vec<Diagnostic> {
     let has_unknown_reference = problems
         .iter()
