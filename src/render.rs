@@ -438,7 +438,11 @@ impl Renderer {
             theme: &model.theme,
             content: &model.content,
         };
-        let mut problems = tera_diagnostics(error, &sources);
+        let mut problems = if is_translation_fault(error) {
+            Vec::new()
+        } else {
+            tera_diagnostics(error, &sources)
+        };
         if let Ok(mut found) = self.translate_problems.lock() {
             problems.append(&mut found);
         }
@@ -567,6 +571,14 @@ fn translate(
                     found.push(*error.diagnostic.clone());
                 }
             }
+            if error.translation_at_fault {
+                // The `.ftl` diagnostic above says it all; the marker tells
+                // `Renderer::failure` not to blame the template too.
+                return Err(tera::Error::message(format!(
+                    "{TRANSLATION_AT_FAULT}{}",
+                    error.summary
+                )));
+            }
             let help = error.diagnostic.help.clone().unwrap_or_default();
             Err(tera::Error::message(with_help(&error.summary, &help)))
         }
@@ -671,6 +683,20 @@ fn tag_diagnostic(report: &tera::ReportError, sources: &TemplateSources) -> Opti
             .at(Span::new(&file, base + found.offset, found.len))
             .help(found.help),
     )
+}
+
+/// Starts the message of a `t()` error whose fix is in a `.ftl` file, reported
+/// there already.
+const TRANSLATION_AT_FAULT: &str = "\u{1}translation: ";
+
+fn is_translation_fault(error: &tera::Error) -> bool {
+    match error.kind() {
+        tera::ErrorKind::RenderingError(report) => {
+            report.message().starts_with(TRANSLATION_AT_FAULT)
+        }
+        tera::ErrorKind::Msg(message) => message.starts_with(TRANSLATION_AT_FAULT),
+        _ => false,
+    }
 }
 
 /// Our functions' errors carry their own help after this marker; Tera keeps the

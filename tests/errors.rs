@@ -75,6 +75,7 @@ error_cases! {
     slug_accented => "slug-accented",
     missing_message => "missing-message",
     missing_variable => "missing-variable",
+    translation_unknown_variable => "translation-unknown-variable",
     fluent_syntax => "fluent-syntax",
     fluent_unclosed_brace => "fluent-unclosed-brace",
     duplicate_message => "duplicate-message",

@@ -800,28 +800,14 @@ fn compare_variables(
     let mut reported = BTreeSet::new();
     for name in facts.variables.iter().filter(|n| !wanted.contains(*n)) {
         if reported.insert(*name) {
-            let help = match wanted.is_empty() {
-                true => format!("the {reference} text uses no variables; remove `${name}`"),
-                false => format!(
-                    "use only the variables the {reference} text uses: {}",
-                    wanted
-                        .iter()
-                        .map(|w| format!("`${w}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            };
-            diagnostics.push(
-                Diagnostic::error(
-                    "translations::unknown-variable",
-                    format!(
-                        "`{}` uses `${name}`, which the {reference} text does not have",
-                        found.key
-                    ),
-                )
-                .at(sigil_span(found.file, name))
-                .help(help),
-            );
+            diagnostics.push(crate::i18n::variables::unknown(
+                reference,
+                &found.key,
+                name,
+                sigil_span(found.file, name),
+                &wanted,
+                &present,
+            ));
         }
     }
     for name in wanted.iter().filter(|n| !present.contains(*n)) {

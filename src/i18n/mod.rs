@@ -13,12 +13,14 @@
 
 pub mod icu;
 pub mod syntax;
+pub mod variables;
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
 use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::resolver::errors::{ReferenceKind, ResolverError};
 use fluent_bundle::{FluentArgs, FluentError, FluentResource, FluentValue};
 use fluent_syntax::ast;
 use walkdir::WalkDir;
@@ -55,12 +57,18 @@ pub struct TranslateError {
     pub summary: String,
     /// The full problem, pointing into the `.ftl` file when there is one.
     pub diagnostic: Box<Diagnostic>,
+    /// The fix is in the translation, not where the message is used: the
+    /// template's own error would only send the reader to the wrong file.
+    pub translation_at_fault: bool,
+    /// Variables the message uses that were not passed (without `$`).
+    unknown_variables: Vec<String>,
 }
 
 /// Every locale's messages, with fallback.
 pub struct Translations {
     bundles: BTreeMap<Locale, LocaleBundle>,
     chains: BTreeMap<Locale, Vec<Locale>>,
+    reference: Locale,
     /// (wanted locale, message id, locale used instead).
     fallback_uses: Mutex<BTreeSet<(Locale, String, Locale)>>,
 }
@@ -123,6 +131,7 @@ impl Translations {
         let translations = Translations {
             bundles,
             chains,
+            reference: config.reference_locale.clone(),
             fallback_uses: Mutex::new(BTreeSet::new()),
         };
         (translations, problems)
@@ -186,9 +195,58 @@ impl Translations {
             if candidate != locale {
                 self.note_fallback(locale, id, candidate);
             }
-            return bundle.resolve(id, pattern, args);
+            return bundle
+                .resolve(id, pattern, args)
+                .map_err(|error| self.blame_translation(bundle, id, attribute, pattern, error));
         }
         Err(self.missing(locale, id, attribute, &chain))
+    }
+
+    /// A variable the template did not pass, in a translation whose reference
+    /// text does not use it either: the translator's mistake (`$day` for
+    /// `$date`), reported at the variable in the `.ftl` file with the variables
+    /// the reference text has, as `check` reports it.
+    fn blame_translation(
+        &self,
+        bundle: &LocaleBundle,
+        id: &str,
+        attribute: Option<&str>,
+        pattern: &ast::Pattern<&str>,
+        error: TranslateError,
+    ) -> TranslateError {
+        let reference = &self.reference;
+        let reference_pattern = self
+            .bundles
+            .get(reference)
+            .filter(|_| bundle.locale != *reference)
+            .and_then(|b| b.bundle.get_message(id))
+            .and_then(|m| match attribute {
+                Some(name) => m.get_attribute(name).map(|a| a.value()),
+                None => m.value(),
+            });
+        let (Some(reference_pattern), Some(info)) = (reference_pattern, bundle.messages.get(id))
+        else {
+            return error;
+        };
+        let wanted: BTreeSet<&str> = variables::in_pattern(reference_pattern)
+            .into_iter()
+            .collect();
+        let Some(name) = error
+            .unknown_variables
+            .iter()
+            .find(|name| !wanted.contains(name.as_str()))
+        else {
+            return error;
+        };
+        let span = variables::span_in_entry(&info.span, name);
+        let present: BTreeSet<&str> = variables::in_pattern(pattern).into_iter().collect();
+        let diagnostic = variables::unknown(reference, id, name, span, &wanted, &present);
+        TranslateError {
+            summary: diagnostic.message.clone(),
+            diagnostic: Box::new(diagnostic),
+            translation_at_fault: true,
+            unknown_variables: error.unknown_variables,
+        }
     }
 
     fn note_fallback(&self, wanted: &Locale, id: &str, used: &Locale) {
@@ -223,6 +281,8 @@ impl Translations {
             ),
         };
         TranslateError {
+            translation_at_fault: false,
+            unknown_variables: Vec::new(),
             summary: format!("{what} is not defined for {locale}"),
             diagnostic: Box::new(
                 Diagnostic::error(
@@ -306,6 +366,15 @@ impl LocaleBundle {
         FUNCTION_PROBLEMS.with(|p| p.borrow_mut().clear());
         let mut errors = Vec::new();
         let text = self.bundle.format_pattern(pattern, args, &mut errors);
+        let unknown_variables = errors
+            .iter()
+            .filter_map(|error| match error {
+                FluentError::ResolverError(ResolverError::Reference(ReferenceKind::Variable {
+                    id,
+                })) => Some(id.clone()),
+                _ => None,
+            })
+            .collect();
         let mut problems: Vec<String> = errors.iter().map(describe_fluent_error).collect();
         FUNCTION_PROBLEMS.with(|p| problems.append(&mut p.borrow_mut()));
         if problems.is_empty() {
@@ -326,6 +395,8 @@ impl LocaleBundle {
         Err(TranslateError {
             summary,
             diagnostic: Box::new(diagnostic),
+            translation_at_fault: false,
+            unknown_variables,
         })
     }
 }
