@@ -127,14 +127,14 @@ fn site_yaml_linked_outside_the_site_is_an_error() {
 fn links_that_stay_inside_the_site_are_followed() {
     let site = site();
     std::fs::create_dir(site.path().join("shared")).unwrap();
-    std::fs::write(
-        site.path().join("shared/extra.ftl"),
-        "extra = Shared text\n",
+    std::fs::rename(
+        site.path().join("locales/en/main.ftl"),
+        site.path().join("shared/main.ftl"),
     )
     .unwrap();
     symlink(
-        "../../shared/extra.ftl",
-        site.path().join("locales/en/extra.ftl"),
+        "../../shared/main.ftl",
+        site.path().join("locales/en/main.ftl"),
     )
     .unwrap();
     let build = run(site.path(), &["build"]);
