@@ -2,7 +2,10 @@
 // of every domain, in light and dark colour schemes; each page plus its CSS under
 // 30 KB; no request leaves the site; and, for each region's notice at 390 px and
 // 1280 px wide, that the main heading, the store link and the language switcher are
-// visible. Screenshots go to the folder given with --screenshots.
+// visible; and, on a 390x844 phone screen, that every page's main heading lies
+// within the first screen, its top in the upper 40 % (a header that grows, say a
+// menu wrapping onto four rows, pushes it down and fails). Screenshots go to the
+// folder given with --screenshots.
 //
 // Usage: node scripts/check-site.mjs <public dir> [--screenshots <dir>]
 //
@@ -23,6 +26,9 @@ const publicDir = path.resolve(args[0] ?? 'public');
 const shotsAt = args.indexOf('--screenshots');
 const shotsDir = shotsAt >= 0 ? path.resolve(args[shotsAt + 1]) : null;
 const MAX_BYTES = 30 * 1024;
+const PHONE = { width: 390, height: 844 };
+// The highest the main heading's top may start on the phone screen, in CSS pixels.
+const PHONE_H1_MAX_TOP = Math.round(PHONE.height * 0.4);
 
 const types = { '.html': 'text/html; charset=utf-8', '.css': 'text/css', '.svg': 'image/svg+xml',
   '.xml': 'application/xml', '.txt': 'text/plain' };
@@ -114,6 +120,27 @@ for (const { domain, file, url } of pages) {
     return sum + (f ? fs.statSync(f).size : 0);
   }, 0);
   if (weight > MAX_BYTES) fail(`${url}: page plus CSS is ${weight} bytes, over ${MAX_BYTES}`);
+}
+
+// Every page on a phone: the main heading on the first screen, near its top.
+await page.emulateMedia({ colorScheme: 'light' });
+await page.setViewportSize(PHONE);
+let highest = null;
+for (const { url } of pages) {
+  await page.goto(url, { waitUntil: 'load' });
+  const h1 = page.locator('main h1').first();
+  const box = (await h1.count()) ? await h1.boundingBox() : null;
+  if (!box) { fail(`${url} at ${PHONE.width}x${PHONE.height}: no visible main heading`); continue; }
+  const bottom = box.y + box.height;
+  if (box.y > PHONE_H1_MAX_TOP || bottom > PHONE.height) {
+    fail(`${url} at ${PHONE.width}x${PHONE.height}: the main heading spans y=${Math.round(box.y)}-${Math.round(bottom)}; ` +
+      `it must start by y=${PHONE_H1_MAX_TOP} and end on the first screen`);
+  }
+  if (!highest || box.y > highest.y) highest = { url, y: Math.round(box.y), bottom: Math.round(bottom) };
+}
+if (highest) {
+  console.log(`fold: main heading on the first ${PHONE.width}x${PHONE.height} screen on all ${pages.length} pages; ` +
+    `lowest starts at y=${highest.y} (ends ${highest.bottom}) on ${highest.url}`);
 }
 
 // The notice of each region, on a phone and a desktop.

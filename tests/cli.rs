@@ -170,6 +170,24 @@ fn new_creates_a_site_that_builds_with_no_edits() {
 }
 
 #[test]
+fn a_new_site_passes_check_strict() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("acme");
+    let output = common::handover()
+        .args(["new", site.to_str().unwrap(), "--brand", "Acme"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let output = run(&site, &["check", "--strict"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("check: no problems"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
 fn new_refuses_a_folder_that_is_not_empty() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("keep.txt"), "mine").unwrap();
