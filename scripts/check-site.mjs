@@ -137,6 +137,11 @@ for (const { url } of pages) {
       `it must start by y=${PHONE_H1_MAX_TOP} and end on the first screen`);
   }
   if (!highest || box.y > highest.y) highest = { url, y: Math.round(box.y), bottom: Math.round(bottom) };
+  // A visitor who lands on a dead address can still change language.
+  if (url.endsWith('/404.html') && pages.some((p) => p.domain !== new URL(url).hostname)
+    && !(await page.locator('nav.languages').isVisible())) {
+    fail(`${url}: the not-found page has no language switcher`);
+  }
 }
 if (highest) {
   console.log(`fold: main heading on the first ${PHONE.width}x${PHONE.height} screen on all ${pages.length} pages; ` +
