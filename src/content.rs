@@ -302,7 +302,11 @@ pub fn parse_page(file: SourceFile, name: String, locale: Locale) -> Outcome<Sou
             );
         }
     }
-    if raw.nav_title.as_deref().is_some_and(|t| t.trim().is_empty()) {
+    if raw
+        .nav_title
+        .as_deref()
+        .is_some_and(|t| t.trim().is_empty())
+    {
         problems.push(
             Diagnostic::error("content::empty", "the nav_title is empty")
                 .at(key_span("nav_title"))
@@ -464,7 +468,10 @@ mod tests {
 
     #[test]
     fn nav_title_is_the_menu_label_and_may_not_be_empty() {
-        let p = page("---\ntitle: Warranty and after-sales\nnav_title: Warranty\ndescription: D\n---\n").unwrap();
+        let p = page(
+            "---\ntitle: Warranty and after-sales\nnav_title: Warranty\ndescription: D\n---\n",
+        )
+        .unwrap();
         assert_eq!(p.nav_title.as_deref(), Some("Warranty"));
         let errors = page("---\ntitle: T\nnav_title: \" \"\ndescription: D\n---\n").unwrap_err();
         assert_eq!(
