@@ -2,7 +2,8 @@
 // of every domain, in light and dark colour schemes; each page plus its CSS under
 // 30 KB; no request leaves the site; and, for each region's notice at 390 px and
 // 1280 px wide, that the main heading, the store link and the language switcher are
-// visible; and, on a 390x844 phone screen, that every page's main heading lies
+// visible, the header padded and the menu on one row (two on a phone); and, on a
+// 390x844 phone screen, that every page's main heading lies
 // within the first screen, its top in the upper 40 % (a header that grows, say a
 // menu wrapping onto four rows, pushes it down and fails). Screenshots go to the
 // folder given with --screenshots.
@@ -168,6 +169,15 @@ for (const domain of fs.readdirSync(publicDir).sort()) {
     }
     const box = await page.locator('main a.button').first().boundingBox();
     if (box && box.x + box.width > width) fail(`${home} at ${width}px: the store link overflows the screen`);
+    // The header keeps its padding (a later rule once reset it, and the brand
+    // touched the top of the window), and the menu fits on one row on a desktop
+    // and two on a phone.
+    const brand = await page.locator('.brand').first().boundingBox();
+    if (brand && brand.y < 8) fail(`${home} at ${width}px: the brand is ${Math.round(brand.y)}px from the top of the window`);
+    const rows = new Set(await page.locator('.site-nav li').evaluateAll((items) =>
+      items.map((li) => Math.round(li.getBoundingClientRect().top))));
+    const maxRows = width < 600 ? 2 : 1;
+    if (rows.size > maxRows) fail(`${home} at ${width}px: the menu takes ${rows.size} rows (at most ${maxRows})`);
     if (shotsDir) {
       await page.screenshot({ path: path.join(shotsDir, `${domain}-${width}.png`), fullPage: false });
     }
