@@ -44,9 +44,16 @@ function fileFor(url) {
   return fs.existsSync(full) && fs.statSync(full).isFile() ? full : null;
 }
 
+// The domain folders: the build also leaves files beside them (`.handover-output`).
+function domains() {
+  return fs.readdirSync(publicDir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.') && !e.name.startsWith('_'))
+    .map((e) => e.name).sort();
+}
+
 function htmlPages() {
   const pages = [];
-  for (const domain of fs.readdirSync(publicDir).sort()) {
+  for (const domain of domains()) {
     const walk = (dir) => {
       for (const name of fs.readdirSync(dir).sort()) {
         const full = path.join(dir, name);
@@ -151,7 +158,7 @@ if (highest) {
 
 // The notice of each region, on a phone and a desktop.
 if (shotsDir) fs.mkdirSync(shotsDir, { recursive: true });
-for (const domain of fs.readdirSync(publicDir).sort()) {
+for (const domain of domains()) {
   const home = `https://${domain}/`;
   for (const width of [390, 1280]) {
     await page.emulateMedia({ colorScheme: 'light' });
