@@ -59,6 +59,8 @@ struct NavItem {
     #[serde(skip)]
     name: String,
     title: String,
+    /// The menu label: the page's `nav_title`, or its title.
+    nav_title: String,
     path: String,
     url: String,
     current: bool,
@@ -189,6 +191,15 @@ impl Model {
             .collect()
     }
 
+    /// The language switcher of the not-found page, which has no translations of
+    /// its own: the home page of every region and locale, this one marked current.
+    fn home_alternates(&self, region: usize, locale: &Locale) -> Vec<Alternate> {
+        self.plan
+            .job(region, locale, "index")
+            .map(|home| self.alternates(home))
+            .unwrap_or_default()
+    }
+
     fn x_default(&self, name: &str) -> String {
         let Some(region) = self.config.x_default_region() else {
             return String::new();
@@ -236,6 +247,10 @@ fn navs(
                 NavItem {
                     name: job.name.clone(),
                     title: source.title.clone(),
+                    nav_title: source
+                        .nav_title
+                        .clone()
+                        .unwrap_or_else(|| source.title.clone()),
                     url: format!("https://{}{}", config.regions[job.region].domain, path),
                     path,
                     current: false,
@@ -398,7 +413,7 @@ impl Renderer {
     pub fn not_found(&self, model: &Model, region: usize, locale: &Locale) -> Outcome<String> {
         let mut context = model.base_context(region, locale);
         context.insert("nav", &model.nav(region, locale, None));
-        context.insert("translations", &Vec::<Alternate>::new());
+        context.insert("translations", &model.home_alternates(region, locale));
         context.insert("x_default", "");
         self.render_template("404.html", &context, model, None)
     }
