@@ -23,7 +23,6 @@ use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::resolver::errors::{ReferenceKind, ResolverError};
 use fluent_bundle::{FluentArgs, FluentError, FluentResource, FluentValue};
 use fluent_syntax::ast;
-use walkdir::WalkDir;
 
 use crate::config::{Locale, SiteConfig};
 use crate::diagnostics::{closest, Diagnostic, Outcome, SourceFile, Span};
@@ -435,13 +434,9 @@ fn load_locale(config: &SiteConfig, locale: &Locale) -> (Option<LocaleBundle>, V
     let mut messages: BTreeMap<String, MessageInfo> = BTreeMap::new();
     let mut files = Vec::new();
     let mut broken = BTreeSet::new();
-    for entry in WalkDir::new(&dir)
-        .sort_by_file_name()
-        .min_depth(1)
-        .max_depth(1)
-    {
-        let Ok(entry) = entry else { continue };
-        let path = entry.path();
+    let (paths, found) = fs::input_files(&config.root, &dir, 1);
+    problems.extend(found);
+    for path in &paths {
         if path.extension().and_then(|e| e.to_str()) != Some("ftl") {
             continue;
         }
