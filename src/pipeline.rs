@@ -333,7 +333,10 @@ impl Site {
                 let (rules, mut found) = region_rules(config, region, &aliases, &csv_files);
                 let table =
                     RuleTable::new(index, region.domain.clone(), config.target, rules, files);
-                found.extend(checks::check(&table, self.model.config.cloudflare_bulk()));
+                found.extend(checks::check_table(
+                    &table,
+                    self.model.config.cloudflare_bulk(),
+                ));
                 (table, found)
             })
             .collect();
@@ -342,6 +345,13 @@ impl Site {
             problems.extend(found);
             tables.push(table);
         }
+        // Destinations may lead onto another domain of the site: checked once every
+        // table is built.
+        let across: Vec<Vec<Diagnostic>> = (0..tables.len())
+            .into_par_iter()
+            .map(|index| checks::check_destinations(&tables, index))
+            .collect();
+        problems.extend(across.into_iter().flatten());
         self.redirects = tables;
         problems
     }

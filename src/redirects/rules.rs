@@ -10,7 +10,9 @@ use crate::fs;
 use crate::plan::locale_root;
 use crate::yaml::span_of;
 
-use super::pattern::{normalise_segment, placeholders, Pattern};
+use super::pattern::{
+    describe_char, is_invisible, is_name, normalise_segment, placeholders, Pattern,
+};
 use super::{Destination, RawRule, RedirectsConfig, Rule, RuleKind, Target, Unmatched};
 
 /// Statuses handover writes; the target narrows them further (see `checks`).
@@ -139,17 +141,24 @@ impl Reader<'_> {
     }
 
     fn csv_rules(&mut self, file: &SourceFile, kind: RuleKind) {
+        // Spreadsheets save "CSV UTF-8" with a byte-order mark: it is not part of
+        // the first cell.
+        let skip = if file.text.starts_with('\u{FEFF}') {
+            3
+        } else {
+            0
+        };
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
             .trim(csv::Trim::All)
             .comment(Some(b'#'))
-            .from_reader(file.text.as_bytes());
+            .from_reader(&file.text.as_bytes()[skip..]);
         for record in reader.records() {
             match record {
-                Ok(record) => self.csv_row(file, &record, kind),
+                Ok(record) => self.csv_row(file, &record, kind, skip),
                 Err(error) => {
-                    let offset = error.position().map_or(0, |p| p.byte() as usize);
+                    let offset = skip + error.position().map_or(0, |p| p.byte() as usize);
                     self.problems.push(
                         Diagnostic::error(
                             "redirects::csv",
@@ -163,8 +172,14 @@ impl Reader<'_> {
         }
     }
 
-    fn csv_row(&mut self, file: &SourceFile, record: &csv::StringRecord, kind: RuleKind) {
-        let offset = record.position().map_or(0, |p| p.byte() as usize);
+    fn csv_row(
+        &mut self,
+        file: &SourceFile,
+        record: &csv::StringRecord,
+        kind: RuleKind,
+        skip: usize,
+    ) {
+        let offset = skip + record.position().map_or(0, |p| p.byte() as usize);
         let line = line_span(file, offset);
         let field_span = |text: &str| {
             let line_text = &file.text[line.offset..line.offset + line.len];
@@ -418,6 +433,17 @@ impl Reader<'_> {
                 return None;
             }
         };
+        if let Some(name) = host_placeholder(&expanded) {
+            self.problems.push(
+                Diagnostic::error(
+                    "redirects::open-redirect",
+                    format!("the destination `{expanded}` takes its host from `:{name}`: {OPEN_REDIRECT}"),
+                )
+                .at(span.clone())
+                .help("write the host out (`https://www.example.com/:name/`): only the path may come from the old URL"),
+            );
+            return None;
+        }
         match parse_destination(&expanded) {
             Ok(destination) => Some(destination),
             Err(why) => {
@@ -430,6 +456,44 @@ impl Reader<'_> {
             }
         }
     }
+}
+
+/// Why a placeholder in a destination's host is refused.
+pub const OPEN_REDIRECT: &str =
+    "an old URL would choose the site visitors are sent to (an open redirect)";
+
+/// The host of `https://host/...` (without port or credentials).
+pub fn url_host(url: &str) -> &str {
+    let rest = url.strip_prefix("https://").unwrap_or(url);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority.rsplit('@').next().unwrap_or(authority);
+    match host.rsplit_once(':') {
+        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+        _ => host,
+    }
+}
+
+/// A `:placeholder` (or `:splat`) in the authority of `https://...`.
+pub fn host_placeholder(url: &str) -> Option<&str> {
+    let rest = url.strip_prefix("https://")?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    placeholders(authority).into_iter().next()
+}
+
+/// Percent-encodes every non-ASCII character (as UTF-8), leaving ASCII alone.
+fn encode_non_ascii(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut bytes = [0; 4];
+            for b in c.encode_utf8(&mut bytes).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    out
 }
 
 /// The whole line holding `offset`, for CSV rows.
@@ -479,22 +543,36 @@ pub fn expand_values(text: &str, region: &Region) -> Result<String, (String, Str
 }
 
 /// An absolute https URL or a site path; site paths are normalised like sources.
+/// Whatever is accepted is written as a `_redirects` token: no invisible character
+/// gets through, and non-ASCII is percent-encoded.
 pub fn parse_destination(text: &str) -> Result<Destination, String> {
+    if let Some(c) = text.chars().find(|&c| is_invisible(c)) {
+        return Err(format!(
+            "contains {}: write spaces as %20 and leave out invisible characters",
+            describe_char(c)
+        ));
+    }
     if text.starts_with("http://") {
         return Err("uses http://: the new home is served over https://".to_string());
     }
     if text.starts_with("https://") {
         check_https_url(text)?;
-        return Ok(Destination::External(text.to_string()));
+        if let Some(name) = host_placeholder(text) {
+            return Err(format!("puts `:{name}` in the host: {OPEN_REDIRECT}"));
+        }
+        let host = url_host(text);
+        if !host.is_ascii() {
+            return Err(format!(
+                "has the host `{host}`: write an international domain name in its ASCII (`xn--`) form"
+            ));
+        }
+        return Ok(Destination::External(encode_non_ascii(text)));
     }
     if !text.starts_with('/') || text.starts_with("//") {
         return Err("is neither an absolute https:// URL nor a path starting with `/`".to_string());
     }
     if text.contains(['?', '#']) {
         return Err("has a query or #fragment: a site path cannot carry one here".to_string());
-    }
-    if let Some(c) = text.chars().find(|c| c.is_whitespace() || c.is_control()) {
-        return Err(format!("contains {c:?}: write spaces as %20"));
     }
     let trailing = text.len() > 1 && text.ends_with('/');
     let inner = text.trim_start_matches('/').trim_end_matches('/');
@@ -505,7 +583,7 @@ pub fn parse_destination(text: &str) -> Result<Destination, String> {
             .map(|segment| {
                 if segment.is_empty() {
                     Err("has an empty segment (`//`)".to_string())
-                } else if segment.starts_with(':') {
+                } else if segment.strip_prefix(':').is_some_and(is_name) {
                     Ok(segment.to_string())
                 } else {
                     normalise_segment(segment)
