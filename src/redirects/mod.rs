@@ -57,6 +57,11 @@ pub struct RedirectsConfig {
     /// What a path no rule and no page matches gets. A region may override it.
     #[serde(default)]
     pub unmatched: Option<Spanned<Unmatched>>,
+    /// A region only: the path its old site lived under (`/global/`). Every shared
+    /// rule, shared CSV row and page alias also applies under it
+    /// (`/product/:model` and `/global/product/:model`).
+    #[serde(default)]
+    pub old_prefix: Option<Spanned<String>>,
     /// Cloudflare only: write static rules as a Bulk Redirects CSV instead of
     /// `_redirects`, for maps past Cloudflare's 2,000-rule limit. Top level only.
     #[serde(default)]

@@ -11,7 +11,7 @@ use crate::plan::locale_root;
 use crate::yaml::span_of;
 
 use super::pattern::{
-    describe_char, is_invisible, is_name, normalise_segment, placeholders, Pattern,
+    describe_char, is_invisible, is_name, normalise_segment, placeholders, Pattern, Segment,
 };
 use super::{Destination, RawRule, RedirectsConfig, Rule, RuleKind, Target, Unmatched};
 
@@ -79,7 +79,9 @@ pub fn region_rules(
         region,
         rules: Vec::new(),
         problems: Vec::new(),
+        prefix: Vec::new(),
     };
+    reader.read_prefix();
     for alias in aliases {
         reader.alias(alias);
     }
@@ -94,6 +96,8 @@ struct Reader<'a> {
     region: &'a Region,
     rules: Vec<Rule>,
     problems: Vec<Diagnostic>,
+    /// The segments of the region's `old_prefix`.
+    prefix: Vec<Segment>,
 }
 
 /// A rule's fields as text, wherever it was written.
@@ -349,14 +353,67 @@ impl Reader<'_> {
         if self.problems.len() > before {
             return;
         }
-        self.rules.push(Rule {
+        let prefixed = (!self.prefix.is_empty()
+            && matches!(
+                kind,
+                RuleKind::Alias | RuleKind::Shared | RuleKind::SharedCsv
+            ))
+        .then(|| {
+            let mut under = from.clone();
+            under.segments.splice(0..0, self.prefix.iter().cloned());
+            under.trailing_slash |= from.segments.is_empty() && !from.splat;
+            under
+        });
+        let rule = Rule {
             from,
             to,
             status: fields.status,
             force: fields.force,
             kind,
             span: from_span,
-        });
+        };
+        if let Some(from) = prefixed {
+            let under = Rule {
+                from,
+                ..rule.clone()
+            };
+            self.rules.push(rule);
+            self.rules.push(under);
+        } else {
+            self.rules.push(rule);
+        }
+    }
+
+    /// Reads the region's `old_prefix` (a top-level one is an error: each region
+    /// lived under its own).
+    fn read_prefix(&mut self) {
+        if let Some(top) = &self.config.redirects.old_prefix {
+            if self.config.regions.first().map(|r| &r.id) == Some(&self.region.id) {
+                self.problems.push(
+                    Diagnostic::error("redirects::prefix", "`old_prefix` belongs to a region")
+                        .at(span_of(&self.config.file, top))
+                        .help("move it under the `redirects:` of the region whose old site lived under that path"),
+                );
+            }
+        }
+        let Some(prefix) = &self.region.redirects.old_prefix else {
+            return;
+        };
+        let span = span_of(&self.config.file, prefix);
+        let parsed = Pattern::parse(&prefix.value)
+            .ok()
+            .filter(|p| p.is_static() && !p.segments.is_empty() && prefix.value.ends_with('/'));
+        match parsed {
+            Some(pattern) => self.prefix = pattern.segments,
+            None => self.problems.push(
+                Diagnostic::error(
+                    "redirects::prefix",
+                    format!("`{}` is not a path prefix", prefix.value),
+                )
+                .at(span)
+                .help("write the folder the old site lived under, starting and ending with `/`, e.g. `/global/`"),
+            ),
+        }
     }
 
     fn source(&mut self, text: &str, span: &Span, kind: RuleKind) -> Option<Pattern> {
