@@ -354,10 +354,7 @@ impl Reader<'_> {
             return;
         }
         let prefixed = (!self.prefix.is_empty()
-            && matches!(
-                kind,
-                RuleKind::Alias | RuleKind::Shared | RuleKind::SharedCsv
-            ))
+            && kind.is_shared())
         .then(|| {
             let mut under = from.clone();
             under.segments.splice(0..0, self.prefix.iter().cloned());
