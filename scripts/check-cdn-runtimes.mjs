@@ -62,6 +62,9 @@ function handover(site, ...rest) {
 async function serve(target, folder, port, work) {
   const cwd = join(work, `run-${port}`);
   mkdirSync(cwd, { recursive: true });
+  // netlify dev's static server listens on 3999 unless told otherwise; its config
+  // lives in the working folder, not in the deployed one.
+  writeFileSync(join(cwd, 'netlify.toml'), `[dev]\nstaticServerPort = ${port + 2000}\n`);
   const command =
     target === 'cloudflare'
       ? [
