@@ -353,9 +353,7 @@ impl Reader<'_> {
         if self.problems.len() > before {
             return;
         }
-        let prefixed = (!self.prefix.is_empty()
-            && kind.is_shared())
-        .then(|| {
+        let prefixed = (!self.prefix.is_empty() && kind.is_shared()).then(|| {
             let mut under = from.clone();
             under.segments.splice(0..0, self.prefix.iter().cloned());
             under.trailing_slash |= from.segments.is_empty() && !from.splat;

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use proptest::prelude::*;
 
-use super::checks::check;
+use super::checks::{check, check_destinations, check_table};
 use super::lookup::{resolve, End};
 use super::pattern::{Pattern, RequestPath};
 use super::rules::parse_destination;
@@ -276,6 +276,265 @@ fn the_unmatched_notice_is_a_404_with_the_page() {
             status: 200
         }
     );
+}
+
+// --- the holes of issue 11 --------------------------------------------------
+
+/// Two tables on two domains, each from its own lines.
+fn site(target: Target, uk: &str, fr: &str) -> Vec<RuleTable> {
+    let mut tables = vec![table(target, uk, PAGES), table(target, fr, PAGES)];
+    tables[0].domain = "uk.example".to_string();
+    tables[1].domain = "fr.example".to_string();
+    tables[1].region = 1;
+    tables
+}
+
+fn site_problems(tables: &[RuleTable]) -> Vec<Vec<(String, &'static str, usize)>> {
+    (0..tables.len())
+        .map(|i| {
+            let mut found = check_table(&tables[i], false);
+            found.extend(check_destinations(tables, i));
+            codes(&found)
+        })
+        .collect()
+}
+
+#[test]
+fn an_absolute_destination_on_the_same_domain_is_followed_like_a_path() {
+    let tables = site(
+        Target::Netlify,
+        "/a https://uk.example/b 301\n/b /a 301\n",
+        "",
+    );
+    assert_eq!(
+        site_problems(&tables)[0],
+        [error("redirects::loop", 1), error("redirects::loop", 2)]
+    );
+    let dead_end = site(Target::Netlify, "/a https://uk.example/nowhere/ 301\n", "");
+    assert_eq!(
+        site_problems(&dead_end)[0],
+        [error("redirects::destination", 1)]
+    );
+    let fine = site(Target::Netlify, "/a https://uk.example/warranty/ 301\n", "");
+    assert_eq!(site_problems(&fine)[0], []);
+}
+
+#[test]
+fn a_loop_across_two_domains_is_an_error_on_both() {
+    for target in [Target::Netlify, Target::Cloudflare] {
+        let tables = site(
+            target,
+            "/a https://fr.example/b 301\n",
+            "/b https://uk.example/a 301\n",
+        );
+        let found = site_problems(&tables);
+        assert!(found[0].contains(&error("redirects::loop", 1)), "{found:?}");
+        assert!(found[1].contains(&error("redirects::loop", 1)), "{found:?}");
+        let message = check_destinations(&tables, 0)[0].message.clone();
+        assert!(
+            message.contains("across domains") && message.contains("https://fr.example/b"),
+            "{message}"
+        );
+    }
+}
+
+#[test]
+fn a_destination_on_another_domain_that_ends_on_a_404_is_an_error() {
+    let tables = site(
+        Target::Netlify,
+        "/a https://fr.example/gone 301\n",
+        "/* /404.html 404\n",
+    );
+    assert_eq!(
+        site_problems(&tables)[0],
+        [error("redirects::destination", 1)]
+    );
+    let resolved = site(
+        Target::Netlify,
+        "/a https://fr.example/old 301\n",
+        "/old https://new.example/ 301\n",
+    );
+    assert_eq!(
+        site_problems(&resolved)[0],
+        [("warning".to_string(), "redirects::chain", 1)]
+    );
+}
+
+fn written_lines(t: &RuleTable) -> Vec<String> {
+    redirects_file(t, false)
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn cloudflare_gets_the_trailing_slash_twin_of_every_rule() {
+    let lines = "/store https://s.example/ 301\n/old/ / 301\n/p/:m https://s.example/:m/ 301\n/support/* https://s.example/help/:splat 301\n";
+    let t = table(Target::Cloudflare, lines, PAGES);
+    assert_eq!(codes(&check(&t, false)), []);
+    assert_eq!(
+        written_lines(&t),
+        [
+            "/store https://s.example/ 301",
+            "/store/ https://s.example/ 301",
+            "/old/ / 301",
+            "/old / 301",
+            "/support https://s.example/help/ 301",
+            "/p/:m https://s.example/:m/ 301",
+            "/p/:m/ https://s.example/:m/ 301",
+            "/support/* https://s.example/help/:splat 301",
+        ]
+    );
+    // Each spelling of each old URL now redirects.
+    for path in [
+        "/store",
+        "/store/",
+        "/old",
+        "/old/",
+        "/p/x",
+        "/p/x/",
+        "/support",
+        "/support/a",
+    ] {
+        let r = as_written(&t, &RequestPath::parse(path).unwrap());
+        assert_eq!(r.first_response().0, 301, "{path}");
+    }
+    // Netlify matches both spellings with one rule: nothing is added.
+    assert_eq!(
+        written_lines(&table(Target::Netlify, lines, PAGES)).len(),
+        4
+    );
+}
+
+#[test]
+fn no_twin_where_the_other_spelling_is_a_page_and_check_says_so() {
+    let t = table(
+        Target::Cloudflare,
+        "/warranty https://s.example/ 301\n",
+        PAGES,
+    );
+    assert_eq!(written_lines(&t), ["/warranty https://s.example/ 301"]);
+    assert_eq!(
+        codes(&check(&t, false)),
+        [("warning".to_string(), "redirects::one-spelling", 1)]
+    );
+    // A written rule for the other spelling decides; it is not doubled.
+    let both = table(
+        Target::Cloudflare,
+        "/x https://a.example/ 301\n/x/ https://b.example/ 301\n",
+        PAGES,
+    );
+    assert_eq!(written_lines(&both).len(), 2);
+}
+
+#[test]
+fn sending_warranty_to_warranty_slash_on_cloudflare_hides_no_page() {
+    let t = table(Target::Cloudflare, "/warranty /warranty/ 301\n", PAGES);
+    assert_eq!(codes(&check(&t, false)), []);
+    assert_eq!(written_lines(&t), ["/warranty /warranty/ 301"]);
+    // On Netlify the page is served at /warranty first: the rule never applies.
+    assert_eq!(
+        problems(Target::Netlify, "/warranty /warranty/ 301\n", PAGES),
+        [error("redirects::hides-page", 1)]
+    );
+}
+
+#[test]
+fn a_collapsed_chain_is_permanent_only_if_every_hop_was() {
+    let t = table(
+        Target::Netlify,
+        "/a /b 301\n/b https://new.example/ 302\n/c /d 308\n/d https://new.example/ 307\n/e /f 301\n/f https://new.example/ 308\n",
+        PAGES,
+    );
+    assert_eq!(
+        written_lines(&t),
+        [
+            "/a https://new.example/ 302",
+            "/b https://new.example/ 302",
+            "/c https://new.example/ 307",
+            "/d https://new.example/ 307",
+            "/e https://new.example/ 301",
+            "/f https://new.example/ 308",
+        ]
+    );
+}
+
+#[test]
+fn a_netlify_rewrite_to_another_site_is_a_proxy_warning() {
+    assert_eq!(
+        problems(Target::Netlify, "/a https://other.example/x 200\n", PAGES),
+        [("warning".to_string(), "redirects::proxy", 1)]
+    );
+}
+
+/// Every character any CDN parser may read as a separator or drop: Unicode's
+/// `White_Space` (every space and separator, Zs, Zl and Zp, and the controls),
+/// JavaScript's `\s` extra U+FEFF, and the invisible format characters.
+fn invisible_characters() -> Vec<char> {
+    let mut all: Vec<char> = (0..=0x10FFFF_u32)
+        .filter_map(char::from_u32)
+        .filter(|c| c.is_whitespace())
+        .collect();
+    all.extend([
+        '\u{FEFF}', '\u{180E}', '\u{200B}', '\u{200C}', '\u{200D}', '\u{2060}', '\u{00AD}',
+    ]);
+    all
+}
+
+#[test]
+fn no_unicode_space_or_separator_reaches_a_redirects_token() {
+    let chars = invisible_characters();
+    assert!(chars.len() >= 30, "{}", chars.len());
+    for c in chars {
+        for text in [format!("a{c}b"), format!("{c}"), format!("x{c}")] {
+            assert!(
+                Pattern::parse(&format!("/{text}")).is_err(),
+                "source with U+{:04X}",
+                c as u32
+            );
+            assert!(
+                parse_destination(&format!("/{text}")).is_err(),
+                "path destination with U+{:04X}",
+                c as u32
+            );
+            assert!(
+                parse_destination(&format!("https://s.example/{text}")).is_err(),
+                "URL destination with U+{:04X}",
+                c as u32
+            );
+        }
+    }
+}
+
+#[test]
+fn non_ascii_is_percent_encoded_in_every_token() {
+    let to = parse_destination("https://s.example/café/?q=été").unwrap();
+    assert_eq!(to.as_str(), "https://s.example/caf%C3%A9/?q=%C3%A9t%C3%A9");
+    assert!(parse_destination("https://bücher.example/").is_err());
+    let t = table(
+        Target::Cloudflare,
+        "/été https://s.example/café/ 301\n/p/:m https://s.example/ü/:m 301\n",
+        PAGES,
+    );
+    for line in written_lines(&t) {
+        for token in line.split(' ') {
+            assert!(super::pattern::is_token(token), "{token:?} in {line:?}");
+        }
+    }
+}
+
+#[test]
+fn a_placeholder_in_the_destination_host_is_an_open_redirect() {
+    for to in [
+        "https://:host/",
+        "https://:splat",
+        "https://www.:brand.example/x",
+    ] {
+        let why = parse_destination(to).unwrap_err();
+        assert!(why.contains("open redirect"), "{to}: {why}");
+    }
+    assert!(parse_destination("https://s.example/:host/").is_ok());
 }
 
 // --- properties -----------------------------------------------------------
