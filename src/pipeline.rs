@@ -13,7 +13,8 @@ use crate::config::{self, Locale};
 use crate::content;
 use crate::diagnostics::{Diagnostic, Outcome, Report};
 use crate::i18n::Translations;
-use crate::output::{self, DirSink, Sink, SitemapEntry, Staging};
+use crate::output::staging::Staging;
+use crate::output::{self, guard, DirSink, Sink, SitemapEntry};
 use crate::paths::SitePath;
 use crate::plan::{self, locale_root};
 use crate::redirects::pattern::RequestPath;
@@ -154,10 +155,14 @@ impl Site {
     }
 
     fn load_with(root: &Path, lenient: bool) -> (Option<Site>, Vec<Diagnostic>) {
-        let config = match config::load(root) {
-            Ok(config) => config,
-            Err(problems) => return (None, problems),
-        };
+        match config::load(root) {
+            Ok(config) => Site::load_from(config, lenient),
+            Err(problems) => (None, problems),
+        }
+    }
+
+    /// Loads every input that `config` names.
+    fn load_from(config: config::SiteConfig, lenient: bool) -> (Option<Site>, Vec<Diagnostic>) {
         let (content, mut problems) = content::load_lenient(&config);
         let (translations, found) = Translations::load_lenient(&config);
         problems.extend(found);
@@ -589,15 +594,17 @@ pub struct BuildSummary {
 }
 
 /// Loads, renders into a staging folder, and swaps it into place on success.
-pub fn build(options: &BuildOptions) -> BuildSummary {
+/// `Err` when the build cannot run as asked (an output folder it may not
+/// replace, no way to write beside it): nothing was touched.
+pub fn build(options: &BuildOptions) -> Result<BuildSummary, Diagnostic> {
     let run = || build_inner(options);
     match options.jobs {
         Some(threads) => match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
             Ok(pool) => pool.install(run),
-            Err(error) => failed(vec![Diagnostic::error(
+            Err(error) => Err(Diagnostic::error(
                 "build::threads",
                 format!("could not start {threads} threads: {error}"),
-            )]),
+            )),
         },
         None => run(),
     }
@@ -611,31 +618,36 @@ fn failed(problems: Vec<Diagnostic>) -> BuildSummary {
     }
 }
 
-fn build_inner(options: &BuildOptions) -> BuildSummary {
-    let site = match Site::load(&options.root) {
+fn build_inner(options: &BuildOptions) -> Result<BuildSummary, Diagnostic> {
+    let config = match config::load(&options.root) {
+        Ok(config) => config,
+        Err(problems) => return Ok(failed(problems)),
+    };
+    // Before any work: a folder the build may not replace stops it here.
+    let claimed = guard::claim(&options.output, &config)?;
+    let (site, problems) = Site::load_from(config, false);
+    let site = match Site::strict(site, problems) {
         Ok(site) => site,
-        Err(problems) => return failed(problems),
+        Err(problems) => return Ok(failed(problems)),
     };
-    let staging = match Staging::create(&options.output) {
-        Ok(staging) => staging,
-        Err(problem) => return failed(vec![problem]),
-    };
+    let staging = Staging::create(&claimed)?;
     let sink = DirSink::new(staging.dir.clone());
     let mut problems = site.render_all(&sink);
+    problems.extend(sink.finish());
     problems.extend(site.warnings.iter().cloned());
     let report = Report::new(problems);
     if report.has_errors() {
         staging.abandon();
-        return BuildSummary {
+        return Ok(BuildSummary {
             report,
             files: 0,
             domains: Vec::new(),
-        };
+        });
     }
     if let Err(problem) = staging.commit() {
-        return failed(vec![problem]);
+        return Ok(failed(vec![problem]));
     }
-    BuildSummary {
+    Ok(BuildSummary {
         files: site.outputs().len(),
         domains: site
             .model
@@ -645,7 +657,7 @@ fn build_inner(options: &BuildOptions) -> BuildSummary {
             .map(|r| r.domain.clone())
             .collect(),
         report,
-    }
+    })
 }
 
 #[cfg(test)]

@@ -124,6 +124,7 @@ fn a_successful_build_replaces_the_previous_output_entirely() {
     let site = tempfile::tempdir().unwrap();
     copy_tree(&multi(), site.path());
     let public = site.path().join("public");
+    assert!(run(site.path(), &["build"]).status.success());
     std::fs::create_dir_all(public.join("gone.example")).unwrap();
     std::fs::write(public.join("gone.example/index.html"), "old").unwrap();
     let output = run(site.path(), &["build"]);
@@ -135,7 +136,10 @@ fn a_successful_build_replaces_the_previous_output_entirely() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|n| n.starts_with('.'))
         .collect();
-    assert!(siblings.is_empty(), "staging left behind: {siblings:?}");
+    assert!(
+        siblings.is_empty(),
+        "staging or lock left behind: {siblings:?}"
+    );
 }
 
 #[test]

@@ -22,6 +22,7 @@ fn check_error(case: &str) {
     let out = site.path().join("public");
     std::fs::create_dir_all(out.join("previous")).unwrap();
     std::fs::write(out.join("previous/index.html"), "the last good build").unwrap();
+    std::fs::write(out.join(".handover-output"), "written by handover").unwrap();
 
     let output = run(site.path(), &["build"]);
     let text = stderr(&output).replace(&out.display().to_string(), "<output>");
@@ -32,7 +33,7 @@ fn check_error(case: &str) {
     );
     assert_eq!(
         read_tree(&out).keys().collect::<Vec<_>>(),
-        vec!["previous/index.html"],
+        vec![".handover-output", "previous/index.html"],
         "{case}: a failed build must leave public/ as it was"
     );
     let expected_path = overlay.join("expected.txt");
