@@ -38,6 +38,14 @@ pub enum RedirectsCommand {
         #[arg(long)]
         region: Option<String>,
     },
+    /// Audits the old site's URL inventory: where each old URL lands, by class
+    /// (1:1, many-to-one, home, notice, 404, loop, chain, mismatch), with a
+    /// coverage table per domain. Offline by default (the engine, with the target
+    /// CDN's semantics); `--live` asks the deployed domains, or local servers.
+    ///
+    /// Exit 1 on a loop, a mismatch or an error (with --strict also on a 404 or a
+    /// soft-404 risk).
+    Audit(AuditArgs),
     /// Every rule of every region (or one), in the order they are written.
     List {
         #[arg(long)]
@@ -57,6 +65,34 @@ pub enum RedirectsCommand {
         #[arg(long, short)]
         output: Option<std::path::PathBuf>,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// sitemap.xml files (a sitemap index reads its sitemaps from its folder),
+    /// plain lists of URLs, or CSV mapping sheets
+    /// (`old_url,expected_url[,expected_status]`).
+    #[arg(required = true)]
+    pub inventory: Vec<std::path::PathBuf>,
+    /// Ask over HTTP instead of the engine.
+    #[arg(long)]
+    pub live: bool,
+    /// With --live: ask a local server for a domain, like curl's --resolve
+    /// (`uk.po.co=127.0.0.1:8788`; `uk.po.co=uk.localhost:1111` for `handover serve`).
+    #[arg(long, value_name = "DOMAIN=HOST:PORT")]
+    pub resolve: Vec<String>,
+    /// More old URLs than this ending on one page is a soft-404 risk.
+    #[arg(long, default_value_t = 10)]
+    pub many: usize,
+    /// With --live: requests at once per host.
+    #[arg(long, default_value_t = 4)]
+    pub concurrency: usize,
+    /// With --live: seconds to wait for each response.
+    #[arg(long, default_value_t = 10)]
+    pub timeout: u64,
+    /// A 404 or a soft-404 risk fails the audit too.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -91,6 +127,7 @@ impl RedirectsArgs {
                 explain(&site, &urls, region.as_deref(), cli.format)
             }
             RedirectsCommand::List { region } => list(&site, region.as_deref(), cli.format),
+            RedirectsCommand::Audit(args) => audit(&site, args, cli.format),
             RedirectsCommand::Export { to, region, output } => {
                 let output = output.clone().unwrap_or_else(|| {
                     cli.root.join("export").join(
@@ -348,6 +385,111 @@ fn explain_text(site: &Site, located: &Located, resolution: &Resolution) -> Stri
     };
     text.push_str(&format!("final{on}: {end}\n"));
     text
+}
+
+fn audit(site: &Site, args: &AuditArgs, format: Format) -> Status {
+    use crate::audit::{self, inventory, live};
+    let mut entries = Vec::new();
+    for path in &args.inventory {
+        match inventory::read(path) {
+            Ok(found) => entries.extend(found),
+            Err(why) => {
+                eprintln!("error: {why}");
+                return Status::CouldNotRun;
+            }
+        }
+    }
+    if entries.is_empty() {
+        eprintln!("error: the inventory lists no URL\n  = help: list the old URLs one a line, or give a sitemap.xml");
+        return Status::CouldNotRun;
+    }
+    let mut resolve = std::collections::BTreeMap::new();
+    for text in &args.resolve {
+        match live::parse_resolve(text) {
+            Ok((domain, address)) => {
+                resolve.insert(domain, address);
+            }
+            Err(why) => {
+                eprintln!("error: --resolve {why}");
+                return Status::CouldNotRun;
+            }
+        }
+    }
+    if !resolve.is_empty() && !args.live {
+        eprintln!("error: --resolve needs --live");
+        return Status::CouldNotRun;
+    }
+    let target = site.model.config.target;
+    let (observations, mode) = if args.live {
+        let options = live::Options {
+            resolve,
+            domains: site.redirects.iter().map(|t| t.domain.clone()).collect(),
+            concurrency: args.concurrency.max(1),
+            timeout: std::time::Duration::from_secs(args.timeout.max(1)),
+        };
+        (live::observe(&entries, &options), "live".to_string())
+    } else {
+        (
+            audit::observe_offline(site, &entries),
+            format!("offline, {} semantics", target.name()),
+        )
+    };
+    let rules = audit::Rules {
+        many: args.many,
+        homes: site
+            .model
+            .config
+            .regions
+            .iter()
+            .map(|r| r.new_home.clone())
+            .collect(),
+    };
+    let findings = audit::classify(&entries, observations, &rules);
+    let failed = audit::failed(&findings, args.strict);
+    match format {
+        Format::Json => {
+            let coverage: Vec<Value> = audit::coverage(&findings)
+                .into_iter()
+                .map(|(domain, counts)| {
+                    let counts: serde_json::Map<String, Value> = counts
+                        .into_iter()
+                        .map(|(class, n)| {
+                            (
+                                serde_json::to_value(class)
+                                    .ok()
+                                    .and_then(|v| v.as_str().map(str::to_string))
+                                    .unwrap_or_default(),
+                                json!(n),
+                            )
+                        })
+                        .collect();
+                    json!({ "domain": domain, "counts": counts })
+                })
+                .collect();
+            print_json(&json!({
+                "ok": !failed,
+                "mode": mode,
+                "strict": args.strict,
+                "urls": findings.len(),
+                "coverage": coverage,
+                "findings": findings,
+            }));
+        }
+        Format::Github => print!("{}", audit::render_github(&findings, args.strict)),
+        Format::Human => print!(
+            "{}",
+            audit::render_human(
+                &findings,
+                &format!("audit of {} old URLs ({mode})", findings.len()),
+                args.strict
+            )
+        ),
+    }
+    if failed {
+        Status::Problems
+    } else {
+        Status::Clean
+    }
 }
 
 fn list(site: &Site, region: Option<&str>, format: Format) -> Status {
