@@ -343,7 +343,8 @@ impl RequestPath {
     /// A request path as the target CDN matches it against rules. Cloudflare
     /// compares the path exactly as sent: no decoding, and `//` kept (an empty
     /// segment matches no rule). Netlify decodes it first (`%2F` becomes a `/`,
-    /// `%70` a `p`), drops `.` segments, and matches the result.
+    /// `%70` a `p`), drops `.` segments and merges `//` inside the path, and
+    /// matches the result.
     pub fn parse_request(raw: &str, target: Target) -> Result<RequestPath, String> {
         let Some(rest) = raw.strip_prefix('/') else {
             return Err("must start with `/`".to_string());
@@ -371,9 +372,13 @@ impl RequestPath {
         let trailing_slash = rest.ends_with('/');
         let rest = rest.strip_suffix('/').unwrap_or(rest);
         let mut segments: Vec<String> = Vec::new();
-        for segment in rest.split('/') {
+        let last = rest.split('/').count() - 1;
+        for (index, segment) in rest.split('/').enumerate() {
             match (target, segment) {
                 (Target::Cloudflare, _) => segments.push(segment.to_string()),
+                // Netlify merges `//` inside a path (`/product//x` is
+                // `/product/x`), not at its end (`/store//` matches no `/store`).
+                (Target::Netlify, "") if index != last => {}
                 (Target::Netlify, ".") => {}
                 (Target::Netlify, "..") => {
                     segments.pop();
@@ -534,6 +539,32 @@ mod tests {
         assert!(p.matches(&request("/x"), false).is_some());
         assert!(p.matches(&request("/x"), true).is_none());
         assert!(p.matches(&request("/x/"), true).is_some());
+    }
+
+    #[test]
+    fn requests_as_each_cdn_reads_them() {
+        let cf = |p: &str| {
+            RequestPath::parse_request(p, Target::Cloudflare)
+                .unwrap()
+                .to_string()
+        };
+        let nl = |p: &str| {
+            RequestPath::parse_request(p, Target::Netlify)
+                .unwrap()
+                .to_string()
+        };
+        // Cloudflare: exactly as sent.
+        assert_eq!(cf("/%73tore"), "/%73tore");
+        assert_eq!(cf("/caf%c3%a9"), "/caf%c3%a9");
+        assert_eq!(cf("/product//x"), "/product//x");
+        assert_eq!(cf("/a%2Fb"), "/a%2Fb");
+        // Netlify: decoded, `%2F` splits, `//` inside merged, `.` dropped.
+        assert_eq!(nl("/%73tore"), "/store");
+        assert_eq!(nl("/caf%c3%a9"), "/caf%C3%A9");
+        assert_eq!(nl("/product//x"), "/product/x");
+        assert_eq!(nl("/a%2Fb"), "/a/b");
+        assert_eq!(nl("/p/%2e"), "/p");
+        assert_eq!(nl("/store//"), "/store//");
     }
 
     #[test]
