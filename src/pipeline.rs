@@ -335,7 +335,7 @@ impl Site {
                             })
                     })
                     .collect();
-                let (rules, mut found) = region_rules(config, region, &aliases, &csv_files);
+                let (rules, mut found) = region_rules(config, region, &aliases, &csv_files, &files);
                 let table =
                     RuleTable::new(index, region.domain.clone(), config.target, rules, files);
                 found.extend(checks::check_table(
@@ -583,6 +583,8 @@ pub struct BuildOptions {
     pub output: PathBuf,
     /// Render threads; `None` uses every core.
     pub jobs: Option<usize>,
+    /// The date the notice phases are computed for (`--as-of`); `None`: today.
+    pub as_of: Option<crate::redirects::phase::IsoDate>,
 }
 
 /// What a build did.
@@ -619,10 +621,11 @@ fn failed(problems: Vec<Diagnostic>) -> BuildSummary {
 }
 
 fn build_inner(options: &BuildOptions) -> Result<BuildSummary, Diagnostic> {
-    let config = match config::load(&options.root) {
+    let mut config = match config::load(&options.root) {
         Ok(config) => config,
         Err(problems) => return Ok(failed(problems)),
     };
+    config.redirects.as_of = options.as_of;
     // Before any work: a folder the build may not replace stops it here.
     let claimed = guard::claim(&options.output, &config)?;
     let (site, problems) = Site::load_from(config, false);

@@ -474,3 +474,84 @@ fn export_without_region_writes_one_file_per_domain() {
     );
     assert!(stdout(&one).contains("\"redirects\""));
 }
+
+/// The multi fixture with `notice_until` for every region.
+fn site_with_notice_until(date: &str) -> tempfile::TempDir {
+    let site = tempfile::tempdir().unwrap();
+    copy_tree(&multi(), site.path());
+    let config = std::fs::read_to_string(site.path().join("site.yaml")).unwrap();
+    let config = config.replacen(
+        "regions:",
+        &format!("redirects:\n  notice_until: \"{date}\"\nregions:"),
+        1,
+    );
+    std::fs::write(site.path().join("site.yaml"), config).unwrap();
+    site
+}
+
+#[test]
+fn after_notice_until_every_notice_page_redirects_to_new_home() {
+    let site = site_with_notice_until("2025-06-30");
+    let redirects = |as_of: &str| {
+        let out = tempfile::tempdir().unwrap();
+        let output = out.path().join("public");
+        let built = run(
+            site.path(),
+            &[
+                "build",
+                "--as-of",
+                as_of,
+                "--output",
+                output.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(built.status.code(), Some(0), "{}", stderr(&built));
+        std::fs::read_to_string(output.join("www.acme.example/_redirects")).unwrap()
+    };
+    let before = redirects("2025-06-29");
+    assert!(
+        !before.contains("https://store.example/global/ 301!"),
+        "{before}"
+    );
+    let after = redirects("2025-06-30");
+    let lines: Vec<&str> = after.lines().filter(|l| !l.starts_with('#')).collect();
+    // Every page, home included, forced (Netlify would serve the page first), and
+    // the old alias written straight to the new home.
+    assert_eq!(
+        lines,
+        [
+            "/help/ https://store.example/global/ 301!",
+            "/ https://store.example/global/ 301!",
+            "/old-home/ https://store.example/global/ 301",
+            "/* /404.html 404",
+        ]
+    );
+    let bad = run(site.path(), &["build", "--as-of", "30/06/2025"]);
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn check_says_which_phase_each_region_is_in() {
+    let past = site_with_notice_until("2025-06-30");
+    let output = run(past.path(), &["check"]);
+    let text = stderr(&output);
+    assert!(
+        text.contains("phase        global     redirects (since 2025-06-30: every notice page 301s to new_home)"),
+        "{text}"
+    );
+    let future = site_with_notice_until("2999-01-01");
+    let json = run(future.path(), &["--format", "json", "check"]);
+    let value: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(value["phases"][0]["phase"]["phase"], "notice");
+    assert_eq!(value["phases"][0]["phase"]["until"], "2999-01-01");
+    let invalid = site_with_notice_until("2025-13-01");
+    let output = run(invalid.path(), &["check"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains(
+            "error[redirects::notice-until]: `2025-13-01` is not a date written YYYY-MM-DD"
+        ),
+        "{}",
+        stderr(&output)
+    );
+}

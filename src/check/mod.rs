@@ -38,6 +38,8 @@ pub struct Coverage {
 pub struct CheckReport {
     pub report: Report,
     pub coverage: Vec<Coverage>,
+    /// Each region's notice phase today (region id, phase).
+    pub phases: Vec<(String, crate::redirects::phase::Phase)>,
 }
 
 /// Checks the site at `root`.
@@ -51,6 +53,7 @@ pub fn check_site(root: &Path) -> CheckReport {
                 return CheckReport {
                     report: Report::new(problems),
                     coverage: Vec::new(),
+                    phases: Vec::new(),
                 }
             }
         },
@@ -83,9 +86,18 @@ pub fn check_site(root: &Path) -> CheckReport {
         problems.extend(content_problems(site));
         fill_page_coverage(site, &mut coverage);
     }
+    let phases = config
+        .regions
+        .iter()
+        .filter_map(|region| {
+            let phase = crate::redirects::phase::phase(&config, region).ok()?;
+            Some((region.id.to_string(), phase))
+        })
+        .collect();
     CheckReport {
         report: Report::new(dedup(without_repeats(problems))),
         coverage,
+        phases,
     }
 }
 

@@ -200,7 +200,10 @@ fn shadow_problem(table: &RuleTable, later: usize, earlier: usize) -> Diagnostic
 /// A rule that keeps a generated page from being seen, or never fires because the
 /// page is served instead.
 fn hidden_page(table: &RuleTable, index: usize, rule: &Rule) -> Option<Diagnostic> {
-    if rule.kind == RuleKind::Unmatched || table.twins.contains(&index) {
+    // After `notice_until` the notice's pages redirect on purpose.
+    if matches!(rule.kind, RuleKind::Unmatched | RuleKind::NoticeEnded)
+        || table.twins.contains(&index)
+    {
         return None;
     }
     let serves_files_first = table.target == Target::Netlify && !rule.force;
@@ -395,6 +398,16 @@ fn destination_problem(tables: &[RuleTable], at: usize, rule: &Rule) -> Option<D
             ),
             "point it at a generated page (e.g. `/`) or an absolute https:// URL",
         )),
+        // Every notice page redirects after `notice_until`: rules that led there
+        // follow on purpose, and are written as one hop.
+        _ if onward
+            .hops
+            .first()
+            .and_then(|h| h.rule)
+            .is_some_and(|r| tables[onward_table].rules[r].kind == RuleKind::NoticeEnded) =>
+        {
+            None
+        }
         _ if rule.is_redirect() && onward.redirect_hops() > 0 => Some(
             Diagnostic::warning(
                 "redirects::chain",

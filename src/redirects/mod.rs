@@ -11,6 +11,7 @@
 pub mod checks;
 pub mod lookup;
 pub mod pattern;
+pub mod phase;
 pub mod rules;
 pub mod twins;
 pub mod write;
@@ -62,6 +63,14 @@ pub struct RedirectsConfig {
     /// (`/product/:model` and `/global/product/:model`).
     #[serde(default)]
     pub old_prefix: Option<Spanned<String>>,
+    /// When the notice phase ends (`2025-06-30`): before that date the notice's
+    /// pages are served; from it on, every notice page 301s to the region's
+    /// `new_home`. At the top level, the default for every region.
+    #[serde(default)]
+    pub notice_until: Option<Spanned<String>>,
+    /// The date the phases are computed for: the build's `--as-of`, or today.
+    #[serde(skip)]
+    pub as_of: Option<phase::IsoDate>,
     /// Cloudflare only: write static rules as a Bulk Redirects CSV instead of
     /// `_redirects`, for maps past Cloudflare's 2,000-rule limit. Top level only.
     #[serde(default)]
@@ -94,6 +103,8 @@ pub enum Unmatched {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum RuleKind {
+    /// A notice page after `notice_until`: it redirects to `new_home`.
+    NoticeEnded,
     Alias,
     Region,
     RegionCsv,
@@ -105,6 +116,7 @@ pub enum RuleKind {
 impl RuleKind {
     pub fn describe(self) -> &'static str {
         match self {
+            RuleKind::NoticeEnded => "notice page after notice_until",
             RuleKind::Alias => "page alias",
             RuleKind::Region => "region rule",
             RuleKind::RegionCsv => "region CSV map",

@@ -2,7 +2,7 @@
 //! (the region's, then the shared ones with the region's values), CSV maps, page
 //! aliases and the unmatched policy. Every rule keeps the file and line it came from.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::config::{check_https_url, Region, SiteConfig};
 use crate::diagnostics::{did_you_mean, Diagnostic, SourceFile, Span};
@@ -11,7 +11,8 @@ use crate::plan::locale_root;
 use crate::yaml::span_of;
 
 use super::pattern::{
-    describe_char, is_invisible, is_name, normalise_segment, placeholders, Pattern, Segment,
+    describe_char, is_invisible, is_name, normalise_segment, placeholders, Pattern, RequestPath,
+    Segment,
 };
 use super::{Destination, RawRule, RedirectsConfig, Rule, RuleKind, Target, Unmatched};
 
@@ -73,6 +74,7 @@ pub fn region_rules(
     region: &Region,
     aliases: &[AliasRule],
     csv_files: &CsvFiles,
+    files: &BTreeSet<RequestPath>,
 ) -> (Vec<Rule>, Vec<Diagnostic>) {
     let mut reader = Reader {
         config,
@@ -82,6 +84,7 @@ pub fn region_rules(
         prefix: Vec::new(),
     };
     reader.read_prefix();
+    reader.notice_phase(files);
     for alias in aliases {
         reader.alias(alias);
     }
@@ -109,6 +112,56 @@ struct Fields<'t> {
 }
 
 impl Reader<'_> {
+    /// After `notice_until`: every notice page (each folder's `index.html`, the
+    /// home included) 301s to the region's `new_home`, before any other rule, and
+    /// forced on Netlify (it would serve the page first).
+    fn notice_phase(&mut self, files: &BTreeSet<RequestPath>) {
+        let phase = match super::phase::phase(self.config, self.region) {
+            Ok(phase) => phase,
+            Err(problem) => {
+                // Reported once, on the first region.
+                if self.config.regions.first().map(|r| &r.id) == Some(&self.region.id)
+                    || self.region.redirects.notice_until.is_some()
+                {
+                    self.problems.push(problem);
+                }
+                return;
+            }
+        };
+        let super::phase::Phase::Redirects { .. } = phase else {
+            return;
+        };
+        let until = self
+            .region
+            .redirects
+            .notice_until
+            .as_ref()
+            .or(self.config.redirects.notice_until.as_ref())
+            .expect("a redirects phase has a date");
+        let span = span_of(&self.config.file, until);
+        for file in files {
+            let Some((last, folder)) = file.segments.split_last() else {
+                continue;
+            };
+            if last != "index.html" {
+                continue;
+            }
+            let from = Pattern {
+                segments: folder.iter().cloned().map(Segment::Literal).collect(),
+                splat: false,
+                trailing_slash: !folder.is_empty(),
+            };
+            self.rules.push(Rule {
+                from,
+                to: Destination::External(self.region.new_home.clone()),
+                status: 301,
+                force: self.config.target == Target::Netlify,
+                kind: RuleKind::NoticeEnded,
+                span: span.clone(),
+            });
+        }
+    }
+
     fn config_rules(&mut self, redirects: &RedirectsConfig, kind: RuleKind, csv_files: &CsvFiles) {
         // CSV maps first: their rows are exact paths, which a pattern written in
         // site.yaml would otherwise catch before them.
