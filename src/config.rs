@@ -273,7 +273,7 @@ impl SiteConfig {
 /// Reads and checks `<root>/site.yaml`.
 pub fn load(root: &Path) -> Outcome<SiteConfig> {
     let path = root.join(CONFIG_FILE);
-    let text = fs::read_to_string(&path, CONFIG_FILE).map_err(|d| vec![d])?;
+    let text = fs::read_input(root, &path, CONFIG_FILE).map_err(|d| vec![d])?;
     let file = SourceFile::new(CONFIG_FILE, text);
     let raw: RawSite = crate::yaml::parse(&file, &file.text, 1, "config::invalid")
         .map_err(|d| vec![d.help_if_missing("see docs/site-format.md for every key")])?;

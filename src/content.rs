@@ -11,7 +11,6 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use serde::Deserialize;
-use walkdir::WalkDir;
 
 use crate::config::{Locale, SiteConfig};
 use crate::diagnostics::{Diagnostic, Outcome, SourceFile, Span};
@@ -152,6 +151,10 @@ pub fn reload_files(
         if !path.is_file() || is_hidden(path) {
             continue;
         }
+        if let Err(problem) = fs::check_inside(&config.root, path, &shown) {
+            problems.push(problem);
+            continue;
+        }
         content.add(load_file(config, path), &mut problems);
     }
     content.pages.retain(|_, pages| !pages.is_empty());
@@ -180,18 +183,9 @@ pub fn load_lenient(config: &SiteConfig) -> (Content, Vec<Diagnostic>) {
             .help("create content/<locale>/index.md for each locale");
         return (content, vec![problem]);
     }
-    let mut files = Vec::new();
-    for entry in WalkDir::new(&dir).sort_by_file_name().min_depth(1) {
-        match entry {
-            Ok(entry) if entry.file_type().is_file() && !is_hidden(entry.path()) => {
-                files.push(entry.into_path());
-            }
-            Ok(_) => {}
-            Err(error) => problems.push(
-                Diagnostic::error("content::unreadable", error.to_string()).in_file(CONTENT_DIR),
-            ),
-        }
-    }
+    let (mut files, found) = fs::input_files(&config.root, &dir, usize::MAX);
+    problems.extend(found);
+    files.retain(|path| !is_hidden(path));
     // Parsed in parallel, gathered in the walk's sorted order.
     let loaded: Vec<Outcome<Option<SourcePage>>> = files
         .par_iter()

@@ -4,11 +4,13 @@
 //! Loading keeps going after a bad file so one run reports everything; rendering
 //! writes each file as soon as it is rendered instead of holding the site in memory.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use crate::check::{self, links::LinkSink};
 use crate::config::{self, Locale};
 use crate::content;
 use crate::diagnostics::{Diagnostic, Outcome, Report};
@@ -213,6 +215,12 @@ impl Site {
             problems.extend(found);
             return (None, problems);
         }
+        let taken = site.pages_on_generated_files();
+        if !lenient && !taken.is_empty() {
+            problems.extend(taken);
+            return (None, problems);
+        }
+        problems.extend(taken);
         problems.extend(site.load_redirects());
         (Some(site), problems)
     }
@@ -392,6 +400,43 @@ impl Site {
         } else {
             Err(missing)
         }
+    }
+
+    /// Pages whose folder would be a file the build writes itself (`404.html`,
+    /// `sitemap.xml`, `_redirects`, a theme file): the disk cannot hold both.
+    fn pages_on_generated_files(&self) -> Vec<Diagnostic> {
+        let mut generated: Vec<BTreeMap<String, String>> =
+            vec![BTreeMap::new(); self.model.config.regions.len()];
+        for output in self.outputs() {
+            if let (Some(region), path) = self.placement(&output) {
+                if !matches!(output, Output::Page(_)) {
+                    generated[region].insert(path.folded(), path.to_string());
+                }
+            }
+        }
+        let mut problems = Vec::new();
+        for job in &self.model.plan.jobs {
+            let taken = job
+                .dir
+                .prefixes()
+                .find_map(|prefix| generated[job.region].get(&prefix.folded()));
+            if let Some(file) = taken {
+                let source = self.model.source(job);
+                let domain = &self.model.region(job.region).domain;
+                problems.push(
+                    Diagnostic::error(
+                        "content::reserved-url",
+                        format!(
+                            "the page's URL {domain}{} would need the folder `{file}`, a file handover writes",
+                            job.dir.dir_url()
+                        ),
+                    )
+                    .at(source.key_span("slug"))
+                    .help("give the page another `slug`: 404.html, sitemap.xml, robots.txt, _headers, _redirects and the theme's static files are taken"),
+                );
+            }
+        }
+        problems
     }
 
     /// Every file of every domain, in a stable order.
@@ -613,8 +658,12 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, Diagnostic> {
 }
 
 fn failed(problems: Vec<Diagnostic>) -> BuildSummary {
+    failed_with(Report::new(problems))
+}
+
+fn failed_with(report: Report) -> BuildSummary {
     BuildSummary {
-        report: Report::new(problems),
+        report,
         files: 0,
         domains: Vec::new(),
     }
@@ -628,24 +677,31 @@ fn build_inner(options: &BuildOptions) -> Result<BuildSummary, Diagnostic> {
     config.redirects.as_of = options.as_of;
     // Before any work: a folder the build may not replace stops it here.
     let claimed = guard::claim(&options.output, &config)?;
-    let (site, problems) = Site::load_from(config, false);
-    let site = match Site::strict(site, problems) {
-        Ok(site) => site,
-        Err(problems) => return Ok(failed(problems)),
+    // Loaded as `check` loads it, so the two report the same problems.
+    let (site, mut problems) = Site::load_from(config, true);
+    let links = LinkSink::default();
+    let staging = match &site {
+        Some(site) if !problems.iter().any(Diagnostic::is_error) => {
+            let staging = Staging::create(&claimed)?;
+            let files = DirSink::new(staging.dir.clone());
+            problems.extend(site.render_all(&output::Both(&files, &links)));
+            problems.extend(files.finish());
+            Some(staging)
+        }
+        // Nothing will be written: render only what the link check needs.
+        Some(site) => {
+            problems.extend(site.render_all(&links));
+            None
+        }
+        None => None,
     };
-    let staging = Staging::create(&claimed)?;
-    let sink = DirSink::new(staging.dir.clone());
-    let mut problems = site.render_all(&sink);
-    problems.extend(sink.finish());
-    problems.extend(site.warnings.iter().cloned());
-    let report = Report::new(problems);
+    let report = check::validate(&options.root, site.as_ref(), problems, links).report;
+    let (Some(site), Some(staging)) = (site, staging) else {
+        return Ok(failed_with(report));
+    };
     if report.has_errors() {
         staging.abandon();
-        return Ok(BuildSummary {
-            report,
-            files: 0,
-            domains: Vec::new(),
-        });
+        return Ok(failed_with(report));
     }
     if let Err(problem) = staging.commit() {
         return Ok(failed(vec![problem]));

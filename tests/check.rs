@@ -146,26 +146,13 @@ fn the_bundled_site_is_clean_and_strict_turns_warnings_into_failure() {
     let clean = run(&bundled, &["check", "--strict"]);
     assert_eq!(clean.status.code(), Some(0), "{}", stderr(&clean));
     assert!(stderr(&clean).ends_with("check: no problems\n"));
-
-    let multi = fixtures().join("fixtures/multi");
-    let warnings_only = run(&multi, &["check"]);
-    assert_eq!(
-        warnings_only.status.code(),
-        Some(1),
-        "multi's nl-BE misses a message: {}",
-        stderr(&warnings_only)
-    );
 }
 
 #[test]
 fn strict_fails_on_warnings_alone() {
     let site = tempfile::tempdir().unwrap();
+    // multi has only fallback warnings.
     common::copy_tree(&fixtures().join("fixtures/multi"), site.path());
-    // Give nl-BE the message it lacks: only fallback warnings remain.
-    let nl = site.path().join("locales/nl-BE/main.ftl");
-    let mut text = std::fs::read_to_string(&nl).unwrap();
-    text.push_str("tricky = <b>vet</b> & \"aangehaald\"\n");
-    std::fs::write(&nl, text).unwrap();
     let relaxed = run(site.path(), &["check"]);
     assert_eq!(relaxed.status.code(), Some(0), "{}", stderr(&relaxed));
     let strict = run(site.path(), &["check", "--strict"]);

@@ -24,6 +24,7 @@ fn check_error(case: &str) {
     std::fs::write(out.join("previous/index.html"), "the last good build").unwrap();
     std::fs::write(out.join(".handover-output"), "written by handover").unwrap();
 
+    assert_one_verdict(case, site.path());
     let output = run(site.path(), &["build"]);
     let text = stderr(&output).replace(&out.display().to_string(), "<output>");
     assert_eq!(
@@ -44,6 +45,39 @@ fn check_error(case: &str) {
     let expected = std::fs::read_to_string(&expected_path)
         .unwrap_or_else(|_| panic!("{case}: no expected.txt (UPDATE_GOLDEN=1 writes it)"));
     assert_eq!(text, expected, "{case}: the error text changed");
+}
+
+/// The errors of a `--format json` run: (code, file, line, column), sorted.
+fn errors_of(site: &std::path::Path, command: &str) -> Vec<(String, String, u64, u64)> {
+    let output = run(site, &["--format", "json", command]);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{command}: {e}\n{}", stderr(&output)));
+    let mut errors: Vec<_> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["severity"] == "error")
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap_or("").to_string(),
+                d["file"].as_str().unwrap_or("").to_string(),
+                d["line"].as_u64().unwrap_or(0),
+                d["column"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    errors.sort();
+    errors.dedup();
+    errors
+}
+
+/// `build` refuses exactly what `check` reports as errors: same codes, same
+/// places.
+fn assert_one_verdict(case: &str, site: &std::path::Path) {
+    let check = errors_of(site, "check");
+    let build = errors_of(site, "build");
+    assert!(!check.is_empty(), "{case}: check finds no error");
+    assert_eq!(check, build, "{case}: check and build disagree");
 }
 
 macro_rules! error_cases {
@@ -85,4 +119,7 @@ error_cases! {
     redirect_bad_source => "redirect-bad-source",
     redirect_open_redirect => "redirect-open-redirect",
     redirect_loop_across_domains => "redirect-loop-across-domains",
+    slug_generated_file => "slug-generated-file",
+    slug_too_long => "slug-too-long",
+    link_unsafe_scheme => "link-unsafe-scheme",
 }

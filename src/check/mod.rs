@@ -42,10 +42,27 @@ pub struct CheckReport {
     pub phases: Vec<(String, crate::redirects::phase::Phase)>,
 }
 
-/// Checks the site at `root`.
+/// Checks the site at `root`: loads it leniently, renders every page in memory
+/// for the link check, and validates.
 pub fn check_site(root: &Path) -> CheckReport {
     let (site, mut problems) = Site::load_for_check(root);
-    let config = match &site {
+    let links = links::LinkSink::default();
+    if let Some(site) = &site {
+        problems.extend(site.render_all(&links));
+    }
+    validate(root, site.as_ref(), problems, links)
+}
+
+/// Everything a loaded site is checked for, once its pages were rendered into
+/// `links`: `check` reports it, and `build` refuses the site on any error in it,
+/// so the two always give one verdict.
+pub fn validate(
+    root: &Path,
+    site: Option<&Site>,
+    mut problems: Vec<Diagnostic>,
+    links: links::LinkSink,
+) -> CheckReport {
+    let config = match site {
         Some(site) => site.model.config.clone(),
         None => match config::load(root) {
             Ok(config) => config,
@@ -71,9 +88,7 @@ pub fn check_site(root: &Path) -> CheckReport {
             pages_total: 0,
         })
         .collect();
-    if let Some(site) = &site {
-        let rendered = links::LinkSink::default();
-        problems.extend(site.render_all(&rendered));
+    if let Some(site) = site {
         let templates: Vec<SourceFile> = site.model.theme.templates.values().cloned().collect();
         let mut sources = templates.clone();
         sources.extend(site.model.content.all().map(|page| page.file.clone()));
@@ -82,7 +97,7 @@ pub fn check_site(root: &Path) -> CheckReport {
             &site.model.translations,
             &sources,
         ));
-        problems.extend(links::check_links(site, rendered, &templates));
+        problems.extend(links::check_links(site, links, &templates));
         problems.extend(content_problems(site));
         fill_page_coverage(site, &mut coverage);
     }
@@ -104,17 +119,32 @@ pub fn check_site(root: &Path) -> CheckReport {
 /// The comparison reports every `.ftl` syntax error, duplicate and unknown
 /// reference at the entry itself; the build's versions of the same problems
 /// (`i18n::*`, and the render errors they cause) would only repeat them.
+/// Likewise, a message used but defined nowhere is reported once where it is
+/// used (`translations::undefined`), not again by every page that renders it.
 fn without_repeats(mut problems: Vec<Diagnostic>) -> Vec<Diagnostic> {
     let has_unknown_reference = problems
         .iter()
         .any(|d| d.code == "translations::unknown-reference");
+    let undefined: Vec<String> = problems
+        .iter()
+        .filter(|d| d.code == "translations::undefined")
+        .filter_map(|d| d.message.split('`').nth(1))
+        .map(|id| format!("message `{id}` is not defined for "))
+        .collect();
     problems.retain(|d| {
-        let repeated_reference = matches!(d.code, "i18n::resolve" | "render::failed")
+        let rendering = matches!(d.code, "i18n::resolve" | "render::failed");
+        let repeated_reference = rendering
             && has_unknown_reference
             && ["Unknown term", "Unknown message", "Unknown attribute"]
                 .iter()
                 .any(|m| d.message.contains(m));
-        !matches!(d.code, "i18n::syntax" | "i18n::duplicate") && !repeated_reference
+        let repeated_undefined = rendering
+            && undefined
+                .iter()
+                .any(|prefix| d.message.starts_with(prefix.as_str()));
+        !matches!(d.code, "i18n::syntax" | "i18n::duplicate")
+            && !repeated_reference
+            && !repeated_undefined
     });
     problems
 }

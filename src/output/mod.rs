@@ -129,6 +129,17 @@ impl Sink for DirSink {
     }
 }
 
+/// Gives every file to two sinks: `build` writes files and keeps their links for
+/// the link check in one render.
+pub struct Both<'a>(pub &'a dyn Sink, pub &'a dyn Sink);
+
+impl Sink for Both<'_> {
+    fn write(&self, domain: &str, path: &SitePath, bytes: &[u8]) -> Result<(), Diagnostic> {
+        self.0.write(domain, path, bytes)?;
+        self.1.write(domain, path, bytes)
+    }
+}
+
 /// Keeps every file in memory: `serve` answers from it.
 #[derive(Default)]
 pub struct MemorySink {
