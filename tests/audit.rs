@@ -16,7 +16,7 @@ fn run(site: &std::path::Path, args: &[&str]) -> std::process::Output {
         .output()
         .expect("the handover binary runs")
 }
-use handover::serve::{start, ServeOptions};
+use handover::serve::{start, ServeOptions, IDLE_TIMEOUT};
 
 const RULES: &str = "redirects:
   rules:
@@ -142,6 +142,7 @@ async fn the_live_audit_against_handover_serve_agrees_with_the_offline_one() {
         bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
         port: 0,
         verbose: false,
+        idle_timeout: IDLE_TIMEOUT,
     })
     .await
     .expect("the server starts");
