@@ -330,7 +330,7 @@ fn unmatchable(table: &RuleTable, rule: &Rule) -> Option<Diagnostic> {
         Diagnostic::warning(
             "redirects::unmatchable",
             format!(
-                "`{}` never matches on Netlify: it decodes the request path (`%C3%A9` becomes `é`) before comparing it with the rule as written",
+                "`{}` does not match on Netlify: its runtime (measured on `netlify dev`) decodes the request path (`%C3%A9` becomes `é`) before comparing it with the rule as written",
                 rule.from
             ),
         )
