@@ -619,9 +619,12 @@ proptest! {
 
     /// The written `_redirects`, read back, answers every request as the table does.
     #[test]
-    fn the_written_file_means_what_the_table_means(rules in prop::collection::vec(rule_strategy(), 1..10)) {
+    fn the_written_file_means_what_the_table_means(rules in prop::collection::vec(rule_strategy(), 1..10), cloudflare in any::<bool>()) {
+        let target = if cloudflare { Target::Cloudflare } else { Target::Netlify };
         let lines: String = rules.concat();
-        let t = table(Target::Netlify, &lines, PAGES);
+        // Cloudflare has no `force`: those tables are refused, not written.
+        let lines = if cloudflare { lines.replace("!\n", "\n") } else { lines };
+        let t = table(target, &lines, PAGES);
         if check(&t, false).iter().any(Diagnostic::is_error) {
             return Ok(());
         }
@@ -631,9 +634,13 @@ proptest! {
             .iter()
             .map(|r| format!("{} {} {}{}\n", r.from, r.to, r.status, if r.force { "!" } else { "" }))
             .collect();
-        let again = table(Target::Netlify, &reread, PAGES);
-        // Serialising the re-read table gives the same bytes: the round trip is exact.
-        prop_assert_eq!(redirects_file(&again, false), written.clone());
+        let again = table(target, &reread, PAGES);
+        // Serialising the re-read table gives the same bytes: the round trip is exact
+        // (on Cloudflare a twin may be added again, for a spelling a later splat
+        // answers the same way: the meaning is compared below).
+        if !cloudflare {
+            prop_assert_eq!(redirects_file(&again, false), written.clone());
+        }
         for path in sample_paths() {
             let (a, b) = (as_written(&t, &path), resolve(&again, &path));
             // Chains are written as one hop, so compare where requests end up and
