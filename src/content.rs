@@ -25,6 +25,8 @@ struct RawFrontMatter {
     title: String,
     description: String,
     #[serde(default)]
+    nav_title: Option<String>,
+    #[serde(default)]
     slug: Option<String>,
     #[serde(default)]
     weight: i64,
@@ -52,6 +54,8 @@ pub struct SourcePage {
     pub file: SourceFile,
     pub title: String,
     pub description: String,
+    /// A short label for the menu; the title when absent.
+    pub nav_title: Option<String>,
     /// The path under the locale root (`garantie`, or empty for the home page).
     pub slug: SitePath,
     pub weight: i64,
@@ -69,6 +73,7 @@ impl SourcePage {
     pub fn same_front_matter(&self, other: &SourcePage) -> bool {
         let aliases = |p: &SourcePage| p.aliases.iter().map(|a| a.path.clone()).collect::<Vec<_>>();
         self.title == other.title
+            && self.nav_title == other.nav_title
             && self.description == other.description
             && self.slug == other.slug
             && self.weight == other.weight
@@ -197,6 +202,19 @@ pub fn load_lenient(config: &SiteConfig) -> (Content, Vec<Diagnostic>) {
     (content, problems)
 }
 
+/// A Markdown file at the top of `content/` named in capitals (`README.md`,
+/// `SOURCES.md`) is a note for the editors, not a page: pages live in locale
+/// folders and their names are lowercase.
+fn is_editors_note(file_name: &str) -> bool {
+    file_name.strip_suffix(".md").is_some_and(|stem| {
+        !stem.is_empty()
+            && stem
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_' || c == '-')
+            && stem.chars().any(|c| c.is_ascii_uppercase())
+    })
+}
+
 fn is_hidden(path: &Path) -> bool {
     path.file_name()
         .and_then(|n| n.to_str())
@@ -216,6 +234,11 @@ fn load_file(config: &SiteConfig, path: &Path) -> Outcome<Option<SourcePage>> {
         .components()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .collect();
+    if let [file_name] = parts.as_slice() {
+        if is_editors_note(file_name) {
+            return Ok(None);
+        }
+    }
     let [locale_dir, file_name] = parts.as_slice() else {
         return Err(vec![Diagnostic::error(
             "content::layout",
@@ -273,6 +296,17 @@ pub fn parse_page(file: SourceFile, name: String, locale: Locale) -> Outcome<Sou
             );
         }
     }
+    if raw
+        .nav_title
+        .as_deref()
+        .is_some_and(|t| t.trim().is_empty())
+    {
+        problems.push(
+            Diagnostic::error("content::empty", "the nav_title is empty")
+                .at(key_span("nav_title"))
+                .help("write a short menu label, or remove the line to show the title in the menu"),
+        );
+    }
     let slug_text = raw.slug.clone().unwrap_or_else(|| {
         if name == "index" {
             String::new()
@@ -320,6 +354,7 @@ pub fn parse_page(file: SourceFile, name: String, locale: Locale) -> Outcome<Sou
         locale,
         title: raw.title,
         description: raw.description,
+        nav_title: raw.nav_title,
         slug,
         weight: raw.weight,
         aliases,
@@ -423,6 +458,34 @@ mod tests {
     fn unclosed_front_matter_is_an_error() {
         let errors = page("---\ntitle: T\n").unwrap_err();
         assert_eq!(errors[0].message, "the front matter is never closed");
+    }
+
+    #[test]
+    fn nav_title_is_the_menu_label_and_may_not_be_empty() {
+        let p = page(
+            "---\ntitle: Warranty and after-sales\nnav_title: Warranty\ndescription: D\n---\n",
+        )
+        .unwrap();
+        assert_eq!(p.nav_title.as_deref(), Some("Warranty"));
+        let errors = page("---\ntitle: T\nnav_title: \" \"\ndescription: D\n---\n").unwrap_err();
+        assert_eq!(
+            render_human(&errors[0]),
+            "error[content::empty]: the nav_title is empty\n \
+             --> content/en/warranty.md:3:1\n  |\n\
+             3 | nav_title: \" \"\n  | ^^^^^^^^^^^^^^\n  |\n  \
+             = help: write a short menu label, or remove the line to show the title in the menu\n"
+        );
+    }
+
+    #[test]
+    fn notes_named_in_capitals_at_the_top_of_content_are_not_pages() {
+        assert!(is_editors_note("SOURCES.md"));
+        assert!(is_editors_note("README.md"));
+        assert!(is_editors_note("TRANSLATION_NOTES.md"));
+        assert!(!is_editors_note("index.md"));
+        assert!(!is_editors_note("Index.md"));
+        assert!(!is_editors_note("SOURCES.txt"));
+        assert!(!is_editors_note("2025.md"));
     }
 
     #[test]

@@ -9,11 +9,12 @@
 //! [`Renderer`] and [`Model`], so pages render in parallel and one page can be redone
 //! alone.
 
+use crate::raw_html::{self, RawHtml};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use fluent_bundle::{FluentArgs, FluentValue};
-use pulldown_cmark::{html, Options, Parser};
+use pulldown_cmark::{html, Parser};
 use serde::Serialize;
 use tera::{Context, Kwargs, State, Tera, TeraResult, Value};
 
@@ -58,6 +59,8 @@ struct NavItem {
     #[serde(skip)]
     name: String,
     title: String,
+    /// The menu label: the page's `nav_title`, or its title.
+    nav_title: String,
     path: String,
     url: String,
     current: bool,
@@ -188,6 +191,15 @@ impl Model {
             .collect()
     }
 
+    /// The language switcher of the not-found page, which has no translations of
+    /// its own: the home page of every region and locale, this one marked current.
+    fn home_alternates(&self, region: usize, locale: &Locale) -> Vec<Alternate> {
+        self.plan
+            .job(region, locale, "index")
+            .map(|home| self.alternates(home))
+            .unwrap_or_default()
+    }
+
     fn x_default(&self, name: &str) -> String {
         let Some(region) = self.config.x_default_region() else {
             return String::new();
@@ -235,6 +247,10 @@ fn navs(
                 NavItem {
                     name: job.name.clone(),
                     title: source.title.clone(),
+                    nav_title: source
+                        .nav_title
+                        .clone()
+                        .unwrap_or_else(|| source.title.clone()),
                     url: format!("https://{}{}", config.regions[job.region].domain, path),
                     path,
                     current: false,
@@ -361,7 +377,7 @@ impl Renderer {
         .expect("a struct serializes to a map");
         page.insert(
             "content".into(),
-            Value::safe_string(&markdown_to_html(&body)),
+            Value::safe_string(&markdown_to_html(&body, model.config.raw_html)),
         );
         context.insert_value("page", Value::from(page));
         context.insert("canonical", &page_url);
@@ -397,7 +413,7 @@ impl Renderer {
     pub fn not_found(&self, model: &Model, region: usize, locale: &Locale) -> Outcome<String> {
         let mut context = model.base_context(region, locale);
         context.insert("nav", &model.nav(region, locale, None));
-        context.insert("translations", &Vec::<Alternate>::new());
+        context.insert("translations", &model.home_alternates(region, locale));
         context.insert("x_default", "");
         self.render_template("404.html", &context, model, None)
     }
@@ -454,14 +470,15 @@ struct PageView<'a> {
     weight: i64,
 }
 
-/// CommonMark plus tables, footnotes and strikethrough. Smart punctuation stays off:
-/// it only knows English quotes, and French writes « ».
-pub fn markdown_to_html(markdown: &str) -> String {
-    let options =
-        Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES | Options::ENABLE_STRIKETHROUGH;
+/// CommonMark plus tables, footnotes and strikethrough, with the site's raw HTML
+/// policy applied. Smart punctuation stays off: it only knows English quotes, and
+/// French writes « ».
+pub fn markdown_to_html(markdown: &str, raw_html: RawHtml) -> String {
     let mut out = String::with_capacity(markdown.len() * 3 / 2);
-    html::push_html(&mut out, Parser::new_ext(markdown, options));
-    out
+    let events =
+        Parser::new_ext(markdown, raw_html::markdown_options()).map(|e| raw_html.events(e));
+    html::push_html(&mut out, events);
+    raw_html.apply(&out)
 }
 
 /// HTML-escapes text (Tera's escaping, so pages and the serve overlay agree).

@@ -174,6 +174,60 @@ fn new_creates_a_site_that_builds_with_no_edits() {
 }
 
 #[test]
+fn the_bundled_site_has_short_menu_labels_and_a_language_switcher_on_its_404() {
+    let out = tempfile::tempdir().unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let output = run(root, &["build", "--output", out.path().to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+
+    let home = std::fs::read_to_string(out.path().join("de.po.co/index.html")).unwrap();
+    assert!(home.contains("<h1>POCO ist jetzt Teil des Xiaomi Stores</h1>"));
+    assert!(
+        home.contains(r#"<li><a href="/" aria-current="page">Überblick</a></li>"#),
+        "the menu shows nav_title, not the title:\n{home}"
+    );
+
+    let not_found = std::fs::read_to_string(out.path().join("de.po.co/404.html")).unwrap();
+    assert!(not_found.contains(r#"<nav class="languages" aria-label="Sprache und Land">"#));
+    for home in [
+        r#"<a href="https://uk.po.co/" hreflang="en-GB" lang="en-GB">"#,
+        r#"<a href="https://fr.po.co/" hreflang="fr-FR" lang="fr-FR">"#,
+        r#"<a href="https://www.po.co/" hreflang="en" lang="en">"#,
+        r#"<a href="https://de.po.co/" hreflang="de-DE" lang="de-DE" aria-current="true">Deutsch</a>"#,
+    ] {
+        assert!(not_found.contains(home), "{home} missing:\n{not_found}");
+    }
+    // The page list keeps the full titles.
+    assert!(not_found.contains(">Garantie und Kundendienst</a>"));
+
+    // content/SOURCES.md is a note for editors, not a page.
+    let files = common::read_tree(out.path());
+    assert!(
+        !files.keys().any(|f| f.to_lowercase().contains("sources")),
+        "{:?}",
+        files.keys().collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn a_new_site_passes_check_strict() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("acme");
+    let output = common::handover()
+        .args(["new", site.to_str().unwrap(), "--brand", "Acme"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let output = run(&site, &["check", "--strict"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("check: no problems"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
 fn new_refuses_a_folder_that_is_not_empty() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("keep.txt"), "mine").unwrap();

@@ -18,8 +18,10 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::config::{self, SiteConfig};
-use crate::diagnostics::{Diagnostic, Report, SourceFile};
+use crate::content::SourcePage;
+use crate::diagnostics::{Diagnostic, Report, SourceFile, Span};
 use crate::pipeline::Site;
+use crate::raw_html::{self, RawHtml};
 
 /// Search results cut descriptions near this length.
 pub const DESCRIPTION_LIMIT: usize = 160;
@@ -98,6 +100,9 @@ pub fn validate(
             &sources,
         ));
         problems.extend(links::check_links(site, links, &templates));
+        if site.model.config.raw_html == RawHtml::Sanitize {
+            problems.extend(links::unsafe_markdown_links(site));
+        }
         problems.extend(content_problems(site));
         fill_page_coverage(site, &mut coverage);
     }
@@ -188,6 +193,9 @@ fn content_problems(site: &Site) -> Vec<Diagnostic> {
                 .help("remove `draft: true` to publish it"),
             );
         }
+        if site.model.config.raw_html == RawHtml::Sanitize {
+            problems.extend(sanitized_html(page));
+        }
         let length = page.description.chars().count();
         if length > DESCRIPTION_LIMIT {
             problems.push(
@@ -198,6 +206,22 @@ fn content_problems(site: &Site) -> Vec<Diagnostic> {
         }
     }
     problems
+}
+
+/// Where the sanitizer removes raw HTML from a page's Markdown.
+fn sanitized_html(page: &SourcePage) -> Vec<Diagnostic> {
+    let body = &page.file.text[page.body_offset..];
+    raw_html::removals(body)
+        .into_iter()
+        .map(|removal| {
+            Diagnostic::warning(
+                "content::raw-html-removed",
+                format!("{} is removed from the published page", removal.what),
+            )
+            .at(Span::new(&page.file, page.body_offset + removal.offset, removal.tag.len()))
+            .help("keep to the tags listed in docs/editors.md, or set `raw_html: allow` in site.yaml if this HTML is trusted")
+        })
+        .collect()
 }
 
 /// Pages present / total per locale, against the reference locale's published pages.
