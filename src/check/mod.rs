@@ -40,6 +40,8 @@ pub struct Coverage {
 pub struct CheckReport {
     pub report: Report,
     pub coverage: Vec<Coverage>,
+    /// Each region's notice phase today (region id, phase).
+    pub phases: Vec<(String, crate::redirects::phase::Phase)>,
 }
 
 /// Checks the site at `root`: loads it leniently, renders every page in memory
@@ -70,6 +72,7 @@ pub fn validate(
                 return CheckReport {
                     report: Report::new(problems),
                     coverage: Vec::new(),
+                    phases: Vec::new(),
                 }
             }
         },
@@ -103,9 +106,18 @@ pub fn validate(
         problems.extend(content_problems(site));
         fill_page_coverage(site, &mut coverage);
     }
+    let phases = config
+        .regions
+        .iter()
+        .filter_map(|region| {
+            let phase = crate::redirects::phase::phase(&config, region).ok()?;
+            Some((region.id.to_string(), phase))
+        })
+        .collect();
     CheckReport {
         report: Report::new(dedup(without_repeats(problems))),
         coverage,
+        phases,
     }
 }
 
