@@ -237,6 +237,9 @@ pub struct SiteConfig {
     /// What page bodies' raw HTML becomes: sanitized (default), kept, or escaped.
     pub raw_html: RawHtml,
     pub regions: Vec<Region>,
+    /// Drafts are rendered like other pages: only `serve --drafts` sets it (never
+    /// `site.yaml`), so no build publishes a draft.
+    pub drafts: bool,
 }
 
 impl SiteConfig {
@@ -416,6 +419,7 @@ impl<'a> Checker<'a> {
                 redirects: raw.redirects,
                 raw_html: raw.raw_html,
                 regions,
+                drafts: false,
             }),
             _ => Err(self.problems),
         }

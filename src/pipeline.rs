@@ -156,6 +156,15 @@ impl Site {
         Site::load_with(root, true)
     }
 
+    /// Loads like [`Site::load`], with drafts rendered like other pages when
+    /// `drafts` is set (`serve --drafts`).
+    pub fn load_previewing(root: &Path, drafts: bool) -> Outcome<Site> {
+        let mut config = config::load(root)?;
+        config.drafts = drafts;
+        let (site, problems) = Site::load_from(config, false);
+        Site::strict(site, problems)
+    }
+
     fn load_with(root: &Path, lenient: bool) -> (Option<Site>, Vec<Diagnostic>) {
         match config::load(root) {
             Ok(config) => Site::load_from(config, lenient),
@@ -245,7 +254,8 @@ impl Site {
         );
         let (assembled, only) = match change {
             InputChange::Everything => {
-                return Site::load(&model.config.root).map(|site| (site, None))
+                return Site::load_previewing(&model.config.root, model.config.drafts)
+                    .map(|site| (site, None))
             }
             InputChange::Translations => {
                 let translations = Arc::new(Translations::load(&config)?);

@@ -118,7 +118,7 @@ pub fn plan(config: &SiteConfig, content: &Content) -> (Plan, Vec<Diagnostic>) {
                 let Some(source) = find_page(config, content, locale, name) else {
                     continue;
                 };
-                if source.draft {
+                if source.draft && !config.drafts {
                     continue;
                 }
                 let dir = root.join(&source.slug);

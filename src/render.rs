@@ -328,7 +328,8 @@ impl Renderer {
             tera.autoescape_on(Vec::<&str>::new());
             tera
         };
-        let pages: Vec<&SourcePage> = model.content.all().filter(|p| !p.draft).collect();
+        let drafts = model.config.drafts;
+        let pages: Vec<&SourcePage> = model.content.all().filter(|p| drafts || !p.draft).collect();
         let mut bodies = body_tera();
         // One batch: Tera re-checks every template on each add, so adding pages one
         // by one would be quadratic. Only when the batch fails are the pages parsed

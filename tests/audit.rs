@@ -143,6 +143,7 @@ async fn the_live_audit_against_handover_serve_agrees_with_the_offline_one() {
         port: 0,
         verbose: false,
         idle_timeout: IDLE_TIMEOUT,
+        drafts: false,
     })
     .await
     .expect("the server starts");

@@ -52,12 +52,17 @@ async fn request(addr: SocketAddr, host: &str, path: &str, extra: &str) -> Respo
 }
 
 async fn serve(site: &Path) -> Server {
+    serve_with(site, false).await
+}
+
+async fn serve_with(site: &Path, drafts: bool) -> Server {
     start(ServeOptions {
         root: site.to_path_buf(),
         bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
         port: 0,
         verbose: false,
         idle_timeout: Duration::from_secs(1),
+        drafts,
     })
     .await
     .expect("the server starts")
@@ -295,6 +300,7 @@ async fn a_port_in_use_is_a_clear_error() {
         port,
         verbose: false,
         idle_timeout: Duration::from_secs(1),
+        drafts: false,
     })
     .await
     .err()
@@ -540,5 +546,149 @@ async fn the_watcher_does_not_follow_links_out_of_the_site() {
     let added = inotify_watches().saturating_sub(before);
     // The fixture has a dozen folders; /usr has thousands.
     assert!(added < 200, "{added} watches");
+    server.stop().await;
+}
+
+/// The text of the warnings panel of a page, or "" without one.
+fn warnings_panel(body: &str) -> &str {
+    let Some(start) = body.find("<details id=\"handover-warnings\"") else {
+        return "";
+    };
+    let end = body[start..]
+        .find("</details>")
+        .map_or(body.len(), |e| start + e);
+    &body[start..end]
+}
+
+#[tokio::test]
+async fn each_page_shows_its_own_warnings_in_a_folded_panel() {
+    let site = copy_of_multi();
+    let help = site.path().join("content/en/help.md");
+    let text = std::fs::read_to_string(&help).unwrap();
+    let long = format!("description: {}", "Where to get help now. ".repeat(9));
+    std::fs::write(
+        &help,
+        text.replacen("description: Where to get help now.", &long, 1),
+    )
+    .unwrap();
+    let server = serve(site.path()).await;
+    let global = host(&server, "global");
+
+    let page = request(server.addr, &global, "/help/", "").await;
+    let panel = warnings_panel(&page.body);
+    assert!(panel.contains("1 warning about this page"), "{}", page.body);
+    assert!(panel.contains("content/en/help.md:3:1"), "{panel}");
+    assert!(
+        panel.contains("the description is 206 characters"),
+        "{panel}"
+    );
+    assert!(!panel.contains(" open"), "folded until asked: {panel}");
+    assert!(
+        !page.body.contains("handover-overlay"),
+        "a warning is no error"
+    );
+    let home = request(server.addr, &global, "/", "").await;
+    assert_eq!(warnings_panel(&home.body), "", "not on another page");
+
+    // nl-BE has no help page of its own: the English one says so where it is shown.
+    let fallback = request(server.addr, &host(&server, "be"), "/nl-be/help/", "").await;
+    let panel = warnings_panel(&fallback.body);
+    assert!(
+        panel.contains("the page `help` has no nl-BE version: the en page is shown instead"),
+        "{}",
+        fallback.body
+    );
+    // fr-BE pages show messages in fr-FR.
+    let french = request(server.addr, &host(&server, "be"), "/fr-be/", "").await;
+    assert!(
+        warnings_panel(&french.body).contains("messages shown in fr-FR on fr-BE pages"),
+        "{}",
+        french.body
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_broken_link_shows_the_edit_with_the_error_a_build_would_refuse() {
+    let site = copy_of_multi();
+    let server = serve(site.path()).await;
+    let global = host(&server, "global");
+    let page = site.path().join("content/en/help.md");
+    let original = std::fs::read_to_string(&page).unwrap();
+
+    save(
+        &page,
+        &format!("{original}\nSee [the old shop](/old-shop/).\n"),
+    );
+    let edited = wait_for(server.addr, &global, "/help/", |r| {
+        r.body.contains("the old shop")
+    })
+    .await;
+    assert!(
+        edited
+            .body
+            .contains("<a href=\"/old-shop/\">the old shop</a>"),
+        "the edit is shown"
+    );
+    assert!(
+        edited
+            .body
+            .contains("handover build would refuse the site: 1 error"),
+        "{}",
+        edited.body
+    );
+    assert!(edited.body.contains("links::broken"), "{}", edited.body);
+    assert!(
+        edited.body.contains("content/en/help.md:8:"),
+        "{}",
+        edited.body
+    );
+    // Every tab learns of it: the home page, unchanged, shows it too.
+    let home = request(server.addr, &global, "/", "").await;
+    assert!(home.body.contains("handover-overlay"), "{}", home.body);
+
+    save(&page, &original);
+    let fixed = wait_for(server.addr, &global, "/", |r| {
+        !r.body.contains("handover-overlay")
+    })
+    .await;
+    assert!(!fixed.body.contains("handover-overlay"), "{}", fixed.body);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn drafts_are_previewed_with_drafts_and_marked_as_such() {
+    let site = copy_of_multi();
+    std::fs::write(
+        site.path().join("content/en/soon.md"),
+        "---\ntitle: Coming soon\ndescription: Not yet.\ndraft: true\n---\nSoon.\n",
+    )
+    .unwrap();
+    let server = serve(site.path()).await;
+    let hidden = request(server.addr, &host(&server, "global"), "/soon/", "").await;
+    assert_eq!(hidden.status, 404, "not without --drafts");
+    server.stop().await;
+
+    let server = serve_with(site.path(), true).await;
+    let draft = request(server.addr, &host(&server, "global"), "/soon/", "").await;
+    assert_eq!(draft.status, 200, "{}", draft.body);
+    assert!(
+        draft.body.contains("<h1>Coming soon</h1>"),
+        "{}",
+        draft.body
+    );
+    let panel = warnings_panel(&draft.body);
+    assert!(
+        panel.contains("Draft: handover build does not publish this page"),
+        "{}",
+        draft.body
+    );
+    assert!(panel.contains("content/en/soon.md:4:1"), "{panel}");
+    let other = request(server.addr, &host(&server, "global"), "/help/", "").await;
+    assert!(
+        !warnings_panel(&other.body).contains("Draft"),
+        "{}",
+        other.body
+    );
     server.stop().await;
 }

@@ -22,6 +22,11 @@ pub struct ServeArgs {
     /// network.
     #[arg(long, default_value = "127.0.0.1")]
     pub bind: IpAddr,
+
+    /// Preview drafts too, each marked as a draft on its page (`build` never
+    /// publishes them).
+    #[arg(long)]
+    pub drafts: bool,
 }
 
 impl ServeArgs {
@@ -50,6 +55,7 @@ impl ServeArgs {
             port: self.port,
             verbose: true,
             idle_timeout: crate::serve::IDLE_TIMEOUT,
+            drafts: self.drafts,
         };
         let server = match start(options).await {
             Ok(server) => server,

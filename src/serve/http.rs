@@ -201,10 +201,18 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request<Body>) -> Re
         );
     };
     match origin {
-        Origin::Index if path.segments.is_empty() => html(
-            StatusCode::OK,
-            pages::index(&build.regions, shared.port, failure.as_deref()),
-        ),
+        Origin::Index if path.segments.is_empty() => {
+            let refused = build.refused();
+            let notes = pages::Notes {
+                failure: failure.as_deref(),
+                refused: refused.as_ref(),
+                ..pages::Notes::default()
+            };
+            html(
+                StatusCode::OK,
+                pages::index(&build.regions, shared.port, &notes),
+            )
+        }
         Origin::Index => text(
             StatusCode::NOT_FOUND,
             "not found: regions are served on their own origins, listed at /\n",
@@ -300,9 +308,16 @@ fn serve_file(
     let kind = content_type(&key.1);
     if kind.starts_with("text/html") {
         let page = String::from_utf8_lossy(bytes);
+        let refused = build.refused();
+        let notes = pages::Notes {
+            failure,
+            refused: refused.as_ref(),
+            warnings: build.notes.get(key).map_or(&[], Vec::as_slice),
+            draft: build.drafts.contains(key),
+        };
         return html(
             status,
-            pages::decorate(&page, failure, &build.regions, shared.port),
+            pages::decorate(&page, &notes, &build.regions, shared.port),
         );
     }
     (

@@ -37,6 +37,8 @@ pub struct ServeOptions {
     /// keep-alive connection included) is closed, so idle clients cannot use up
     /// the process's open files.
     pub idle_timeout: Duration,
+    /// Render drafts too, marked as such (`serve --drafts`).
+    pub drafts: bool,
 }
 
 /// What `handover serve` uses for [`ServeOptions::idle_timeout`].
@@ -48,6 +50,8 @@ pub struct Shared {
     pub changes: broadcast::Sender<Arc<Change>>,
     pub port: u16,
     pub bind: IpAddr,
+    /// Drafts are rendered (`serve --drafts`).
+    pub drafts: bool,
 }
 
 impl Shared {
@@ -108,6 +112,7 @@ pub async fn start(options: ServeOptions) -> Result<Server, Diagnostic> {
         changes,
         port: addr.port(),
         bind: options.bind,
+        drafts: options.drafts,
     });
     // Absolute, so the watcher's paths and the site's file names agree.
     let root = options
@@ -142,19 +147,36 @@ pub fn rebuild(shared: &Shared, root: &std::path::Path, change: &InputChange, ve
         // After a failure the good build may miss earlier saves: reload everything.
         snapshot.good.clone().filter(|_| snapshot.failure.is_none())
     };
-    let result = build_in_memory(root, previous.as_deref(), change);
+    let result = build_in_memory(root, previous.as_deref(), change, shared.drafts);
     let rendered = result.as_ref().map_or(0, |b| b.rendered);
     let elapsed = started.elapsed();
+    // The terminal shows what the pages show: a failure, or the check's findings
+    // each time they change.
+    let shown = match &result {
+        Ok(build) => {
+            let before = previous.as_ref().map(|p| &p.report.diagnostics);
+            let same = before.is_some_and(|before| {
+                before.len() == build.report.diagnostics.len()
+                    && before
+                        .iter()
+                        .zip(&build.report.diagnostics)
+                        .all(|(a, b)| render_human(a) == render_human(b))
+            });
+            (!same).then_some(&build.report)
+        }
+        Err(report) => Some(report),
+    };
     if verbose {
-        match &result {
-            Ok(_) => {}
-            Err(report) => {
-                for diagnostic in &report.diagnostics {
-                    eprintln!("{}", render_human(diagnostic));
-                }
-            }
+        for diagnostic in shown.iter().flat_map(|r| &r.diagnostics) {
+            eprintln!("{}", render_human(diagnostic));
         }
     }
+    let found = match &result {
+        Ok(build) if !build.report.diagnostics.is_empty() => {
+            format!(" ({})", build.report.summary())
+        }
+        _ => String::new(),
+    };
     let failed = result.as_ref().err().map(|r| r.summary());
     let change = {
         let mut snapshot = shared.snapshot.write().unwrap_or_else(|e| e.into_inner());
@@ -167,10 +189,10 @@ pub fn rebuild(shared: &Shared, root: &std::path::Path, change: &InputChange, ve
                 elapsed.as_millis()
             ),
             None if change.generation == 1 => {
-                eprintln!("built in memory in {} ms", elapsed.as_millis())
+                eprintln!("built in memory in {} ms{found}", elapsed.as_millis())
             }
             None => eprintln!(
-                "rebuilt in {} ms: {rendered} file{} rendered, {} changed",
+                "rebuilt in {} ms: {rendered} file{} rendered, {} changed{found}",
                 elapsed.as_millis(),
                 if rendered == 1 { "" } else { "s" },
                 change.files.len()

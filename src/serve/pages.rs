@@ -1,8 +1,13 @@
-//! What only the preview adds to pages: the reload script, the error overlay, the
-//! list of regions at `http://localhost:<port>/`, and links between regional
+//! What only the preview adds to pages: the reload script, the box of problems,
+//! the list of regions at `http://localhost:<port>/`, and links between regional
 //! domains pointed at their preview origins.
+//!
+//! Problems sit in a box at the bottom of the window, never over all of it: the
+//! errors of the last change (which a build would refuse) open, the warnings
+//! about the page itself folded to one line. Each part folds by a tap on its
+//! title, its lines wrap at any width, and the page stays visible above it.
 
-use crate::diagnostics::{render_human, Report};
+use crate::diagnostics::{render_human, Diagnostic, Report};
 use crate::render::escape;
 
 use super::snapshot::RegionInfo;
@@ -22,12 +27,24 @@ const RELOAD_SCRIPT: &str = r#"<script>(() => {
   connect();
 })();</script>"#;
 
-/// Adds the reload script (and the overlay, when the last build failed) to an HTML
-/// page, and points links to other regional domains at their preview origins.
-pub fn decorate(html: &str, failure: Option<&Report>, regions: &[RegionInfo], port: u16) -> String {
+/// What the preview tells on top of a page.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Notes<'a> {
+    /// The last change did not build: its errors, shown over the last good page.
+    pub failure: Option<&'a Report>,
+    /// The site built, but `handover build` would refuse it for these errors.
+    pub refused: Option<&'a Report>,
+    /// Warnings about this page.
+    pub warnings: &'a [Diagnostic],
+    /// The page is a draft (`serve --drafts`): not published by a build.
+    pub draft: bool,
+}
+
+/// Adds the reload script and the box of problems to an HTML page, and points
+/// links to other regional domains at their preview origins.
+pub fn decorate(html: &str, notes: &Notes, regions: &[RegionInfo], port: u16) -> String {
     let mut html = to_preview(html, regions, port);
-    let overlay = failure.map(overlay).unwrap_or_default();
-    let addition = format!("{overlay}{RELOAD_SCRIPT}");
+    let addition = format!("{}{RELOAD_SCRIPT}", problems_box(notes));
     match html.rfind("</body>") {
         Some(at) => html.insert_str(at, &addition),
         None => html.push_str(&addition),
@@ -48,34 +65,126 @@ pub fn to_preview(text: &str, regions: &[RegionInfo], port: u16) -> String {
     text
 }
 
-/// The diagnostics of a failed build over the last good page, HTML-escaped.
-pub fn overlay(report: &Report) -> String {
-    let problems: String = report
-        .diagnostics
+/// Fixed to the bottom of the window, at most most of its height, so the page
+/// stays visible above; clicks outside the panels reach the page.
+const BOX_STYLE: &str = "position:fixed;left:0;right:0;bottom:0;z-index:2147483647;\
+    display:flex;flex-direction:column;gap:.5rem;padding:.5rem;box-sizing:border-box;\
+    max-height:70vh;pointer-events:none;font:15px/1.45 system-ui,sans-serif;text-align:left";
+const PANEL_STYLE: &str = "pointer-events:auto;overflow:auto;overscroll-behavior:contain;\
+    background:#fff;color:#111;border-radius:.5rem;padding:.5rem .75rem;margin:0;\
+    box-shadow:0 2px 12px rgba(0,0,0,.35);max-width:60rem;width:100%;box-sizing:border-box;\
+    align-self:center";
+const SUMMARY_STYLE: &str = "cursor:pointer;font-weight:600;padding:.25rem 0";
+/// Lines wrap at any width (a phone's 390 px), long paths included.
+const PRE_STYLE: &str = "white-space:pre-wrap;overflow-wrap:anywhere;word-break:break-word;\
+    font:13px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;margin:.5rem 0;\
+    padding:0;background:none;color:inherit;border:0";
+
+/// The box of problems for a page, or nothing when there is none.
+pub fn problems_box(notes: &Notes) -> String {
+    let mut panels = String::new();
+    if let Some(report) = notes.failure {
+        panels.push_str(&panel(
+            "handover-overlay",
+            "#a40000",
+            true,
+            &format!("The last change did not build: {}", errors(report)),
+            "The page shown is the last good version. Fix the file and save: this box goes away by itself.",
+            &report.diagnostics,
+        ));
+    } else if let Some(report) = notes.refused {
+        panels.push_str(&panel(
+            "handover-overlay",
+            "#a40000",
+            true,
+            &format!("handover build would refuse the site: {}", errors(report)),
+            "The page shows your last change. Fix these and save: this box goes away by itself.",
+            &report.diagnostics,
+        ));
+    }
+    if notes.draft || !notes.warnings.is_empty() {
+        let count = match notes.warnings.len() {
+            0 => String::new(),
+            1 => "1 warning about this page".to_string(),
+            n => format!("{n} warnings about this page"),
+        };
+        let title = match (notes.draft, count.is_empty()) {
+            (true, true) => "Draft: handover build does not publish this page".to_string(),
+            (true, false) => format!("Draft: handover build does not publish this page · {count}"),
+            (false, _) => count,
+        };
+        panels.push_str(&panel(
+            "handover-warnings",
+            "#8a5a00",
+            false,
+            &title,
+            "They do not stop a build; `handover check --strict` counts them as errors.",
+            notes.warnings,
+        ));
+    }
+    if panels.is_empty() {
+        return String::new();
+    }
+    format!("<div id=\"handover-preview\" style=\"{BOX_STYLE}\">{panels}</div>")
+}
+
+fn errors(report: &Report) -> String {
+    match report.errors() {
+        1 => "1 error".to_string(),
+        n => format!("{n} errors"),
+    }
+}
+
+/// One folding panel: a title line, a sentence, and the diagnostics as the
+/// terminal shows them (HTML-escaped).
+fn panel(
+    id: &str,
+    colour: &str,
+    open: bool,
+    title: &str,
+    intro: &str,
+    diagnostics: &[Diagnostic],
+) -> String {
+    let role = if open { " role=\"alert\"" } else { "" };
+    let problems: String = diagnostics
         .iter()
-        .map(|d| format!("<pre>{}</pre>", escape(&render_human(d))))
+        .map(|d| {
+            format!(
+                "<pre style=\"{PRE_STYLE}\">{}</pre>",
+                escape(&render_human(d))
+            )
+        })
         .collect();
+    let intro = if diagnostics.is_empty() {
+        String::new()
+    } else {
+        format!("<p style=\"margin:.25rem 0\">{}</p>", escape(intro))
+    };
     format!(
-        "<div id=\"handover-overlay\" role=\"alert\" style=\"position:fixed;inset:0;z-index:2147483647;\
-         overflow:auto;background:#fff;color:#111;padding:1.5rem;font:15px/1.45 system-ui,sans-serif\">\
-         <h2 style=\"margin-top:0;color:#a40000\">The last change did not build: {}</h2>\
-         <p>The page below is the last good version. Fix the file and save: this message goes away by itself.</p>\
-         <div style=\"font:13px/1.4 ui-monospace,monospace;white-space:pre-wrap\">{problems}</div></div>",
-        escape(&report.summary())
+        "<details id=\"{id}\"{}{role} style=\"{PANEL_STYLE};border:2px solid {colour}\">\
+         <summary style=\"{SUMMARY_STYLE};color:{colour}\">{}</summary>{intro}{problems}</details>",
+        if open { " open" } else { "" },
+        escape(title)
     )
 }
 
 /// A whole page for when there is nothing good to show yet.
 pub fn failure_page(report: &Report) -> String {
+    let notes = Notes {
+        failure: Some(report),
+        ..Notes::default()
+    };
     format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>handover: build failed</title></head>\
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>handover: build failed</title></head>\
          <body>{}{RELOAD_SCRIPT}</body></html>",
-        overlay(report)
+        problems_box(&notes)
     )
 }
 
 /// `http://localhost:<port>/`: every region, its languages, and its preview origin.
-pub fn index(regions: &[RegionInfo], port: u16, failure: Option<&Report>) -> String {
+pub fn index(regions: &[RegionInfo], port: u16, notes: &Notes) -> String {
     let rows: String = regions
         .iter()
         .map(|r| {
@@ -93,7 +202,7 @@ pub fn index(regions: &[RegionInfo], port: u16, failure: Option<&Report>) -> Str
          <body><main><h1>Regions in this preview</h1><ul>{rows}</ul>\
          <p>Each region is served on its own origin, as on its own domain.</p></main></body></html>"
     );
-    decorate(&page, failure, &[], port)
+    decorate(&page, notes, &[], port)
 }
 
 #[cfg(test)]
@@ -107,7 +216,10 @@ mod tests {
         let report = Report::new(vec![Diagnostic::error("content::x", "bad <b>")
             .at(Span::new(&file, 0, 8))
             .help("fix & save")]);
-        let html = overlay(&report);
+        let html = problems_box(&Notes {
+            failure: Some(&report),
+            ..Notes::default()
+        });
         assert!(!html.contains("<script>alert"), "{html}");
         assert!(
             html.contains("&lt;script&gt;alert(1)&lt;&#x2F;script&gt;")
@@ -127,7 +239,7 @@ mod tests {
         }];
         let html = decorate(
             "<body><a href=\"https://fr.po.co/x/\">fr</a></body>",
-            None,
+            &Notes::default(),
             &regions,
             1111,
         );
@@ -136,5 +248,48 @@ mod tests {
             "{html}"
         );
         assert!(html.ends_with("</script></body>"));
+    }
+
+    #[test]
+    fn errors_open_warnings_fold_and_nothing_covers_the_whole_window() {
+        let file = SourceFile::new("content/en/help.md", "---\ndescription: x\n---\n");
+        let warning = Diagnostic::warning("content::long-description", "too long")
+            .at(Span::new(&file, 4, 11));
+        let refused = Report::new(vec![Diagnostic::error(
+            "links::broken",
+            "the link `/x/` goes nowhere",
+        )]);
+        let html = problems_box(&Notes {
+            refused: Some(&refused),
+            warnings: std::slice::from_ref(&warning),
+            draft: true,
+            ..Notes::default()
+        });
+        assert!(
+            html.contains("<details id=\"handover-overlay\" open role=\"alert\""),
+            "{html}"
+        );
+        assert!(
+            html.contains("handover build would refuse the site: 1 error<"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<details id=\"handover-warnings\" style="),
+            "{html}"
+        );
+        assert!(
+            html.contains(
+                "Draft: handover build does not publish this page · 1 warning about this page"
+            ),
+            "{html}"
+        );
+        assert!(html.contains("content/en/help.md:2:1"), "{html}");
+        assert!(html.contains("max-height:70vh"), "{html}");
+        assert!(
+            html.contains("white-space:pre-wrap;overflow-wrap:anywhere"),
+            "{html}"
+        );
+        assert!(!html.contains("inset:0"), "{html}");
+        assert_eq!(problems_box(&Notes::default()), "");
     }
 }

@@ -3,15 +3,20 @@
 //!
 //! A rebuild runs the same pipeline as `build` into a [`MemorySink`]; `public/` is
 //! never touched. The files that changed are compared byte for byte so only the
-//! tabs showing them reload.
+//! tabs showing them reload. The rendered site is then checked as `build` checks
+//! it (links over every page, translations, drafts, descriptions): its errors are
+//! what a build would refuse, and its warnings are sorted by the page they concern,
+//! so the preview shows each page's own.
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::check::links::{attribute_values, LinkSink};
 use crate::config::Locale;
 use crate::diagnostics::{Diagnostic, Report};
-use crate::output::MemorySink;
+use crate::output::{MemorySink, Sink};
+use crate::paths::SitePath;
 use crate::pipeline::{InputChange, Site};
 
 /// (domain, path inside the domain folder, e.g. `warranty/index.html`).
@@ -31,9 +36,30 @@ pub struct Build {
     pub site: Arc<Site>,
     pub files: HashMap<FileKey, Arc<[u8]>>,
     pub regions: Vec<RegionInfo>,
-    pub warnings: Vec<Diagnostic>,
+    /// What the check of the rendered site found: errors (which `build` would
+    /// refuse) and warnings.
+    pub report: Report,
+    /// The warnings about each page, by its file.
+    pub notes: HashMap<FileKey, Vec<Diagnostic>>,
+    /// The files of draft pages (rendered by `serve --drafts` only).
+    pub drafts: BTreeSet<FileKey>,
     /// How many files this build rendered (the rest came from the one before).
     pub rendered: usize,
+}
+
+impl Build {
+    /// The errors a `build` would refuse the site for, if any.
+    pub fn refused(&self) -> Option<Report> {
+        self.report.has_errors().then(|| Report {
+            diagnostics: self
+                .report
+                .diagnostics
+                .iter()
+                .filter(|d| d.is_error())
+                .cloned()
+                .collect(),
+        })
+    }
 }
 
 /// What the server shows now.
@@ -62,16 +88,20 @@ pub fn build_in_memory(
     root: &Path,
     previous: Option<&Build>,
     change: &InputChange,
+    drafts: bool,
 ) -> Result<Build, Report> {
     let (site, only) = match previous {
         Some(previous) => previous.site.updated(change).map_err(Report::new)?,
-        None => (Site::load(root).map_err(Report::new)?, None),
+        None => (
+            Site::load_previewing(root, drafts).map_err(Report::new)?,
+            None,
+        ),
     };
     let sink = MemorySink::default();
     let outputs = only.unwrap_or_else(|| site.outputs());
     let mut problems = site.render_outputs(&outputs, &sink);
     problems.extend(site.warnings.iter().cloned());
-    let (errors, warnings): (Vec<_>, Vec<_>) = problems.into_iter().partition(Diagnostic::is_error);
+    let errors: Vec<Diagnostic> = problems.iter().filter(|d| d.is_error()).cloned().collect();
     if !errors.is_empty() {
         return Err(Report::new(errors));
     }
@@ -96,13 +126,99 @@ pub fn build_in_memory(
             locales: r.locales.clone(),
         })
         .collect();
+    let report = check_rendered(root, &site, &files, problems);
+    let notes = page_notes(&site, &files, &report);
+    let drafts = site
+        .model
+        .plan
+        .jobs
+        .iter()
+        .filter(|job| site.model.source(job).draft)
+        .map(|job| file_key(&site, job))
+        .collect();
     Ok(Build {
         files,
         regions,
-        warnings,
+        report,
+        notes,
+        drafts,
         rendered,
         site: Arc::new(site),
     })
+}
+
+/// Checks the rendered site as `build` does, with the links of every page (also
+/// those a partial rebuild took from the build before).
+fn check_rendered(
+    root: &Path,
+    site: &Site,
+    files: &HashMap<FileKey, Arc<[u8]>>,
+    problems: Vec<Diagnostic>,
+) -> Report {
+    let links = LinkSink::default();
+    for ((domain, path), bytes) in files {
+        if let (true, Ok(path)) = (path.ends_with(".html"), SitePath::parse(path)) {
+            let _ = links.write(domain, &path, bytes);
+        }
+    }
+    crate::check::validate(root, Some(site), problems, links).report
+}
+
+fn file_key(site: &Site, job: &crate::plan::PageJob) -> FileKey {
+    (
+        site.model.region(job.region).domain.clone(),
+        job.output().to_string(),
+    )
+}
+
+/// The warnings each page's preview shows: those about its Markdown file (or the
+/// file its locale lacks, when another language's page is shown), about its
+/// locale's messages shown in another language, and about links its HTML holds.
+fn page_notes(
+    site: &Site,
+    files: &HashMap<FileKey, Arc<[u8]>>,
+    report: &Report,
+) -> HashMap<FileKey, Vec<Diagnostic>> {
+    let warnings: Vec<&Diagnostic> = report
+        .diagnostics
+        .iter()
+        .filter(|d| !d.is_error())
+        .collect();
+    let mut notes: HashMap<FileKey, Vec<Diagnostic>> = HashMap::new();
+    for job in &site.model.plan.jobs {
+        let key = file_key(site, job);
+        let source = &*site.model.source(job).file.name;
+        let own_locale_file = format!("content/{}/{}.md", job.locale, job.name);
+        let messages = format!("{}/{}", crate::i18n::LOCALES_DIR, job.locale);
+        let mut links: Option<Vec<String>> = None;
+        let found: Vec<Diagnostic> = warnings
+            .iter()
+            .filter(|d| {
+                let file = d.file.as_deref().unwrap_or("");
+                if file == source || file == own_locale_file || file == messages {
+                    return true;
+                }
+                let Some(link) = d
+                    .code
+                    .strip_prefix("links::")
+                    .and(d.message.split('`').nth(1))
+                else {
+                    return false;
+                };
+                let links = links.get_or_insert_with(|| {
+                    files.get(&key).map_or_else(Vec::new, |html| {
+                        attribute_values(&String::from_utf8_lossy(html), &["href", "src"])
+                    })
+                });
+                links.iter().any(|l| l == link)
+            })
+            .map(|d| (*d).clone())
+            .collect();
+        if !found.is_empty() {
+            notes.insert(key, found);
+        }
+    }
+    notes
 }
 
 impl Snapshot {
@@ -126,10 +242,13 @@ impl Snapshot {
                         let files = changed_files(old, &build);
                         // New rules can turn any open page into a redirect.
                         let rules_changed = files.iter().any(|(_, path)| path == "_redirects");
+                        // Other pages may show the problems that came or went.
+                        let problems_changed = shown(&old.report) != shown(&build.report);
                         Change {
                             generation,
                             everything: recovered
                                 || rules_changed
+                                || problems_changed
                                 || old.regions.len() != build.regions.len(),
                             files,
                         }
@@ -145,6 +264,15 @@ impl Snapshot {
             }
         }
     }
+}
+
+/// A report as the preview shows it, to tell whether it changed.
+fn shown(report: &Report) -> Vec<String> {
+    report
+        .diagnostics
+        .iter()
+        .map(crate::diagnostics::render_human)
+        .collect()
 }
 
 fn changed_files(old: &Build, new: &Build) -> BTreeSet<FileKey> {
