@@ -1,7 +1,10 @@
 // `handover serve` in a real browser (Debian's headless Chromium via playwright-core):
 // open a region's notice, edit its Markdown file, and check the page shows the new
-// text without a manual reload. With `--bench N`, repeat N edits and report the
-// save-to-reloaded-page time (median and max).
+// text without a manual reload. Then, on a phone-sized window (390 x 844): a broken
+// front matter shows the errors in a box that wraps its lines, leaves the last good
+// page visible above it and folds away; a warning about the page shows folded in a
+// small panel. With `--bench N`, repeat N edits and report the save-to-reloaded-page
+// time (median and max).
 //
 //   node scripts/check-serve.mjs                 # the browser test (CI)
 //   node scripts/check-serve.mjs --bench 20      # the save-to-reload benchmark
@@ -87,6 +90,7 @@ try {
   }
   if (navigations < edits) throw new Error(`expected ${edits} reloads, saw ${navigations}`);
   console.log(`serve: the UK notice showed ${edits} edit(s) without a manual reload`);
+  if (benchIndex < 0) await checkProblemsOnAPhone(tab);
 } catch (error) {
   failed = true;
   console.error(`FAIL ${error.message}\n--- server log ---\n${serverLog}`);
@@ -95,6 +99,59 @@ try {
   await browser.close();
   server.kill('SIGINT');
   fs.rmSync(userDataDir, { recursive: true, force: true });
+}
+
+/// Saves `text` to the page and waits for the reload it causes.
+async function saveAndReload(tab, text) {
+  const loaded = tab.waitForEvent('load', { timeout: 10000 });
+  fs.writeFileSync(page, text);
+  await loaded;
+  await tab.waitForTimeout(300);
+}
+
+/// The box of problems at 390 x 844: readable, not over the whole page, foldable.
+async function checkProblemsOnAPhone(tab) {
+  await tab.setViewportSize({ width: 390, height: 844 });
+  await saveAndReload(tab, original.replace(/^---\n/, '---\ntitel: oops\n'));
+  const overlay = tab.locator('#handover-overlay');
+  if (await overlay.count() !== 1) throw new Error('a broken front matter shows no error box');
+  const box = await overlay.boundingBox();
+  if (box.y < 844 * 0.3) throw new Error(`the error box starts at y=${box.y}: it hides the page`);
+  if (box.width > 390) throw new Error(`the error box is ${box.width} px wide on a 390 px screen`);
+  const clipped = await tab.$$eval('#handover-overlay pre', (pres) => pres.filter((p) => p.scrollWidth > p.clientWidth + 1).length);
+  if (clipped > 0) throw new Error(`${clipped} error line(s) overflow the box instead of wrapping`);
+  const text = await overlay.innerText();
+  if (!text.includes('unknown key `titel`') || !text.includes('content/en-GB/index.md:2:1')) {
+    throw new Error(`the error box does not say what and where: ${text}`);
+  }
+  // The last good page is there above the box, and all of it once the box is folded.
+  const pageAbove = await tab.evaluate(() => !document.elementFromPoint(195, 40).closest('#handover-preview'));
+  if (!pageAbove) throw new Error('the top of the page is covered');
+  await tab.click('#handover-overlay summary');
+  const folded = await overlay.boundingBox();
+  if (folded.height > 80) throw new Error(`the folded error box is still ${folded.height} px high`);
+  const heading = await tab.evaluate(() => {
+    const h1 = document.querySelector('h1').getBoundingClientRect();
+    const hit = document.elementFromPoint(h1.left + 5, h1.top + h1.height / 2);
+    return hit && hit.closest('h1') !== null;
+  });
+  if (!heading) throw new Error('the heading of the last good page cannot be seen with the box folded');
+  console.log(`serve: at 390 px the error box starts at y=${Math.round(box.y)} of 844, wraps its lines and folds to ${Math.round(folded.height)} px`);
+
+  // A warning about this page only: folded to one line, readable when opened.
+  const long = `description: ${'Where POCO customers find help now. '.repeat(6).trim()}`;
+  await saveAndReload(tab, original.replace(/^description: .*$/m, long));
+  if (await tab.locator('#handover-overlay').count() !== 0) throw new Error('a warning opened the error box');
+  const panel = tab.locator('#handover-warnings');
+  if (await panel.count() !== 1) throw new Error('a long description shows no warning on its page');
+  const closed = await panel.boundingBox();
+  if (closed.height > 80) throw new Error(`the warnings panel is ${closed.height} px high before it is opened`);
+  await tab.click('#handover-warnings summary');
+  const warning = await panel.innerText();
+  if (!warning.includes('content::long-description') || !warning.includes('content/en-GB/index.md:4:1')) {
+    throw new Error(`the warnings panel does not say what and where: ${warning}`);
+  }
+  console.log('serve: a long description shows as a folded warning on its own page');
 }
 
 const median = (values) => {
