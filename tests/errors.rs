@@ -90,6 +90,7 @@ macro_rules! error_cases {
 error_cases! {
     config_unknown_key => "config-unknown-key",
     config_bad_domain => "config-bad-domain",
+    config_colon_in_value => "config-colon-in-value",
     unknown_theme => "unknown-theme",
     front_matter_unknown_key => "front-matter-unknown-key",
     front_matter_bad_boolean => "front-matter-bad-boolean",

@@ -698,3 +698,46 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod repository {
+    use super::*;
+
+    /// Every YAML text in the repository parses: none may look like a mistake.
+    #[test]
+    fn no_yaml_of_the_repository_looks_like_a_mistake() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut checked = 0;
+        for entry in walkdir::WalkDir::new(root)
+            .into_iter()
+            .filter_entry(|e| !["target", "node_modules", ".git"].contains(&&*e.file_name().to_string_lossy()))
+            .filter_map(Result::ok)
+        {
+            let path = entry.path();
+            let name = path.to_string_lossy();
+            let Ok(text) = std::fs::read_to_string(path) else {
+                continue;
+            };
+            let yaml_end = if name.ends_with("site.yaml") {
+                text.len()
+            } else if name.ends_with(".md") && text.starts_with("---\n") {
+                match text[4..].find("\n---") {
+                    Some(end) => end + 5,
+                    None => continue,
+                }
+            } else {
+                continue;
+            };
+            if name.contains("tests/errors/") {
+                continue;
+            }
+            let start = if name.ends_with(".md") { 4 } else { 0 };
+            let file = SourceFile::new(name.to_string(), text.as_str());
+            if let Some(mistake) = find(&file, start, yaml_end.min(text.len())) {
+                panic!("{name}: {} at {:?}", mistake.message, mistake.span.position());
+            }
+            checked += 1;
+        }
+        assert!(checked > 30, "only {checked} files checked");
+    }
+}
