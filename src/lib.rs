@@ -13,6 +13,7 @@ pub mod config;
 pub mod content;
 pub mod diagnostics;
 pub mod fs;
+pub mod fuzzing;
 pub mod i18n;
 pub mod output;
 pub mod paths;
