@@ -82,6 +82,25 @@ impl SourcePage {
         &self.file.text[self.body_offset..]
     }
 
+    /// Where the value of `key:` starts: its 1-based line and 0-based column
+    /// (after an opening quote), so a problem inside a title is shown at its
+    /// place in the file.
+    pub fn value_start(&self, key: &str) -> (usize, usize) {
+        let front = &self.file.text[..self.body_offset];
+        let Some(at) = front.find(&format!("\n{key}:")) else {
+            return (1, 0);
+        };
+        let line_start = at + 1;
+        let after_key = line_start + key.len() + 1;
+        let rest = &front[after_key..];
+        let mut value = after_key + (rest.len() - rest.trim_start_matches([' ', '\t']).len());
+        if front[value..].starts_with(['"', '\'']) {
+            value += 1;
+        }
+        let column = front[line_start..value].chars().count();
+        (line_of(&self.file.text, line_start), column)
+    }
+
     /// A span for the whole front matter's `key:` line, for page-level problems.
     pub fn key_span(&self, key: &str) -> Span {
         let front = &self.file.text[..self.body_offset];

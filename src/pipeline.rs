@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use crate::config::{self, Locale};
 use crate::content;
-use crate::diagnostics::{Diagnostic, Outcome, Report};
+use crate::diagnostics::{Diagnostic, Outcome, Report, SourceFile};
 use crate::i18n::Translations;
 use crate::output::{self, DirSink, Sink, SitemapEntry, Staging};
 use crate::paths::SitePath;
@@ -19,7 +19,7 @@ use crate::plan::{self, locale_root};
 use crate::redirects::pattern::RequestPath;
 use crate::redirects::rules::{read_csv_files, region_rules, AliasRule};
 use crate::redirects::{checks, write as redirects_write, RuleTable};
-use crate::render::{Model, Renderer};
+use crate::render::{self, Model, Renderer};
 use crate::theme::Theme;
 
 /// A loaded, validated site, ready to render any of its outputs.
@@ -525,6 +525,39 @@ impl Site {
         output::sitemap(entries)
     }
 
+    /// Placeholders that reached an HTML page as text (`{{ brand }}` kept by a
+    /// `{% raw %}` block, a value or a translation): each is an error at the
+    /// place it was written.
+    fn unfilled(&self, output: &Output, rendered: &Rendered) -> Vec<Diagnostic> {
+        if !rendered.path.to_string().ends_with(".html") {
+            return Vec::new();
+        }
+        let html = String::from_utf8_lossy(&rendered.bytes);
+        let leaks = render::unfilled_placeholders(&html);
+        if leaks.is_empty() {
+            return Vec::new();
+        }
+        let model = &self.model;
+        let page = match output {
+            Output::Page(index) => Some(model.source(&model.plan.jobs[*index]).file.clone()),
+            _ => None,
+        };
+        let mut sources: Vec<SourceFile> = page.into_iter().collect();
+        sources.extend(model.theme.templates.values().cloned());
+        sources.extend(
+            model
+                .translations
+                .bundles()
+                .flat_map(|b| b.files.iter().cloned()),
+        );
+        sources.push(model.config.file.clone());
+        let shown = format!("{}{}", rendered.domain, rendered.path.file_url());
+        leaks
+            .into_iter()
+            .map(|leak| render::unfilled_diagnostic(&leak, &sources, &shown))
+            .collect()
+    }
+
     fn x_default_url(&self, name: &str) -> Option<String> {
         let config = &self.model.config;
         let region = config.x_default_region()?;
@@ -548,11 +581,14 @@ impl Site {
         let mut problems: Vec<Diagnostic> = outputs
             .par_iter()
             .flat_map_iter(|output| match self.render(output) {
-                Ok(rendered) => sink
-                    .write(&rendered.domain, &rendered.path, &rendered.bytes)
-                    .err()
-                    .into_iter()
-                    .collect::<Vec<_>>(),
+                Ok(rendered) => {
+                    let mut found = self.unfilled(output, &rendered);
+                    found.extend(
+                        sink.write(&rendered.domain, &rendered.path, &rendered.bytes)
+                            .err(),
+                    );
+                    found
+                }
                 Err(found) => found,
             })
             .collect();

@@ -20,7 +20,7 @@ use tera::{Context, Kwargs, State, Tera, TeraResult, Value};
 use crate::config::{Locale, Region, SiteConfig};
 use crate::content::{Content, SourcePage};
 use crate::diagnostics::{did_you_mean, Diagnostic, Outcome, SourceFile, Span};
-use crate::i18n::Translations;
+use crate::i18n::{names, Translations};
 use crate::plan::{locale_root, PageJob, Plan};
 use crate::theme::Theme;
 
@@ -34,7 +34,11 @@ pub struct Model {
     regions: Vec<Value>,
     /// (region, locale) -> its top-level pages in navigation order.
     navs: BTreeMap<(usize, Locale), Vec<NavItem>>,
-    language_names: BTreeMap<Locale, String>,
+    /// (region, locale) -> its name in the language switcher, told apart from
+    /// every other region's.
+    switcher_names: BTreeMap<(usize, Locale), String>,
+    /// (region, locale) -> its name on the region's language choice page.
+    choice_names: BTreeMap<(usize, Locale), String>,
 }
 
 #[derive(Serialize)]
@@ -103,14 +107,19 @@ impl Model {
             })
             .collect();
         let navs = navs(&config, &content, &plan);
-        let language_names = config
-            .locales()
-            .into_iter()
-            .map(|l| {
-                let name = translations.language_name(&l);
-                (l, name)
-            })
+        let every: Vec<(usize, Locale)> = config
+            .regions
+            .iter()
+            .enumerate()
+            .flat_map(|(i, r)| r.locales.iter().map(move |l| (i, l.clone())))
             .collect();
+        let switcher_names = language_labels(&config, &every);
+        let mut choice_names = BTreeMap::new();
+        for (index, region) in config.regions.iter().enumerate() {
+            let own: Vec<(usize, Locale)> =
+                region.locales.iter().map(|l| (index, l.clone())).collect();
+            choice_names.extend(language_labels(&config, &own));
+        }
         Model {
             config,
             content,
@@ -119,15 +128,17 @@ impl Model {
             theme,
             regions,
             navs,
-            language_names,
+            switcher_names,
+            choice_names,
         }
     }
 
-    pub fn language_name(&self, locale: &Locale) -> String {
-        self.language_names
-            .get(locale)
+    /// The name of a region's locale in the language switcher.
+    pub fn language_name(&self, region: usize, locale: &Locale) -> String {
+        self.switcher_names
+            .get(&(region, locale.clone()))
             .cloned()
-            .unwrap_or_else(|| locale.to_string())
+            .unwrap_or_else(|| names::language_autonym(locale.as_str()))
     }
 
     pub fn region(&self, index: usize) -> &Region {
@@ -155,6 +166,7 @@ impl Model {
         );
         context.insert_value("region", self.regions[region].clone());
         context.insert("values", &self.region(region).values);
+        context.insert("brand", &self.config.brand);
         context.insert("locale", locale.as_str());
         context.insert("lang", locale.as_str());
         let home = locale_root(self.region(region), locale).dir_url();
@@ -182,7 +194,7 @@ impl Model {
                 locale: other.locale.to_string(),
                 hreflang: other.locale.to_string(),
                 url: self.url(other.region, &other.dir.dir_url()),
-                language_name: self.language_name(&other.locale),
+                language_name: self.language_name(other.region, &other.locale),
                 current: other.region == job.region && other.locale == job.locale,
             })
             .collect()
@@ -208,6 +220,42 @@ impl Model {
             .map(|job| self.url(index, &job.dir.dir_url()))
             .unwrap_or_default()
     }
+}
+
+/// Names for language links, from CLDR: each language by its own name
+/// ("Deutsch"); where several entries share a language, each also names its
+/// region: the region's `name` from site.yaml when the entries come from
+/// different regions, else CLDR's name for the tag's region, else the domain
+/// ("English (United Kingdom)", "English (International)").
+fn language_labels(
+    config: &SiteConfig,
+    entries: &[(usize, Locale)],
+) -> BTreeMap<(usize, Locale), String> {
+    let language = |l: &Locale| names::language_of(l.as_str());
+    entries
+        .iter()
+        .map(|(region, locale)| {
+            let base = names::language_autonym(locale.as_str());
+            let peers: Vec<&(usize, Locale)> = entries
+                .iter()
+                .filter(|(r, l)| language(l) == language(locale) && (r, l) != (region, locale))
+                .collect();
+            let label = if peers.is_empty() {
+                base
+            } else {
+                let r = &config.regions[*region];
+                let own_region = peers.iter().all(|(other, _)| other != region);
+                let qualifier = r
+                    .name
+                    .clone()
+                    .filter(|_| own_region)
+                    .or_else(|| names::region_in_own_language(locale.as_str()))
+                    .unwrap_or_else(|| r.domain.clone());
+                format!("{base} ({qualifier})")
+            };
+            ((*region, locale.clone()), label)
+        })
+        .collect()
 }
 
 /// Navigation lists the top-level pages of each region and locale (slug of one
@@ -253,6 +301,9 @@ fn navs(
 pub struct Renderer {
     templates: Tera,
     bodies: Tera,
+    /// The titles and descriptions that use placeholders, as `<file>#title` and
+    /// `<file>#description`: rendered as plain text, which templates escape.
+    front: Tera,
     /// Translation problems raised inside `t()` during rendering, with `.ftl` positions.
     translate_problems: Arc<Mutex<Vec<Diagnostic>>>,
 }
@@ -264,15 +315,21 @@ struct TemplateSources<'a> {
 }
 
 impl TemplateSources<'_> {
-    /// The file and the 1-based line at which the template's text starts in it.
-    fn find(&self, name: &str) -> Option<(SourceFile, usize)> {
+    /// The file, and the 1-based line and 0-based column at which the
+    /// template's text starts in it.
+    fn find(&self, name: &str) -> Option<(SourceFile, usize, usize)> {
         if let Some(file) = self.theme.templates.get(name) {
-            return Some((file.clone(), 1));
+            return Some((file.clone(), 1, 0));
+        }
+        if let Some((file, key)) = name.rsplit_once('#') {
+            let page = self.content.all().find(|p| &*p.file.name == file)?;
+            let (line, column) = page.value_start(key);
+            return Some((page.file.clone(), line, column));
         }
         self.content
             .all()
             .find(|p| &*p.file.name == name)
-            .map(|p| (p.file.clone(), p.body_line))
+            .map(|p| (p.file.clone(), p.body_line, 0))
     }
 }
 
@@ -285,6 +342,15 @@ impl Renderer {
             model.translations.clone(),
             model.theme.clone(),
             translate_problems.clone(),
+            true,
+        );
+        let mut text_functions = Tera::new();
+        register_functions(
+            &mut text_functions,
+            model.translations.clone(),
+            model.theme.clone(),
+            translate_problems.clone(),
+            false,
         );
         let sources = TemplateSources {
             theme: &model.theme,
@@ -325,10 +391,32 @@ impl Renderer {
                 }
             }
         }
+        let mut front = Tera::new();
+        front.register_from(&text_functions);
+        front.autoescape_on(Vec::<&str>::new());
+        let texts: Vec<(String, &str)> = pages
+            .iter()
+            .flat_map(|page| {
+                [("title", &page.title), ("description", &page.description)]
+                    .into_iter()
+                    .filter(|(_, text)| has_placeholder(text))
+                    .map(|(key, text)| (format!("{}#{key}", page.file.name), text.as_str()))
+            })
+            .collect();
+        if front.add_raw_templates(texts.iter().cloned()).is_err() {
+            for (name, text) in &texts {
+                let mut alone = Tera::new();
+                alone.register_from(&text_functions);
+                if let Err(error) = alone.add_raw_template(name, text) {
+                    problems.push(tera_diagnostic(&error, &sources));
+                }
+            }
+        }
         if problems.is_empty() {
             Ok(Renderer {
                 templates,
                 bodies,
+                front,
                 translate_problems,
             })
         } else {
@@ -348,11 +436,13 @@ impl Renderer {
             .bodies
             .render(&source.file.name, &context)
             .map_err(|e| self.failure(&e, model))?;
+        let title = self.front_text(model, source, "title", &context)?;
+        let description = self.front_text(model, source, "description", &context)?;
         let page_url = model.url(job.region, &job.dir.dir_url());
         let mut page = Value::from_serializable(&PageView {
             name: &job.name,
-            title: &source.title,
-            description: &source.description,
+            title: &title,
+            description: &description,
             path: job.dir.dir_url(),
             url: page_url.clone(),
             weight: source.weight,
@@ -365,7 +455,10 @@ impl Renderer {
         );
         context.insert_value("page", Value::from(page));
         context.insert("canonical", &page_url);
-        context.insert("nav", &model.nav(job.region, &job.locale, Some(&job.name)));
+        context.insert(
+            "nav",
+            &self.nav(model, job.region, &job.locale, Some(&job.name)),
+        );
         context.insert("translations", &model.alternates(job));
         context.insert("x_default", &model.x_default(&job.name));
         self.render_template(&source.template, &context, model, Some(source))
@@ -381,7 +474,11 @@ impl Renderer {
             .iter()
             .map(|locale| Choice {
                 locale: locale.to_string(),
-                language_name: model.language_name(locale),
+                language_name: model
+                    .choice_names
+                    .get(&(region, locale.clone()))
+                    .cloned()
+                    .unwrap_or_else(|| names::language_autonym(locale.as_str())),
                 url: model.url(region, &locale_root(r, locale).dir_url()),
             })
             .collect();
@@ -396,10 +493,56 @@ impl Renderer {
     /// The not-found page of a region in one locale.
     pub fn not_found(&self, model: &Model, region: usize, locale: &Locale) -> Outcome<String> {
         let mut context = model.base_context(region, locale);
-        context.insert("nav", &model.nav(region, locale, None));
+        context.insert("nav", &self.nav(model, region, locale, None));
         context.insert("translations", &Vec::<Alternate>::new());
         context.insert("x_default", "");
         self.render_template("404.html", &context, model, None)
+    }
+
+    /// A page's title or description in a region, its placeholders filled.
+    fn front_text(
+        &self,
+        model: &Model,
+        source: &SourcePage,
+        key: &str,
+        context: &Context,
+    ) -> Outcome<String> {
+        let name = format!("{}#{key}", source.file.name);
+        if !self.front.contains_template(&name) {
+            return Ok(match key {
+                "title" => source.title.clone(),
+                _ => source.description.clone(),
+            });
+        }
+        self.front
+            .render(&name, context)
+            .map_err(|e| self.failure(&e, model))
+    }
+
+    /// The navigation of a region and locale, with each page's title filled in
+    /// for the region. A title that fails is reported by its own page; here it
+    /// stays as written.
+    fn nav(
+        &self,
+        model: &Model,
+        region: usize,
+        locale: &Locale,
+        current: Option<&str>,
+    ) -> Vec<NavItem> {
+        let mut items = model.nav(region, locale, current);
+        let context = model.base_context(region, locale);
+        for item in &mut items {
+            if let Some(source) = model
+                .plan
+                .job(region, locale, &item.name)
+                .map(|job| model.source(job))
+            {
+                if let Ok(title) = self.front_text(model, source, "title", &context) {
+                    item.title = title;
+                }
+            }
+        }
+        items
     }
 
     fn render_template(
@@ -454,6 +597,73 @@ struct PageView<'a> {
     weight: i64,
 }
 
+/// Every `{{ ... }}` / `{% ... %}` left in rendered HTML, as written there
+/// (entities decoded), at most one per distinct text.
+pub fn unfilled_placeholders(html: &str) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    let mut rest = html;
+    while let Some(at) = rest.find(['{']) {
+        let tail = &rest[at..];
+        let close = if tail.starts_with("{{") {
+            "}}"
+        } else if tail.starts_with("{%") {
+            "%}"
+        } else {
+            rest = &tail[1..];
+            continue;
+        };
+        let end = tail[2..]
+            .find(close)
+            .filter(|end| *end < 80 && !tail[2..2 + end].contains('\n'))
+            .map_or(2, |end| end + 4);
+        let text = decode_entities(&tail[..end]);
+        if !found.contains(&text) {
+            found.push(text);
+        }
+        rest = &tail[end..];
+    }
+    found
+}
+
+fn decode_entities(text: &str) -> String {
+    text.replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// The error for a placeholder that reached `page` as text, at the first of
+/// `sources` that holds it.
+pub fn unfilled_diagnostic(leak: &str, sources: &[SourceFile], page: &str) -> Diagnostic {
+    let diagnostic = Diagnostic::error(
+        "render::unfilled",
+        format!("`{leak}` reaches {page} as text: the placeholder was not filled"),
+    );
+    let found = sources.iter().find_map(|file| {
+        file.text
+            .find(leak)
+            .map(|at| Span::new(file, at, leak.len()))
+    });
+    let Some(span) = found else {
+        return diagnostic
+            .in_file(format!("{page} (rendered)"))
+            .help("remove the braces: placeholders are filled only in a page's text, title and description");
+    };
+    let name = span.file.name.to_string();
+    let help = if name.ends_with(".ftl") {
+        "Fluent writes a variable as `{ $name }`, not `{{ name }}`: see docs/translators.md"
+    } else if name == crate::config::CONFIG_FILE {
+        "a value in site.yaml is not a template: write the text itself"
+    } else if name.ends_with(".md") {
+        "placeholders are filled in a page's text, title and description unless inside `{% raw %}`: drop the raw block, or remove the braces (see docs/editors.md)"
+    } else {
+        "a template shows this as text (inside `{% raw %}`?): remove the braces"
+    };
+    diagnostic.at(span).help(help)
+}
+
 /// CommonMark plus tables, footnotes and strikethrough. Smart punctuation stays off:
 /// it only knows English quotes, and French writes « ».
 pub fn markdown_to_html(markdown: &str) -> String {
@@ -497,17 +707,33 @@ fn fluent_args(kwargs: &Kwargs) -> FluentArgs<'static> {
     args
 }
 
+/// Whether a title or description uses a placeholder (`{{ ... }}`, `{% ... %}`).
+pub fn has_placeholder(text: &str) -> bool {
+    text.contains("{{") || text.contains("{%")
+}
+
+/// `for_markdown`: translations inserted without autoescape are escaped, because
+/// Markdown shows them as text; plain-text instances (titles) leave that to the
+/// template that shows them.
 fn register_functions(
     tera: &mut Tera,
     translations: Arc<Translations>,
     theme: Arc<Theme>,
     problems: Arc<Mutex<Vec<Diagnostic>>>,
+    for_markdown: bool,
 ) {
     for (name, markup) in [("t", false), ("t_markup", true)] {
         let translations = translations.clone();
         let problems = problems.clone();
         tera.register_function(name, move |kwargs: Kwargs, state: &State| {
-            translate(&translations, &problems, &kwargs, state, markup)
+            translate(
+                &translations,
+                &problems,
+                &kwargs,
+                state,
+                markup,
+                for_markdown,
+            )
         });
     }
     tera.register_function("asset", move |kwargs: Kwargs, _: &State| {
@@ -548,6 +774,7 @@ fn translate(
     kwargs: &Kwargs,
     state: &State,
     markup: bool,
+    for_markdown: bool,
 ) -> TeraResult<Value> {
     let locale = page_locale(state)?;
     let key: String = kwargs.must_get("key")?;
@@ -557,7 +784,9 @@ fn translate(
         Ok(text) if markup => Ok(Value::safe_string(&text)),
         // In a Markdown body nothing escapes after us, so escape here: translations
         // are text unless a template asks for markup.
-        Ok(text) if !state.autoescaping_enabled() => Ok(Value::normal_string(&escape(&text))),
+        Ok(text) if for_markdown && !state.autoescaping_enabled() => {
+            Ok(Value::normal_string(&escape(&text)))
+        }
         Ok(text) => Ok(Value::normal_string(&text)),
         Err(error) => {
             if error.diagnostic.span.is_some() {
@@ -589,13 +818,18 @@ fn tera_diagnostic(error: &tera::Error, sources: &TemplateSources) -> Diagnostic
             template_help(report.message()),
         ),
     };
-    let Some((file, first_line)) = sources.find(report.filename()) else {
+    let Some((file, first_line, first_column)) = sources.find(report.filename()) else {
         return Diagnostic::error(code, message)
             .in_file(report.filename())
             .help(help);
     };
     let span = report.span();
     let line = span.start_line.max(1) + first_line - 1;
+    let shift = if span.start_line <= 1 {
+        first_column
+    } else {
+        0
+    };
     let len = if span.end_line == span.start_line {
         span.end_col.saturating_sub(span.start_col)
     } else {
@@ -605,7 +839,7 @@ fn tera_diagnostic(error: &tera::Error, sources: &TemplateSources) -> Diagnostic
         .at(Span::at_line_col(
             &file,
             line,
-            span.start_col + 1,
+            span.start_col + 1 + shift,
             len.max(1),
         ))
         .help(help)

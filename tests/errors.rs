@@ -82,4 +82,7 @@ error_cases! {
     redirect_hides_page => "redirect-hides-page",
     redirect_shadowed => "redirect-shadowed",
     redirect_bad_source => "redirect-bad-source",
+    locale_unknown_language => "locale-unknown-language",
+    locale_unknown_region => "locale-unknown-region",
+    locale_without_pages => "locale-without-pages",
 }

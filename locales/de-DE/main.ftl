@@ -1,10 +1,6 @@
 # Oberflächentexte des Themes „notice“ auf Deutsch. Dieselben Kennungen wie die
 # Referenzsprache (en). Die Seitentexte stehen in content/.
 
-## Der Name der Sprache, wie ihn die Sprachauswahl zeigt
-
-language-name = Deutsch
-
 ## Seitenrahmen: Sprunglink, Kopfzeile, Navigation, Fußzeile
 
 skip-link = Zum Hauptinhalt springen

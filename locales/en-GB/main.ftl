@@ -1,10 +1,6 @@
 # Interface text of the notice theme, British English. Same message ids as the
 # reference locale (en). Page bodies live in content/, not here.
 
-## The language, as the language switcher shows it
-
-language-name = English (UK)
-
 ## Page frame: skip link, header, navigation, footer
 
 skip-link = Skip to main content

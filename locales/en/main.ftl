@@ -1,10 +1,6 @@
 # Interface text of the notice theme (reference locale: every other locale
 # defines exactly these ids). Page bodies live in content/, not here.
 
-## The language, as the language switcher shows it
-
-language-name = English
-
 ## Page frame: skip link, header, navigation, footer
 
 skip-link = Skip to main content

@@ -1,10 +1,6 @@
 # Textes de l’interface du thème « notice », en français. Mêmes identifiants
 # que la locale de référence (en). Le texte des pages est dans content/.
 
-## Le nom de la langue, tel que le sélecteur de langue l’affiche
-
-language-name = Français
-
 ## Cadre de page : lien d’évitement, en-tête, navigation, pied de page
 
 skip-link = Aller au contenu principal

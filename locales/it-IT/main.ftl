@@ -1,10 +1,6 @@
 # Testi dell’interfaccia del tema «notice», in italiano. Stessi identificativi
 # della lingua di riferimento (en). Il testo delle pagine è in content/.
 
-## Il nome della lingua, come lo mostra il selettore della lingua
-
-language-name = Italiano
-
 ## Struttura della pagina: link per saltare, intestazione, navigazione, piè di pagina
 
 skip-link = Vai al contenuto principale

@@ -1,6 +1,5 @@
 # Interface text of the notice theme. Every locale defines the same ids.
 
-language-name = English
 skip-link = Skip to main content
 site-name = { $brand } customer notice
 site-tagline = Now on our new store

@@ -1,6 +1,5 @@
 # Textes d'interface du thème notice. Chaque langue définit les mêmes identifiants.
 
-language-name = Français
 skip-link = Aller au contenu principal
 site-name = Avis aux clients { $brand }
 site-tagline = Désormais sur notre nouvelle boutique
