@@ -537,9 +537,9 @@ impl Renderer {
                 .job(region, locale, &item.name)
                 .map(|job| model.source(job))
             {
-                if let Ok(title) = self.front_text(model, source, "title", &context) {
-                    item.title = title;
-                }
+                item.title = self
+                    .front_text(model, source, "title", &context)
+                    .unwrap_or_else(|_| without_placeholders(&source.title));
             }
         }
         items
@@ -707,6 +707,29 @@ fn fluent_args(kwargs: &Kwargs) -> FluentArgs<'static> {
     args
 }
 
+/// The text with its placeholders removed: what navigation shows for a title
+/// that failed (its own page reports why, so the build stops anyway).
+fn without_placeholders(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find(['{']) {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        let close = match &tail[..tail.len().min(2)] {
+            "{{" => "}}",
+            "{%" => "%}",
+            _ => {
+                out.push('{');
+                rest = &tail[1..];
+                continue;
+            }
+        };
+        rest = tail.find(close).map_or("", |end| &tail[end + 2..]);
+    }
+    out.push_str(rest);
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// Whether a title or description uses a placeholder (`{{ ... }}`, `{% ... %}`).
 pub fn has_placeholder(text: &str) -> bool {
     text.contains("{{") || text.contains("{%")
@@ -747,16 +770,25 @@ fn register_functions(
         }
     });
     let dates = translations.clone();
-    tera.register_filter("date", move |value: String, _: Kwargs, state: &State| {
+    tera.register_filter("date", move |value: Value, _: Kwargs, state: &State| {
         let locale = page_locale(state)?;
+        if value.is_undefined() {
+            return Err(undefined_input(state));
+        }
+        let text = value
+            .as_str()
+            .map_or_else(|| value.to_string(), str::to_string);
         dates
             .formats(&locale)
-            .date(&value)
+            .date(&text)
             .map_err(|e| tera::Error::message(with_help(&e, DATE_HELP)))
     });
     let numbers = translations;
     tera.register_filter("number", move |value: Value, _: Kwargs, state: &State| {
         let locale = page_locale(state)?;
+        if value.is_undefined() {
+            return Err(undefined_input(state));
+        }
         let text = match value.as_str() {
             Some(text) => text.to_string(),
             None => value.to_string(),
@@ -835,14 +867,52 @@ fn tera_diagnostic(error: &tera::Error, sources: &TemplateSources) -> Diagnostic
     } else {
         1
     };
-    Diagnostic::error(code, message)
-        .at(Span::at_line_col(
-            &file,
-            line,
-            span.start_col + 1 + shift,
-            len.max(1),
-        ))
-        .help(help)
+    let mut at = Span::at_line_col(&file, line, span.start_col + 1 + shift, len.max(1));
+    if message.contains(UNDEFINED_INPUT) {
+        // Tera points at the first name of the value; show it up to its filter.
+        let rest = &file.text[at.offset..];
+        let end = rest.find(['|', '\n', '}']).unwrap_or(rest.len());
+        at = Span::new(&file, at.offset, rest[..end].trim_end().len());
+    }
+    let written = &file.text[at.offset..at.offset + at.len];
+    let (message, help) = undefined_input_problem(&message, written).unwrap_or((message, help));
+    Diagnostic::error(code, message).at(at).help(help)
+}
+
+/// Marks a filter given an undefined value, followed by the region's value
+/// names: Tera points such an error at the value as written, and
+/// [`tera_diagnostic`] turns it into "`values.x` is not defined" with a
+/// did-you-mean.
+const UNDEFINED_INPUT: &str = "handover-undefined:";
+
+fn undefined_input(state: &State) -> tera::Error {
+    let names: Vec<String> = state
+        .get::<Value>("values")
+        .ok()
+        .flatten()
+        .and_then(|values| {
+            values
+                .as_map()
+                .map(|m| m.keys().map(|k| k.to_string()).collect())
+        })
+        .unwrap_or_default();
+    tera::Error::new(tera::ErrorKind::InvalidArgument {
+        expected_type: format!("{UNDEFINED_INPUT}{}", names.join(",")),
+        actual_type: "undefined".to_string(),
+    })
+}
+
+/// The message and help for an undefined value given to a filter, from the
+/// text Tera's span covers (`values.closing_dat`).
+fn undefined_input_problem(message: &str, written: &str) -> Option<(String, String)> {
+    let names = message.split(UNDEFINED_INPUT).nth(1)?.split('`').next()?;
+    let names: Vec<&str> = names.split(',').filter(|n| !n.is_empty()).collect();
+    let written = written.trim();
+    let help = match written.strip_prefix("values.") {
+        Some(field) => did_you_mean(field, names.iter().copied()),
+        None => "check the spelling: pages can use `values.<name>` (the region's values in site.yaml), `brand` and `t(key=...)`; see docs/editors.md".to_string(),
+    };
+    Some((format!("`{written}` is not defined"), help))
 }
 
 /// Our functions' errors carry their own help after this marker; Tera keeps the
@@ -871,5 +941,40 @@ fn template_help(message: &str) -> String {
         "fix the syntax here: Tera writes {{ expression }} and {% tag %}".to_string()
     } else {
         "see docs/site-format.md for what templates and pages can use".to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_left_in_html_are_found_once_each_and_decoded() {
+        let html = "<title>{{ brand }} &amp; {{ brand }}</title><p>{% if x %} {{ t(key=&quot;a&quot;) }} { not one } {{ unclosed";
+        assert_eq!(
+            unfilled_placeholders(html),
+            ["{{ brand }}", "{% if x %}", "{{ t(key=\"a\") }}", "{{"]
+        );
+        assert!(unfilled_placeholders("<p>{a} } {</p>").is_empty());
+    }
+
+    #[test]
+    fn a_failed_title_shows_in_navigation_without_its_placeholders() {
+        assert_eq!(
+            without_placeholders("Help until {{ values.x | date }} {% if y %}now"),
+            "Help until now"
+        );
+        assert_eq!(without_placeholders("Plain {title}"), "Plain {title}");
+    }
+
+    #[test]
+    fn a_leak_is_blamed_on_the_file_that_holds_it() {
+        let ftl = SourceFile::new("locales/fr-FR/main.ftl", "cta = Aller chez {{ brand }}\n");
+        let d = unfilled_diagnostic("{{ brand }}", &[ftl], "fr.po.co/index.html");
+        assert_eq!(
+            d.location_label().as_deref(),
+            Some("locales/fr-FR/main.ftl:1:18")
+        );
+        assert!(d.help.unwrap().contains("{ $name }"));
     }
 }

@@ -85,4 +85,6 @@ error_cases! {
     locale_unknown_language => "locale-unknown-language",
     locale_unknown_region => "locale-unknown-region",
     locale_without_pages => "locale-without-pages",
+    title_unknown_value => "title-unknown-value",
+    placeholder_left => "placeholder-left",
 }
