@@ -313,10 +313,14 @@ impl Site {
             .zip(files)
             .enumerate()
             .map(|(index, (region, files))| {
+                // A file shown in two locales of the region (de-AT showing the
+                // de-DE page) gives its aliases once: to the first, its own locale.
+                let mut files_seen = std::collections::BTreeSet::new();
                 let aliases: Vec<AliasRule> = self
                     .model
                     .plan
                     .region_jobs(index)
+                    .filter(|job| files_seen.insert(self.model.source(job).file.name.clone()))
                     .flat_map(|job| {
                         let page = job.dir.dir_url();
                         self.model
@@ -649,6 +653,7 @@ fn build_inner(options: &BuildOptions) -> BuildSummary {
     let sink = DirSink::new(staging.dir.clone());
     let mut problems = site.render_all(&sink);
     problems.extend(site.warnings.iter().cloned());
+    problems.extend(crate::moved::moved_urls(&site, &options.output));
     let report = Report::new(problems);
     if report.has_errors() {
         staging.abandon();

@@ -223,35 +223,45 @@ impl Model {
 }
 
 /// Names for language links, from CLDR: each language by its own name
-/// ("Deutsch"); where several entries share a language, each also names its
+/// ("Deutsch"). Where several entries share a language, each also names its
 /// region: the region's `name` from site.yaml when the entries come from
-/// different regions, else CLDR's name for the tag's region, else the domain
-/// ("English (United Kingdom)", "English (International)").
+/// different regions, else CLDR's name for the tag's region ("English (United
+/// Kingdom)", "English (International)"). An entry left without a qualifier
+/// keeps the bare name, unless another one is too: then both get their domain.
 fn language_labels(
     config: &SiteConfig,
     entries: &[(usize, Locale)],
 ) -> BTreeMap<(usize, Locale), String> {
     let language = |l: &Locale| names::language_of(l.as_str());
+    let qualifier = |(region, locale): &(usize, Locale)| -> Option<String> {
+        let peers = entries
+            .iter()
+            .filter(|(r, l)| language(l) == language(locale) && (r, l) != (region, locale));
+        let mut peers = peers.peekable();
+        peers.peek()?;
+        let other_regions = peers.all(|(other, _)| other != region);
+        config.regions[*region]
+            .name
+            .clone()
+            .filter(|_| other_regions)
+            .or_else(|| names::region_in_own_language(locale.as_str()))
+    };
+    let qualifiers: Vec<Option<String>> = entries.iter().map(qualifier).collect();
     entries
         .iter()
-        .map(|(region, locale)| {
+        .zip(&qualifiers)
+        .map(|((region, locale), qualifier)| {
             let base = names::language_autonym(locale.as_str());
-            let peers: Vec<&(usize, Locale)> = entries
-                .iter()
-                .filter(|(r, l)| language(l) == language(locale) && (r, l) != (region, locale))
-                .collect();
-            let label = if peers.is_empty() {
-                base
-            } else {
-                let r = &config.regions[*region];
-                let own_region = peers.iter().all(|(other, _)| other != region);
-                let qualifier = r
-                    .name
-                    .clone()
-                    .filter(|_| own_region)
-                    .or_else(|| names::region_in_own_language(locale.as_str()))
-                    .unwrap_or_else(|| r.domain.clone());
-                format!("{base} ({qualifier})")
+            let shares_bare_name = qualifier.is_none()
+                && entries.iter().zip(&qualifiers).any(|((r, l), q)| {
+                    q.is_none() && language(l) == language(locale) && (r, l) != (region, locale)
+                });
+            let label = match qualifier {
+                Some(qualifier) => format!("{base} ({qualifier})"),
+                None if shares_bare_name => {
+                    format!("{base} ({})", config.regions[*region].domain)
+                }
+                None => base,
             };
             ((*region, locale.clone()), label)
         })

@@ -81,6 +81,7 @@ pub fn check_site(root: &Path) -> CheckReport {
         ));
         problems.extend(links::check_links(site, rendered, &templates));
         problems.extend(content_problems(site));
+        problems.extend(crate::moved::moved_urls(site, &root.join("public")));
         fill_page_coverage(site, &mut coverage);
     }
     CheckReport {
