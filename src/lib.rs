@@ -13,6 +13,7 @@ pub mod content;
 pub mod diagnostics;
 pub mod fs;
 pub mod i18n;
+pub mod media;
 pub mod moved;
 pub mod output;
 pub mod paths;

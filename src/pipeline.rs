@@ -13,6 +13,7 @@ use crate::config::{self, Locale};
 use crate::content;
 use crate::diagnostics::{Diagnostic, Outcome, Report, SourceFile};
 use crate::i18n::Translations;
+use crate::media::Media;
 use crate::output::{self, DirSink, Sink, SitemapEntry, Staging};
 use crate::paths::SitePath;
 use crate::plan::{self, locale_root};
@@ -51,6 +52,11 @@ pub enum Output {
     Asset {
         region: usize,
         name: String,
+    },
+    /// An image a page of the region shows (see [`crate::media`]).
+    Image {
+        region: usize,
+        path: SitePath,
     },
     Sitemap {
         region: usize,
@@ -187,10 +193,12 @@ impl Site {
         lenient: bool,
     ) -> (Option<Site>, Vec<Diagnostic>) {
         let (plan, mut problems) = plan::plan(&config, &content);
+        let (media, found) = Media::load(&config, &content, &theme);
+        problems.extend(found);
         if !lenient && problems.iter().any(Diagnostic::is_error) {
             return (None, problems);
         }
-        let model = Model::new(config, content, plan, translations, theme);
+        let model = Model::new(config, content, plan, translations, theme, Arc::new(media));
         let renderer = match Renderer::new(&model) {
             Ok(renderer) => renderer,
             Err(found) => {
@@ -414,6 +422,9 @@ impl Site {
                     name: name.clone(),
                 });
             }
+            for path in self.region_images(region) {
+                outputs.push(Output::Image { region, path });
+            }
             outputs.push(Output::Sitemap { region });
             outputs.push(Output::Robots { region });
             outputs.push(Output::Headers { region });
@@ -423,6 +434,22 @@ impl Site {
             }
         }
         outputs
+    }
+
+    /// The image files the region's pages show, sorted.
+    fn region_images(&self, region: usize) -> std::collections::BTreeSet<SitePath> {
+        let model = &self.model;
+        model
+            .plan
+            .region_jobs(region)
+            .flat_map(|job| {
+                model
+                    .media
+                    .files_of(&model.source(job).file.name)
+                    .iter()
+                    .cloned()
+            })
+            .collect()
     }
 
     /// Which domain folder an output goes to (`None`: beside them) and its path.
@@ -439,6 +466,7 @@ impl Site {
                 let asset = self.model.theme.asset(name).expect("listed from the theme");
                 (Some(*region), asset.output.clone())
             }
+            Output::Image { region, path } => (Some(*region), path.clone()),
             Output::Sitemap { region } => (Some(*region), fixed("sitemap.xml")),
             Output::Robots { region } => (Some(*region), fixed("robots.txt")),
             Output::Headers { region } => (Some(*region), fixed("_headers")),
@@ -471,13 +499,20 @@ impl Site {
                 .clone(),
             Output::Sitemap { region } => self.sitemap(*region).into_bytes(),
             Output::Robots { region } => output::robots(&model.region(*region).domain).into_bytes(),
-            Output::Headers { region: _ } => {
-                let assets: Vec<SitePath> = model
+            Output::Image { path, .. } => model
+                .media
+                .files
+                .get(path)
+                .map(|bytes| bytes.to_vec())
+                .unwrap_or_default(),
+            Output::Headers { region } => {
+                let mut assets: Vec<SitePath> = model
                     .theme
                     .assets
                     .values()
                     .map(|a| a.output.clone())
                     .collect();
+                assets.extend(self.region_images(*region));
                 output::headers(&assets).into_bytes()
             }
             Output::Redirects { region } => redirects_write::redirects_file(
@@ -522,6 +557,7 @@ impl Site {
                 }
                 SitemapEntry {
                     url: model.url(region, &job.dir.dir_url()),
+                    lastmod: model.source(job).updated.clone(),
                     alternates,
                 }
             })

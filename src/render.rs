@@ -9,11 +9,11 @@
 //! [`Renderer`] and [`Model`], so pages render in parallel and one page can be redone
 //! alone.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
 use fluent_bundle::{FluentArgs, FluentValue};
-use pulldown_cmark::{html, Options, Parser};
+use pulldown_cmark::{html, Event, Options, Parser, Tag};
 use serde::Serialize;
 use tera::{Context, Kwargs, State, Tera, TeraResult, Value};
 
@@ -21,6 +21,7 @@ use crate::config::{Locale, Region, SiteConfig};
 use crate::content::{Content, SourcePage};
 use crate::diagnostics::{did_you_mean, Diagnostic, Outcome, SourceFile, Span};
 use crate::i18n::{names, Translations};
+use crate::media::{self, Media, Picture};
 use crate::plan::{locale_root, PageJob, Plan};
 use crate::theme::Theme;
 
@@ -31,7 +32,10 @@ pub struct Model {
     pub plan: Plan,
     pub translations: Arc<Translations>,
     pub theme: Arc<Theme>,
+    pub media: Arc<Media>,
     regions: Vec<Value>,
+    /// The ids the theme's templates write (`main`): heading ids avoid them.
+    reserved_ids: BTreeSet<String>,
     /// (region, locale) -> its top-level pages in navigation order.
     navs: BTreeMap<(usize, Locale), Vec<NavItem>>,
     /// (region, locale) -> its name in the language switcher, told apart from
@@ -91,6 +95,7 @@ impl Model {
         plan: Plan,
         translations: Arc<Translations>,
         theme: Arc<Theme>,
+        media: Arc<Media>,
     ) -> Self {
         let regions = config
             .regions
@@ -120,13 +125,21 @@ impl Model {
                 region.locales.iter().map(|l| (index, l.clone())).collect();
             choice_names.extend(language_labels(&config, &own));
         }
+        let reserved_ids = theme
+            .templates
+            .values()
+            .flat_map(|file| crate::check::links::attribute_values(&file.text, &["id"]))
+            .filter(|id| !id.contains(['{', '}']))
+            .collect();
         Model {
             config,
             content,
             plan,
             translations,
             theme,
+            media,
             regions,
+            reserved_ids,
             navs,
             switcher_names,
             choice_names,
@@ -456,13 +469,20 @@ impl Renderer {
             path: job.dir.dir_url(),
             url: page_url.clone(),
             weight: source.weight,
+            updated: source.updated.as_deref(),
         })
         .into_map()
         .expect("a struct serializes to a map");
-        page.insert(
-            "content".into(),
-            Value::safe_string(&markdown_to_html(&body)),
+        let file = source.file.name.clone();
+        let picture = |dest: &str| model.media.picture(&file, dest).cloned();
+        let html = markdown_to_html(
+            &body,
+            &MarkdownContext {
+                reserved_ids: &model.reserved_ids,
+                picture: &picture,
+            },
         );
+        page.insert("content".into(), Value::safe_string(&html));
         context.insert_value("page", Value::from(page));
         context.insert("canonical", &page_url);
         context.insert(
@@ -605,6 +625,7 @@ struct PageView<'a> {
     path: String,
     url: String,
     weight: i64,
+    updated: Option<&'a str>,
 }
 
 /// Every `{{ ... }}` / `{% ... %}` left in rendered HTML, as written there
@@ -674,14 +695,190 @@ pub fn unfilled_diagnostic(leak: &str, sources: &[SourceFile], page: &str) -> Di
     diagnostic.at(span).help(help)
 }
 
+/// What turning one page's Markdown into HTML needs from the rest of the site.
+pub struct MarkdownContext<'a> {
+    /// Ids the theme's templates use (`main`): headings never take them.
+    pub reserved_ids: &'a BTreeSet<String>,
+    /// The picture for an image destination as written in the page.
+    pub picture: &'a dyn Fn(&str) -> Option<Picture>,
+}
+
 /// CommonMark plus tables, footnotes and strikethrough. Smart punctuation stays off:
 /// it only knows English quotes, and French writes « ».
-pub fn markdown_to_html(markdown: &str) -> String {
+///
+/// Every heading gets an id from its text (`## Repairs` -> `repairs`, unique on
+/// the page, the same in every build) so a section can be linked. Images get the
+/// size and fingerprinted file [`crate::media`] found for them.
+pub fn markdown_to_html(markdown: &str, page: &MarkdownContext) -> String {
     let options =
         Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES | Options::ENABLE_STRIKETHROUGH;
+    let mut ids = page.reserved_ids.clone();
+    let mut events: Vec<Event> = Vec::new();
+    let mut parser = Parser::new_ext(markdown, options).peekable();
+    while let Some(event) = parser.next() {
+        match event {
+            Event::Start(Tag::Heading {
+                level,
+                id,
+                classes,
+                attrs,
+            }) => {
+                let inner = until_end(&mut parser);
+                let wanted = id.map_or_else(|| slugify(&plain_text(&inner)), |id| id.to_string());
+                let id = unique_id(&wanted, &mut ids);
+                events.push(Event::Start(Tag::Heading {
+                    level,
+                    id: Some(id.into()),
+                    classes,
+                    attrs,
+                }));
+                events.extend(inner);
+            }
+            Event::Start(Tag::Image {
+                dest_url, title, ..
+            }) => {
+                let inner = until_end(&mut parser);
+                let alt = plain_text(&inner);
+                // `{width=600}` right after the image asks for a width.
+                let mut width = None;
+                let mut rest = None;
+                if let Some(Event::Text(text)) = parser.peek() {
+                    if let Ok(Some((w, len))) = media::width_suffix(text) {
+                        width = Some(w);
+                        rest = Some(text[len..].to_string());
+                    }
+                }
+                if rest.is_some() {
+                    parser.next();
+                }
+                let html = image_html(&dest_url, &alt, &title, width, page);
+                events.push(Event::InlineHtml(html.into()));
+                if let Some(rest) = rest.filter(|r| !r.is_empty()) {
+                    events.push(Event::Text(rest.into()));
+                }
+            }
+            other => events.push(other),
+        }
+    }
     let mut out = String::with_capacity(markdown.len() * 3 / 2);
-    html::push_html(&mut out, Parser::new_ext(markdown, options));
+    html::push_html(&mut out, events.into_iter());
     out
+}
+
+/// The events up to and including the end of the element just started.
+fn until_end<'a>(parser: &mut impl Iterator<Item = Event<'a>>) -> Vec<Event<'a>> {
+    let mut depth = 0;
+    let mut inner = Vec::new();
+    for event in parser.by_ref() {
+        match &event {
+            Event::Start(_) => depth += 1,
+            Event::End(_) if depth == 0 => {
+                inner.push(event);
+                break;
+            }
+            Event::End(_) => depth -= 1,
+            _ => {}
+        }
+        inner.push(event);
+    }
+    inner
+}
+
+/// The text of some events, as a reader sees it.
+fn plain_text(events: &[Event]) -> String {
+    let mut text = String::new();
+    for event in events {
+        match event {
+            Event::Text(t) | Event::Code(t) => text.push_str(t),
+            Event::SoftBreak | Event::HardBreak => text.push(' '),
+            _ => {}
+        }
+    }
+    text
+}
+
+/// A heading's id: lowercase ASCII letters and digits joined by `-`, accents
+/// dropped (`Réparations et garantie` -> `reparations-et-garantie`); letters of
+/// other scripts are kept as they are.
+pub fn slugify(text: &str) -> String {
+    let decomposed = icu_normalizer::DecomposingNormalizerBorrowed::new_nfd().normalize(text);
+    let mut slug = String::new();
+    let mut gap = false;
+    for c in decomposed.chars() {
+        if ('\u{300}'..='\u{36f}').contains(&c) {
+            continue; // a combining accent, from the decomposition above
+        }
+        let replacement = match c {
+            'ß' => Some("ss"),
+            'æ' | 'Æ' => Some("ae"),
+            'œ' | 'Œ' => Some("oe"),
+            'ø' | 'Ø' => Some("o"),
+            'ł' | 'Ł' => Some("l"),
+            'đ' | 'Đ' => Some("d"),
+            _ => None,
+        };
+        if c.is_alphanumeric() || replacement.is_some() {
+            if gap && !slug.is_empty() {
+                slug.push('-');
+            }
+            gap = false;
+            match replacement {
+                Some(r) => slug.push_str(r),
+                None => slug.extend(c.to_lowercase()),
+            }
+        } else {
+            gap = true;
+        }
+    }
+    if slug.is_empty() {
+        "section".to_string()
+    } else {
+        slug
+    }
+}
+
+/// `wanted`, or `wanted-1`, `wanted-2`... when the page already has it.
+fn unique_id(wanted: &str, taken: &mut BTreeSet<String>) -> String {
+    let mut id = wanted.to_string();
+    let mut n = 0;
+    while taken.contains(&id) {
+        n += 1;
+        id = format!("{wanted}-{n}");
+    }
+    taken.insert(id.clone());
+    id
+}
+
+/// `<img>` with its size (and a `<picture>` when a WebP is offered).
+fn image_html(
+    dest: &str,
+    alt: &str,
+    title: &str,
+    width: Option<u32>,
+    page: &MarkdownContext,
+) -> String {
+    let picture = (page.picture)(dest);
+    let (src, size) = match &picture {
+        Some(p) => (p.src.clone(), Some((p.width, p.height))),
+        None => (dest.to_string(), None),
+    };
+    let mut img = format!("<img src=\"{}\" alt=\"{}\"", escape(&src), escape(alt));
+    match (size, width) {
+        (Some((w, h)), _) => img.push_str(&format!(" width=\"{w}\" height=\"{h}\"")),
+        (None, Some(w)) => img.push_str(&format!(" width=\"{w}\"")),
+        (None, None) => {}
+    }
+    if !title.is_empty() {
+        img.push_str(&format!(" title=\"{}\"", escape(title)));
+    }
+    img.push('>');
+    match picture.and_then(|p| p.webp) {
+        Some(webp) => format!(
+            "<picture><source srcset=\"{}\" type=\"image/webp\">{img}</picture>",
+            escape(&webp)
+        ),
+        None => img,
+    }
 }
 
 /// HTML-escapes text (Tera's escaping, so pages and the serve overlay agree).
@@ -975,6 +1172,63 @@ mod tests {
             "Help until now"
         );
         assert_eq!(without_placeholders("Plain {title}"), "Plain {title}");
+    }
+
+    fn html(markdown: &str, reserved: &[&str]) -> String {
+        let reserved: BTreeSet<String> = reserved.iter().map(|s| s.to_string()).collect();
+        let picture = |dest: &str| {
+            (dest == "card.png").then(|| Picture {
+                src: "/images/card.0123456789.png".to_string(),
+                width: 8,
+                height: 4,
+                webp: None,
+            })
+        };
+        markdown_to_html(
+            markdown,
+            &MarkdownContext {
+                reserved_ids: &reserved,
+                picture: &picture,
+            },
+        )
+    }
+
+    #[test]
+    fn headings_get_stable_unique_ids_from_their_text() {
+        let out = html(
+            "## Réparations & garantie\n\n## Main\n\n### Main\n\n## `code` *and* [a link](/x/)\n\n## !!!\n",
+            &["main"],
+        );
+        assert!(out.contains("<h2 id=\"reparations-garantie\">"), "{out}");
+        // `main` is the theme's own id: the headings take the next free ones.
+        assert!(out.contains("<h2 id=\"main-1\">Main</h2>"), "{out}");
+        assert!(out.contains("<h3 id=\"main-2\">Main</h3>"), "{out}");
+        assert!(out.contains("<h2 id=\"code-and-a-link\">"), "{out}");
+        assert!(out.contains("<h2 id=\"section\">"), "{out}");
+        assert_eq!(out, html("## Réparations & garantie\n\n## Main\n\n### Main\n\n## `code` *and* [a link](/x/)\n\n## !!!\n", &["main"]));
+    }
+
+    #[test]
+    fn slugs_drop_accents_and_keep_other_scripts() {
+        assert_eq!(
+            slugify("Was das für Sie bedeutet"),
+            "was-das-fur-sie-bedeutet"
+        );
+        assert_eq!(slugify("Straße  &  Œuvre"), "strasse-oeuvre");
+        assert_eq!(slugify("Contacter l’assistance"), "contacter-l-assistance");
+        assert_eq!(slugify("Гарантия 2025"), "гарантия-2025");
+    }
+
+    #[test]
+    fn images_get_their_size_and_a_width_suffix_is_consumed() {
+        assert_eq!(
+            html("![A card](card.png \"Card\") done", &[]),
+            "<p><img src=\"/images/card.0123456789.png\" alt=\"A card\" width=\"8\" height=\"4\" title=\"Card\"> done</p>\n"
+        );
+        assert_eq!(
+            html("![Far](https://x.example/a.png){width=300} after", &[]),
+            "<p><img src=\"https://x.example/a.png\" alt=\"Far\" width=\"300\"> after</p>\n"
+        );
     }
 
     #[test]

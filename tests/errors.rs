@@ -87,4 +87,7 @@ error_cases! {
     locale_without_pages => "locale-without-pages",
     title_unknown_value => "title-unknown-value",
     placeholder_left => "placeholder-left",
+    image_missing => "image-missing",
+    image_bad_width => "image-bad-width",
+    updated_bad_date => "updated-bad-date",
 }

@@ -22,3 +22,8 @@ cta-store = Zum Xiaomi Store
 
 footer-closed = Die { $brand }-Website und die { $brand }-Store-App wurden nach dem { DATETIME($date) } eingestellt.
 footer-handover = Garantie, Kundendienst und Bestellungen übernimmt Xiaomi.
+
+## Letzte Änderung einer Seite, wenn ihr Kopf `updated:` hat
+# $date (JJJJ-MM-TT) - der Tag der letzten Änderung
+
+page-updated = Zuletzt aktualisiert am { DATETIME($date) }.

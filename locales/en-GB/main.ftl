@@ -22,3 +22,8 @@ cta-store = Go to the Xiaomi store
 
 footer-closed = The { $brand } website and the { $brand } Store app closed after { DATETIME($date) }.
 footer-handover = Warranty, after-sales service and orders are handled by Xiaomi.
+
+## A page's last change, shown when its front matter has `updated:`
+# $date (YYYY-MM-DD) - the day the page last changed
+
+page-updated = Last updated on { DATETIME($date) }.

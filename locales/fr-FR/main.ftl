@@ -22,3 +22,8 @@ cta-store = Aller sur la boutique Xiaomi
 
 footer-closed = Le site { $brand } et l’application { $brand } Store ont fermé après le { DATETIME($date) }.
 footer-handover = Garantie, service après-vente et commandes : c’est désormais Xiaomi qui s’en charge.
+
+## Dernière modification d’une page, si son en-tête a `updated:`
+# $date (AAAA-MM-JJ) - le jour de la dernière modification
+
+page-updated = Dernière mise à jour le { DATETIME($date) }.

@@ -22,3 +22,8 @@ cta-store = Vai allo store Xiaomi
 
 footer-closed = Il sito { $brand } e l’app { $brand } Store hanno chiuso dopo il { DATETIME($date) }.
 footer-handover = Garanzia, assistenza post-vendita e ordini sono gestiti da Xiaomi.
+
+## Ultima modifica di una pagina, se la sua intestazione ha `updated:`
+# $date (AAAA-MM-GG) - il giorno dell’ultima modifica
+
+page-updated = Ultimo aggiornamento il { DATETIME($date) }.

@@ -25,3 +25,4 @@ not-found-pages = { $count ->
     [one] The notice
    *[other] The notice's { $count } pages
 }
+page-updated = Last updated on { DATETIME($date) }.

@@ -25,3 +25,4 @@ not-found-pages = { $count ->
     [one] L'avis
    *[other] Les { $count } pages de l'avis
 }
+page-updated = Dernière mise à jour le { DATETIME($date) }.
