@@ -2,7 +2,11 @@
 // of every domain, in light and dark colour schemes; each page plus its CSS under
 // 30 KB; no request leaves the site; and, for each region's notice at 390 px and
 // 1280 px wide, that the main heading, the store link and the language switcher are
-// visible. Screenshots go to the folder given with --screenshots.
+// visible, the header padded and the menu on one row (two on a phone); and, on a
+// 390x844 phone screen, that every page's main heading lies
+// within the first screen, its top in the upper 40 % (a header that grows, say a
+// menu wrapping onto four rows, pushes it down and fails). Screenshots go to the
+// folder given with --screenshots.
 //
 // Usage: node scripts/check-site.mjs <public dir> [--screenshots <dir>]
 //
@@ -23,6 +27,9 @@ const publicDir = path.resolve(args[0] ?? 'public');
 const shotsAt = args.indexOf('--screenshots');
 const shotsDir = shotsAt >= 0 ? path.resolve(args[shotsAt + 1]) : null;
 const MAX_BYTES = 30 * 1024;
+const PHONE = { width: 390, height: 844 };
+// The highest the main heading's top may start on the phone screen, in CSS pixels.
+const PHONE_H1_MAX_TOP = Math.round(PHONE.height * 0.4);
 
 const types = { '.html': 'text/html; charset=utf-8', '.css': 'text/css', '.svg': 'image/svg+xml',
   '.xml': 'application/xml', '.txt': 'text/plain' };
@@ -37,9 +44,16 @@ function fileFor(url) {
   return fs.existsSync(full) && fs.statSync(full).isFile() ? full : null;
 }
 
+// The domain folders: the build also leaves files beside them (`.handover-output`).
+function domains() {
+  return fs.readdirSync(publicDir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.') && !e.name.startsWith('_'))
+    .map((e) => e.name).sort();
+}
+
 function htmlPages() {
   const pages = [];
-  for (const domain of fs.readdirSync(publicDir).sort()) {
+  for (const domain of domains()) {
     const walk = (dir) => {
       for (const name of fs.readdirSync(dir).sort()) {
         const full = path.join(dir, name);
@@ -116,9 +130,35 @@ for (const { domain, file, url } of pages) {
   if (weight > MAX_BYTES) fail(`${url}: page plus CSS is ${weight} bytes, over ${MAX_BYTES}`);
 }
 
+// Every page on a phone: the main heading on the first screen, near its top.
+await page.emulateMedia({ colorScheme: 'light' });
+await page.setViewportSize(PHONE);
+let highest = null;
+for (const { url } of pages) {
+  await page.goto(url, { waitUntil: 'load' });
+  const h1 = page.locator('main h1').first();
+  const box = (await h1.count()) ? await h1.boundingBox() : null;
+  if (!box) { fail(`${url} at ${PHONE.width}x${PHONE.height}: no visible main heading`); continue; }
+  const bottom = box.y + box.height;
+  if (box.y > PHONE_H1_MAX_TOP || bottom > PHONE.height) {
+    fail(`${url} at ${PHONE.width}x${PHONE.height}: the main heading spans y=${Math.round(box.y)}-${Math.round(bottom)}; ` +
+      `it must start by y=${PHONE_H1_MAX_TOP} and end on the first screen`);
+  }
+  if (!highest || box.y > highest.y) highest = { url, y: Math.round(box.y), bottom: Math.round(bottom) };
+  // A visitor who lands on a dead address can still change language.
+  if (url.endsWith('/404.html') && pages.some((p) => p.domain !== new URL(url).hostname)
+    && !(await page.locator('nav.languages').isVisible())) {
+    fail(`${url}: the not-found page has no language switcher`);
+  }
+}
+if (highest) {
+  console.log(`fold: main heading on the first ${PHONE.width}x${PHONE.height} screen on all ${pages.length} pages; ` +
+    `lowest starts at y=${highest.y} (ends ${highest.bottom}) on ${highest.url}`);
+}
+
 // The notice of each region, on a phone and a desktop.
 if (shotsDir) fs.mkdirSync(shotsDir, { recursive: true });
-for (const domain of fs.readdirSync(publicDir).sort()) {
+for (const domain of domains()) {
   const home = `https://${domain}/`;
   for (const width of [390, 1280]) {
     await page.emulateMedia({ colorScheme: 'light' });
@@ -136,6 +176,15 @@ for (const domain of fs.readdirSync(publicDir).sort()) {
     }
     const box = await page.locator('main a.button').first().boundingBox();
     if (box && box.x + box.width > width) fail(`${home} at ${width}px: the store link overflows the screen`);
+    // The header keeps its padding (a later rule once reset it, and the brand
+    // touched the top of the window), and the menu fits on one row on a desktop
+    // and two on a phone.
+    const brand = await page.locator('.brand').first().boundingBox();
+    if (brand && brand.y < 8) fail(`${home} at ${width}px: the brand is ${Math.round(brand.y)}px from the top of the window`);
+    const rows = new Set(await page.locator('.site-nav li').evaluateAll((items) =>
+      items.map((li) => Math.round(li.getBoundingClientRect().top))));
+    const maxRows = width < 600 ? 2 : 1;
+    if (rows.size > maxRows) fail(`${home} at ${width}px: the menu takes ${rows.size} rows (at most ${maxRows})`);
     if (shotsDir) {
       await page.screenshot({ path: path.join(shotsDir, `${domain}-${width}.png`), fullPage: false });
     }

@@ -16,6 +16,7 @@ use serde_saphyr::Spanned;
 use crate::diagnostics::{did_you_mean, Diagnostic, Outcome, SourceFile, Span};
 use crate::fs;
 use crate::i18n::names;
+use crate::raw_html::RawHtml;
 use crate::redirects::{RedirectsConfig, Target};
 
 pub const CONFIG_FILE: &str = "site.yaml";
@@ -178,6 +179,8 @@ struct RawSite {
     x_default: Option<Spanned<String>>,
     #[serde(default)]
     redirects: RedirectsConfig,
+    #[serde(default)]
+    raw_html: RawHtml,
     regions: Vec<Spanned<RawRegion>>,
 }
 
@@ -237,6 +240,8 @@ pub struct SiteConfig {
     pub fallbacks: BTreeMap<Locale, Vec<Locale>>,
     pub x_default: Option<RegionId>,
     pub redirects: RedirectsConfig,
+    /// What page bodies' raw HTML becomes: sanitized (default), kept, or escaped.
+    pub raw_html: RawHtml,
     pub regions: Vec<Region>,
 }
 
@@ -300,7 +305,7 @@ impl SiteConfig {
 /// Reads and checks `<root>/site.yaml`.
 pub fn load(root: &Path) -> Outcome<SiteConfig> {
     let path = root.join(CONFIG_FILE);
-    let text = fs::read_to_string(&path, CONFIG_FILE).map_err(|d| vec![d])?;
+    let text = fs::read_input(root, &path, CONFIG_FILE).map_err(|d| vec![d])?;
     let file = SourceFile::new(CONFIG_FILE, text);
     let raw: RawSite = crate::yaml::parse(&file, &file.text, 1, "config::invalid")
         .map_err(|d| vec![d.help_if_missing("see docs/site-format.md for every key")])?;
@@ -477,6 +482,7 @@ impl<'a> Checker<'a> {
                 fallbacks,
                 x_default,
                 redirects: raw.redirects,
+                raw_html: raw.raw_html,
                 regions,
             }),
             _ => Err(self.problems),

@@ -11,7 +11,6 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use serde::Deserialize;
-use walkdir::WalkDir;
 
 use crate::config::{Locale, SiteConfig};
 use crate::diagnostics::{Diagnostic, Outcome, SourceFile, Span};
@@ -25,6 +24,8 @@ pub const CONTENT_DIR: &str = "content";
 struct RawFrontMatter {
     title: String,
     description: String,
+    #[serde(default)]
+    nav_title: Option<String>,
     #[serde(default)]
     slug: Option<String>,
     #[serde(default)]
@@ -55,6 +56,8 @@ pub struct SourcePage {
     pub file: SourceFile,
     pub title: String,
     pub description: String,
+    /// A short label for the menu; the title when absent.
+    pub nav_title: Option<String>,
     /// The path under the locale root (`garantie`, or empty for the home page).
     pub slug: SitePath,
     pub weight: i64,
@@ -75,6 +78,7 @@ impl SourcePage {
     pub fn same_front_matter(&self, other: &SourcePage) -> bool {
         let aliases = |p: &SourcePage| p.aliases.iter().map(|a| a.path.clone()).collect::<Vec<_>>();
         self.title == other.title
+            && self.nav_title == other.nav_title
             && self.description == other.description
             && self.slug == other.slug
             && self.weight == other.weight
@@ -177,6 +181,10 @@ pub fn reload_files(
         if !path.is_file() || is_hidden(path) {
             continue;
         }
+        if let Err(problem) = fs::check_inside(&config.root, path, &shown) {
+            problems.push(problem);
+            continue;
+        }
         content.add(load_file(config, path), &mut problems);
     }
     content.pages.retain(|_, pages| !pages.is_empty());
@@ -205,18 +213,9 @@ pub fn load_lenient(config: &SiteConfig) -> (Content, Vec<Diagnostic>) {
             .help("create content/<locale>/index.md for each locale");
         return (content, vec![problem]);
     }
-    let mut files = Vec::new();
-    for entry in WalkDir::new(&dir).sort_by_file_name().min_depth(1) {
-        match entry {
-            Ok(entry) if entry.file_type().is_file() && !is_hidden(entry.path()) => {
-                files.push(entry.into_path());
-            }
-            Ok(_) => {}
-            Err(error) => problems.push(
-                Diagnostic::error("content::unreadable", error.to_string()).in_file(CONTENT_DIR),
-            ),
-        }
-    }
+    let (mut files, found) = fs::input_files(&config.root, &dir, usize::MAX);
+    problems.extend(found);
+    files.retain(|path| !is_hidden(path));
     // Parsed in parallel, gathered in the walk's sorted order.
     let loaded: Vec<Outcome<Option<SourcePage>>> = files
         .par_iter()
@@ -226,6 +225,19 @@ pub fn load_lenient(config: &SiteConfig) -> (Content, Vec<Diagnostic>) {
         content.add(result, &mut problems);
     }
     (content, problems)
+}
+
+/// A Markdown file at the top of `content/` named in capitals (`README.md`,
+/// `SOURCES.md`) is a note for the editors, not a page: pages live in locale
+/// folders and their names are lowercase.
+fn is_editors_note(file_name: &str) -> bool {
+    file_name.strip_suffix(".md").is_some_and(|stem| {
+        !stem.is_empty()
+            && stem
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_' || c == '-')
+            && stem.chars().any(|c| c.is_ascii_uppercase())
+    })
 }
 
 fn is_hidden(path: &Path) -> bool {
@@ -247,6 +259,11 @@ fn load_file(config: &SiteConfig, path: &Path) -> Outcome<Option<SourcePage>> {
         .components()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .collect();
+    if let [file_name] = parts.as_slice() {
+        if is_editors_note(file_name) {
+            return Ok(None);
+        }
+    }
     let [locale_dir, file_name] = parts.as_slice() else {
         return Err(vec![Diagnostic::error(
             "content::layout",
@@ -303,6 +320,17 @@ pub fn parse_page(file: SourceFile, name: String, locale: Locale) -> Outcome<Sou
                     .help(format!("write a {key}: editors and search engines show it")),
             );
         }
+    }
+    if raw
+        .nav_title
+        .as_deref()
+        .is_some_and(|t| t.trim().is_empty())
+    {
+        problems.push(
+            Diagnostic::error("content::empty", "the nav_title is empty")
+                .at(key_span("nav_title"))
+                .help("write a short menu label, or remove the line to show the title in the menu"),
+        );
     }
     let slug_text = raw.slug.clone().unwrap_or_else(|| {
         if name == "index" {
@@ -369,6 +397,7 @@ pub fn parse_page(file: SourceFile, name: String, locale: Locale) -> Outcome<Sou
         locale,
         title: raw.title,
         description: raw.description,
+        nav_title: raw.nav_title,
         slug,
         weight: raw.weight,
         aliases,
@@ -473,6 +502,34 @@ mod tests {
     fn unclosed_front_matter_is_an_error() {
         let errors = page("---\ntitle: T\n").unwrap_err();
         assert_eq!(errors[0].message, "the front matter is never closed");
+    }
+
+    #[test]
+    fn nav_title_is_the_menu_label_and_may_not_be_empty() {
+        let p = page(
+            "---\ntitle: Warranty and after-sales\nnav_title: Warranty\ndescription: D\n---\n",
+        )
+        .unwrap();
+        assert_eq!(p.nav_title.as_deref(), Some("Warranty"));
+        let errors = page("---\ntitle: T\nnav_title: \" \"\ndescription: D\n---\n").unwrap_err();
+        assert_eq!(
+            render_human(&errors[0]),
+            "error[content::empty]: the nav_title is empty\n \
+             --> content/en/warranty.md:3:1\n  |\n\
+             3 | nav_title: \" \"\n  | ^^^^^^^^^^^^^^\n  |\n  \
+             = help: write a short menu label, or remove the line to show the title in the menu\n"
+        );
+    }
+
+    #[test]
+    fn notes_named_in_capitals_at_the_top_of_content_are_not_pages() {
+        assert!(is_editors_note("SOURCES.md"));
+        assert!(is_editors_note("README.md"));
+        assert!(is_editors_note("TRANSLATION_NOTES.md"));
+        assert!(!is_editors_note("index.md"));
+        assert!(!is_editors_note("Index.md"));
+        assert!(!is_editors_note("SOURCES.txt"));
+        assert!(!is_editors_note("2025.md"));
     }
 
     #[test]

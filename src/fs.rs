@@ -2,8 +2,13 @@
 //!
 //! Every read and write in handover goes through here, so a failure always tells the
 //! user which file, relative to the site root, and what to do.
+//!
+//! Inputs are read only inside the site folder: a symbolic link that resolves
+//! outside it is an error at the link's path, and is not followed (a link to
+//! `/proc/self/environ` must not put the environment into a published page). A
+//! link that stays inside the site is followed.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::diagnostics::Diagnostic;
 
@@ -18,6 +23,80 @@ pub fn read_to_string(path: &Path, shown: &str) -> Result<String, Diagnostic> {
                 error.utf8_error().valid_up_to()
             ))
     })
+}
+
+/// Reads a UTF-8 input file named by the site (e.g. a CSV map), refusing a link
+/// that leads out of `root`.
+pub fn read_input(root: &Path, path: &Path, shown: &str) -> Result<String, Diagnostic> {
+    check_inside(root, path, shown)?;
+    read_to_string(path, shown)
+}
+
+/// Every file under `dir`, in a stable sorted order, to at most `max_depth`
+/// levels; links inside the site are followed, links out of it are problems at
+/// the link's path. A missing `dir` has no files.
+pub fn input_files(root: &Path, dir: &Path, max_depth: usize) -> (Vec<PathBuf>, Vec<Diagnostic>) {
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    if !dir.exists() {
+        return (files, problems);
+    }
+    let shown_dir = shown_path(root, dir);
+    if let Err(problem) = check_inside(root, dir, &shown_dir) {
+        return (files, vec![problem]);
+    }
+    let mut walk = walkdir::WalkDir::new(dir)
+        .follow_links(true)
+        .sort_by_file_name()
+        .min_depth(1)
+        .max_depth(max_depth)
+        .into_iter();
+    while let Some(entry) = walk.next() {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(error) => {
+                let at = error.path().unwrap_or(dir);
+                let shown = shown_path(root, at);
+                problems.push(
+                    Diagnostic::error("io::unreadable", format!("could not read {shown}: {error}"))
+                        .in_file(&shown)
+                        .help("fix or remove it: a broken link or a link to one of its own folders cannot be read"),
+                );
+                continue;
+            }
+        };
+        if entry.path_is_symlink() {
+            let shown = shown_path(root, entry.path());
+            if let Err(problem) = check_inside(root, entry.path(), &shown) {
+                problems.push(problem);
+                if entry.file_type().is_dir() {
+                    walk.skip_current_dir();
+                }
+                continue;
+            }
+        }
+        if entry.file_type().is_file() {
+            files.push(entry.into_path());
+        }
+    }
+    (files, problems)
+}
+
+/// Where `path` really is must be inside `root`.
+pub fn check_inside(root: &Path, path: &Path, shown: &str) -> Result<(), Diagnostic> {
+    let (Ok(root), Ok(real)) = (root.canonicalize(), path.canonicalize()) else {
+        // Missing files are reported by the read that follows.
+        return Ok(());
+    };
+    if real.starts_with(&root) {
+        return Ok(());
+    }
+    Err(Diagnostic::error(
+        "io::outside-site",
+        format!("{shown} is a link to {}, outside the site folder", real.display()),
+    )
+    .in_file(shown)
+    .help("handover reads only files inside the site: copy the file into the site, or link to one inside it"))
 }
 
 pub fn read(path: &Path, shown: &str) -> Result<Vec<u8>, Diagnostic> {

@@ -19,6 +19,7 @@ pub mod output;
 pub mod paths;
 pub mod pipeline;
 pub mod plan;
+pub mod raw_html;
 pub mod redirects;
 pub mod render;
 pub mod serve;

@@ -17,7 +17,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use image::{DynamicImage, ImageFormat, ImageReader};
-use pulldown_cmark::{Event, Options, Parser, Tag};
+use pulldown_cmark::{Event, Parser, Tag};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
@@ -154,10 +154,9 @@ fn is_local(dest: &str) -> bool {
 /// The images a page's Markdown refers to, with their place in the file.
 fn references(page: &SourcePage) -> Vec<Result<Reference, Diagnostic>> {
     let body = page.body();
-    let options =
-        Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES | Options::ENABLE_STRIKETHROUGH;
     let mut found = Vec::new();
-    for (event, range) in Parser::new_ext(body, options).into_offset_iter() {
+    let parser = Parser::new_ext(body, crate::raw_html::markdown_options());
+    for (event, range) in parser.into_offset_iter() {
         let Event::Start(Tag::Image { dest_url, .. }) = event else {
             continue;
         };
@@ -171,6 +170,7 @@ fn references(page: &SourcePage) -> Vec<Result<Reference, Diagnostic>> {
         let width = match width_suffix(&body[range.end..]) {
             Ok(width) => width.map(|(w, _)| w),
             Err(why) => {
+                // Reported here; the image itself is still found and shown.
                 let suffix = &body[range.end..];
                 let len = suffix.find('}').map_or(suffix.len(), |end| end + 1);
                 found.push(Err(Diagnostic::error(
@@ -182,7 +182,7 @@ fn references(page: &SourcePage) -> Vec<Result<Reference, Diagnostic>> {
                 )
                 .at(Span::new(&page.file, page.body_offset + range.end, len))
                 .help("ask for a width in pixels right after the image: `![A phone](phone.jpg){width=600}`")));
-                continue;
+                None
             }
         };
         found.push(Ok(Reference { dest, span, width }));

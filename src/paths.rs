@@ -13,6 +13,9 @@ pub struct SitePath {
     segments: Vec<String>,
 }
 
+/// The longest file name common file systems (ext4, APFS, NTFS) accept, in bytes.
+pub const MAX_SEGMENT_BYTES: usize = 255;
+
 /// Why a path was refused, in words for the person who wrote it.
 pub fn check_segment(segment: &str) -> Result<(), String> {
     if segment.is_empty() {
@@ -36,6 +39,12 @@ pub fn check_segment(segment: &str) -> Result<(), String> {
     }
     if segment.chars().any(char::is_whitespace) {
         return Err("contains a space: use `-` between words".to_string());
+    }
+    if segment.len() > MAX_SEGMENT_BYTES {
+        return Err(format!(
+            "has a part of {} bytes; file systems refuse names over {MAX_SEGMENT_BYTES}",
+            segment.len()
+        ));
     }
     Ok(())
 }
@@ -117,6 +126,14 @@ impl SitePath {
         path
     }
 
+    /// The path's folders from the top, ending with the path itself:
+    /// `a/b` gives `a`, `a/b`.
+    pub fn prefixes(&self) -> impl Iterator<Item = SitePath> + '_ {
+        (1..=self.segments.len()).map(|end| SitePath {
+            segments: self.segments[..end].to_vec(),
+        })
+    }
+
     /// Comparison key for case-insensitive file systems and CDNs.
     pub fn folded(&self) -> String {
         self.segments.join("/").to_lowercase()
@@ -161,6 +178,23 @@ mod tests {
             path.under(Path::new("/out")),
             PathBuf::from("/out/fr-be/garantie")
         );
+    }
+
+    #[test]
+    fn names_too_long_for_a_file_system_are_refused() {
+        assert!(SitePath::parse(&"a".repeat(255)).is_ok());
+        let error = SitePath::parse(&format!("x/{}", "a".repeat(256))).unwrap_err();
+        assert_eq!(
+            error,
+            "has a part of 256 bytes; file systems refuse names over 255"
+        );
+    }
+
+    #[test]
+    fn prefixes_run_from_the_top() {
+        let path = SitePath::parse("a/b/c").unwrap();
+        let prefixes: Vec<String> = path.prefixes().map(|p| p.to_string()).collect();
+        assert_eq!(prefixes, ["a", "a/b", "a/b/c"]);
     }
 
     #[test]

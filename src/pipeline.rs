@@ -4,17 +4,20 @@
 //! Loading keeps going after a bad file so one run reports everything; rendering
 //! writes each file as soon as it is rendered instead of holding the site in memory.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use crate::check::{self, links::LinkSink};
 use crate::config::{self, Locale};
 use crate::content;
 use crate::diagnostics::{Diagnostic, Outcome, Report, SourceFile};
 use crate::i18n::Translations;
 use crate::media::Media;
-use crate::output::{self, DirSink, Sink, SitemapEntry, Staging};
+use crate::output::staging::Staging;
+use crate::output::{self, guard, DirSink, Sink, SitemapEntry};
 use crate::paths::SitePath;
 use crate::plan::{self, locale_root};
 use crate::redirects::pattern::RequestPath;
@@ -160,10 +163,14 @@ impl Site {
     }
 
     fn load_with(root: &Path, lenient: bool) -> (Option<Site>, Vec<Diagnostic>) {
-        let config = match config::load(root) {
-            Ok(config) => config,
-            Err(problems) => return (None, problems),
-        };
+        match config::load(root) {
+            Ok(config) => Site::load_from(config, lenient),
+            Err(problems) => (None, problems),
+        }
+    }
+
+    /// Loads every input that `config` names.
+    fn load_from(config: config::SiteConfig, lenient: bool) -> (Option<Site>, Vec<Diagnostic>) {
         let (content, mut problems) = content::load_lenient(&config);
         let (translations, found) = Translations::load_lenient(&config);
         problems.extend(found);
@@ -216,6 +223,12 @@ impl Site {
             problems.extend(found);
             return (None, problems);
         }
+        let taken = site.pages_on_generated_files();
+        if !lenient && !taken.is_empty() {
+            problems.extend(taken);
+            return (None, problems);
+        }
+        problems.extend(taken);
         problems.extend(site.load_redirects());
         (Some(site), problems)
     }
@@ -389,6 +402,43 @@ impl Site {
         } else {
             Err(missing)
         }
+    }
+
+    /// Pages whose folder would be a file the build writes itself (`404.html`,
+    /// `sitemap.xml`, `_redirects`, a theme file): the disk cannot hold both.
+    fn pages_on_generated_files(&self) -> Vec<Diagnostic> {
+        let mut generated: Vec<BTreeMap<String, String>> =
+            vec![BTreeMap::new(); self.model.config.regions.len()];
+        for output in self.outputs() {
+            if let (Some(region), path) = self.placement(&output) {
+                if !matches!(output, Output::Page(_)) {
+                    generated[region].insert(path.folded(), path.to_string());
+                }
+            }
+        }
+        let mut problems = Vec::new();
+        for job in &self.model.plan.jobs {
+            let taken = job
+                .dir
+                .prefixes()
+                .find_map(|prefix| generated[job.region].get(&prefix.folded()));
+            if let Some(file) = taken {
+                let source = self.model.source(job);
+                let domain = &self.model.region(job.region).domain;
+                problems.push(
+                    Diagnostic::error(
+                        "content::reserved-url",
+                        format!(
+                            "the page's URL {domain}{} would need the folder `{file}`, a file handover writes",
+                            job.dir.dir_url()
+                        ),
+                    )
+                    .at(source.key_span("slug"))
+                    .help("give the page another `slug`: 404.html, sitemap.xml, robots.txt, _headers, _redirects and the theme's static files are taken"),
+                );
+            }
+        }
+        problems
     }
 
     /// Every file of every domain, in a stable order.
@@ -655,54 +705,78 @@ pub struct BuildSummary {
 }
 
 /// Loads, renders into a staging folder, and swaps it into place on success.
-pub fn build(options: &BuildOptions) -> BuildSummary {
+/// `Err` when the build cannot run as asked (an output folder it may not
+/// replace, no way to write beside it): nothing was touched.
+pub fn build(options: &BuildOptions) -> Result<BuildSummary, Diagnostic> {
     let run = || build_inner(options);
     match options.jobs {
         Some(threads) => match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
             Ok(pool) => pool.install(run),
-            Err(error) => failed(vec![Diagnostic::error(
+            Err(error) => Err(Diagnostic::error(
                 "build::threads",
                 format!("could not start {threads} threads: {error}"),
-            )]),
+            )),
         },
         None => run(),
     }
 }
 
 fn failed(problems: Vec<Diagnostic>) -> BuildSummary {
+    failed_with(Report::new(problems))
+}
+
+fn failed_with(report: Report) -> BuildSummary {
     BuildSummary {
-        report: Report::new(problems),
+        report,
         files: 0,
         domains: Vec::new(),
     }
 }
 
-fn build_inner(options: &BuildOptions) -> BuildSummary {
-    let site = match Site::load(&options.root) {
-        Ok(site) => site,
-        Err(problems) => return failed(problems),
+fn build_inner(options: &BuildOptions) -> Result<BuildSummary, Diagnostic> {
+    let config = match config::load(&options.root) {
+        Ok(config) => config,
+        Err(problems) => return Ok(failed(problems)),
     };
-    let staging = match Staging::create(&options.output) {
-        Ok(staging) => staging,
-        Err(problem) => return failed(vec![problem]),
+    // Before any work: a folder the build may not replace stops it here.
+    let claimed = guard::claim(&options.output, &config)?;
+    // Loaded as `check` loads it, so the two report the same problems.
+    let (site, mut problems) = Site::load_from(config, true);
+    let links = LinkSink::default();
+    let staging = match &site {
+        Some(site) if !problems.iter().any(Diagnostic::is_error) => {
+            let staging = Staging::create(&claimed)?;
+            let files = DirSink::new(staging.dir.clone());
+            problems.extend(site.render_all(&output::Both(&files, &links)));
+            problems.extend(files.finish());
+            Some(staging)
+        }
+        // Nothing will be written: render only what the link check needs.
+        Some(site) => {
+            problems.extend(site.render_all(&links));
+            None
+        }
+        None => None,
     };
-    let sink = DirSink::new(staging.dir.clone());
-    let mut problems = site.render_all(&sink);
-    problems.extend(site.warnings.iter().cloned());
-    problems.extend(crate::moved::moved_urls(&site, &options.output));
-    let report = Report::new(problems);
+    let report = check::validate(
+        &options.root,
+        site.as_ref(),
+        problems,
+        links,
+        &options.output,
+    )
+    .report;
+    let (Some(site), Some(staging)) = (site, staging) else {
+        return Ok(failed_with(report));
+    };
     if report.has_errors() {
         staging.abandon();
-        return BuildSummary {
-            report,
-            files: 0,
-            domains: Vec::new(),
-        };
+        return Ok(failed_with(report));
     }
     if let Err(problem) = staging.commit() {
-        return failed(vec![problem]);
+        return Ok(failed(vec![problem]));
     }
-    BuildSummary {
+    Ok(BuildSummary {
         files: site.outputs().len(),
         domains: site
             .model
@@ -712,7 +786,7 @@ fn build_inner(options: &BuildOptions) -> BuildSummary {
             .map(|r| r.domain.clone())
             .collect(),
         report,
-    }
+    })
 }
 
 #[cfg(test)]

@@ -9,11 +9,12 @@
 //! [`Renderer`] and [`Model`], so pages render in parallel and one page can be redone
 //! alone.
 
+use crate::raw_html::{self, RawHtml};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
 use fluent_bundle::{FluentArgs, FluentValue};
-use pulldown_cmark::{html, Event, Options, Parser, Tag};
+use pulldown_cmark::{html, Event, Parser, Tag};
 use serde::Serialize;
 use tera::{Context, Kwargs, State, Tera, TeraResult, Value};
 
@@ -66,6 +67,8 @@ struct NavItem {
     #[serde(skip)]
     name: String,
     title: String,
+    /// The menu label: the page's `nav_title`, or its title.
+    nav_title: String,
     path: String,
     url: String,
     current: bool,
@@ -213,6 +216,15 @@ impl Model {
             .collect()
     }
 
+    /// The language switcher of the not-found page, which has no translations of
+    /// its own: the home page of every region and locale, this one marked current.
+    fn home_alternates(&self, region: usize, locale: &Locale) -> Vec<Alternate> {
+        self.plan
+            .job(region, locale, "index")
+            .map(|home| self.alternates(home))
+            .unwrap_or_default()
+    }
+
     fn x_default(&self, name: &str) -> String {
         let Some(region) = self.config.x_default_region() else {
             return String::new();
@@ -306,6 +318,10 @@ fn navs(
                 NavItem {
                     name: job.name.clone(),
                     title: source.title.clone(),
+                    nav_title: source
+                        .nav_title
+                        .clone()
+                        .unwrap_or_else(|| source.title.clone()),
                     url: format!("https://{}{}", config.regions[job.region].domain, path),
                     path,
                     current: false,
@@ -480,6 +496,7 @@ impl Renderer {
             &MarkdownContext {
                 reserved_ids: &model.reserved_ids,
                 picture: &picture,
+                raw_html: model.config.raw_html,
             },
         );
         page.insert("content".into(), Value::safe_string(&html));
@@ -524,7 +541,7 @@ impl Renderer {
     pub fn not_found(&self, model: &Model, region: usize, locale: &Locale) -> Outcome<String> {
         let mut context = model.base_context(region, locale);
         context.insert("nav", &self.nav(model, region, locale, None));
-        context.insert("translations", &Vec::<Alternate>::new());
+        context.insert("translations", &model.home_alternates(region, locale));
         context.insert("x_default", "");
         self.render_template("404.html", &context, model, None)
     }
@@ -701,20 +718,25 @@ pub struct MarkdownContext<'a> {
     pub reserved_ids: &'a BTreeSet<String>,
     /// The picture for an image destination as written in the page.
     pub picture: &'a dyn Fn(&str) -> Option<Picture>,
+    /// What happens to raw HTML the editor wrote.
+    pub raw_html: RawHtml,
 }
 
-/// CommonMark plus tables, footnotes and strikethrough. Smart punctuation stays off:
-/// it only knows English quotes, and French writes « ».
+/// CommonMark plus tables, footnotes and strikethrough, with the site's raw HTML
+/// policy applied. Smart punctuation stays off: it only knows English quotes, and
+/// French writes « ».
 ///
 /// Every heading gets an id from its text (`## Repairs` -> `repairs`, unique on
 /// the page, the same in every build) so a section can be linked. Images get the
 /// size and fingerprinted file [`crate::media`] found for them.
 pub fn markdown_to_html(markdown: &str, page: &MarkdownContext) -> String {
-    let options =
-        Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES | Options::ENABLE_STRIKETHROUGH;
     let mut ids = page.reserved_ids.clone();
     let mut events: Vec<Event> = Vec::new();
-    let mut parser = Parser::new_ext(markdown, options).peekable();
+    // The policy turns the editor's raw HTML into text (`escape`) before the
+    // image tags below are added, which are handover's own.
+    let mut parser = Parser::new_ext(markdown, raw_html::markdown_options())
+        .map(|e| page.raw_html.events(e))
+        .peekable();
     while let Some(event) = parser.next() {
         match event {
             Event::Start(Tag::Heading {
@@ -762,7 +784,7 @@ pub fn markdown_to_html(markdown: &str, page: &MarkdownContext) -> String {
     }
     let mut out = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut out, events.into_iter());
-    out
+    page.raw_html.apply(&out)
 }
 
 /// The events up to and including the end of the element just started.
@@ -1189,6 +1211,7 @@ mod tests {
             &MarkdownContext {
                 reserved_ids: &reserved,
                 picture: &picture,
+                raw_html: RawHtml::Sanitize,
             },
         )
     }

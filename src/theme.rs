@@ -6,10 +6,9 @@
 //! `asset(path=...)`, never by a hand-written name.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
-use walkdir::WalkDir;
 
 use crate::config::SiteConfig;
 use crate::diagnostics::{Diagnostic, Outcome, SourceFile};
@@ -57,15 +56,16 @@ impl Theme {
     }
 }
 
-fn files_under(dir: &Path) -> Vec<walkdir::DirEntry> {
-    WalkDir::new(dir)
-        .sort_by_file_name()
-        .min_depth(1)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
-        .collect()
+/// The theme's files under `dir`, without hidden ones.
+fn files_under(config: &SiteConfig, dir: &Path, problems: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
+    let (mut files, found) = fs::input_files(&config.root, dir, usize::MAX);
+    problems.extend(found);
+    files.retain(|path| {
+        !path
+            .file_name()
+            .is_some_and(|name| name.to_string_lossy().starts_with('.'))
+    });
+    files
 }
 
 fn name_under(dir: &Path, path: &Path) -> String {
@@ -78,11 +78,11 @@ fn load_templates(
     problems: &mut Vec<Diagnostic>,
 ) -> BTreeMap<String, SourceFile> {
     let mut templates = BTreeMap::new();
-    for entry in files_under(dir) {
-        let shown = fs::shown_path(&config.root, entry.path());
-        match fs::read_to_string(entry.path(), &shown) {
+    for path in files_under(config, dir, problems) {
+        let shown = fs::shown_path(&config.root, &path);
+        match fs::read_to_string(&path, &shown) {
             Ok(text) => {
-                templates.insert(name_under(dir, entry.path()), SourceFile::new(shown, text));
+                templates.insert(name_under(dir, &path), SourceFile::new(shown, text));
             }
             Err(problem) => problems.push(problem),
         }
@@ -96,10 +96,10 @@ fn load_assets(
     problems: &mut Vec<Diagnostic>,
 ) -> BTreeMap<String, Asset> {
     let mut assets = BTreeMap::new();
-    for entry in files_under(dir) {
-        let name = name_under(dir, entry.path());
-        let shown = fs::shown_path(&config.root, entry.path());
-        let bytes = match fs::read(entry.path(), &shown) {
+    for path in files_under(config, dir, problems) {
+        let name = name_under(dir, &path);
+        let shown = fs::shown_path(&config.root, &path);
+        let bytes = match fs::read(&path, &shown) {
             Ok(bytes) => bytes,
             Err(problem) => {
                 problems.push(problem);

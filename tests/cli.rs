@@ -124,6 +124,7 @@ fn a_successful_build_replaces_the_previous_output_entirely() {
     let site = tempfile::tempdir().unwrap();
     copy_tree(&multi(), site.path());
     let public = site.path().join("public");
+    assert!(run(site.path(), &["build"]).status.success());
     std::fs::create_dir_all(public.join("gone.example")).unwrap();
     std::fs::write(public.join("gone.example/index.html"), "old").unwrap();
     let output = run(site.path(), &["build"]);
@@ -135,7 +136,10 @@ fn a_successful_build_replaces_the_previous_output_entirely() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|n| n.starts_with('.'))
         .collect();
-    assert!(siblings.is_empty(), "staging left behind: {siblings:?}");
+    assert!(
+        siblings.is_empty(),
+        "staging or lock left behind: {siblings:?}"
+    );
 }
 
 #[test]
@@ -184,6 +188,60 @@ fn new_creates_a_site_that_builds_with_no_edits() {
         assert!(html.contains("<title>Globex "), "{page}: {html}");
         assert!(!html.contains("Acme"), "{page} still names the old brand");
     }
+}
+
+#[test]
+fn the_bundled_site_has_short_menu_labels_and_a_language_switcher_on_its_404() {
+    let out = tempfile::tempdir().unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let output = run(root, &["build", "--output", out.path().to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+
+    let home = std::fs::read_to_string(out.path().join("de.po.co/index.html")).unwrap();
+    assert!(home.contains("<h1>POCO ist jetzt Teil des Xiaomi Stores</h1>"));
+    assert!(
+        home.contains(r#"<li><a href="/" aria-current="page">Überblick</a></li>"#),
+        "the menu shows nav_title, not the title:\n{home}"
+    );
+
+    let not_found = std::fs::read_to_string(out.path().join("de.po.co/404.html")).unwrap();
+    assert!(not_found.contains(r#"<nav class="languages" aria-label="Sprache und Land">"#));
+    for home in [
+        r#"<a href="https://uk.po.co/" hreflang="en-GB" lang="en-GB">"#,
+        r#"<a href="https://fr.po.co/" hreflang="fr-FR" lang="fr-FR">"#,
+        r#"<a href="https://www.po.co/" hreflang="en" lang="en">"#,
+        r#"<a href="https://de.po.co/" hreflang="de-DE" lang="de-DE" aria-current="true">Deutsch</a>"#,
+    ] {
+        assert!(not_found.contains(home), "{home} missing:\n{not_found}");
+    }
+    // The page list keeps the full titles.
+    assert!(not_found.contains(">Garantie und Kundendienst</a>"));
+
+    // content/SOURCES.md is a note for editors, not a page.
+    let files = common::read_tree(out.path());
+    assert!(
+        !files.keys().any(|f| f.to_lowercase().contains("sources")),
+        "{:?}",
+        files.keys().collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn a_new_site_passes_check_strict() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("acme");
+    let output = common::handover()
+        .args(["new", site.to_str().unwrap(), "--brand", "Acme"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let output = run(&site, &["check", "--strict"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("check: no problems"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]

@@ -22,7 +22,9 @@ fn check_error(case: &str) {
     let out = site.path().join("public");
     std::fs::create_dir_all(out.join("previous")).unwrap();
     std::fs::write(out.join("previous/index.html"), "the last good build").unwrap();
+    std::fs::write(out.join(".handover-output"), "written by handover").unwrap();
 
+    assert_one_verdict(case, site.path());
     let output = run(site.path(), &["build"]);
     let text = stderr(&output).replace(&out.display().to_string(), "<output>");
     assert_eq!(
@@ -32,7 +34,7 @@ fn check_error(case: &str) {
     );
     assert_eq!(
         read_tree(&out).keys().collect::<Vec<_>>(),
-        vec!["previous/index.html"],
+        vec![".handover-output", "previous/index.html"],
         "{case}: a failed build must leave public/ as it was"
     );
     let expected_path = overlay.join("expected.txt");
@@ -43,6 +45,39 @@ fn check_error(case: &str) {
     let expected = std::fs::read_to_string(&expected_path)
         .unwrap_or_else(|_| panic!("{case}: no expected.txt (UPDATE_GOLDEN=1 writes it)"));
     assert_eq!(text, expected, "{case}: the error text changed");
+}
+
+/// The errors of a `--format json` run: (code, file, line, column), sorted.
+fn errors_of(site: &std::path::Path, command: &str) -> Vec<(String, String, u64, u64)> {
+    let output = run(site, &["--format", "json", command]);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{command}: {e}\n{}", stderr(&output)));
+    let mut errors: Vec<_> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["severity"] == "error")
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap_or("").to_string(),
+                d["file"].as_str().unwrap_or("").to_string(),
+                d["line"].as_u64().unwrap_or(0),
+                d["column"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    errors.sort();
+    errors.dedup();
+    errors
+}
+
+/// `build` refuses exactly what `check` reports as errors: same codes, same
+/// places.
+fn assert_one_verdict(case: &str, site: &std::path::Path) {
+    let check = errors_of(site, "check");
+    let build = errors_of(site, "build");
+    assert!(!check.is_empty(), "{case}: check finds no error");
+    assert_eq!(check, build, "{case}: check and build disagree");
 }
 
 macro_rules! error_cases {
@@ -82,6 +117,9 @@ error_cases! {
     redirect_hides_page => "redirect-hides-page",
     redirect_shadowed => "redirect-shadowed",
     redirect_bad_source => "redirect-bad-source",
+    slug_generated_file => "slug-generated-file",
+    slug_too_long => "slug-too-long",
+    link_unsafe_scheme => "link-unsafe-scheme",
     locale_unknown_language => "locale-unknown-language",
     locale_unknown_region => "locale-unknown-region",
     locale_without_pages => "locale-without-pages",

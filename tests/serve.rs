@@ -57,6 +57,7 @@ async fn serve(site: &Path) -> Server {
         bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
         port: 0,
         verbose: false,
+        idle_timeout: Duration::from_secs(1),
     })
     .await
     .expect("the server starts")
@@ -123,14 +124,6 @@ async fn each_region_is_served_on_its_own_origin_with_404s_and_redirects() {
 #[tokio::test]
 async fn nothing_outside_the_site_can_be_read() {
     let site = copy_of_multi();
-    let outside = tempfile::tempdir().unwrap();
-    std::fs::write(outside.path().join("secret.txt"), "secret").unwrap();
-    #[cfg(unix)]
-    std::os::unix::fs::symlink(
-        outside.path().join("secret.txt"),
-        site.path().join("themes/plain/static/secret.txt"),
-    )
-    .unwrap();
     let server = serve(site.path()).await;
     let global = host(&server, "global");
     for path in [
@@ -151,17 +144,42 @@ async fn nothing_outside_the_site_can_be_read() {
             response.body
         );
         assert!(
-            !response.body.contains("secret"),
+            !response.body.contains("root:"),
             "{path} leaked: {}",
             response.body
         );
     }
-    let linked = request(server.addr, &global, "/secret.txt", "").await;
-    assert_eq!(
-        linked.status, 404,
-        "a symlink out of the theme is not served"
-    );
-    assert!(!linked.body.contains("secret"));
+    server.stop().await;
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_theme_file_linked_outside_the_site_is_an_error_that_shows_no_content() {
+    let site = copy_of_multi();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.txt"), "TOP-SECRET-VALUE").unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("secret.txt"),
+        site.path().join("themes/plain/static/secret.txt"),
+    )
+    .unwrap();
+    let server = serve(site.path()).await;
+    let global = host(&server, "global");
+    for path in ["/", "/secret.txt"] {
+        let response = request(server.addr, &global, path, "").await;
+        assert!(
+            response
+                .body
+                .contains("themes/plain/static/secret.txt is a link to "),
+            "{path}: {}",
+            response.body
+        );
+        assert!(
+            !response.body.contains("TOP-SECRET-VALUE"),
+            "{}",
+            response.body
+        );
+    }
     server.stop().await;
 }
 
@@ -276,6 +294,7 @@ async fn a_port_in_use_is_a_clear_error() {
         bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
         port,
         verbose: false,
+        idle_timeout: Duration::from_secs(1),
     })
     .await
     .err()
@@ -332,5 +351,194 @@ async fn a_body_edit_renders_only_that_page_and_a_title_edit_renders_the_site() 
         "navigation on every page shows the title"
     );
     assert_eq!(build.files.len(), all);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_site_broken_at_start_shows_the_overlay_and_recovers_on_the_first_good_save() {
+    let site = copy_of_multi();
+    let page = site.path().join("content/en/help.md");
+    let good = std::fs::read_to_string(&page).unwrap();
+    std::fs::write(&page, good.replacen("---\n", "---\ntitel: oops\n", 1)).unwrap();
+    let server = serve(site.path()).await;
+    for region in ["global", "be"] {
+        let broken = request(server.addr, &host(&server, region), "/", "").await;
+        assert!(
+            broken.body.contains("unknown key `titel`"),
+            "{region}: {} {}",
+            broken.status,
+            broken.body
+        );
+        assert!(
+            broken.body.contains("/__handover/ws"),
+            "it reloads by itself"
+        );
+    }
+    save(&page, &good);
+    let fixed = wait_for(server.addr, &host(&server, "global"), "/help/", |r| {
+        r.status == 200 && !r.body.contains("handover-overlay")
+    })
+    .await;
+    assert_eq!(fixed.status, 200, "{}", fixed.body);
+    assert!(!fixed.body.contains("handover-overlay"), "{}", fixed.body);
+    server.stop().await;
+}
+
+/// `cp -r` of a folder, as a user restores a backup.
+fn copy_folder(from: &Path, to: &Path) {
+    for (relative, bytes) in common::read_tree(from) {
+        let target = to.join(relative);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::write(target, bytes).unwrap();
+    }
+}
+
+/// Replaces `folder` of the site the way users do: deleted then copied back
+/// from a backup, or a new copy renamed into place.
+fn replace_folder(site: &Path, folder: &str, by_rename: bool) {
+    let backup = tempfile::tempdir().unwrap();
+    copy_folder(&site.join(folder), backup.path());
+    if by_rename {
+        let new = site.join(format!("{folder}.new"));
+        copy_folder(backup.path(), &new);
+        std::fs::rename(site.join(folder), site.join(format!("{folder}.old"))).unwrap();
+        std::fs::rename(&new, site.join(folder)).unwrap();
+    } else {
+        std::fs::remove_dir_all(site.join(folder)).unwrap();
+        std::thread::sleep(Duration::from_millis(200));
+        copy_folder(backup.path(), &site.join(folder));
+    }
+}
+
+#[tokio::test]
+async fn input_folders_deleted_and_created_again_are_watched_again() {
+    let site = copy_of_multi();
+    std::fs::create_dir(site.path().join("redirects")).unwrap();
+    std::fs::write(
+        site.path().join("redirects/map.csv"),
+        "from,to,status\n/old-1,https://store.example/1,301\n",
+    )
+    .unwrap();
+    let config = site.path().join("site.yaml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        format!("{text}\nredirects:\n  csv: [redirects/map.csv]\n"),
+    )
+    .unwrap();
+    let server = serve(site.path()).await;
+    let global = host(&server, "global");
+    let mut edit = 0;
+    for by_rename in [false, true] {
+        // content/
+        replace_folder(site.path(), "content", by_rename);
+        edit += 1;
+        let page = site.path().join("content/en/help.md");
+        let text = std::fs::read_to_string(&page).unwrap();
+        save(&page, &format!("{text}\nEdit number {edit}.\n"));
+        let shown = wait_for(server.addr, &global, "/help/", |r| {
+            r.body.contains(&format!("Edit number {edit}."))
+        })
+        .await;
+        assert!(
+            shown.body.contains(&format!("Edit number {edit}.")),
+            "content/ replaced (rename: {by_rename}): {}",
+            shown.body
+        );
+        // locales/
+        replace_folder(site.path(), "locales", by_rename);
+        edit += 1;
+        let ftl = site.path().join("locales/en/main.ftl");
+        let text = std::fs::read_to_string(&ftl).unwrap();
+        let label = format!("Pages {edit}");
+        save(
+            &ftl,
+            &text.replace("nav-label = Pages", &format!("nav-label = {label}")),
+        );
+        let shown = wait_for(server.addr, &global, "/help/", |r| r.body.contains(&label)).await;
+        assert!(
+            shown.body.contains(&label),
+            "locales/ replaced (rename: {by_rename}): {}",
+            shown.body
+        );
+        // redirects/
+        replace_folder(site.path(), "redirects", by_rename);
+        edit += 1;
+        let csv = site.path().join("redirects/map.csv");
+        let text = std::fs::read_to_string(&csv).unwrap();
+        save(
+            &csv,
+            &format!("{text}/old-{edit},https://store.example/{edit},301\n"),
+        );
+        let moved = wait_for(server.addr, &global, &format!("/old-{edit}"), |r| {
+            r.status == 301
+        })
+        .await;
+        assert_eq!(
+            moved.status, 301,
+            "redirects/ replaced (rename: {by_rename})"
+        );
+        for folder in ["content", "locales", "redirects"] {
+            let _ = std::fs::remove_dir_all(site.path().join(format!("{folder}.old")));
+        }
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn idle_connections_are_closed() {
+    let site = copy_of_multi();
+    let server = serve(site.path()).await;
+    // A connection that never sends a request.
+    let mut silent = TcpStream::connect(server.addr).await.unwrap();
+    // A keep-alive connection after one request.
+    let mut kept = TcpStream::connect(server.addr).await.unwrap();
+    let head = format!(
+        "GET / HTTP/1.1\r\nHost: {}\r\n\r\n",
+        host(&server, "global")
+    );
+    kept.write_all(head.as_bytes()).await.unwrap();
+    for (name, stream) in [("silent", &mut silent), ("keep-alive", &mut kept)] {
+        let mut buffer = vec![0u8; 1 << 16];
+        let closed = tokio::time::timeout(Duration::from_secs(5), async {
+            loop {
+                match stream.read(&mut buffer).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(_) => continue,
+                }
+            }
+        })
+        .await;
+        assert!(
+            closed.is_ok(),
+            "the {name} connection is still open after 5 s"
+        );
+    }
+    // The server still answers.
+    let home = request(server.addr, &host(&server, "global"), "/", "").await;
+    assert_eq!(home.status, 200);
+    server.stop().await;
+}
+
+/// Inotify watches this process holds, from /proc/self/fdinfo.
+#[cfg(target_os = "linux")]
+fn inotify_watches() -> usize {
+    std::fs::read_dir("/proc/self/fdinfo")
+        .unwrap()
+        .filter_map(|entry| std::fs::read_to_string(entry.ok()?.path()).ok())
+        .map(|info| info.matches("inotify wd:").count())
+        .sum()
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn the_watcher_does_not_follow_links_out_of_the_site() {
+    let site = copy_of_multi();
+    std::os::unix::fs::symlink("/usr", site.path().join("content/en/usr")).unwrap();
+    let before = inotify_watches();
+    let server = serve(site.path()).await;
+    let added = inotify_watches().saturating_sub(before);
+    // The fixture has a dozen folders; /usr has thousands.
+    assert!(added < 200, "{added} watches");
     server.stop().await;
 }

@@ -20,7 +20,7 @@ cta-store = Go to the Xiaomi store
 ## Footer
 # $date (YYYY-MM-DD) - the last day of the old website
 
-footer-closed = The { $brand } website and the { $brand } Store app closed after { DATETIME($date) }.
+footer-closed = The { $brand } website and the { $brand } Store app were discontinued after { DATETIME($date) }.
 footer-handover = Warranty, after-sales service and orders are handled by Xiaomi.
 
 ## A page's last change, shown when its front matter has `updated:`

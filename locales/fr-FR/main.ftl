@@ -20,7 +20,7 @@ cta-store = Aller sur la boutique Xiaomi
 ## Pied de page
 # $date (AAAA-MM-JJ) - le dernier jour de l’ancien site
 
-footer-closed = Le site { $brand } et l’application { $brand } Store ont fermé après le { DATETIME($date) }.
+footer-closed = Le site { $brand } et l’application { $brand } Store ont été arrêtés après le { DATETIME($date) }.
 footer-handover = Garantie, service après-vente et commandes : c’est désormais Xiaomi qui s’en charge.
 
 ## Dernière modification d’une page, si son en-tête a `updated:`

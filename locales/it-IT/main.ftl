@@ -20,7 +20,7 @@ cta-store = Vai allo store Xiaomi
 ## Piè di pagina
 # $date (AAAA-MM-GG) - l’ultimo giorno del vecchio sito
 
-footer-closed = Il sito { $brand } e l’app { $brand } Store hanno chiuso dopo il { DATETIME($date) }.
+footer-closed = Il sito { $brand } e l’app { $brand } Store sono stati dismessi dopo il { DATETIME($date) }.
 footer-handover = Garanzia, assistenza post-vendita e ordini sono gestiti da Xiaomi.
 
 ## Ultima modifica di una pagina, se la sua intestazione ha `updated:`

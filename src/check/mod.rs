@@ -18,8 +18,10 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::config::{self, SiteConfig};
-use crate::diagnostics::{Diagnostic, Report, SourceFile};
+use crate::content::SourcePage;
+use crate::diagnostics::{Diagnostic, Report, SourceFile, Span};
 use crate::pipeline::Site;
+use crate::raw_html::{self, RawHtml};
 
 /// Search results cut descriptions near this length.
 pub const DESCRIPTION_LIMIT: usize = 160;
@@ -40,10 +42,29 @@ pub struct CheckReport {
     pub coverage: Vec<Coverage>,
 }
 
-/// Checks the site at `root`.
+/// Checks the site at `root`: loads it leniently, renders every page in memory
+/// for the link check, and validates.
 pub fn check_site(root: &Path) -> CheckReport {
     let (site, mut problems) = Site::load_for_check(root);
-    let config = match &site {
+    let links = links::LinkSink::default();
+    if let Some(site) = &site {
+        problems.extend(site.render_all(&links));
+    }
+    validate(root, site.as_ref(), problems, links, &root.join("public"))
+}
+
+/// Everything a loaded site is checked for, once its pages were rendered into
+/// `links`: `check` reports it, and `build` refuses the site on any error in it,
+/// so the two always give one verdict. `previous` holds the last build, whose
+/// URLs must still answer ([`crate::moved`]).
+pub fn validate(
+    root: &Path,
+    site: Option<&Site>,
+    mut problems: Vec<Diagnostic>,
+    links: links::LinkSink,
+    previous: &Path,
+) -> CheckReport {
+    let config = match site {
         Some(site) => site.model.config.clone(),
         None => match config::load(root) {
             Ok(config) => config,
@@ -68,9 +89,7 @@ pub fn check_site(root: &Path) -> CheckReport {
             pages_total: 0,
         })
         .collect();
-    if let Some(site) = &site {
-        let rendered = links::LinkSink::default();
-        problems.extend(site.render_all(&rendered));
+    if let Some(site) = site {
         let templates: Vec<SourceFile> = site.model.theme.templates.values().cloned().collect();
         let mut sources = templates.clone();
         sources.extend(site.model.content.all().map(|page| page.file.clone()));
@@ -79,9 +98,12 @@ pub fn check_site(root: &Path) -> CheckReport {
             &site.model.translations,
             &sources,
         ));
-        problems.extend(links::check_links(site, rendered, &templates));
+        problems.extend(links::check_links(site, links, &templates));
+        if site.model.config.raw_html == RawHtml::Sanitize {
+            problems.extend(links::unsafe_markdown_links(site));
+        }
         problems.extend(content_problems(site));
-        problems.extend(crate::moved::moved_urls(site, &root.join("public")));
+        problems.extend(crate::moved::moved_urls(site, previous));
         fill_page_coverage(site, &mut coverage);
     }
     CheckReport {
@@ -105,17 +127,32 @@ fn without_image_links(mut problems: Vec<Diagnostic>) -> Vec<Diagnostic> {
 /// The comparison reports every `.ftl` syntax error, duplicate and unknown
 /// reference at the entry itself; the build's versions of the same problems
 /// (`i18n::*`, and the render errors they cause) would only repeat them.
+/// Likewise, a message used but defined nowhere is reported once where it is
+/// used (`translations::undefined`), not again by every page that renders it.
 fn without_repeats(mut problems: Vec<Diagnostic>) -> Vec<Diagnostic> {
     let has_unknown_reference = problems
         .iter()
         .any(|d| d.code == "translations::unknown-reference");
+    let undefined: Vec<String> = problems
+        .iter()
+        .filter(|d| d.code == "translations::undefined")
+        .filter_map(|d| d.message.split('`').nth(1))
+        .map(|id| format!("message `{id}` is not defined for "))
+        .collect();
     problems.retain(|d| {
-        let repeated_reference = matches!(d.code, "i18n::resolve" | "render::failed")
+        let rendering = matches!(d.code, "i18n::resolve" | "render::failed");
+        let repeated_reference = rendering
             && has_unknown_reference
             && ["Unknown term", "Unknown message", "Unknown attribute"]
                 .iter()
                 .any(|m| d.message.contains(m));
-        !matches!(d.code, "i18n::syntax" | "i18n::duplicate") && !repeated_reference
+        let repeated_undefined = rendering
+            && undefined
+                .iter()
+                .any(|prefix| d.message.starts_with(prefix.as_str()));
+        !matches!(d.code, "i18n::syntax" | "i18n::duplicate")
+            && !repeated_reference
+            && !repeated_undefined
     });
     problems
 }
@@ -159,6 +196,9 @@ fn content_problems(site: &Site) -> Vec<Diagnostic> {
                 .help("remove `draft: true` to publish it"),
             );
         }
+        if site.model.config.raw_html == RawHtml::Sanitize {
+            problems.extend(sanitized_html(page));
+        }
         let length = page.description.chars().count();
         if length > DESCRIPTION_LIMIT {
             problems.push(
@@ -169,6 +209,22 @@ fn content_problems(site: &Site) -> Vec<Diagnostic> {
         }
     }
     problems
+}
+
+/// Where the sanitizer removes raw HTML from a page's Markdown.
+fn sanitized_html(page: &SourcePage) -> Vec<Diagnostic> {
+    let body = &page.file.text[page.body_offset..];
+    raw_html::removals(body)
+        .into_iter()
+        .map(|removal| {
+            Diagnostic::warning(
+                "content::raw-html-removed",
+                format!("{} is removed from the published page", removal.what),
+            )
+            .at(Span::new(&page.file, page.body_offset + removal.offset, removal.tag.len()))
+            .help("keep to the tags listed in docs/editors.md, or set `raw_html: allow` in site.yaml if this HTML is trusted")
+        })
+        .collect()
 }
 
 /// Pages present / total per locale, against the reference locale's published pages.

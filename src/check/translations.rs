@@ -20,7 +20,6 @@ use std::str::FromStr;
 
 use fluent_syntax::ast;
 use icu_plurals::{PluralCategory, PluralRules};
-use walkdir::WalkDir;
 
 use crate::config::{Locale, SiteConfig};
 use crate::diagnostics::{closest, Diagnostic, SourceFile, Span};
@@ -102,12 +101,9 @@ fn read_locale(
         return None;
     }
     let mut files = Vec::new();
-    let entries = WalkDir::new(&dir)
-        .sort_by_file_name()
-        .min_depth(1)
-        .max_depth(1);
-    for entry in entries.into_iter().flatten() {
-        let path = entry.path();
+    let (paths, found) = fs::input_files(&config.root, &dir, 1);
+    diagnostics.extend(found);
+    for path in &paths {
         if path.extension().and_then(|e| e.to_str()) != Some("ftl") {
             continue;
         }

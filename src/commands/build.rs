@@ -6,7 +6,7 @@ use clap::Args;
 use serde_json::json;
 
 use super::{print_diagnostics, print_json, require_site, Cli, Status};
-use crate::diagnostics::{json_diagnostics, Format};
+use crate::diagnostics::{json_diagnostics, Diagnostic, Format, Report};
 use crate::pipeline::{build, BuildOptions};
 
 /// Builds every regional domain into its own folder, ready to deploy.
@@ -42,7 +42,11 @@ impl BuildArgs {
             output: output.clone(),
             jobs: self.jobs,
         };
-        let summary = build(&options);
+        crate::output::staging::remove_staging_on_interrupt();
+        let summary = match build(&options) {
+            Ok(summary) => summary,
+            Err(problem) => return could_not_run(&problem, cli.format),
+        };
         let ok = !summary.report.has_errors();
         print_diagnostics(&summary.report.shown_for_build(), cli.format);
         match cli.format {
@@ -83,4 +87,19 @@ impl BuildArgs {
             Status::Problems
         }
     }
+}
+
+/// The build did not start: say why, in the chosen format, and exit 2.
+fn could_not_run(problem: &Diagnostic, format: Format) -> Status {
+    let report = Report::new(vec![problem.clone()]);
+    print_diagnostics(&report, format);
+    if format == Format::Json {
+        print_json(&json!({
+            "ok": false,
+            "diagnostics": json_diagnostics(&report),
+        }));
+    } else {
+        eprintln!("error: nothing was built and nothing was changed");
+    }
+    Status::CouldNotRun
 }

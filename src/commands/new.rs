@@ -54,7 +54,7 @@ const STARTER: &[(&str, &str)] = &[
         "themes/notice/static/favicon.svg",
         include_str!("../../themes/notice/static/favicon.svg"),
     ),
-    (".gitignore", "/public\n"),
+    (".gitignore", "/public\n/.public.*\n"),
 ];
 
 impl NewArgs {

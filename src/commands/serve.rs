@@ -49,6 +49,7 @@ impl ServeArgs {
             bind: self.bind,
             port: self.port,
             verbose: true,
+            idle_timeout: crate::serve::IDLE_TIMEOUT,
         };
         let server = match start(options).await {
             Ok(server) => server,

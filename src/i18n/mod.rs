@@ -21,7 +21,6 @@ use std::sync::{Arc, Mutex};
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentError, FluentResource, FluentValue};
 use fluent_syntax::ast;
-use walkdir::WalkDir;
 
 use crate::config::{Locale, SiteConfig};
 use crate::diagnostics::{closest, Diagnostic, Outcome, SourceFile, Span};
@@ -344,13 +343,9 @@ fn load_locale(config: &SiteConfig, locale: &Locale) -> (Option<LocaleBundle>, V
     let mut problems = Vec::new();
     let mut messages: BTreeMap<String, MessageInfo> = BTreeMap::new();
     let mut files = Vec::new();
-    for entry in WalkDir::new(&dir)
-        .sort_by_file_name()
-        .min_depth(1)
-        .max_depth(1)
-    {
-        let Ok(entry) = entry else { continue };
-        let path = entry.path();
+    let (paths, found) = fs::input_files(&config.root, &dir, 1);
+    problems.extend(found);
+    for path in &paths {
         if path.extension().and_then(|e| e.to_str()) != Some("ftl") {
             continue;
         }

@@ -44,7 +44,13 @@ pub fn read_csv_files(config: &SiteConfig) -> (CsvFiles, Vec<Diagnostic>) {
             );
             continue;
         }
-        match fs::read_to_string(&config.root.join(&name.value), &name.value) {
+        let path = config.root.join(&name.value);
+        // A link out of the site is an error at the link, not where it is named.
+        if let Err(problem) = fs::check_inside(&config.root, &path, &name.value) {
+            problems.push(problem);
+            continue;
+        }
+        match fs::read_to_string(&path, &name.value) {
             Ok(text) => {
                 files.insert(
                     name.value.clone(),

@@ -7,6 +7,7 @@
 //! and requests for an unexpected `Host` are refused (DNS rebinding).
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
@@ -14,12 +15,16 @@ use axum::extract::{FromRequestParts, State};
 use axum::http::{header, HeaderValue, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
 use percent_encoding::percent_decode_str;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use super::pages;
 use super::snapshot::{Build, FileKey};
 use super::Shared;
+use crate::config::RegionId;
 use crate::redirects::lookup::{resolve, End};
 use crate::redirects::pattern::RequestPath;
 
@@ -39,11 +44,64 @@ pub fn router(shared: Arc<Shared>) -> Router {
         ))
 }
 
+/// Serves connections until `stopped`: HTTP/1.1 with upgrades (the reload
+/// channel), and a limit on how long a connection may wait for a request head,
+/// which closes idle keep-alive connections and silent ones too (axum's `serve`
+/// sets no such limit, and its protocol sniffing would wait forever).
+pub async fn accept(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    idle_timeout: Duration,
+    mut stopped: tokio::sync::oneshot::Receiver<()>,
+) {
+    let (stopping, stop_signal) = tokio::sync::watch::channel(false);
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(idle_timeout);
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                // Out of file descriptors, say: wait for connections to close.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut stopped => break,
+        };
+        let service = TowerToHyperService::new(app.clone());
+        let connection = builder
+            .serve_connection(TokioIo::new(stream), service)
+            .with_upgrades();
+        let mut stop_signal = stop_signal.clone();
+        tokio::spawn(async move {
+            tokio::pin!(connection);
+            tokio::select! {
+                _ = connection.as_mut() => {}
+                _ = stop_signal.changed() => {
+                    connection.as_mut().graceful_shutdown();
+                    let _ = tokio::time::timeout(Duration::from_secs(1), connection).await;
+                }
+            }
+        });
+    }
+    // Open requests finish (each connection drops its receiver when it ends);
+    // reload channels, which never do, are cut after a second.
+    drop(stop_signal);
+    let _ = stopping.send(true);
+    let _ = tokio::time::timeout(Duration::from_secs(1), stopping.closed()).await;
+}
+
 /// Which origin a request is for.
 #[derive(Debug, PartialEq, Eq)]
 enum Origin {
     Index,
     Region(usize),
+    /// `<name>.localhost` while no build has succeeded yet, so the regions are
+    /// unknown: it shows the problems and reloads once the site builds.
+    Pending,
 }
 
 fn text(status: StatusCode, body: impl Into<String>) -> Response {
@@ -92,7 +150,10 @@ fn origin_for(host: &str, shared: &Shared, build: Option<&Build>) -> Option<Orig
         return Some(Origin::Index);
     }
     let id = name.strip_suffix(".localhost")?;
-    build?
+    let Some(build) = build else {
+        return id.parse::<RegionId>().is_ok().then_some(Origin::Pending);
+    };
+    build
         .regions
         .iter()
         .position(|r| r.id == id)
@@ -151,6 +212,11 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request<Body>) -> Re
         Origin::Region(region) => {
             region_response(&shared, &build, failure.as_deref(), region, &path)
         }
+        // Built since the origin was read: the tab reloads into the region.
+        Origin::Pending => text(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the site was just rebuilt: reload\n",
+        ),
     }
 }
 

@@ -16,7 +16,7 @@ mod watch;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{broadcast, oneshot};
 
@@ -33,7 +33,14 @@ pub struct ServeOptions {
     pub port: u16,
     /// Print rebuilds and problems on standard error.
     pub verbose: bool,
+    /// A connection that sends no complete request head for this long (an idle
+    /// keep-alive connection included) is closed, so idle clients cannot use up
+    /// the process's open files.
+    pub idle_timeout: Duration,
 }
+
+/// What `handover serve` uses for [`ServeOptions::idle_timeout`].
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// State shared by the HTTP handlers and the rebuild thread.
 pub struct Shared {
@@ -116,13 +123,7 @@ pub async fn start(options: ServeOptions) -> Result<Server, Diagnostic> {
     let watcher = watch::Watcher::start(&root, shared.clone(), options.verbose)?;
     let (shutdown, stopped) = oneshot::channel::<()>();
     let app = http::router(shared.clone());
-    let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await;
-    });
+    let task = tokio::spawn(http::accept(listener, app, options.idle_timeout, stopped));
     Ok(Server {
         addr,
         shared,

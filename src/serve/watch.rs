@@ -1,14 +1,18 @@
 //! Watching the site folder: debounced file events (an editor's write-then-rename
 //! save arrives as one change), filtered to the files a build reads, each batch
 //! followed by one rebuild on a thread of its own.
+//!
+//! Only what a build reads is watched, without following links, and an input
+//! folder that is deleted and created again (`rm -rf content && cp -r backup
+//! content`, or `mv content.new content`) is watched again before the rebuild.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
-use std::sync::mpsc;
-use std::sync::Arc;
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
-use notify_debouncer_full::notify::{RecommendedWatcher, RecursiveMode};
-use notify_debouncer_full::{new_debouncer, DebounceEventResult, Debouncer, RecommendedCache};
+use notify_debouncer_full::notify::{self, RecommendedWatcher, RecursiveMode};
+use notify_debouncer_full::{new_debouncer_opt, DebounceEventResult, Debouncer, RecommendedCache};
 
 use super::{rebuild, Shared};
 use crate::diagnostics::Diagnostic;
@@ -23,7 +27,15 @@ const IGNORED_DIRS: [&str; 3] = ["public", "target", "node_modules"];
 
 /// Keeps the watch alive; dropping it stops watching.
 pub struct Watcher {
-    _debouncer: Debouncer<RecommendedWatcher, RecommendedCache>,
+    _watched: Arc<Mutex<Watched>>,
+}
+
+/// The debouncer and the input folders it watches, by the identity of the folder
+/// it watched: a folder deleted and created again, or replaced by a rename, is a
+/// new folder that needs a new watch.
+struct Watched {
+    debouncer: Debouncer<RecommendedWatcher, RecommendedCache>,
+    folders: BTreeMap<PathBuf, FolderId>,
 }
 
 impl Watcher {
@@ -32,7 +44,7 @@ impl Watcher {
         let root = &root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
         let (events, batches) = mpsc::channel::<Vec<PathBuf>>();
         let watched_root = root.to_path_buf();
-        let mut debouncer = new_debouncer(DEBOUNCE, None, move |result: DebounceEventResult| {
+        let handler = move |result: DebounceEventResult| {
             let Ok(found) = result else { return };
             // Reading files (the rebuild itself) raises access events: only
             // changes count.
@@ -46,18 +58,30 @@ impl Watcher {
             if !changed.is_empty() {
                 let _ = events.send(changed);
             }
-        })
-        .map_err(|e| Diagnostic::error("serve::watch", format!("cannot watch files: {e}")))?;
-        for (path, mode) in watched_paths(root) {
-            debouncer.watch(&path, mode).map_err(|e| {
+        };
+        // A link under content/ (to /usr, say) is not an input: never walk into it.
+        let config = notify::Config::default().with_follow_symlinks(false);
+        let mut debouncer =
+            new_debouncer_opt(DEBOUNCE, None, handler, RecommendedCache::new(), config).map_err(
+                |e| Diagnostic::error("serve::watch", format!("cannot watch files: {e}")),
+            )?;
+        // site.yaml, and input folders created or replaced later.
+        debouncer
+            .watch(root, RecursiveMode::NonRecursive)
+            .map_err(|e| {
                 Diagnostic::error(
                     "serve::watch",
-                    format!("cannot watch {}: {e}", path.display()),
+                    format!("cannot watch {}: {e}", root.display()),
                 )
                 .help("check that the folder exists and can be read")
             })?;
-        }
+        let watched = Arc::new(Mutex::new(Watched {
+            debouncer,
+            folders: BTreeMap::new(),
+        }));
+        lock(&watched).refresh(root);
         let root: PathBuf = root.to_path_buf();
+        let rewatch = watched.clone();
         std::thread::spawn(move || {
             while let Ok(mut changed) = batches.recv() {
                 // Saves that arrived while rebuilding need only one more rebuild.
@@ -66,32 +90,98 @@ impl Watcher {
                 }
                 changed.sort();
                 changed.dedup();
+                // Before the rebuild reads them, so no save in a new folder is missed.
+                lock(&rewatch).refresh(&root);
                 let change = InputChange::classify(&root, &changed);
                 rebuild(&shared, &root, &change, verbose);
             }
         });
-        Ok(Watcher {
-            _debouncer: debouncer,
-        })
+        Ok(Watcher { _watched: watched })
     }
 }
 
-/// The root itself (for site.yaml) and, recursively, every folder in it except
-/// build output, dependencies and hidden folders: `target/` alone could use up
-/// the system's inotify watches.
-fn watched_paths(root: &Path) -> Vec<(PathBuf, RecursiveMode)> {
-    let mut paths = vec![(root.to_path_buf(), RecursiveMode::NonRecursive)];
-    let mut folders: Vec<PathBuf> = std::fs::read_dir(root)
-        .into_iter()
-        .flatten()
-        .filter_map(Result::ok)
-        .filter(|entry| entry.file_type().is_ok_and(|t| t.is_dir()))
-        .map(|entry| entry.path())
-        .filter(|path| is_site_input(root, &path.join("x")))
-        .collect();
-    folders.sort();
-    paths.extend(folders.into_iter().map(|p| (p, RecursiveMode::Recursive)));
-    paths
+fn lock(watched: &Mutex<Watched>) -> std::sync::MutexGuard<'_, Watched> {
+    watched.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Watched {
+    /// Watches every input folder as it is now: new and replaced folders get a
+    /// watch, removed ones lose theirs.
+    fn refresh(&mut self, root: &Path) {
+        for folder in input_folders(root) {
+            let now = FolderId::of(&folder);
+            if now.is_some() && self.folders.get(&folder) == now.as_ref() {
+                continue;
+            }
+            if self.folders.remove(&folder).is_some() {
+                let _ = self.debouncer.unwatch(&folder);
+            }
+            if let Some(id) = now {
+                if self
+                    .debouncer
+                    .watch(&folder, RecursiveMode::Recursive)
+                    .is_ok()
+                {
+                    self.folders.insert(folder, id);
+                }
+            }
+        }
+    }
+}
+
+/// The folders a build reads: `content/`, `locales/`, `themes/`, `redirects/`,
+/// and the folder of each CSV map `site.yaml` names (when it loads).
+fn input_folders(root: &Path) -> BTreeSet<PathBuf> {
+    let mut folders: BTreeSet<PathBuf> = [
+        crate::content::CONTENT_DIR,
+        crate::i18n::LOCALES_DIR,
+        "themes",
+        "redirects",
+    ]
+    .iter()
+    .map(|name| root.join(name))
+    .collect();
+    if let Ok(config) = crate::config::load(root) {
+        let named = config
+            .redirects
+            .csv
+            .iter()
+            .chain(config.regions.iter().flat_map(|r| r.redirects.csv.iter()));
+        for name in named {
+            if let Ok(path) = crate::paths::SitePath::parse(&name.value) {
+                if let Some(folder) = path.under(root).parent().filter(|f| *f != root) {
+                    folders.insert(folder.to_path_buf());
+                }
+            }
+        }
+    }
+    folders
+}
+
+/// A folder's identity on disk; `None` when it is missing or not a folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct FolderId(u64, u64);
+
+impl FolderId {
+    #[cfg(unix)]
+    fn of(path: &Path) -> Option<FolderId> {
+        use std::os::unix::fs::MetadataExt;
+        let metadata = std::fs::symlink_metadata(path).ok()?;
+        metadata
+            .is_dir()
+            .then(|| FolderId(metadata.dev(), metadata.ino()))
+    }
+
+    #[cfg(not(unix))]
+    fn of(path: &Path) -> Option<FolderId> {
+        let metadata = std::fs::symlink_metadata(path).ok()?;
+        let created = metadata.created().ok()?;
+        let nanos = created
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?
+            .as_nanos();
+        metadata.is_dir().then(|| FolderId(nanos as u64, 0))
+    }
 }
 
 /// Site files, not editor swap files, backups or build output.

@@ -14,6 +14,7 @@ languages-title = Choisissez votre langue
 languages-description = L'avis aux clients { $brand }, dans votre langue.
 languages-intro = { $count ->
     [one] Cet avis existe dans une langue.
+    [many] Cet avis existe en { $count } de langues.
    *[other] Cet avis existe en { $count } langues.
 }
 not-found-title = Page introuvable
@@ -23,6 +24,7 @@ not-found-store = Tout ce dont vous avez besoin se trouve sur la nouvelle boutiq
 not-found-home = Lire l'avis
 not-found-pages = { $count ->
     [one] L'avis
+    [many] Les { $count } de pages de l'avis
    *[other] Les { $count } pages de l'avis
 }
 page-updated = Dernière mise à jour le { DATETIME($date) }.

@@ -1,13 +1,18 @@
 //! Where rendered files go, and the per-domain files that are not pages.
 //!
-//! A build writes into a staging folder next to `public/` and swaps it in only when
-//! every file was written, so a failed build leaves the previous `public/` as it
-//! was. `serve` and `check` use other [`Sink`]s (memory, the link collector) with the same
+//! A build may only replace a folder it wrote ([`guard`]); it writes into a staging
+//! folder next to `public/` and swaps it in only when every file was written
+//! ([`staging`]), so a failed build leaves the previous `public/` as it was. `serve`
+//! and `check` use other [`Sink`]s (memory, the link collector) with the same
 //! pipeline. Aggregates (sitemap, headers) are sorted so the bytes never depend on
 //! thread scheduling or file-system order.
 
+pub mod guard;
+pub mod staging;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use crate::diagnostics::Diagnostic;
@@ -20,13 +25,94 @@ pub trait Sink: Sync {
 }
 
 /// Writes under a folder: `<root>/<domain>/<path>`.
+///
+/// The first file that cannot be written stops the writing (a full disk would
+/// otherwise give one error per file); rendering goes on, so the report can say
+/// how much the build needed. [`DirSink::finish`] gives that one problem.
 pub struct DirSink {
     root: PathBuf,
+    written: AtomicU64,
+    unwritten: AtomicU64,
+    first_failure: Mutex<Option<(PathBuf, std::io::Error)>>,
 }
 
 impl DirSink {
     pub fn new(root: PathBuf) -> Self {
-        DirSink { root }
+        DirSink {
+            root,
+            written: AtomicU64::new(0),
+            unwritten: AtomicU64::new(0),
+            first_failure: Mutex::new(None),
+        }
+    }
+
+    fn failed(&self) -> bool {
+        self.first_failure
+            .lock()
+            .map(|first| first.is_some())
+            .unwrap_or(true)
+    }
+
+    fn write_file(&self, path: &Path, bytes: &[u8]) {
+        let size = bytes.len() as u64;
+        if self.failed() {
+            self.unwritten.fetch_add(size, Ordering::Relaxed);
+            return;
+        }
+        let result = path
+            .parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| std::fs::write(path, bytes));
+        match result {
+            Ok(()) => {
+                self.written.fetch_add(size, Ordering::Relaxed);
+            }
+            Err(error) => {
+                self.unwritten.fetch_add(size, Ordering::Relaxed);
+                if let Ok(mut first) = self.first_failure.lock() {
+                    first.get_or_insert((path.to_path_buf(), error));
+                }
+            }
+        }
+    }
+
+    /// The one problem that stopped the writing, if any.
+    pub fn finish(&self) -> Option<Diagnostic> {
+        let mut first = self.first_failure.lock().ok()?;
+        let (path, error) = first.take()?;
+        let shown = path.display().to_string();
+        let written = self.written.load(Ordering::Relaxed);
+        let needed = written + self.unwritten.load(Ordering::Relaxed);
+        let disk_full = matches!(
+            error.kind(),
+            std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+        );
+        Some(if disk_full {
+            Diagnostic::error(
+                "output::disk-full",
+                format!(
+                    "the disk is full: the build needs {} and only {} could be written",
+                    human_size(needed),
+                    human_size(written)
+                ),
+            )
+            .help(format!(
+                "free at least {} on the disk that holds {}, or build elsewhere with --output",
+                human_size(needed - written),
+                self.root.parent().unwrap_or(&self.root).display()
+            ))
+        } else {
+            fs::io_error(&error, &shown, "write")
+        })
+    }
+}
+
+/// `2.4 MB`, `512 KB`, `37 bytes`.
+fn human_size(bytes: u64) -> String {
+    match bytes {
+        0..1_000 => format!("{bytes} bytes"),
+        1_000..1_000_000 => format!("{} KB", bytes.div_ceil(1_000)),
+        _ => format!("{:.1} MB", bytes as f64 / 1e6),
     }
 }
 
@@ -37,7 +123,20 @@ impl Sink for DirSink {
         let domain_dir = SitePath::root()
             .child(domain)
             .map_err(|why| Diagnostic::error("output::path", format!("domain `{domain}` {why}")))?;
-        fs::write(&domain_dir.join(path).under(&self.root), bytes)
+        let file = domain_dir.join(path).under(&self.root);
+        staging::while_not_interrupted(|| self.write_file(&file, bytes));
+        Ok(())
+    }
+}
+
+/// Gives every file to two sinks: `build` writes files and keeps their links for
+/// the link check in one render.
+pub struct Both<'a>(pub &'a dyn Sink, pub &'a dyn Sink);
+
+impl Sink for Both<'_> {
+    fn write(&self, domain: &str, path: &SitePath, bytes: &[u8]) -> Result<(), Diagnostic> {
+        self.0.write(domain, path, bytes)?;
+        self.1.write(domain, path, bytes)
     }
 }
 
@@ -61,70 +160,6 @@ impl Sink for MemorySink {
             .map_err(|_| Diagnostic::error("output::memory", "a render thread panicked"))?;
         files.insert((domain.to_string(), path.to_string()), bytes.to_vec());
         Ok(())
-    }
-}
-
-/// A staging folder beside the final output, swapped in on success.
-pub struct Staging {
-    pub dir: PathBuf,
-    target: PathBuf,
-}
-
-impl Staging {
-    /// Creates `<target>.staging-<pid>` next to `target` (same file system, so the
-    /// swap is a rename).
-    pub fn create(target: &Path) -> Result<Staging, Diagnostic> {
-        let name = target
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "public".to_string());
-        let dir = target.with_file_name(format!(".{name}.staging-{}", std::process::id()));
-        if dir.exists() {
-            std::fs::remove_dir_all(&dir)
-                .map_err(|e| fs::io_error(&e, &dir.display().to_string(), "clear"))?;
-        }
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| fs::io_error(&e, &dir.display().to_string(), "create"))?;
-        Ok(Staging {
-            dir,
-            target: target.to_path_buf(),
-        })
-    }
-
-    /// Replaces the target with the staged folder.
-    pub fn commit(self) -> Result<(), Diagnostic> {
-        let old = self.target.with_file_name(format!(
-            ".{}.old-{}",
-            self.target
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            std::process::id()
-        ));
-        let had_previous = self.target.exists();
-        if had_previous {
-            std::fs::rename(&self.target, &old)
-                .map_err(|e| fs::io_error(&e, &self.target.display().to_string(), "move aside"))?;
-        }
-        if let Err(error) = std::fs::rename(&self.dir, &self.target) {
-            if had_previous {
-                let _ = std::fs::rename(&old, &self.target);
-            }
-            return Err(fs::io_error(
-                &error,
-                &self.target.display().to_string(),
-                "replace",
-            ));
-        }
-        if had_previous {
-            let _ = std::fs::remove_dir_all(&old);
-        }
-        Ok(())
-    }
-
-    /// Removes the staged folder, leaving the target untouched.
-    pub fn abandon(self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
@@ -235,30 +270,5 @@ mod tests {
             "/style.0123456789.css\n  Cache-Control: public, max-age=31536000, immutable"
         ));
         assert_eq!(text.matches("Cache-Control").count(), 1);
-    }
-
-    #[test]
-    fn a_failed_build_leaves_the_target_alone() {
-        let dir = tempfile::tempdir().unwrap();
-        let target = dir.path().join("public");
-        std::fs::create_dir_all(target.join("old")).unwrap();
-        std::fs::write(target.join("old/index.html"), "before").unwrap();
-        let staging = Staging::create(&target).unwrap();
-        std::fs::write(staging.dir.join("half"), "x").unwrap();
-        staging.abandon();
-        assert_eq!(
-            std::fs::read_to_string(target.join("old/index.html")).unwrap(),
-            "before"
-        );
-        let staging = Staging::create(&target).unwrap();
-        std::fs::write(staging.dir.join("new"), "after").unwrap();
-        staging.commit().unwrap();
-        assert!(!target.join("old").exists());
-        assert_eq!(
-            std::fs::read_to_string(target.join("new")).unwrap(),
-            "after"
-        );
-        let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
-        assert_eq!(leftovers.len(), 1, "no staging or old folder left behind");
     }
 }

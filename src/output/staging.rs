@@ -1,0 +1,463 @@
+//! The staging folder a build writes into, and the swap that puts it in place.
+//!
+//! A build writes everything into `.<name>.staging-<pid>` beside the output folder
+//! (same file system, so the swap is a rename), then exchanges the two in one
+//! system call (`renameat2` with `RENAME_EXCHANGE` on Linux): the output folder is
+//! always either the old complete output or the new one, even if the process is
+//! killed. Systems without an atomic exchange get two renames; a crash between them
+//! leaves the previous output in `.<name>.old-<pid>` and the next build starts clean.
+//!
+//! One build at a time writes to an output: a lock file beside it (`.<name>.lock`)
+//! makes a second build wait. Holding the lock also proves that staging folders
+//! left by a killed build are stale, so they are removed. Ctrl-C and SIGTERM
+//! remove the staging folder of the build they interrupt.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, RwLock};
+
+use super::guard::{ClaimedOutput, MARKER};
+use crate::diagnostics::Diagnostic;
+use crate::fs;
+
+/// A staging folder beside the output, swapped in on success.
+pub struct Staging {
+    pub dir: PathBuf,
+    target: PathBuf,
+    id: u64,
+    _lock: OutputLock,
+}
+
+impl Staging {
+    /// Takes the output's lock (waiting for another build), clears what killed
+    /// builds left, checks that the old output can be removed after the swap, and
+    /// creates the staging folder with its marker.
+    pub fn create(claimed: &ClaimedOutput) -> Result<Staging, Diagnostic> {
+        let target = claimed.path.clone();
+        let parent = target.parent().unwrap_or(Path::new("/")).to_path_buf();
+        std::fs::create_dir_all(&parent).map_err(|error| cannot_write_beside(&error, &target))?;
+        let lock = OutputLock::acquire(&parent, &file_name(&target))?;
+        remove_stale_siblings(&target);
+        check_removable(&target)?;
+        let dir = sibling(&target, "staging", std::process::id());
+        std::fs::create_dir(&dir).map_err(|error| cannot_write_beside(&error, &target))?;
+        let id = register(&dir, &lock.path);
+        let staging = Staging {
+            dir,
+            target,
+            id,
+            _lock: lock,
+        };
+        fs::write(
+            &staging.dir.join(MARKER),
+            super::guard::marker_text().as_bytes(),
+        )?;
+        Ok(staging)
+    }
+
+    /// Replaces the target with the staged folder and removes the old output.
+    pub fn commit(self) -> Result<(), Diagnostic> {
+        pause_before_swap();
+        let replaced = {
+            // No interrupt handler runs while the folders change places; after,
+            // it removes the old output if it comes before we do.
+            let _writes = WRITES.write().unwrap_or_else(|e| e.into_inner());
+            let swapped = swap(&self.dir, &self.target);
+            match &swapped {
+                Ok(Some(old)) => register_as(self.id, old),
+                _ => unregister(self.id),
+            }
+            swapped
+        };
+        match replaced {
+            Ok(Some(old)) => {
+                let _ = std::fs::remove_dir_all(old);
+                unregister(self.id);
+                Ok(())
+            }
+            Ok(None) => Ok(()),
+            Err(error) => {
+                let _ = std::fs::remove_dir_all(&self.dir);
+                Err(fs::io_error(
+                    &error,
+                    &self.target.display().to_string(),
+                    "replace",
+                ))
+            }
+        }
+    }
+
+    /// Removes the staged folder, leaving the target untouched.
+    pub fn abandon(self) {
+        unregister(self.id);
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "public".to_string())
+}
+
+/// `.<name>.<kind>-<pid>` next to `target`.
+fn sibling(target: &Path, kind: &str, pid: u32) -> PathBuf {
+    target.with_file_name(format!(".{}.{kind}-{pid}", file_name(target)))
+}
+
+/// Removes `.<name>.staging-<pid>` and `.<name>.old-<pid>` folders that builds
+/// killed before they could clean up left beside the output. Only called with
+/// the output's lock held, so no running build owns them.
+fn remove_stale_siblings(target: &Path) {
+    let name = file_name(target);
+    let Some(parent) = target.parent() else {
+        return;
+    };
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let entry_name = entry.file_name().to_string_lossy().into_owned();
+        let stale = ["staging", "old"].iter().any(|kind| {
+            entry_name
+                .strip_prefix(&format!(".{name}.{kind}-"))
+                .is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
+        });
+        if stale && entry.file_type().is_ok_and(|t| t.is_dir()) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// After the swap the old output is deleted: every folder in it must let us.
+/// Checked before anything is built, so a read-only output fails up front.
+fn check_removable(target: &Path) -> Result<(), Diagnostic> {
+    if !target.is_dir() {
+        return Ok(());
+    }
+    let folders = walkdir::WalkDir::new(target)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_type().is_dir());
+    for folder in folders {
+        if !writable(folder.path()) {
+            return Err(Diagnostic::error(
+                "output::not-writable",
+                format!(
+                    "{} cannot be changed: its permissions forbid writing",
+                    folder.path().display()
+                ),
+            )
+            .help(format!(
+                "give yourself write permission on {} (e.g. `chmod -R u+w {}`), \
+                 or build elsewhere with --output",
+                target.display(),
+                target.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn writable(path: &Path) -> bool {
+    rustix::fs::access(path, rustix::fs::Access::WRITE_OK).is_ok()
+}
+
+#[cfg(not(unix))]
+fn writable(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.permissions().readonly())
+}
+
+fn cannot_write_beside(error: &std::io::Error, target: &Path) -> Diagnostic {
+    let parent = target.parent().unwrap_or(target);
+    Diagnostic::error(
+        "output::not-writable",
+        format!("cannot write beside {}: {error}", target.display()),
+    )
+    .help(format!(
+        "a build is written next to its output, then swapped in: {} must be writable, \
+         or build elsewhere with --output",
+        parent.display()
+    ))
+}
+
+/// Puts `staged` at `target`; returns where the previous output now is.
+#[cfg(target_os = "linux")]
+fn swap(staged: &Path, target: &Path) -> std::io::Result<Option<PathBuf>> {
+    use rustix::fs::{renameat_with, RenameFlags, CWD};
+    let flags = if target.exists() {
+        RenameFlags::EXCHANGE
+    } else {
+        RenameFlags::NOREPLACE
+    };
+    match renameat_with(CWD, staged, CWD, target, flags) {
+        Ok(()) if flags == RenameFlags::EXCHANGE => Ok(Some(staged.to_path_buf())),
+        Ok(()) => Ok(None),
+        // File systems without renameat2 flags (some network ones) get the fallback.
+        Err(rustix::io::Errno::INVAL | rustix::io::Errno::NOSYS | rustix::io::Errno::OPNOTSUPP) => {
+            swap_by_two_renames(staged, target)
+        }
+        Err(errno) => Err(errno.into()),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn swap(staged: &Path, target: &Path) -> std::io::Result<Option<PathBuf>> {
+    swap_by_two_renames(staged, target)
+}
+
+/// The portable swap: move the old output aside, move the new one in. A crash
+/// between the two leaves no output folder, but both copies stay on disk.
+fn swap_by_two_renames(staged: &Path, target: &Path) -> std::io::Result<Option<PathBuf>> {
+    if !target.exists() {
+        std::fs::rename(staged, target)?;
+        return Ok(None);
+    }
+    let old = sibling(target, "old", std::process::id());
+    std::fs::rename(target, &old)?;
+    if let Err(error) = std::fs::rename(staged, target) {
+        let _ = std::fs::rename(&old, target);
+        return Err(error);
+    }
+    Ok(Some(old))
+}
+
+/// Tests kill a build at the moment of the swap: in debug builds,
+/// `HANDOVER_TEST_PAUSE_BEFORE_SWAP_MS` holds it there.
+fn pause_before_swap() {
+    if cfg!(debug_assertions) {
+        if let Some(ms) = std::env::var("HANDOVER_TEST_PAUSE_BEFORE_SWAP_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+        {
+            std::thread::sleep(std::time::Duration::from_millis(ms));
+        }
+    }
+}
+
+/// `.<name>.lock` beside the output, held for the whole build. It is removed
+/// before it is released; a build that waited on a removed file takes the lock
+/// again on the new one, so the file on disk is always the one that counts.
+struct OutputLock {
+    path: PathBuf,
+    file: File,
+}
+
+impl OutputLock {
+    fn acquire(parent: &Path, name: &str) -> Result<OutputLock, Diagnostic> {
+        let path = parent.join(format!(".{name}.lock"));
+        let mut told = false;
+        loop {
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .read(true)
+                .write(true)
+                .open(&path)
+                .map_err(|error| cannot_write_beside(&error, &parent.join(name)))?;
+            if file.try_lock().is_err() {
+                if !told {
+                    let holder = std::fs::read_to_string(&path).unwrap_or_default();
+                    eprintln!(
+                        "waiting for another build writing to {} ({})",
+                        parent.join(name).display(),
+                        match holder.trim() {
+                            "" => "a handover process".to_string(),
+                            pid => format!("process {pid}"),
+                        }
+                    );
+                    told = true;
+                }
+                file.lock()
+                    .map_err(|error| cannot_write_beside(&error, &parent.join(name)))?;
+            }
+            if same_file(&file, &path) {
+                let mut lock = OutputLock { path, file };
+                let _ = lock.file.set_len(0);
+                let _ = write!(lock.file, "{}", std::process::id());
+                return Ok(lock);
+            }
+        }
+    }
+}
+
+impl Drop for OutputLock {
+    fn drop(&mut self) {
+        // Removed while still held: see the type's comment.
+        let _ = std::fs::remove_file(&self.path);
+        let _ = self.file.unlock();
+    }
+}
+
+#[cfg(unix)]
+fn same_file(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), std::fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn same_file(_file: &File, path: &Path) -> bool {
+    path.exists()
+}
+
+/// Staging folders of this process (or the old output they became after the
+/// swap) and their output's lock file, for the interrupt handler.
+static ACTIVE: Mutex<BTreeMap<u64, (PathBuf, PathBuf)>> = Mutex::new(BTreeMap::new());
+static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+/// Every file write holds it for reading; the interrupt handler and the swap
+/// hold it for writing, so no write lands in a folder being removed or moved.
+/// `true` once interrupted.
+static WRITES: RwLock<bool> = RwLock::new(false);
+
+fn register(dir: &Path, lock: &Path) -> u64 {
+    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+    ACTIVE
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(id, (dir.to_path_buf(), lock.to_path_buf()));
+    id
+}
+
+fn register_as(id: u64, dir: &Path) {
+    if let Some(entry) = ACTIVE
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get_mut(&id)
+    {
+        entry.0 = dir.to_path_buf();
+    }
+}
+
+fn unregister(id: u64) {
+    ACTIVE.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
+}
+
+/// Runs `write` unless the build was interrupted; false when it was.
+pub fn while_not_interrupted(write: impl FnOnce()) -> bool {
+    let interrupted = WRITES.read().unwrap_or_else(|e| e.into_inner());
+    if *interrupted {
+        return false;
+    }
+    write();
+    true
+}
+
+/// On Ctrl-C, SIGTERM or SIGHUP: wait for the writes in progress, remove every
+/// staging folder of this process, and exit with 130. The output is untouched.
+pub fn remove_staging_on_interrupt() {
+    let _ = ctrlc::set_handler(|| {
+        let mut interrupted = WRITES.write().unwrap_or_else(|e| e.into_inner());
+        *interrupted = true;
+        let active = std::mem::take(&mut *ACTIVE.lock().unwrap_or_else(|e| e.into_inner()));
+        for (dir, lock) in active.values() {
+            let _ = std::fs::remove_dir_all(dir);
+            // Still held by this process until it exits: see `OutputLock`.
+            let _ = std::fs::remove_file(lock);
+        }
+        eprintln!("interrupted: the build was stopped and its staging folder removed");
+        std::process::exit(130);
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claimed(path: &Path) -> ClaimedOutput {
+        ClaimedOutput {
+            path: path.to_path_buf(),
+        }
+    }
+
+    fn siblings(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_failed_build_leaves_the_target_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("public");
+        std::fs::create_dir_all(target.join("old")).unwrap();
+        std::fs::write(target.join("old/index.html"), "before").unwrap();
+        let staging = Staging::create(&claimed(&target)).unwrap();
+        std::fs::write(staging.dir.join("half"), "x").unwrap();
+        staging.abandon();
+        assert_eq!(
+            std::fs::read_to_string(target.join("old/index.html")).unwrap(),
+            "before"
+        );
+        let staging = Staging::create(&claimed(&target)).unwrap();
+        std::fs::write(staging.dir.join("new"), "after").unwrap();
+        staging.commit().unwrap();
+        assert!(!target.join("old").exists());
+        assert_eq!(
+            std::fs::read_to_string(target.join("new")).unwrap(),
+            "after"
+        );
+        assert!(target.join(MARKER).is_file());
+        assert_eq!(siblings(dir.path()), ["public"], "nothing left behind");
+    }
+
+    #[test]
+    fn folders_left_by_killed_builds_are_removed_by_the_next() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("public");
+        for stale in [
+            ".public.staging-1",
+            ".public.old-4242",
+            ".public.staging-77",
+        ] {
+            std::fs::create_dir_all(dir.path().join(stale).join("www.example")).unwrap();
+        }
+        // Not ours: similar names that handover never writes.
+        std::fs::create_dir(dir.path().join(".public.staging-notes")).unwrap();
+        std::fs::write(dir.path().join(".public.old-1"), "a file").unwrap();
+        std::fs::write(dir.path().join(".public.lock"), "1").unwrap();
+        let staging = Staging::create(&claimed(&target)).unwrap();
+        staging.commit().unwrap();
+        assert_eq!(
+            siblings(dir.path()),
+            [".public.old-1", ".public.staging-notes", "public"]
+        );
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_swap_is_one_exchange_that_leaves_the_old_output_beside() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("public");
+        let staged = dir.path().join("staged");
+        std::fs::create_dir(&target).unwrap();
+        std::fs::write(target.join("v"), "old").unwrap();
+        std::fs::create_dir(&staged).unwrap();
+        std::fs::write(staged.join("v"), "new").unwrap();
+        let old = swap(&staged, &target).unwrap().unwrap();
+        assert_eq!(
+            old, staged,
+            "the old output takes the staging folder's place"
+        );
+        assert_eq!(std::fs::read_to_string(target.join("v")).unwrap(), "new");
+        assert_eq!(std::fs::read_to_string(old.join("v")).unwrap(), "old");
+    }
+
+    #[test]
+    fn the_lock_file_is_gone_after_the_build() {
+        let dir = tempfile::tempdir().unwrap();
+        let lock = OutputLock::acquire(dir.path(), "public").unwrap();
+        assert!(dir.path().join(".public.lock").is_file());
+        drop(lock);
+        assert!(siblings(dir.path()).is_empty());
+    }
+}
