@@ -4,10 +4,11 @@
 //!
 //! Adding a second locale to a region moves every page under `/<locale>/`;
 //! renaming a slug moves one page. Either is a migration of its own: visitors
-//! and search engines still hold the old addresses. Each such URL is a warning
+//! and search engines still hold the old addresses. Each such URL is an error
 //! (`urls::moved`) in `build` and `check` alike, naming the page that took its
 //! place and the alias that keeps the old address working. A URL that still
-//! answers (a page, any redirect) is fine.
+//! answers (a page, or a rule written for it: a redirect, a deliberate 410) is
+//! fine; the catch-all for unmatched paths does not count.
 
 use std::path::Path;
 
@@ -19,6 +20,7 @@ use crate::pipeline::Site;
 use crate::plan::PageJob;
 use crate::redirects::lookup::resolve;
 use crate::redirects::pattern::RequestPath;
+use crate::redirects::RuleKind;
 
 /// The old-URL inventory, one absolute URL per line (`#` starts a comment).
 pub const INVENTORY: &str = "redirects/old-urls.txt";
@@ -143,8 +145,15 @@ fn inventory(site: &Site) -> Vec<OldUrl> {
 fn moved(site: &Site, url: &OldUrl) -> Option<Diagnostic> {
     let table = site.redirects.get(url.region)?;
     let request = RequestPath::parse(&url.path).ok()?;
-    let (status, _) = resolve(table, &request).first_response();
-    if status < 400 {
+    let resolution = resolve(table, &request);
+    // A rule written for the path (a redirect, or a deliberate 410) answers
+    // it; only the catch-all for unmatched paths does not.
+    let ruled = resolution
+        .hops
+        .first()
+        .is_some_and(|hop| table.rules[hop.rule].kind != RuleKind::Unmatched);
+    let (status, _) = resolution.first_response();
+    if status < 400 || ruled {
         return None;
     }
     let domain = &table.domain;
@@ -178,7 +187,7 @@ fn moved(site: &Site, url: &OldUrl) -> Option<Diagnostic> {
             None,
         ),
     };
-    let diagnostic = Diagnostic::warning("urls::moved", message).help(help);
+    let diagnostic = Diagnostic::error("urls::moved", message).help(help);
     Some(match (&url.origin, at) {
         (Origin::Inventory(span), _) => diagnostic.at(span.clone()),
         (Origin::Build(_), Some(span)) => diagnostic.at(span),

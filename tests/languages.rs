@@ -1,8 +1,8 @@
 //! Language set-ups as a second brand would change them: the switcher's names
 //! come from CLDR and tell regions apart, and a change that moves published URLs
-//! (a second locale on a domain, a renamed slug) is reported with the alias that
-//! keeps each old address, by `check` and `build` alike, against the last build
-//! or the old-URL inventory.
+//! (a second locale on a domain, a renamed slug) is an error that names the alias
+//! keeping each old address, in `check` and `build` alike, against the last
+//! build or the old-URL inventory.
 
 mod common;
 
@@ -45,7 +45,7 @@ fn moved_urls(site: &Path) -> Vec<String> {
         .unwrap()
         .iter()
         .filter(|d| d["code"] == "urls::moved")
-        .inspect(|d| assert_eq!(d["severity"], "warning"))
+        .inspect(|d| assert_eq!(d["severity"], "error"))
         .map(|d| {
             d["message"]
                 .as_str()
@@ -58,7 +58,7 @@ fn moved_urls(site: &Path) -> Vec<String> {
         .collect()
 }
 
-const MOVED_HELP: &str = "warning[urls::moved]: https://www.acme.example/help/ was a page in the last build and now answers 404: the page moved to https://www.acme.example/en/help/\n \
+const MOVED_HELP: &str = "error[urls::moved]: https://www.acme.example/help/ was a page in the last build and now answers 404: the page moved to https://www.acme.example/en/help/\n \
      --> content/en/help.md:1:1\n  |\n1 | ---\n  | ^^^\n  |\n  \
      = help: keep the old address working: add `/help/` to the `aliases:` of content/en/help.md\n";
 
@@ -76,14 +76,19 @@ fn a_second_locale_moves_urls_and_check_names_each_with_the_alias_to_add() {
     // choice, so it still answers.
     assert_eq!(moved_urls(site.path()), ["https://www.acme.example/help/"]);
 
-    // build says the same before it replaces the last build.
+    // build gives the same verdict, and keeps the last build as it was.
     let built = run(site.path(), &["build"]);
-    assert!(built.status.success());
+    assert_eq!(built.status.code(), Some(1), "{}", stderr(&built));
     assert!(stderr(&built).contains(MOVED_HELP), "{}", stderr(&built));
+    assert!(site
+        .path()
+        .join("public/www.acme.example/help/index.html")
+        .is_file());
+    assert!(!site.path().join("public/www.acme.example/en").exists());
 }
 
 #[test]
-fn the_alias_it_offers_keeps_the_old_url_and_clears_the_warning() {
+fn the_alias_it_offers_keeps_the_old_url_and_clears_the_error() {
     let site = multi_copy();
     let built = run(site.path(), &["build"]);
     assert!(built.status.success(), "{}", stderr(&built));
@@ -94,6 +99,8 @@ fn the_alias_it_offers_keeps_the_old_url_and_clears_the_warning() {
         "weight: 2\naliases: [/help/]\n",
     );
     assert!(moved_urls(site.path()).is_empty());
+    let built = run(site.path(), &["build"]);
+    assert!(built.status.success(), "{}", stderr(&built));
 }
 
 #[test]
@@ -110,7 +117,7 @@ fn the_old_url_inventory_is_compared_without_a_previous_build() {
     let text = stderr(&checked);
     assert!(
         text.contains(
-            "warning[urls::moved]: https://www.acme.example/help/ is in the old-URL inventory and now answers 404: the page moved to https://www.acme.example/en/help/\n \
+            "error[urls::moved]: https://www.acme.example/help/ is in the old-URL inventory and now answers 404: the page moved to https://www.acme.example/en/help/\n \
              --> redirects/old-urls.txt:2:1\n"
         ),
         "{text}"
