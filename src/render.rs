@@ -436,10 +436,15 @@ impl Renderer {
         let texts: Vec<(String, &str)> = pages
             .iter()
             .flat_map(|page| {
-                [("title", &page.title), ("description", &page.description)]
-                    .into_iter()
-                    .filter(|(_, text)| has_placeholder(text))
-                    .map(|(key, text)| (format!("{}#{key}", page.file.name), text.as_str()))
+                [
+                    ("title", Some(&page.title)),
+                    ("description", Some(&page.description)),
+                    ("nav_title", page.nav_title.as_ref()),
+                ]
+                .into_iter()
+                .filter_map(|(key, text)| Some((key, text?)))
+                .filter(|(_, text)| has_placeholder(text))
+                .map(|(key, text)| (format!("{}#{key}", page.file.name), text.as_str()))
             })
             .collect();
         if front.add_raw_templates(texts.iter().cloned()).is_err() {
@@ -558,6 +563,7 @@ impl Renderer {
         if !self.front.contains_template(&name) {
             return Ok(match key {
                 "title" => source.title.clone(),
+                "nav_title" => source.nav_title.clone().unwrap_or_default(),
                 _ => source.description.clone(),
             });
         }
@@ -587,6 +593,12 @@ impl Renderer {
                 item.title = self
                     .front_text(model, source, "title", &context)
                     .unwrap_or_else(|_| without_placeholders(&source.title));
+                item.nav_title = match &source.nav_title {
+                    Some(label) => self
+                        .front_text(model, source, "nav_title", &context)
+                        .unwrap_or_else(|_| without_placeholders(label)),
+                    None => item.title.clone(),
+                };
             }
         }
         items

@@ -103,3 +103,23 @@ fn the_updated_date_is_shown_in_the_page_language_and_written_to_the_sitemap() {
     let check = run(site.path(), &["check", "--strict"]);
     assert!(check.status.success(), "{}", stderr(&check));
 }
+
+#[test]
+fn placeholders_fill_menu_labels_and_titles_on_every_page() {
+    let site = bundled_copy();
+    let page = site.path().join("content/en-GB/warranty.md");
+    let text = std::fs::read_to_string(&page).unwrap();
+    let start = text.find("nav_title:").expect("the page has a nav_title");
+    let end = start + text[start..].find('\n').unwrap();
+    let text = format!(
+        "{}nav_title: \"{{{{ brand }}}} warranty\"{}",
+        &text[..start],
+        &text[end..]
+    );
+    std::fs::write(&page, text).unwrap();
+    let output = run(site.path(), &["build"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let home = std::fs::read_to_string(site.path().join("public/uk.po.co/index.html")).unwrap();
+    assert!(home.contains(">POCO warranty</a>"), "{home}");
+    assert!(!home.contains("{{"), "{home}");
+}
