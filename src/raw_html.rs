@@ -30,7 +30,7 @@ pub enum RawHtml {
 
 /// Tags kept by `sanitize`: what Markdown writes, and the harmless inline and
 /// block tags editors add by hand.
-pub const ALLOWED_TAGS: [&str; 54] = [
+pub const ALLOWED_TAGS: [&str; 55] = [
     "a",
     "abbr",
     "b",
@@ -86,6 +86,7 @@ pub const ALLOWED_TAGS: [&str; 54] = [
     "th",
     "thead",
     "tr",
+    "ul",
 ];
 
 /// Tags whose content is removed with them, not kept as text.
