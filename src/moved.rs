@@ -148,10 +148,10 @@ fn moved(site: &Site, url: &OldUrl) -> Option<Diagnostic> {
     let resolution = resolve(table, &request);
     // A rule written for the path (a redirect, or a deliberate 410) answers
     // it; only the catch-all for unmatched paths does not.
-    let ruled = resolution
-        .hops
-        .first()
-        .is_some_and(|hop| table.rules[hop.rule].kind != RuleKind::Unmatched);
+    let ruled = resolution.hops.iter().any(|hop| {
+        hop.rule
+            .is_some_and(|rule| table.rules[rule].kind != RuleKind::Unmatched)
+    });
     let (status, _) = resolution.first_response();
     if status < 400 || ruled {
         return None;

@@ -40,6 +40,8 @@ pub struct Coverage {
 pub struct CheckReport {
     pub report: Report,
     pub coverage: Vec<Coverage>,
+    /// Each region's notice phase today (region id, phase).
+    pub phases: Vec<(String, crate::redirects::phase::Phase)>,
 }
 
 /// Checks the site at `root`: loads it leniently, renders every page in memory
@@ -72,6 +74,7 @@ pub fn validate(
                 return CheckReport {
                     report: Report::new(problems),
                     coverage: Vec::new(),
+                    phases: Vec::new(),
                 }
             }
         },
@@ -106,9 +109,18 @@ pub fn validate(
         problems.extend(crate::moved::moved_urls(site, previous));
         fill_page_coverage(site, &mut coverage);
     }
+    let phases = config
+        .regions
+        .iter()
+        .filter_map(|region| {
+            let phase = crate::redirects::phase::phase(&config, region).ok()?;
+            Some((region.id.to_string(), phase))
+        })
+        .collect();
     CheckReport {
         report: Report::new(dedup(without_image_links(without_repeats(problems)))),
         coverage,
+        phases,
     }
 }
 
