@@ -15,6 +15,8 @@ pub mod diagnostics;
 pub mod fs;
 pub mod fuzzing;
 pub mod i18n;
+pub mod media;
+pub mod moved;
 pub mod output;
 pub mod paths;
 pub mod pipeline;
