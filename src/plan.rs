@@ -109,6 +109,20 @@ pub fn plan(config: &SiteConfig, content: &Content) -> (Plan, Vec<Diagnostic>) {
     let mut problems = Vec::new();
     let mut collisions = Collisions::default();
     let names = content.names();
+    let all_drafts =
+        !config.drafts && content.all().next().is_some() && content.all().all(|p| p.draft);
+    if all_drafts {
+        problems.push(
+            Diagnostic::error(
+                crate::content::NO_PAGES,
+                "every page in content/ is a draft: no page would be published",
+            )
+            .in_file(crate::content::CONTENT_DIR)
+            .help("remove `draft: true` from the pages to publish"),
+        );
+    } else {
+        problems.extend(locales_without_pages(config, content));
+    }
     for (region_index, region) in config.regions.iter().enumerate() {
         // (folded output path) -> the page that claimed it.
         let mut claimed: BTreeMap<String, (SitePath, &SourcePage)> = BTreeMap::new();
@@ -129,8 +143,12 @@ pub fn plan(config: &SiteConfig, content: &Content) -> (Plan, Vec<Diagnostic>) {
                     source_locale: source.locale.clone(),
                     dir: dir.clone(),
                 };
-                // A page whose file did not load has its own error: it is not missing.
-                if source.locale != *locale && !content.is_broken(locale, name) {
+                // A page whose file did not load has its own error: it is not
+                // missing; a fallback site.yaml declares is intended.
+                if source.locale != *locale
+                    && !content.is_broken(locale, name)
+                    && !declared_fallback(config, locale, &source.locale)
+                {
                     problems.push(fallback_warning(locale, name, source));
                 }
                 let output = job.output();
@@ -148,16 +166,6 @@ pub fn plan(config: &SiteConfig, content: &Content) -> (Plan, Vec<Diagnostic>) {
         }
     }
     problems.extend(collisions.diagnostics());
-    if plan.jobs.is_empty() && content.all().next().is_some() && content.all().all(|p| p.draft) {
-        problems.push(
-            Diagnostic::error(
-                crate::content::NO_PAGES,
-                "every page in content/ is a draft: no page would be published",
-            )
-            .in_file(crate::content::CONTENT_DIR)
-            .help("remove `draft: true` from the pages to publish"),
-        );
-    }
     (plan, problems)
 }
 
@@ -241,6 +249,68 @@ impl<'a> Collisions<'a> {
             })
             .collect()
     }
+}
+
+/// Whether `site.yaml` says `locale` is meant to show `used`'s pages
+/// (`fallbacks: { de-AT: [de-DE] }`): then a page shown from `used` is intended.
+pub fn declared_fallback(config: &SiteConfig, locale: &Locale, used: &Locale) -> bool {
+    config
+        .fallbacks
+        .get(locale)
+        .is_some_and(|chain| chain.contains(used))
+}
+
+/// Pages of its own that `locale` publishes (drafts too under `serve --drafts`);
+/// a file that did not load counts: its own error says what is wrong with it.
+fn has_pages(config: &SiteConfig, content: &Content, locale: &Locale) -> bool {
+    let published = content
+        .pages
+        .get(locale)
+        .is_some_and(|pages| pages.values().any(|p| config.drafts || !p.draft));
+    published || content.broken.iter().any(|(l, _)| l == locale)
+}
+
+/// A region's locale without a single page of its own would ship the whole
+/// domain in another language: an error, unless `site.yaml` declares that
+/// fallback for the locale.
+fn locales_without_pages(config: &SiteConfig, content: &Content) -> Vec<Diagnostic> {
+    let mut problems = Vec::new();
+    for region in &config.regions {
+        for (locale, span) in region.locales.iter().zip(&region.locale_spans) {
+            if has_pages(config, content, locale) || config.fallbacks.contains_key(locale) {
+                continue;
+            }
+            let shown = config
+                .fallback_chain(locale)
+                .into_iter()
+                .find(|l| has_pages(config, content, l));
+            let (outcome, fallback) = match &shown {
+                Some(other) => (
+                    format!("every page would be shown in {other}"),
+                    other.to_string(),
+                ),
+                None => (
+                    "the domain would have no pages".to_string(),
+                    config.reference_locale.to_string(),
+                ),
+            };
+            problems.push(
+                Diagnostic::error(
+                    "content::no-pages",
+                    format!(
+                        "{} shows {locale}, but content/{locale}/ has no pages: {outcome}",
+                        region.domain
+                    ),
+                )
+                .at(span.clone())
+                .help(format!(
+                    "write the pages in content/{locale}/ (start from a copy of content/{}/), or, if {} is meant to show the {fallback} pages, say so in site.yaml: `fallbacks: {{ {locale}: [{fallback}] }}`",
+                    config.reference_locale, region.domain
+                )),
+            );
+        }
+    }
+    problems
 }
 
 fn fallback_warning(locale: &Locale, name: &str, source: &SourcePage) -> Diagnostic {

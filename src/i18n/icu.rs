@@ -36,16 +36,17 @@ pub fn parse_date(text: &str) -> Result<Date<Iso>, String> {
 
 /// What to write instead of `text`, which is not a `YYYY-MM-DD` date: the same
 /// date rewritten (both readings when `09/01/2025` could be 9 January or
-/// 1 September), or how to write one.
-pub fn date_help(text: &str) -> String {
+/// 1 September), or how to write one. `prefix` goes before each date shown
+/// (`updated: `).
+pub fn date_help(text: &str, prefix: &str) -> String {
     let readings = iso_readings(text.trim());
     match readings.as_slice() {
-        [] => "write the date as YYYY-MM-DD, e.g. `2025-01-09` for 9 January 2025".to_string(),
-        [(iso, _)] => format!("write `{iso}`"),
+        [] => format!("write the date as YYYY-MM-DD, e.g. `{prefix}2025-01-09` for 9 January 2025"),
+        [(iso, _)] => format!("write `{prefix}{iso}`"),
         many => {
             let options: Vec<String> = many
                 .iter()
-                .map(|(iso, meaning)| format!("`{iso}` for {meaning}"))
+                .map(|(iso, meaning)| format!("`{prefix}{iso}` for {meaning}"))
                 .collect();
             format!("write {}", options.join(" or "))
         }
@@ -212,15 +213,18 @@ mod tests {
     #[test]
     fn dates_in_other_formats_are_rewritten() {
         assert_eq!(
-            date_help("09/01/2025"),
+            date_help("09/01/2025", ""),
             "write `2025-01-09` for 9 January or `2025-09-01` for 1 September"
         );
-        assert_eq!(date_help("31.12.2024"), "write `2024-12-31`");
-        assert_eq!(date_help("2025/1/9"), "write `2025-01-09`");
-        assert_eq!(date_help("9 January 2025"), "write `2025-01-09`");
-        assert_eq!(date_help("Jan 9, 2025"), "write `2025-01-09`");
+        assert_eq!(date_help("31.12.2024", ""), "write `2024-12-31`");
+        assert_eq!(date_help("2025/1/9", ""), "write `2025-01-09`");
         assert_eq!(
-            date_help("soon"),
+            date_help("9 January 2025", "updated: "),
+            "write `updated: 2025-01-09`"
+        );
+        assert_eq!(date_help("Jan 9, 2025", ""), "write `2025-01-09`");
+        assert_eq!(
+            date_help("soon", ""),
             "write the date as YYYY-MM-DD, e.g. `2025-01-09` for 9 January 2025"
         );
     }

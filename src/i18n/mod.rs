@@ -2,8 +2,8 @@
 //!
 //! All files of a locale form one bundle, parsed once and shared by every render
 //! thread. A lookup walks the locale's fallback chain (its configured fallbacks, then
-//! the reference locale); each use of a fallback is remembered and reported as a
-//! warning. A missing message, a missing `$variable`, a cycle or an unknown
+//! the reference locale); each use of a fallback that `site.yaml` does not
+//! declare for the locale is remembered and reported as a warning. A missing message, a missing `$variable`, a cycle or an unknown
 //! reference is an error that names the `.ftl` file and line: a visitor never sees a
 //! raw message id or `{$var}`.
 //!
@@ -12,6 +12,7 @@
 //! tags. A right-to-left locale should turn them back on for itself.
 
 pub mod icu;
+pub mod names;
 pub mod syntax;
 pub mod variables;
 
@@ -68,6 +69,8 @@ pub struct Translations {
     bundles: BTreeMap<Locale, LocaleBundle>,
     chains: BTreeMap<Locale, Vec<Locale>>,
     reference: Locale,
+    /// The fallbacks `site.yaml` declares: using them is intended, not reported.
+    declared: BTreeMap<Locale, Vec<Locale>>,
     /// (wanted locale, message id, locale used instead).
     fallback_uses: Mutex<BTreeSet<(Locale, String, Locale)>>,
 }
@@ -131,6 +134,7 @@ impl Translations {
             bundles,
             chains,
             reference: config.reference_locale.clone(),
+            declared: config.fallbacks.clone(),
             fallback_uses: Mutex::new(BTreeSet::new()),
         };
         (translations, problems)
@@ -311,10 +315,13 @@ impl Translations {
             })
         };
         for (wanted, id, used) in uses {
-            if broken(&wanted, &id) {
-                continue;
+            let intended = self
+                .declared
+                .get(&wanted)
+                .is_some_and(|chain| chain.contains(&used));
+            if !intended && !broken(&wanted, &id) {
+                grouped.entry((wanted, used)).or_default().push(id);
             }
-            grouped.entry((wanted, used)).or_default().push(id);
         }
         grouped
             .into_iter()
@@ -338,20 +345,6 @@ impl Translations {
                 .help(format!("translate them in {LOCALES_DIR}/{wanted}/"))
             })
             .collect()
-    }
-
-    /// The language's own name for itself (`language-name`), or its tag.
-    pub fn language_name(&self, locale: &Locale) -> String {
-        self.chain(locale)
-            .iter()
-            .filter_map(|l| self.bundles.get(l))
-            .find_map(|b| {
-                let message = b.bundle.get_message("language-name")?;
-                let mut errors = Vec::new();
-                let text = b.bundle.format_pattern(message.value()?, None, &mut errors);
-                errors.is_empty().then(|| text.into_owned())
-            })
-            .unwrap_or_else(|| locale.to_string())
     }
 }
 

@@ -161,7 +161,8 @@ fn check_rendered(
             let _ = links.write(domain, &path, bytes);
         }
     }
-    crate::check::validate(root, Some(site), problems, links).report
+    // Compared with the last build in public/, as `check` does.
+    crate::check::validate(root, Some(site), problems, links, &root.join("public")).report
 }
 
 fn file_key(site: &Site, job: &crate::plan::PageJob) -> FileKey {

@@ -710,7 +710,9 @@ mod repository {
         let mut checked = 0;
         for entry in walkdir::WalkDir::new(root)
             .into_iter()
-            .filter_entry(|e| !["target", "node_modules", ".git"].contains(&&*e.file_name().to_string_lossy()))
+            .filter_entry(|e| {
+                !["target", "node_modules", ".git"].contains(&&*e.file_name().to_string_lossy())
+            })
             .filter_map(Result::ok)
         {
             let path = entry.path();
@@ -734,7 +736,11 @@ mod repository {
             let start = if name.ends_with(".md") { 4 } else { 0 };
             let file = SourceFile::new(name.to_string(), text.as_str());
             if let Some(mistake) = find(&file, start, yaml_end.min(text.len())) {
-                panic!("{name}: {} at {:?}", mistake.message, mistake.span.position());
+                panic!(
+                    "{name}: {} at {:?}",
+                    mistake.message,
+                    mistake.span.position()
+                );
             }
             checked += 1;
         }
