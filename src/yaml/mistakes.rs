@@ -146,6 +146,21 @@ enum Placement {
     Continuation,
 }
 
+/// A `key: value` line's value, with where it is.
+#[derive(Debug, Clone, Copy)]
+struct Value<'a> {
+    line: Line<'a>,
+    key: &'a str,
+    /// The value as written (trimmed, a comment kept).
+    text: &'a str,
+    /// Its column (0-based, in bytes) on the line.
+    column: usize,
+    /// The index of the line after it, where a value over several lines goes on.
+    next: usize,
+    /// The key's indentation: the lines of a value over several lines are deeper.
+    indent: usize,
+}
+
 /// An indentation level seen so far: its column and the line that opened it.
 #[derive(Debug, Clone, Copy)]
 struct Level {
@@ -183,12 +198,20 @@ impl<'f> Scan<'f, '_> {
             if let Some(mistake) = self.missing_space(&line, &shape) {
                 return Some(mistake);
             }
-            if let Some((key, value, value_col)) = shape.key {
-                match self.value(&line, key, value, value_col, index, shape.indent) {
+            if let Some((key, text, column)) = shape.key {
+                let value = Value {
+                    line,
+                    key,
+                    text,
+                    column,
+                    next: index,
+                    indent: shape.indent,
+                };
+                match self.value(&value) {
                     Ok(skip) => index += skip,
                     Err(mistake) => return Some(mistake),
                 }
-                if is_block_scalar(value) {
+                if is_block_scalar(text) {
                     index += self.block_scalar_len(index, shape.indent);
                 }
             }
@@ -308,29 +331,22 @@ impl<'f> Scan<'f, '_> {
 
     /// Checks a `key: value` value; `Ok(n)` skips the `n` lines a quoted or bracketed
     /// value legitimately goes on over.
-    fn value(
-        &self,
-        line: &Line,
-        key: &str,
-        value: &str,
-        value_col: usize,
-        next: usize,
-        indent: usize,
-    ) -> Result<usize, Mistake> {
-        let Some(first) = value.chars().next() else {
-            return Ok(0);
-        };
-        match first {
-            '"' | '\'' => self.quoted(line, key, value, value_col, next, first),
-            '[' | '{' => self.flow(line, key, value, value_col, next, indent),
-            '|' | '>' | '&' | '*' | '!' | '#' => Ok(0),
-            _ => self.plain(line, key, value, value_col).map(|()| 0),
+    fn value(&self, value: &Value) -> Result<usize, Mistake> {
+        match value.text.chars().next() {
+            Some(quote @ ('"' | '\'')) => self.quoted(value, quote),
+            Some('[' | '{') => self.flow(value),
+            Some('|' | '>' | '&' | '*' | '!' | '#') | None => Ok(0),
+            Some(_) => self.plain(value).map(|()| 0),
         }
     }
 
     /// `title: Warranty: what changes`: YAML reads `: ` as the start of another key.
-    fn plain(&self, line: &Line, key: &str, value: &str, value_col: usize) -> Result<(), Mistake> {
-        let value = strip_comment(value);
+    fn plain(&self, value: &Value) -> Result<(), Mistake> {
+        let Value {
+            line, key, column, ..
+        } = *value;
+        let value_col = column;
+        let value = strip_comment(value.text);
         let colon = value
             .char_indices()
             .find(|&(i, c)| c == ':' && value[i + 1..].chars().next().is_none_or(is_space));
@@ -338,7 +354,7 @@ impl<'f> Scan<'f, '_> {
             return Ok(());
         };
         Err(Mistake {
-            span: self.span(line, value_col + at, 1),
+            span: self.span(&line, value_col + at, 1),
             message: format!(
                 "the {key} contains `: `, which YAML reads as the start of another key"
             ),
@@ -347,15 +363,15 @@ impl<'f> Scan<'f, '_> {
     }
 
     /// A quoted value: closed on its line, or on a later line with nothing after.
-    fn quoted(
-        &self,
-        line: &Line,
-        key: &str,
-        value: &str,
-        value_col: usize,
-        next: usize,
-        quote: char,
-    ) -> Result<usize, Mistake> {
+    fn quoted(&self, value: &Value, quote: char) -> Result<usize, Mistake> {
+        let Value {
+            line,
+            key,
+            column: value_col,
+            next,
+            ..
+        } = *value;
+        let value = value.text;
         let inner = &value[1..];
         if let Some(close) = closing_quote(inner, quote) {
             let after = inner[close + 1..].trim_start();
@@ -390,7 +406,7 @@ impl<'f> Scan<'f, '_> {
                 )
             };
             return Err(Mistake {
-                span: self.span(line, value_col + close + 2, after.len().max(1)),
+                span: self.span(&line, value_col + close + 2, after.len().max(1)),
                 message,
                 help,
             });
@@ -408,7 +424,7 @@ impl<'f> Scan<'f, '_> {
         }
         let end = line.text.trim_end().len();
         Err(Mistake {
-            span: self.span(line, value_col, end - value_col),
+            span: self.span(&line, value_col, end - value_col),
             message: format!("the quote that opens the {key} is never closed"),
             help: format!(
                 "end the {key} with `{quote}` on the same line: `{key}: {quote}{}{quote}`",
@@ -419,15 +435,16 @@ impl<'f> Scan<'f, '_> {
 
     /// `[...]` or `{...}`, possibly over several lines (each indented more than the
     /// key).
-    fn flow(
-        &self,
-        line: &Line,
-        key: &str,
-        value: &str,
-        value_col: usize,
-        next: usize,
-        indent: usize,
-    ) -> Result<usize, Mistake> {
+    fn flow(&self, value: &Value) -> Result<usize, Mistake> {
+        let Value {
+            line,
+            key,
+            column: value_col,
+            next,
+            indent,
+            ..
+        } = *value;
+        let value = value.text;
         let mut depth = bracket_balance(value);
         let mut used = 0;
         while depth > 0 {
@@ -449,7 +466,7 @@ impl<'f> Scan<'f, '_> {
             ("{", "}")
         };
         Err(Mistake {
-            span: self.span(line, value_col, 1),
+            span: self.span(&line, value_col, 1),
             message: format!("the `{open}` that opens the {key} is never closed"),
             help: format!(
                 "end it with `{close}` on the same line: `{key}: {}{close}`",
