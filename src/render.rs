@@ -1105,6 +1105,9 @@ fn tera_diagnostics(error: &tera::Error, sources: &TemplateSources) -> Vec<Diagn
                 .map(|report| text_report_diagnostic(report, sources))
                 .collect();
         }
+        ErrorKind::MissingParent { current, parent } => {
+            return vec![missing_parent(current, parent, sources)];
+        }
         other => {
             return vec![Diagnostic::error("render::failed", other.to_string())
                 .help("check the template names in {% extends %} and {% include %}")];
@@ -1149,6 +1152,24 @@ fn tera_diagnostics(error: &tera::Error, sources: &TemplateSources) -> Vec<Diagn
     let written = &file.text[at.offset..at.offset + at.len];
     let (message, help) = undefined_input_problem(&message, written).unwrap_or((message, help));
     vec![Diagnostic::error(code, message).at(at).help(help)]
+}
+
+/// `{% extends "nope.html" %}`: at the name, with the theme's templates to choose
+/// from.
+fn missing_parent(current: &str, parent: &str, sources: &TemplateSources) -> Diagnostic {
+    let known = sources.theme.templates.keys().map(String::as_str);
+    let problem = Diagnostic::error(
+        "render::syntax",
+        format!("`{current}` extends `{parent}`, which the theme does not have"),
+    )
+    .help(did_you_mean(parent, known));
+    let Some((file, _, _)) = sources.find(current) else {
+        return problem.in_file(current);
+    };
+    match file.text.find(&format!("\"{parent}\"")) {
+        Some(at) => problem.at(Span::new(&file, at, parent.len() + 2)),
+        None => problem.in_file(file.name.to_string()),
+    }
 }
 
 /// An unknown filter, test, function or template, which Tera reports as text.

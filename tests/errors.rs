@@ -119,6 +119,7 @@ error_cases! {
     template_unknown_filter => "template-unknown-filter",
     template_unclosed_tag => "template-unclosed-tag",
     template_stray_end_tag => "template-stray-end-tag",
+    template_missing_parent => "template-missing-parent",
     undefined_value => "undefined-value",
     bad_date => "bad-date",
     redirect_loop => "redirect-loop",
