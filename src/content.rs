@@ -432,6 +432,11 @@ pub fn parse_page(file: SourceFile, name: String, locale: Locale) -> Outcome<Sou
             key_span("slug"),
         ));
     }
+    problems.extend(
+        raw.aliases
+            .iter()
+            .filter_map(|alias| joined_list_item(&file, body_offset, alias)),
+    );
     let aliases = raw
         .aliases
         .iter()
@@ -642,10 +647,47 @@ fn unaccented(c: char) -> Option<&'static str> {
         .map(|(_, plain)| *plain)
 }
 
+/// `  - /a/` then `   - /b/`: a list item indented one space more than the one
+/// above is valid YAML, read as the text `/a/ - /b/`. Told at the second line.
+fn joined_list_item(file: &SourceFile, body_offset: usize, item: &str) -> Option<Diagnostic> {
+    let (first, rest) = item.split_once(" - ")?;
+    let head = &file.text[..body_offset];
+    let needle = format!("- {}", rest.split_whitespace().next()?);
+    let line_start = head
+        .match_indices(&needle)
+        .map(|(at, _)| head[..at].rfind('\n').map_or(0, |i| i + 1))
+        .find(|&start| head[start..].trim_start().starts_with(&needle))?;
+    let indent = head[line_start..].len() - head[line_start..].trim_start().len();
+    Some(
+        Diagnostic::error(
+            "content::front-matter",
+            format!(
+                "this list item is indented more than the one above it, so YAML joins the two into `{item}`"
+            ),
+        )
+        .at(Span::new(file, line_start, indent.max(1)))
+        .help(format!(
+            "start its `- ` in the same column as the `- ` of `{first}`"
+        )),
+    )
+}
+
+/// Where an alias is written. YAML joins a list item indented one space too far
+/// to the one above (`/a/ - /b/`): its first word still finds the line.
 fn alias_span(file: &SourceFile, body_offset: usize, alias: &str) -> Span {
     let head = &file.text[..body_offset];
-    match head.find(alias) {
-        Some(at) => Span::new(file, at, alias.len()),
+    if let Some(at) = head.find(alias) {
+        return Span::new(file, at, alias.len());
+    }
+    let first = alias.split_whitespace().next().unwrap_or(alias);
+    match head
+        .find(first)
+        .or_else(|| head.find("\naliases:").map(|at| at + 1))
+    {
+        Some(at) => {
+            let len = head[at..].find(['\r', '\n']).unwrap_or(head.len() - at);
+            Span::new(file, at, len)
+        }
         None => Span::new(file, 0, 3),
     }
 }
@@ -792,6 +834,19 @@ mod tests {
             Some("rename the file (and its translations) to `contact-us.md`, or give the page `slug: contact-us`")
         );
         assert!(page("---\ntitle: T\ndescription: D\nslug: products/poco-f6\n---\n").is_ok());
+    }
+
+    #[test]
+    fn a_list_item_indented_too_far_is_named() {
+        let errors =
+            page("---\ntitle: T\ndescription: D\naliases:\n  - /a/\n   - /b/\n---\n").unwrap_err();
+        assert_eq!(
+            render_human(&errors[0]),
+            "error[content::front-matter]: this list item is indented more than the one above it, so YAML joins the two into `/a/ - /b/`\n \
+             --> content/en/warranty.md:6:1\n  |\n\
+             6 |    - /b/\n  | ^^^\n  |\n  \
+             = help: start its `- ` in the same column as the `- ` of `/a/`\n"
+        );
     }
 
     #[test]

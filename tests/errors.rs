@@ -98,6 +98,7 @@ error_cases! {
     front_matter_colon_in_value => "front-matter-colon-in-value",
     front_matter_tab => "front-matter-tab",
     front_matter_indentation => "front-matter-indentation",
+    front_matter_list_indentation => "front-matter-list-indentation",
     front_matter_text_not_list => "front-matter-text-not-list",
     front_matter_missing_space => "front-matter-missing-space",
     front_matter_stray_separator => "front-matter-stray-separator",
