@@ -15,6 +15,7 @@ use serde_saphyr::Spanned;
 
 use crate::diagnostics::{did_you_mean, Diagnostic, Outcome, SourceFile, Span};
 use crate::fs;
+use crate::raw_html::RawHtml;
 use crate::redirects::{RedirectsConfig, Target};
 
 pub const CONFIG_FILE: &str = "site.yaml";
@@ -158,6 +159,8 @@ struct RawSite {
     x_default: Option<Spanned<String>>,
     #[serde(default)]
     redirects: RedirectsConfig,
+    #[serde(default)]
+    raw_html: RawHtml,
     regions: Vec<Spanned<RawRegion>>,
 }
 
@@ -210,6 +213,8 @@ pub struct SiteConfig {
     pub fallbacks: BTreeMap<Locale, Vec<Locale>>,
     pub x_default: Option<RegionId>,
     pub redirects: RedirectsConfig,
+    /// What page bodies' raw HTML becomes: sanitized (default), kept, or escaped.
+    pub raw_html: RawHtml,
     pub regions: Vec<Region>,
 }
 
@@ -382,6 +387,7 @@ impl<'a> Checker<'a> {
                 fallbacks,
                 x_default,
                 redirects: raw.redirects,
+                raw_html: raw.raw_html,
                 regions,
             }),
             _ => Err(self.problems),

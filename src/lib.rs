@@ -6,6 +6,7 @@
 //! writes them into a staging folder that replaces `public/` only when everything
 //! succeeded.
 
+pub mod audit;
 pub mod check;
 pub mod commands;
 pub mod config;
@@ -17,6 +18,7 @@ pub mod output;
 pub mod paths;
 pub mod pipeline;
 pub mod plan;
+pub mod raw_html;
 pub mod redirects;
 pub mod render;
 pub mod serve;

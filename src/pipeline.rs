@@ -343,10 +343,13 @@ impl Site {
                             })
                     })
                     .collect();
-                let (rules, mut found) = region_rules(config, region, &aliases, &csv_files);
+                let (rules, mut found) = region_rules(config, region, &aliases, &csv_files, &files);
                 let table =
                     RuleTable::new(index, region.domain.clone(), config.target, rules, files);
-                found.extend(checks::check(&table, self.model.config.cloudflare_bulk()));
+                found.extend(checks::check_table(
+                    &table,
+                    self.model.config.cloudflare_bulk(),
+                ));
                 (table, found)
             })
             .collect();
@@ -355,6 +358,13 @@ impl Site {
             problems.extend(found);
             tables.push(table);
         }
+        // Destinations may lead onto another domain of the site: checked once every
+        // table is built.
+        let across: Vec<Vec<Diagnostic>> = (0..tables.len())
+            .into_par_iter()
+            .map(|index| checks::check_destinations(&tables, index))
+            .collect();
+        problems.extend(across.into_iter().flatten());
         self.redirects = tables;
         problems
     }
@@ -618,6 +628,8 @@ pub struct BuildOptions {
     pub output: PathBuf,
     /// Render threads; `None` uses every core.
     pub jobs: Option<usize>,
+    /// The date the notice phases are computed for (`--as-of`); `None`: today.
+    pub as_of: Option<crate::redirects::phase::IsoDate>,
 }
 
 /// What a build did.
@@ -658,10 +670,11 @@ fn failed_with(report: Report) -> BuildSummary {
 }
 
 fn build_inner(options: &BuildOptions) -> Result<BuildSummary, Diagnostic> {
-    let config = match config::load(&options.root) {
+    let mut config = match config::load(&options.root) {
         Ok(config) => config,
         Err(problems) => return Ok(failed(problems)),
     };
+    config.redirects.as_of = options.as_of;
     // Before any work: a folder the build may not replace stops it here.
     let claimed = guard::claim(&options.output, &config)?;
     // Loaded as `check` loads it, so the two report the same problems.

@@ -9,11 +9,12 @@
 //! [`Renderer`] and [`Model`], so pages render in parallel and one page can be redone
 //! alone.
 
+use crate::raw_html::{self, RawHtml};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use fluent_bundle::{FluentArgs, FluentValue};
-use pulldown_cmark::{html, Options, Parser};
+use pulldown_cmark::{html, Parser};
 use serde::Serialize;
 use tera::{Context, Kwargs, State, Tera, TeraResult, Value};
 
@@ -376,7 +377,7 @@ impl Renderer {
         .expect("a struct serializes to a map");
         page.insert(
             "content".into(),
-            Value::safe_string(&markdown_to_html(&body)),
+            Value::safe_string(&markdown_to_html(&body, model.config.raw_html)),
         );
         context.insert_value("page", Value::from(page));
         context.insert("canonical", &page_url);
@@ -469,14 +470,15 @@ struct PageView<'a> {
     weight: i64,
 }
 
-/// CommonMark plus tables, footnotes and strikethrough. Smart punctuation stays off:
-/// it only knows English quotes, and French writes « ».
-pub fn markdown_to_html(markdown: &str) -> String {
-    let options =
-        Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES | Options::ENABLE_STRIKETHROUGH;
+/// CommonMark plus tables, footnotes and strikethrough, with the site's raw HTML
+/// policy applied. Smart punctuation stays off: it only knows English quotes, and
+/// French writes « ».
+pub fn markdown_to_html(markdown: &str, raw_html: RawHtml) -> String {
     let mut out = String::with_capacity(markdown.len() * 3 / 2);
-    html::push_html(&mut out, Parser::new_ext(markdown, options));
-    out
+    let events =
+        Parser::new_ext(markdown, raw_html::markdown_options()).map(|e| raw_html.events(e));
+    html::push_html(&mut out, events);
+    raw_html.apply(&out)
 }
 
 /// HTML-escapes text (Tera's escaping, so pages and the serve overlay agree).

@@ -44,6 +44,7 @@ fn every_problem_is_found_with_its_file_line_and_column() {
     let expected = [
         "warning content::draft content/en/draft.md:4:1",
         "warning content::long-description content/en/help.md:3:1",
+        "warning content::raw-html-removed content/en/help.md:6:10",
         "error links::broken content/en/index.md:11:39",
         "error links::fragment content/en/index.md:11:71",
         "error links::broken content/en/index.md:12:38",
@@ -79,7 +80,7 @@ fn every_problem_is_found_with_its_file_line_and_column() {
     ];
     assert_eq!(found, expected);
     assert_eq!(report["errors"], 21);
-    assert_eq!(report["warnings"], 12);
+    assert_eq!(report["warnings"], 13);
 }
 
 #[test]
@@ -120,7 +121,7 @@ fn human_output_is_rustc_style_with_a_coverage_table_and_a_count() {
         text.contains("  fr-FR        13/14    92%     1/2    50%\n"),
         "{text}"
     );
-    assert!(text.ends_with("check: 21 errors, 12 warnings\n"), "{text}");
+    assert!(text.ends_with("check: 21 errors, 13 warnings\n"), "{text}");
 }
 
 #[test]

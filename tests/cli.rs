@@ -314,3 +314,298 @@ fn redirects_list_json_dumps_the_resolved_table_in_written_order() {
         ]
     );
 }
+
+/// The bundled site (the repository's own `site.yaml`).
+fn bundled() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `redirects explain --format json` for several URLs at once: (status, location).
+fn predictions(root: &std::path::Path, urls: &[&str]) -> Vec<(u64, Option<String>)> {
+    let mut args = vec!["--format", "json", "redirects", "explain"];
+    args.extend(urls);
+    let output = run(root, &args);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let value: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    value
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["status"].as_u64().unwrap(),
+                v["location"].as_str().map(str::to_string),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_global_sites_old_urls_under_global_redirect_like_the_other_regions() {
+    let got = predictions(
+        &bundled(),
+        &[
+            "https://www.po.co/global/product/poco-x4-pro-5g/",
+            "https://www.po.co/global/product/poco-m5",
+            "https://www.po.co/global/product/poco-f6/buy/",
+            "https://www.po.co/global/store",
+            "https://www.po.co/global/cart",
+            "https://www.po.co/global/account/",
+            "https://www.po.co/global/product/poco-f6/specs/",
+        ],
+    );
+    let range = Some("https://www.mi.com/global/poco/".to_string());
+    let store = Some("https://www.mi.com/global/".to_string());
+    assert_eq!(
+        got,
+        [
+            (301, range.clone()),
+            (301, range),
+            (
+                301,
+                Some("https://www.mi.com/global/product/poco-f6/buy/".to_string())
+            ),
+            (301, store.clone()),
+            (301, store),
+            (301, Some("https://account.xiaomi.com/".to_string())),
+            (
+                301,
+                Some("https://www.mi.com/global/product/poco-f6/specs/".to_string())
+            ),
+        ]
+    );
+}
+
+#[test]
+fn explain_forwards_the_query_and_models_cloudflares_own_slash_redirects() {
+    let site = fixtures().join("fixtures/cloudflare");
+    let got = predictions(
+        &site,
+        &[
+            "https://www.acme.example/product/x7?utm_source=mail",
+            "https://www.acme.example/product/x7/",
+            "https://www.acme.example/help?ref=1",
+            "https://www.acme.example/help/index.html",
+            "https://www.acme.example/%70roduct/x7",
+        ],
+    );
+    assert_eq!(
+        got,
+        [
+            (
+                301,
+                Some("https://store.example/global/product/x7/?utm_source=mail".to_string())
+            ),
+            (
+                301,
+                Some("https://store.example/global/product/x7/".to_string())
+            ),
+            (308, Some("/help/?ref=1".to_string())),
+            (308, Some("/help/".to_string())),
+            // Cloudflare matches the path as sent: `%70` is not `p` there.
+            (404, None),
+        ]
+    );
+    // Netlify decodes the path first, and serves /help itself.
+    let got = predictions(
+        &multi(),
+        &[
+            "https://www.acme.example/help",
+            "https://www.acme.example/%6Fld-home/?a=b",
+        ],
+    );
+    assert_eq!(got, [(200, None), (301, Some("/?a=b".to_string()))]);
+}
+
+#[test]
+fn list_json_gives_what_the_file_holds_after_chains_are_collapsed() {
+    let site = tempfile::tempdir().unwrap();
+    copy_tree(&multi(), site.path());
+    let config = std::fs::read_to_string(site.path().join("site.yaml")).unwrap();
+    let config = config.replacen(
+        "regions:",
+        "redirects:\n  rules:\n    - { from: /a, to: /b, status: 301 }\n    - { from: /b, to: \"https://store.example/b/\", status: 302 }\nregions:",
+        1,
+    );
+    std::fs::write(site.path().join("site.yaml"), config).unwrap();
+    let output = run(
+        site.path(),
+        &[
+            "--format",
+            "json",
+            "redirects",
+            "list",
+            "--region",
+            "global",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let value: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let a = value["regions"][0]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["from"] == "/a")
+        .unwrap()
+        .clone();
+    assert_eq!(a["to"], "/b");
+    assert_eq!(a["status"], 301);
+    assert_eq!(a["written_to"], "https://store.example/b/");
+    assert_eq!(a["written_status"], 302);
+    let written = std::fs::read_to_string(site.path().join("public/www.acme.example/_redirects"));
+    assert!(written.is_err(), "list writes nothing");
+}
+
+#[test]
+fn export_without_region_writes_one_file_per_domain() {
+    let out = tempfile::tempdir().unwrap();
+    let folder = out.path().join("vercel");
+    let output = run(
+        &multi(),
+        &[
+            "redirects",
+            "export",
+            "--to",
+            "vercel",
+            "--output",
+            folder.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let files: Vec<String> = read_tree(&folder).keys().cloned().collect();
+    assert_eq!(
+        files,
+        [
+            ".handover-export",
+            "be.acme.example/vercel.json",
+            "www.acme.example/vercel.json"
+        ]
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&read_tree(&folder)["www.acme.example/vercel.json"]).unwrap();
+    assert!(json["redirects"].as_array().is_some_and(|r| !r.is_empty()));
+    // Again into the same folder: fine. Into a folder of someone else's: refused.
+    let again = run(
+        &multi(),
+        &[
+            "redirects",
+            "export",
+            "--to",
+            "vercel",
+            "--output",
+            folder.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+    let theirs = out.path().join("theirs");
+    std::fs::create_dir_all(&theirs).unwrap();
+    std::fs::write(theirs.join("vercel.json"), "mine").unwrap();
+    let refused = run(
+        &multi(),
+        &[
+            "redirects",
+            "export",
+            "--to",
+            "vercel",
+            "--output",
+            theirs.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        stderr(&refused).contains("not empty"),
+        "{}",
+        stderr(&refused)
+    );
+    assert_eq!(
+        std::fs::read_to_string(theirs.join("vercel.json")).unwrap(),
+        "mine"
+    );
+    // One region still prints to standard output.
+    let one = run(
+        &multi(),
+        &["redirects", "export", "--to", "vercel", "--region", "be"],
+    );
+    assert!(stdout(&one).contains("\"redirects\""));
+}
+
+/// The multi fixture with `notice_until` for every region.
+fn site_with_notice_until(date: &str) -> tempfile::TempDir {
+    let site = tempfile::tempdir().unwrap();
+    copy_tree(&multi(), site.path());
+    let config = std::fs::read_to_string(site.path().join("site.yaml")).unwrap();
+    let config = config.replacen(
+        "regions:",
+        &format!("redirects:\n  notice_until: \"{date}\"\nregions:"),
+        1,
+    );
+    std::fs::write(site.path().join("site.yaml"), config).unwrap();
+    site
+}
+
+#[test]
+fn after_notice_until_every_notice_page_redirects_to_new_home() {
+    let site = site_with_notice_until("2025-06-30");
+    let redirects = |as_of: &str| {
+        let out = tempfile::tempdir().unwrap();
+        let output = out.path().join("public");
+        let built = run(
+            site.path(),
+            &[
+                "build",
+                "--as-of",
+                as_of,
+                "--output",
+                output.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(built.status.code(), Some(0), "{}", stderr(&built));
+        std::fs::read_to_string(output.join("www.acme.example/_redirects")).unwrap()
+    };
+    let before = redirects("2025-06-29");
+    assert!(
+        !before.contains("https://store.example/global/ 301!"),
+        "{before}"
+    );
+    let after = redirects("2025-06-30");
+    let lines: Vec<&str> = after.lines().filter(|l| !l.starts_with('#')).collect();
+    // Every page, home included, forced (Netlify would serve the page first), and
+    // the old alias written straight to the new home.
+    assert_eq!(
+        lines,
+        [
+            "/help/ https://store.example/global/ 301!",
+            "/ https://store.example/global/ 301!",
+            "/old-home/ https://store.example/global/ 301",
+            "/* /404.html 404",
+        ]
+    );
+    let bad = run(site.path(), &["build", "--as-of", "30/06/2025"]);
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn check_says_which_phase_each_region_is_in() {
+    let past = site_with_notice_until("2025-06-30");
+    let output = run(past.path(), &["check"]);
+    let text = stderr(&output);
+    assert!(
+        text.contains("phase        global     redirects (since 2025-06-30: every notice page 301s to new_home)"),
+        "{text}"
+    );
+    let future = site_with_notice_until("2999-01-01");
+    let json = run(future.path(), &["--format", "json", "check"]);
+    let value: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(value["phases"][0]["phase"]["phase"], "notice");
+    assert_eq!(value["phases"][0]["phase"]["until"], "2999-01-01");
+    let invalid = site_with_notice_until("2025-13-01");
+    let output = run(invalid.path(), &["check"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains(
+            "error[redirects::notice-until]: `2025-13-01` is not a date written YYYY-MM-DD"
+        ),
+        "{}",
+        stderr(&output)
+    );
+}

@@ -117,6 +117,8 @@ error_cases! {
     redirect_hides_page => "redirect-hides-page",
     redirect_shadowed => "redirect-shadowed",
     redirect_bad_source => "redirect-bad-source",
+    redirect_open_redirect => "redirect-open-redirect",
+    redirect_loop_across_domains => "redirect-loop-across-domains",
     slug_generated_file => "slug-generated-file",
     slug_too_long => "slug-too-long",
     link_unsafe_scheme => "link-unsafe-scheme",

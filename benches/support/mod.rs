@@ -36,6 +36,7 @@ pub fn timed_build(site: &Path, output: &Path) -> Duration {
         root: site.to_path_buf(),
         output: output.to_path_buf(),
         jobs: None,
+        as_of: None,
     })
     .unwrap_or_else(|problem| panic!("the build could not run: {problem:?}"));
     let elapsed = started.elapsed();

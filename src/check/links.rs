@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Mutex;
 
+use pulldown_cmark::{Event, Parser, Tag};
 use rayon::prelude::*;
 
 use crate::diagnostics::{Diagnostic, SourceFile, Span};
@@ -166,6 +167,46 @@ fn decode_entities(text: &str) -> String {
         .replace("&amp;", "&")
 }
 
+fn unsafe_scheme(link: &str) -> Option<Problem> {
+    let lowered = link.trim().to_ascii_lowercase();
+    let scheme = UNSAFE_SCHEMES.iter().find(|s| lowered.starts_with(*s))?;
+    Some((
+        ("links::unsafe-scheme", format!("the link `{link}` uses `{scheme}`, which runs or embeds content instead of linking")),
+        "link to a page (`/warranty/`) or an https:// address".to_string(),
+    ))
+}
+
+/// Markdown links and images with a scheme that runs code, in the page files.
+/// The sanitizer removes them from the published pages, so the rendered-page
+/// check cannot see them: they are errors all the same, since the editor's link
+/// does not work.
+pub fn unsafe_markdown_links(site: &Site) -> Vec<Diagnostic> {
+    let mut problems = Vec::new();
+    for page in site.model.content.all() {
+        let body = &page.file.text[page.body_offset..];
+        let parser = Parser::new_ext(body, crate::raw_html::markdown_options());
+        for event in parser {
+            let Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) = event
+            else {
+                continue;
+            };
+            let Some(((code, message), help)) = unsafe_scheme(&dest_url) else {
+                continue;
+            };
+            let diagnostic = Diagnostic::error(code, message).help(help);
+            problems.push(
+                match page.file.text[page.body_offset..].find(dest_url.as_ref()) {
+                    Some(at) => {
+                        diagnostic.at(Span::new(&page.file, page.body_offset + at, dest_url.len()))
+                    }
+                    None => diagnostic.in_file(page.file.name.to_string()),
+                },
+            );
+        }
+    }
+    problems
+}
+
 /// ((code, message), help) for a link that does not work.
 type Problem = ((&'static str, String), String);
 
@@ -175,12 +216,8 @@ fn check_link(
     page: &RenderedPage,
     link: &str,
 ) -> Option<Problem> {
-    let lowered = link.trim().to_ascii_lowercase();
-    if let Some(scheme) = UNSAFE_SCHEMES.iter().find(|s| lowered.starts_with(*s)) {
-        return Some((
-            ("links::unsafe-scheme", format!("the link `{link}` uses `{scheme}`, which runs or embeds content instead of linking")),
-            "link to a page (`/warranty/`) or an https:// address".to_string(),
-        ));
+    if let Some(problem) = unsafe_scheme(link) {
+        return Some(problem);
     }
     let (region, path_and_fragment) = target_of(site, page, link)?;
     let (path, fragment) = match path_and_fragment.split_once('#') {

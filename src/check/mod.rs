@@ -18,8 +18,10 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::config::{self, SiteConfig};
-use crate::diagnostics::{Diagnostic, Report, SourceFile};
+use crate::content::SourcePage;
+use crate::diagnostics::{Diagnostic, Report, SourceFile, Span};
 use crate::pipeline::Site;
+use crate::raw_html::{self, RawHtml};
 
 /// Search results cut descriptions near this length.
 pub const DESCRIPTION_LIMIT: usize = 160;
@@ -38,6 +40,8 @@ pub struct Coverage {
 pub struct CheckReport {
     pub report: Report,
     pub coverage: Vec<Coverage>,
+    /// Each region's notice phase today (region id, phase).
+    pub phases: Vec<(String, crate::redirects::phase::Phase)>,
 }
 
 /// Checks the site at `root`: loads it leniently, renders every page in memory
@@ -68,6 +72,7 @@ pub fn validate(
                 return CheckReport {
                     report: Report::new(problems),
                     coverage: Vec::new(),
+                    phases: Vec::new(),
                 }
             }
         },
@@ -95,12 +100,24 @@ pub fn validate(
             &sources,
         ));
         problems.extend(links::check_links(site, links, &templates));
+        if site.model.config.raw_html == RawHtml::Sanitize {
+            problems.extend(links::unsafe_markdown_links(site));
+        }
         problems.extend(content_problems(site));
         fill_page_coverage(site, &mut coverage);
     }
+    let phases = config
+        .regions
+        .iter()
+        .filter_map(|region| {
+            let phase = crate::redirects::phase::phase(&config, region).ok()?;
+            Some((region.id.to_string(), phase))
+        })
+        .collect();
     CheckReport {
         report: Report::new(dedup(without_repeats(problems))),
         coverage,
+        phases,
     }
 }
 
@@ -176,6 +193,9 @@ fn content_problems(site: &Site) -> Vec<Diagnostic> {
                 .help("remove `draft: true` to publish it"),
             );
         }
+        if site.model.config.raw_html == RawHtml::Sanitize {
+            problems.extend(sanitized_html(page));
+        }
         let length = page.description.chars().count();
         if length > DESCRIPTION_LIMIT {
             problems.push(
@@ -186,6 +206,22 @@ fn content_problems(site: &Site) -> Vec<Diagnostic> {
         }
     }
     problems
+}
+
+/// Where the sanitizer removes raw HTML from a page's Markdown.
+fn sanitized_html(page: &SourcePage) -> Vec<Diagnostic> {
+    let body = &page.file.text[page.body_offset..];
+    raw_html::removals(body)
+        .into_iter()
+        .map(|removal| {
+            Diagnostic::warning(
+                "content::raw-html-removed",
+                format!("{} is removed from the published page", removal.what),
+            )
+            .at(Span::new(&page.file, page.body_offset + removal.offset, removal.tag.len()))
+            .help("keep to the tags listed in docs/editors.md, or set `raw_html: allow` in site.yaml if this HTML is trusted")
+        })
+        .collect()
 }
 
 /// Pages present / total per locale, against the reference locale's published pages.

@@ -8,6 +8,7 @@ use serde_json::json;
 use super::{print_diagnostics, print_json, require_site, Cli, Status};
 use crate::diagnostics::{json_diagnostics, Diagnostic, Format, Report};
 use crate::pipeline::{build, BuildOptions};
+use crate::redirects::phase::IsoDate;
 
 /// Builds every regional domain into its own folder, ready to deploy.
 ///
@@ -22,6 +23,15 @@ pub struct BuildArgs {
     /// Render threads [default: one per core]. The output is the same for any number.
     #[arg(long, short)]
     pub jobs: Option<usize>,
+
+    /// Build as on this date (YYYY-MM-DD) instead of today: previews the redirects
+    /// phase of a region whose `notice_until` has not come yet.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub as_of: Option<IsoDate>,
+}
+
+fn parse_date(text: &str) -> Result<IsoDate, String> {
+    IsoDate::parse(text)
 }
 
 impl BuildArgs {
@@ -41,6 +51,7 @@ impl BuildArgs {
             root: cli.root.clone(),
             output: output.clone(),
             jobs: self.jobs,
+            as_of: self.as_of,
         };
         crate::output::staging::remove_staging_on_interrupt();
         let summary = match build(&options) {

@@ -6,6 +6,7 @@ use serde_json::json;
 use super::{print_diagnostics, print_json, require_site, Cli, Status};
 use crate::check::{check_site, CheckReport};
 use crate::diagnostics::{json_diagnostics, Format};
+use crate::redirects::phase::Phase;
 
 /// Reports everything wrong with the site without writing anything: what `build`
 /// would fail on, translations compared with the reference locale, unused and
@@ -34,6 +35,11 @@ impl CheckArgs {
                 "warnings": report.warnings(),
                 "diagnostics": json_diagnostics(report),
                 "coverage": found.coverage,
+                "phases": found
+                    .phases
+                    .iter()
+                    .map(|(region, phase)| json!({ "region": region, "phase": phase }))
+                    .collect::<Vec<_>>(),
             })),
             _ => eprint!("{}", summary(&found, self.strict)),
         }
@@ -60,6 +66,15 @@ fn summary(found: &CheckReport, strict: bool) -> String {
             row.pages_total,
             percent(row.pages_present, row.pages_total),
         ));
+    }
+    if found
+        .phases
+        .iter()
+        .any(|(_, p)| !matches!(p, Phase::Notice { until: None }))
+    {
+        for (region, phase) in &found.phases {
+            text.push_str(&format!("phase        {region:<10} {}\n", phase.describe()));
+        }
     }
     let report = &found.report;
     let verdict = if report.diagnostics.is_empty() {

@@ -2,31 +2,60 @@
 //! express, duplicates and shadowed rules, rules hiding generated pages, loops,
 //! chains, destinations that go nowhere, and Cloudflare's limits.
 
-use super::lookup::{resolve, End, Resolution};
+use super::lookup::{on_site, resolve_in, End, Options, Resolution};
 use super::pattern::{placeholders, RequestPath};
 use super::write::{line_for, ordered};
-use super::{Destination, Rule, RuleKind, RuleTable, Target};
+use super::{Destination, Rule, RuleKind, RuleTable, Served, Target};
 use crate::diagnostics::Diagnostic;
 
 pub const CLOUDFLARE_STATIC_LIMIT: usize = 2_000;
 pub const CLOUDFLARE_DYNAMIC_LIMIT: usize = 100;
-pub const CLOUDFLARE_LINE_LIMIT: usize = 2_000;
+pub const CLOUDFLARE_LINE_LIMIT: usize = 1_000;
 
-/// Every problem with `table`. `bulk` is Cloudflare's Bulk Redirects output.
+/// Every problem with `table`, on its own (the tests' entry point; the build
+/// checks each table with [`check_table`] and then all of them with
+/// [`check_destinations`], which follows destinations onto the other domains).
 pub fn check(table: &RuleTable, bulk: bool) -> Vec<Diagnostic> {
+    let mut problems = check_table(table, bulk);
+    problems.extend(check_destinations(std::slice::from_ref(table), 0));
+    problems
+}
+
+/// The problems one table has by itself: what the target cannot express,
+/// shadowed rules, rules hiding pages, one-spelling rules and limits.
+pub fn check_table(table: &RuleTable, bulk: bool) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
-    for rule in &table.rules {
-        problems.extend(target_problem(rule, table.target));
+    for (index, rule) in table.rules.iter().enumerate() {
+        if !table.twins.contains(&index) {
+            problems.extend(target_problem(rule, table.target));
+        }
     }
     for &(later, earlier) in table.shadowed() {
-        problems.push(shadow_problem(table, later, earlier));
+        // A twin only adds a spelling: if an earlier rule answers it, fine.
+        if !table.twins.contains(&later) {
+            problems.push(shadow_problem(table, later, earlier));
+        }
     }
     for (index, rule) in table.rules.iter().enumerate() {
         problems.extend(hidden_page(table, index, rule));
-        problems.extend(destination_problem(table, rule));
+        problems.extend(one_spelling(table, index, rule));
+        problems.extend(unmatchable(table, rule));
     }
     problems.extend(limit_problems(table, bulk));
     problems
+}
+
+/// Where the rules of `tables[index]` lead, following absolute destinations on
+/// any domain of the site: loops (also across domains), dead ends, chains.
+pub fn check_destinations(tables: &[RuleTable], index: usize) -> Vec<Diagnostic> {
+    let table = &tables[index];
+    table
+        .rules
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !table.twins.contains(i))
+        .filter_map(|(_, rule)| destination_problem(tables, index, rule))
+        .collect()
 }
 
 fn error_at(
@@ -53,7 +82,18 @@ fn target_problem(rule: &Rule, target: Target) -> Option<Diagnostic> {
         ));
     }
     if target != Target::Cloudflare {
-        return None;
+        let proxies = rule.status == 200 && matches!(rule.to, Destination::External(_));
+        return proxies.then(|| {
+            Diagnostic::warning(
+                "redirects::proxy",
+                format!(
+                    "`{}` is a 200 rewrite to {}: Netlify proxies that site, and the visitor stays on this domain",
+                    rule.from, rule.to
+                ),
+            )
+            .at(rule.span.clone())
+            .help("use 301 to send visitors to the other site; keep 200 only if serving its pages here is what you want")
+        });
     }
     if rule.force {
         return Some(error_at(
@@ -160,11 +200,21 @@ fn shadow_problem(table: &RuleTable, later: usize, earlier: usize) -> Diagnostic
 /// A rule that keeps a generated page from being seen, or never fires because the
 /// page is served instead.
 fn hidden_page(table: &RuleTable, index: usize, rule: &Rule) -> Option<Diagnostic> {
-    if rule.kind == RuleKind::Unmatched {
+    // After `notice_until` the notice's pages redirect on purpose.
+    if matches!(rule.kind, RuleKind::Unmatched | RuleKind::NoticeEnded)
+        || table.twins.contains(&index)
+    {
         return None;
     }
     let serves_files_first = table.target == Target::Netlify && !rule.force;
     let hidden = match rule.from.as_request() {
+        // Netlify serves a page at every spelling; Cloudflare only at one, and
+        // answers the others (`/warranty` for `/warranty/`) with its own 308, which
+        // a rule may replace without hiding anything.
+        Some(path) if table.target == Target::Cloudflare => match table.served(&path) {
+            Served::File(file) => Some(file),
+            _ => None,
+        },
         Some(path) => table.file_for(&path),
         None if serves_files_first => None,
         None => table
@@ -172,8 +222,9 @@ fn hidden_page(table: &RuleTable, index: usize, rule: &Rule) -> Option<Diagnosti
             .iter()
             .find(|file| {
                 // The cheap match first: sites can have tens of thousands of files.
-                page_urls(file).iter().any(|url| {
+                serving_urls(file).iter().any(|url| {
                     rule.from.matches(url, table.target.exact_slash()).is_some()
+                        && matches!(table.served(url), Served::File(_))
                         && table
                             .first_match(url)
                             .is_some_and(|(first, _)| first == index)
@@ -205,31 +256,115 @@ fn hidden_page(table: &RuleTable, index: usize, rule: &Rule) -> Option<Diagnosti
     })
 }
 
-/// The URLs a generated file answers: `/x/index.html` also as `/x/`.
-fn page_urls(file: &RequestPath) -> Vec<RequestPath> {
+/// The URLs a generated file may answer: `/x/index.html` also as `/x/`, `/x.html`
+/// also as `/x`.
+pub fn serving_urls(file: &RequestPath) -> Vec<RequestPath> {
     let mut urls = vec![file.clone()];
-    if file.segments.last().is_some_and(|s| s == "index.html") {
+    let Some((last, parent)) = file.segments.split_last() else {
+        return urls;
+    };
+    if last == "index.html" {
         urls.push(RequestPath {
-            segments: file.segments[..file.segments.len() - 1].to_vec(),
+            segments: parent.to_vec(),
             trailing_slash: true,
+        });
+    } else if let Some(stem) = last.strip_suffix(".html") {
+        let mut segments = parent.to_vec();
+        segments.push(stem.to_string());
+        urls.push(RequestPath {
+            segments,
+            trailing_slash: false,
         });
     }
     urls
 }
 
-/// Where the rule's destination leads: loops, chains, and paths that go nowhere.
-fn destination_problem(table: &RuleTable, rule: &Rule) -> Option<Diagnostic> {
-    let Destination::Internal(to) = &rule.to else {
+/// Cloudflare: a static rule whose other spelling is a page (so no twin could be
+/// written) answers one spelling of the old URL while the other shows the page.
+fn one_spelling(table: &RuleTable, index: usize, rule: &Rule) -> Option<Diagnostic> {
+    if table.target != Target::Cloudflare
+        || rule.kind == RuleKind::Unmatched
+        || table.twins.contains(&index)
+    {
+        return None;
+    }
+    let path = rule.from.as_request()?;
+    if path.segments.is_empty() {
+        return None;
+    }
+    let other = RequestPath {
+        segments: path.segments.clone(),
+        trailing_slash: !path.trailing_slash,
+    };
+    if table.first_match(&other).is_some() {
+        return None;
+    }
+    let Served::File(page) = table.served(&other) else {
         return None;
     };
+    // `/warranty -> /warranty/` only says what Cloudflare's own 308 says.
+    if let Destination::Internal(to) = &rule.to {
+        if RequestPath::parse(to).is_ok_and(|to| table.file_for(&to).as_ref() == Some(&page)) {
+            return None;
+        }
+    }
+    Some(
+        Diagnostic::warning(
+            "redirects::one-spelling",
+            format!(
+                "on {} (Cloudflare) only `{path}` goes to {}: `{other}` is the page {page}",
+                table.domain, rule.to
+            ),
+        )
+        .at(rule.span.clone())
+        .help("if old links used both spellings, give the page another slug, or send this rule to the page"),
+    )
+}
+
+/// Netlify: a source with a percent-encoded character never matches.
+fn unmatchable(table: &RuleTable, rule: &Rule) -> Option<Diagnostic> {
+    if rule.can_match(table.target) {
+        return None;
+    }
+    Some(
+        Diagnostic::warning(
+            "redirects::unmatchable",
+            format!(
+                "`{}` does not match on Netlify: its runtime (measured on `netlify dev`) decodes the request path (`%C3%A9` becomes `é`) before comparing it with the rule as written",
+                rule.from
+            ),
+        )
+        .at(rule.span.clone())
+        .help("the old URL answers 404 on Netlify; `_redirects` holds only ASCII, so rename the path or serve it from a page alias on Cloudflare"),
+    )
+}
+
+/// Where the rule's destination leads: loops, chains, and paths that go nowhere.
+fn destination_problem(tables: &[RuleTable], at: usize, rule: &Rule) -> Option<Diagnostic> {
+    let table = &tables[at];
+    let to = rule.to.as_str();
+    let stays_on_site = match &rule.to {
+        Destination::Internal(_) => true,
+        Destination::External(url) => rule.is_redirect() && on_site(tables, url).is_some(),
+    };
+    if !stays_on_site {
+        return None;
+    }
+    let options = Options::default();
     let example = rule.from.example();
-    let resolution = resolve(table, &example);
+    let resolution = resolve_in(tables, at, &example, &options);
     if resolution.end == End::Loop {
+        let across = resolution.hops.iter().any(|h| h.domain != table.domain);
         return Some(error_at(
             rule,
             "redirects::loop",
             format!(
-                "redirect loop on {}: {}",
+                "redirect loop {}{}: {}",
+                if across {
+                    "across domains, from "
+                } else {
+                    "on "
+                },
                 table.domain,
                 describe_chain(&resolution)
             ),
@@ -239,30 +374,52 @@ fn destination_problem(table: &RuleTable, rule: &Rule) -> Option<Diagnostic> {
     if !placeholders(to).is_empty() {
         return None;
     }
-    let target = RequestPath::parse(to).ok()?;
-    let onward = resolve(table, &target);
+    let (onward_table, target) = match &rule.to {
+        Destination::Internal(path) => (at, RequestPath::parse(path).ok()?),
+        Destination::External(url) => {
+            let (index, path, _) = on_site(tables, url)?;
+            (index, path)
+        }
+    };
+    let onward = resolve_in(tables, onward_table, &target, &options);
     // A 404/410 from the unmatched policy (or any rule) is not a page either.
     let lands_on_page = matches!(
         onward.end,
         End::File { status: 200, .. } | End::External { .. }
     );
+    let domain = &tables[onward_table].domain;
     match onward.end {
         _ if !lands_on_page && rule.kind != RuleKind::Unmatched => Some(error_at(
             rule,
             "redirects::destination",
             format!(
-                "`{}` goes to {to}, which is not a page of {} and no rule sends further",
-                rule.from, table.domain
+                "`{}` goes to {to}, which is not a page of {domain} and no rule sends further",
+                rule.from
             ),
             "point it at a generated page (e.g. `/`) or an absolute https:// URL",
         )),
+        // Every notice page redirects after `notice_until`: rules that led there
+        // follow on purpose, and are written as one hop.
+        _ if onward
+            .hops
+            .first()
+            .and_then(|h| h.rule)
+            .is_some_and(|r| tables[onward_table].rules[r].kind == RuleKind::NoticeEnded) =>
+        {
+            None
+        }
         _ if rule.is_redirect() && onward.redirect_hops() > 0 => Some(
             Diagnostic::warning(
                 "redirects::chain",
                 format!(
-                    "`{}` goes to {to}, which redirects again: {}; written as one hop",
+                    "`{}` goes to {to}, which redirects again: {}{}",
                     rule.from,
-                    describe_chain(&onward)
+                    describe_chain(&onward),
+                    if onward_table == at {
+                        "; written as one hop"
+                    } else {
+                        ""
+                    }
                 ),
             )
             .at(rule.span.clone())
@@ -274,8 +431,15 @@ fn destination_problem(table: &RuleTable, rule: &Rule) -> Option<Diagnostic> {
 
 pub fn describe_chain(resolution: &Resolution) -> String {
     let mut text = resolution.request.clone();
+    let start = resolution.hops.first().map(|h| h.domain.as_str());
     for hop in &resolution.hops {
-        text.push_str(&format!(" -> {} ({})", hop.location, hop.status));
+        let location = match hop.location.strip_prefix('/') {
+            Some(path) if start != Some(hop.domain.as_str()) => {
+                format!("https://{}/{path}", hop.domain)
+            }
+            _ => hop.location.clone(),
+        };
+        text.push_str(&format!(" -> {location} ({})", hop.status));
     }
     if resolution.end == End::Loop {
         text.push_str(" -> ...");
@@ -283,7 +447,7 @@ pub fn describe_chain(resolution: &Resolution) -> String {
     text
 }
 
-/// Cloudflare's budget: 2,000 static + 100 dynamic rules, 2,000 characters a line.
+/// Cloudflare's budget: 2,000 static + 100 dynamic rules, 1,000 characters a line.
 fn limit_problems(table: &RuleTable, bulk: bool) -> Vec<Diagnostic> {
     if table.target != Target::Cloudflare {
         return Vec::new();

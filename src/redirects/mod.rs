@@ -11,7 +11,9 @@
 pub mod checks;
 pub mod lookup;
 pub mod pattern;
+pub mod phase;
 pub mod rules;
+pub mod twins;
 pub mod write;
 
 use std::collections::{BTreeSet, HashMap};
@@ -56,6 +58,19 @@ pub struct RedirectsConfig {
     /// What a path no rule and no page matches gets. A region may override it.
     #[serde(default)]
     pub unmatched: Option<Spanned<Unmatched>>,
+    /// A region only: the path its old site lived under (`/global/`). Every shared
+    /// rule, shared CSV row and page alias also applies under it
+    /// (`/product/:model` and `/global/product/:model`).
+    #[serde(default)]
+    pub old_prefix: Option<Spanned<String>>,
+    /// When the notice phase ends (`2025-06-30`): before that date the notice's
+    /// pages are served; from it on, every notice page 301s to the region's
+    /// `new_home`. At the top level, the default for every region.
+    #[serde(default)]
+    pub notice_until: Option<Spanned<String>>,
+    /// The date the phases are computed for: the build's `--as-of`, or today.
+    #[serde(skip)]
+    pub as_of: Option<phase::IsoDate>,
     /// Cloudflare only: write static rules as a Bulk Redirects CSV instead of
     /// `_redirects`, for maps past Cloudflare's 2,000-rule limit. Top level only.
     #[serde(default)]
@@ -88,6 +103,8 @@ pub enum Unmatched {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum RuleKind {
+    /// A notice page after `notice_until`: it redirects to `new_home`.
+    NoticeEnded,
     Alias,
     Region,
     RegionCsv,
@@ -99,6 +116,7 @@ pub enum RuleKind {
 impl RuleKind {
     pub fn describe(self) -> &'static str {
         match self {
+            RuleKind::NoticeEnded => "notice page after notice_until",
             RuleKind::Alias => "page alias",
             RuleKind::Region => "region rule",
             RuleKind::RegionCsv => "region CSV map",
@@ -151,6 +169,12 @@ impl Rule {
     pub fn is_redirect(&self) -> bool {
         (300..400).contains(&self.status)
     }
+
+    /// Netlify compares the decoded request path with the rule as written, so a
+    /// source with a percent-encoded character (`/caf%C3%A9`) never matches there.
+    pub fn can_match(&self, target: Target) -> bool {
+        target != Target::Netlify || !self.from.has_encoded_literal()
+    }
 }
 
 /// One region's rules, in the order a request meets them, with the files the
@@ -163,6 +187,8 @@ pub struct RuleTable {
     pub rules: Vec<Rule>,
     /// Generated files as request paths (`/warranty/index.html`).
     pub files: BTreeSet<RequestPath>,
+    /// Rules handover added: Cloudflare's trailing-slash twin of the rule before.
+    pub twins: BTreeSet<usize>,
     /// Static rules by the path they match (first occurrence wins).
     statics: HashMap<RequestPath, usize>,
     /// Indexes of the dynamic rules, in order.
@@ -180,9 +206,28 @@ impl RuleTable {
         rules: Vec<Rule>,
         files: BTreeSet<RequestPath>,
     ) -> RuleTable {
+        let table = RuleTable::build(region, domain, target, rules, files, BTreeSet::new());
+        if target != Target::Cloudflare {
+            return table;
+        }
+        let (rules, twins) = twins::with_slash_twins(&table);
+        RuleTable::build(region, table.domain, target, rules, table.files, twins)
+    }
+
+    fn build(
+        region: usize,
+        domain: String,
+        target: Target,
+        rules: Vec<Rule>,
+        files: BTreeSet<RequestPath>,
+        twins: BTreeSet<usize>,
+    ) -> RuleTable {
         let mut statics = HashMap::new();
         let mut dynamics = Vec::new();
         for (index, rule) in rules.iter().enumerate() {
+            if !rule.can_match(target) {
+                continue;
+            }
             match rule.from.as_request() {
                 Some(path) => {
                     statics.entry(key(&path, target)).or_insert(index);
@@ -196,6 +241,7 @@ impl RuleTable {
             target,
             rules,
             files,
+            twins,
             statics,
             dynamics,
             shadowed: std::sync::OnceLock::new(),
@@ -229,28 +275,120 @@ impl RuleTable {
         }
     }
 
-    /// The generated file a request path is served from, if any: `/x/` and `/x`
-    /// serve `/x/index.html` (both CDNs do pretty URLs).
+    /// The generated file a request path is served from, if any, whatever the
+    /// spelling (`/x`, `/x/` and `/x.html`): what a rule on that path competes with.
     pub fn file_for(&self, path: &RequestPath) -> Option<RequestPath> {
-        let exact = RequestPath {
-            segments: path.segments.clone(),
-            trailing_slash: false,
-        };
-        if !path.trailing_slash && self.files.contains(&exact) {
-            return Some(exact);
+        match self.served(path) {
+            Served::File(file) => Some(file),
+            Served::Slash(location) => {
+                let next = RequestPath::parse(&location).ok()?;
+                match self.served(&next) {
+                    Served::File(file) => Some(file),
+                    _ => None,
+                }
+            }
+            Served::Nothing => None,
         }
-        let mut index = path.segments.clone();
-        index.push("index.html".to_string());
-        let index = RequestPath {
-            segments: index,
-            trailing_slash: false,
+    }
+
+    /// What the CDN does with a path no rule answers. Netlify serves a folder's
+    /// `index.html` at `/x` and `/x/`, and `x.html` at `/x`, `/x/` and `/x.html`.
+    /// Cloudflare (`html_handling: auto-trailing-slash`) serves `/x/` for a folder
+    /// and `/x` for `x.html`, and answers the other spellings with a 308 to them;
+    /// it decodes the path to find a file, but not to match a rule.
+    pub fn served(&self, path: &RequestPath) -> Served {
+        let path = path.normalised();
+        let has = |segments: &[String]| {
+            self.files.contains(&RequestPath {
+                segments: segments.to_vec(),
+                trailing_slash: false,
+            })
         };
-        self.files.contains(&index).then_some(index)
+        let with = |last: &str| {
+            let mut segments = path.segments.clone();
+            segments.push(last.to_string());
+            segments
+        };
+        let dot_html = |segments: &[String]| -> Option<Vec<String>> {
+            let (last, parent) = segments.split_last()?;
+            let mut out = parent.to_vec();
+            out.push(format!("{last}.html"));
+            Some(out)
+        };
+        let file = |segments: Vec<String>| {
+            Served::File(RequestPath {
+                segments,
+                trailing_slash: false,
+            })
+        };
+        let index = with("index.html");
+        let html = dot_html(&path.segments);
+        match self.target {
+            Target::Netlify => {
+                if !path.trailing_slash && !path.segments.is_empty() && has(&path.segments) {
+                    file(path.segments.clone())
+                } else if has(&index) {
+                    file(index)
+                } else if let Some(html) = html.filter(|h| has(h)) {
+                    file(html)
+                } else {
+                    Served::Nothing
+                }
+            }
+            Target::Cloudflare => {
+                let slash = |segments: &[String], trailing: bool| {
+                    Served::Slash(
+                        RequestPath {
+                            segments: segments.to_vec(),
+                            trailing_slash: trailing,
+                        }
+                        .to_string(),
+                    )
+                };
+                if path.trailing_slash || path.segments.is_empty() {
+                    if has(&index) {
+                        file(index)
+                    } else if let Some(html) = html.filter(|h| has(h)) {
+                        let _ = html;
+                        slash(&path.segments, false)
+                    } else {
+                        Served::Nothing
+                    }
+                } else if has(&path.segments) {
+                    let last = path.segments.last().map(String::as_str).unwrap_or("");
+                    let parent = &path.segments[..path.segments.len() - 1];
+                    if last == "index.html" {
+                        slash(parent, true)
+                    } else if let Some(stem) = last.strip_suffix(".html") {
+                        let mut segments = parent.to_vec();
+                        segments.push(stem.to_string());
+                        slash(&segments, false)
+                    } else {
+                        file(path.segments.clone())
+                    }
+                } else if let Some(html) = html.filter(|h| has(h)) {
+                    file(html)
+                } else if has(&index) {
+                    slash(&path.segments, true)
+                } else {
+                    Served::Nothing
+                }
+            }
+        }
     }
 
     pub fn dynamic_rules(&self) -> &[usize] {
         &self.dynamics
     }
+}
+
+/// What the CDN serves for a path that no rule answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Served {
+    File(RequestPath),
+    /// Cloudflare's automatic 308 to the path's other spelling.
+    Slash(String),
+    Nothing,
 }
 
 /// The key a static rule is found by: Netlify ignores the trailing slash.

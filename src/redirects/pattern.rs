@@ -10,6 +10,8 @@ use std::fmt;
 
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
+use super::Target;
+
 /// Characters written as themselves in a path segment; everything else is
 /// percent-encoded (`:` and `*` too, so a literal can never read as a placeholder).
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -63,6 +65,41 @@ pub struct Captures {
     pub splat: Option<String>,
 }
 
+/// Characters no `_redirects` token may hold raw: what any CDN's parser could read
+/// as a separator or drop. JavaScript's `\s` (Netlify's and Cloudflare's parsers
+/// split on it) is Unicode `White_Space` plus U+FEFF; the other invisible format
+/// characters (U+180E, zero-width spaces and joiners, bidi controls) are refused
+/// too: pasted from a spreadsheet, they make a URL that looks right and is not.
+pub fn is_invisible(c: char) -> bool {
+    c.is_whitespace()
+        || c.is_control()
+        || matches!(c,
+            '\u{00AD}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+}
+
+/// The grammar of every token handover writes to `_redirects`: printable ASCII
+/// only (`!` to `~`), so no parser can split, drop or re-read it. Non-ASCII is
+/// percent-encoded before it gets here.
+pub fn is_token(text: &str) -> bool {
+    !text.is_empty() && text.bytes().all(|b| (b'!'..=b'~').contains(&b))
+}
+
+/// `U+FEFF (an invisible character)`: how a refused character is named in errors.
+pub fn describe_char(c: char) -> String {
+    let name = match c {
+        ' ' => "a space",
+        '\t' => "a tab",
+        '\n' | '\r' => "a line break",
+        '\u{FEFF}' => "a byte-order mark, invisible",
+        '\u{00A0}' => "a no-break space",
+        c if c.is_whitespace() => "a space character",
+        c if c.is_control() => "a control character",
+        _ => "an invisible character",
+    };
+    format!("U+{:04X} ({name})", c as u32)
+}
+
 /// Decodes and re-encodes one literal segment.
 pub fn normalise_segment(raw: &str) -> Result<String, String> {
     let decoded = percent_decode_str(raw)
@@ -79,7 +116,7 @@ pub fn normalise_segment(raw: &str) -> Result<String, String> {
     Ok(utf8_percent_encode(&decoded, SEGMENT).to_string())
 }
 
-fn is_name(name: &str) -> bool {
+pub fn is_name(name: &str) -> bool {
     let mut chars = name.chars();
     chars.next().is_some_and(|c| c.is_ascii_alphabetic())
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
@@ -97,9 +134,10 @@ fn split_path(path: &str) -> Result<(Vec<&str>, bool), String> {
     if path.contains('#') {
         return Err("contains `#`: a #fragment is never sent to the server".to_string());
     }
-    if let Some(c) = path.chars().find(|c| c.is_whitespace() || c.is_control()) {
+    if let Some(c) = path.chars().find(|&c| is_invisible(c)) {
         return Err(format!(
-            "contains {c:?}: write spaces as %20 and leave out control characters"
+            "contains {}: write spaces as %20 and leave out invisible characters",
+            describe_char(c)
         ));
     }
     if rest.is_empty() {
@@ -150,6 +188,13 @@ impl Pattern {
             splat,
             trailing_slash: trailing_slash && !splat,
         })
+    }
+
+    /// A literal segment holding a percent-encoded character.
+    pub fn has_encoded_literal(&self) -> bool {
+        self.segments
+            .iter()
+            .any(|s| matches!(s, Segment::Literal(text) if text.contains('%')))
     }
 
     /// No placeholder and no splat: one exact path.
@@ -295,6 +340,81 @@ impl RequestPath {
         })
     }
 
+    /// A request path as the target CDN matches it against rules. Cloudflare
+    /// compares the path exactly as sent: no decoding, and `//` kept (an empty
+    /// segment matches no rule). Netlify decodes it first (`%2F` becomes a `/`,
+    /// `%70` a `p`), drops `.` segments and merges `//` inside the path, and
+    /// matches the result.
+    pub fn parse_request(raw: &str, target: Target) -> Result<RequestPath, String> {
+        let Some(rest) = raw.strip_prefix('/') else {
+            return Err("must start with `/`".to_string());
+        };
+        if let Some(c) = raw.chars().find(|&c| is_invisible(c)) {
+            return Err(format!("contains {}", describe_char(c)));
+        }
+        let decoded;
+        let rest = match target {
+            Target::Cloudflare => rest,
+            Target::Netlify => {
+                decoded = percent_decode_str(rest)
+                    .decode_utf8()
+                    .map_err(|_| format!("`{raw}` has a percent-encoding that is not UTF-8"))?
+                    .into_owned();
+                &decoded
+            }
+        };
+        if rest.is_empty() {
+            return Ok(RequestPath {
+                segments: Vec::new(),
+                trailing_slash: false,
+            });
+        }
+        let trailing_slash = rest.ends_with('/');
+        let rest = rest.strip_suffix('/').unwrap_or(rest);
+        let mut segments: Vec<String> = Vec::new();
+        let last = rest.split('/').count() - 1;
+        for (index, segment) in rest.split('/').enumerate() {
+            match (target, segment) {
+                (Target::Cloudflare, _) => segments.push(segment.to_string()),
+                // Netlify merges `//` inside a path (`/product//x` is
+                // `/product/x`), not at its end (`/store//` matches no `/store`).
+                (Target::Netlify, "") if index != last => {}
+                (Target::Netlify, ".") => {}
+                (Target::Netlify, "..") => {
+                    segments.pop();
+                }
+                (Target::Netlify, _) => {
+                    segments.push(utf8_percent_encode(segment, SEGMENT).to_string())
+                }
+            }
+        }
+        Ok(RequestPath {
+            segments,
+            trailing_slash,
+        })
+    }
+
+    /// The path a CDN looks a file up by: decoded and re-encoded the canonical
+    /// way, `//` and `.` collapsed (both CDNs do this for files).
+    pub fn normalised(&self) -> RequestPath {
+        let mut segments = Vec::new();
+        for segment in &self.segments {
+            match segment.as_str() {
+                "" | "." | "%2E" | "%2e" => {}
+                ".." => {
+                    segments.pop();
+                }
+                other => {
+                    segments.push(normalise_segment(other).unwrap_or_else(|_| other.to_string()))
+                }
+            }
+        }
+        RequestPath {
+            trailing_slash: self.trailing_slash && !segments.is_empty(),
+            segments,
+        }
+    }
+
     /// The same path as a Netlify-style key: the trailing slash does not count.
     pub fn without_slash(&self) -> RequestPath {
         RequestPath {
@@ -419,6 +539,32 @@ mod tests {
         assert!(p.matches(&request("/x"), false).is_some());
         assert!(p.matches(&request("/x"), true).is_none());
         assert!(p.matches(&request("/x/"), true).is_some());
+    }
+
+    #[test]
+    fn requests_as_each_cdn_reads_them() {
+        let cf = |p: &str| {
+            RequestPath::parse_request(p, Target::Cloudflare)
+                .unwrap()
+                .to_string()
+        };
+        let nl = |p: &str| {
+            RequestPath::parse_request(p, Target::Netlify)
+                .unwrap()
+                .to_string()
+        };
+        // Cloudflare: exactly as sent.
+        assert_eq!(cf("/%73tore"), "/%73tore");
+        assert_eq!(cf("/caf%c3%a9"), "/caf%c3%a9");
+        assert_eq!(cf("/product//x"), "/product//x");
+        assert_eq!(cf("/a%2Fb"), "/a%2Fb");
+        // Netlify: decoded, `%2F` splits, `//` inside merged, `.` dropped.
+        assert_eq!(nl("/%73tore"), "/store");
+        assert_eq!(nl("/caf%c3%a9"), "/caf%C3%A9");
+        assert_eq!(nl("/product//x"), "/product/x");
+        assert_eq!(nl("/a%2Fb"), "/a/b");
+        assert_eq!(nl("/p/%2e"), "/p");
+        assert_eq!(nl("/store//"), "/store//");
     }
 
     #[test]

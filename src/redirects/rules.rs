@@ -2,7 +2,7 @@
 //! (the region's, then the shared ones with the region's values), CSV maps, page
 //! aliases and the unmatched policy. Every rule keeps the file and line it came from.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::config::{check_https_url, Region, SiteConfig};
 use crate::diagnostics::{did_you_mean, Diagnostic, SourceFile, Span};
@@ -10,7 +10,10 @@ use crate::fs;
 use crate::plan::locale_root;
 use crate::yaml::span_of;
 
-use super::pattern::{normalise_segment, placeholders, Pattern};
+use super::pattern::{
+    describe_char, is_invisible, is_name, normalise_segment, placeholders, Pattern, RequestPath,
+    Segment,
+};
 use super::{Destination, RawRule, RedirectsConfig, Rule, RuleKind, Target, Unmatched};
 
 /// Statuses handover writes; the target narrows them further (see `checks`).
@@ -77,13 +80,17 @@ pub fn region_rules(
     region: &Region,
     aliases: &[AliasRule],
     csv_files: &CsvFiles,
+    files: &BTreeSet<RequestPath>,
 ) -> (Vec<Rule>, Vec<Diagnostic>) {
     let mut reader = Reader {
         config,
         region,
         rules: Vec::new(),
         problems: Vec::new(),
+        prefix: Vec::new(),
     };
+    reader.read_prefix();
+    reader.notice_phase(files);
     for alias in aliases {
         reader.alias(alias);
     }
@@ -98,6 +105,8 @@ struct Reader<'a> {
     region: &'a Region,
     rules: Vec<Rule>,
     problems: Vec<Diagnostic>,
+    /// The segments of the region's `old_prefix`.
+    prefix: Vec<Segment>,
 }
 
 /// A rule's fields as text, wherever it was written.
@@ -109,6 +118,56 @@ struct Fields<'t> {
 }
 
 impl Reader<'_> {
+    /// After `notice_until`: every notice page (each folder's `index.html`, the
+    /// home included) 301s to the region's `new_home`, before any other rule, and
+    /// forced on Netlify (it would serve the page first).
+    fn notice_phase(&mut self, files: &BTreeSet<RequestPath>) {
+        let phase = match super::phase::phase(self.config, self.region) {
+            Ok(phase) => phase,
+            Err(problem) => {
+                // Reported once, on the first region.
+                if self.config.regions.first().map(|r| &r.id) == Some(&self.region.id)
+                    || self.region.redirects.notice_until.is_some()
+                {
+                    self.problems.push(problem);
+                }
+                return;
+            }
+        };
+        let super::phase::Phase::Redirects { .. } = phase else {
+            return;
+        };
+        let until = self
+            .region
+            .redirects
+            .notice_until
+            .as_ref()
+            .or(self.config.redirects.notice_until.as_ref())
+            .expect("a redirects phase has a date");
+        let span = span_of(&self.config.file, until);
+        for file in files {
+            let Some((last, folder)) = file.segments.split_last() else {
+                continue;
+            };
+            if last != "index.html" {
+                continue;
+            }
+            let from = Pattern {
+                segments: folder.iter().cloned().map(Segment::Literal).collect(),
+                splat: false,
+                trailing_slash: !folder.is_empty(),
+            };
+            self.rules.push(Rule {
+                from,
+                to: Destination::External(self.region.new_home.clone()),
+                status: 301,
+                force: self.config.target == Target::Netlify,
+                kind: RuleKind::NoticeEnded,
+                span: span.clone(),
+            });
+        }
+    }
+
     fn config_rules(&mut self, redirects: &RedirectsConfig, kind: RuleKind, csv_files: &CsvFiles) {
         // CSV maps first: their rows are exact paths, which a pattern written in
         // site.yaml would otherwise catch before them.
@@ -145,17 +204,24 @@ impl Reader<'_> {
     }
 
     fn csv_rules(&mut self, file: &SourceFile, kind: RuleKind) {
+        // Spreadsheets save "CSV UTF-8" with a byte-order mark: it is not part of
+        // the first cell.
+        let skip = if file.text.starts_with('\u{FEFF}') {
+            3
+        } else {
+            0
+        };
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
             .trim(csv::Trim::All)
             .comment(Some(b'#'))
-            .from_reader(file.text.as_bytes());
+            .from_reader(&file.text.as_bytes()[skip..]);
         for record in reader.records() {
             match record {
-                Ok(record) => self.csv_row(file, &record, kind),
+                Ok(record) => self.csv_row(file, &record, kind, skip),
                 Err(error) => {
-                    let offset = error.position().map_or(0, |p| p.byte() as usize);
+                    let offset = skip + error.position().map_or(0, |p| p.byte() as usize);
                     self.problems.push(
                         Diagnostic::error(
                             "redirects::csv",
@@ -169,8 +235,14 @@ impl Reader<'_> {
         }
     }
 
-    fn csv_row(&mut self, file: &SourceFile, record: &csv::StringRecord, kind: RuleKind) {
-        let offset = record.position().map_or(0, |p| p.byte() as usize);
+    fn csv_row(
+        &mut self,
+        file: &SourceFile,
+        record: &csv::StringRecord,
+        kind: RuleKind,
+        skip: usize,
+    ) {
+        let offset = skip + record.position().map_or(0, |p| p.byte() as usize);
         let line = line_span(file, offset);
         let field_span = |text: &str| {
             let line_text = &file.text[line.offset..line.offset + line.len];
@@ -340,14 +412,62 @@ impl Reader<'_> {
         if self.problems.len() > before {
             return;
         }
-        self.rules.push(Rule {
+        let prefixed = (!self.prefix.is_empty() && kind.is_shared()).then(|| {
+            let mut under = from.clone();
+            under.segments.splice(0..0, self.prefix.iter().cloned());
+            under.trailing_slash |= from.segments.is_empty() && !from.splat;
+            under
+        });
+        let rule = Rule {
             from,
             to,
             status: fields.status,
             force: fields.force,
             kind,
             span: from_span,
-        });
+        };
+        if let Some(from) = prefixed {
+            let under = Rule {
+                from,
+                ..rule.clone()
+            };
+            self.rules.push(rule);
+            self.rules.push(under);
+        } else {
+            self.rules.push(rule);
+        }
+    }
+
+    /// Reads the region's `old_prefix` (a top-level one is an error: each region
+    /// lived under its own).
+    fn read_prefix(&mut self) {
+        if let Some(top) = &self.config.redirects.old_prefix {
+            if self.config.regions.first().map(|r| &r.id) == Some(&self.region.id) {
+                self.problems.push(
+                    Diagnostic::error("redirects::prefix", "`old_prefix` belongs to a region")
+                        .at(span_of(&self.config.file, top))
+                        .help("move it under the `redirects:` of the region whose old site lived under that path"),
+                );
+            }
+        }
+        let Some(prefix) = &self.region.redirects.old_prefix else {
+            return;
+        };
+        let span = span_of(&self.config.file, prefix);
+        let parsed = Pattern::parse(&prefix.value)
+            .ok()
+            .filter(|p| p.is_static() && !p.segments.is_empty() && prefix.value.ends_with('/'));
+        match parsed {
+            Some(pattern) => self.prefix = pattern.segments,
+            None => self.problems.push(
+                Diagnostic::error(
+                    "redirects::prefix",
+                    format!("`{}` is not a path prefix", prefix.value),
+                )
+                .at(span)
+                .help("write the folder the old site lived under, starting and ending with `/`, e.g. `/global/`"),
+            ),
+        }
     }
 
     fn source(&mut self, text: &str, span: &Span, kind: RuleKind) -> Option<Pattern> {
@@ -424,6 +544,17 @@ impl Reader<'_> {
                 return None;
             }
         };
+        if let Some(name) = host_placeholder(&expanded) {
+            self.problems.push(
+                Diagnostic::error(
+                    "redirects::open-redirect",
+                    format!("the destination `{expanded}` takes its host from `:{name}`: {OPEN_REDIRECT}"),
+                )
+                .at(span.clone())
+                .help("write the host out (`https://www.example.com/:name/`): only the path may come from the old URL"),
+            );
+            return None;
+        }
         match parse_destination(&expanded) {
             Ok(destination) => Some(destination),
             Err(why) => {
@@ -436,6 +567,44 @@ impl Reader<'_> {
             }
         }
     }
+}
+
+/// Why a placeholder in a destination's host is refused.
+pub const OPEN_REDIRECT: &str =
+    "an old URL would choose the site visitors are sent to (an open redirect)";
+
+/// The host of `https://host/...` (without port or credentials).
+pub fn url_host(url: &str) -> &str {
+    let rest = url.strip_prefix("https://").unwrap_or(url);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority.rsplit('@').next().unwrap_or(authority);
+    match host.rsplit_once(':') {
+        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+        _ => host,
+    }
+}
+
+/// A `:placeholder` (or `:splat`) in the authority of `https://...`.
+pub fn host_placeholder(url: &str) -> Option<&str> {
+    let rest = url.strip_prefix("https://")?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    placeholders(authority).into_iter().next()
+}
+
+/// Percent-encodes every non-ASCII character (as UTF-8), leaving ASCII alone.
+fn encode_non_ascii(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut bytes = [0; 4];
+            for b in c.encode_utf8(&mut bytes).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    out
 }
 
 /// The whole line holding `offset`, for CSV rows.
@@ -485,22 +654,36 @@ pub fn expand_values(text: &str, region: &Region) -> Result<String, (String, Str
 }
 
 /// An absolute https URL or a site path; site paths are normalised like sources.
+/// Whatever is accepted is written as a `_redirects` token: no invisible character
+/// gets through, and non-ASCII is percent-encoded.
 pub fn parse_destination(text: &str) -> Result<Destination, String> {
+    if let Some(c) = text.chars().find(|&c| is_invisible(c)) {
+        return Err(format!(
+            "contains {}: write spaces as %20 and leave out invisible characters",
+            describe_char(c)
+        ));
+    }
     if text.starts_with("http://") {
         return Err("uses http://: the new home is served over https://".to_string());
     }
     if text.starts_with("https://") {
         check_https_url(text)?;
-        return Ok(Destination::External(text.to_string()));
+        if let Some(name) = host_placeholder(text) {
+            return Err(format!("puts `:{name}` in the host: {OPEN_REDIRECT}"));
+        }
+        let host = url_host(text);
+        if !host.is_ascii() {
+            return Err(format!(
+                "has the host `{host}`: write an international domain name in its ASCII (`xn--`) form"
+            ));
+        }
+        return Ok(Destination::External(encode_non_ascii(text)));
     }
     if !text.starts_with('/') || text.starts_with("//") {
         return Err("is neither an absolute https:// URL nor a path starting with `/`".to_string());
     }
     if text.contains(['?', '#']) {
         return Err("has a query or #fragment: a site path cannot carry one here".to_string());
-    }
-    if let Some(c) = text.chars().find(|c| c.is_whitespace() || c.is_control()) {
-        return Err(format!("contains {c:?}: write spaces as %20"));
     }
     let trailing = text.len() > 1 && text.ends_with('/');
     let inner = text.trim_start_matches('/').trim_end_matches('/');
@@ -511,7 +694,7 @@ pub fn parse_destination(text: &str) -> Result<Destination, String> {
             .map(|segment| {
                 if segment.is_empty() {
                     Err("has an empty segment (`//`)".to_string())
-                } else if segment.starts_with(':') {
+                } else if segment.strip_prefix(':').is_some_and(is_name) {
                     Ok(segment.to_string())
                 } else {
                     normalise_segment(segment)

@@ -38,18 +38,36 @@ fn in_bulk(table: &RuleTable, index: usize) -> bool {
     rule.from.is_static() && matches!(rule.status, 301 | 302 | 307 | 308)
 }
 
-/// Where a rule sends a request once chains through the table are followed.
-pub fn final_destination(table: &RuleTable, index: usize) -> String {
+/// What a rule is written as once chains through the table are collapsed into
+/// one hop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    pub to: String,
+    pub status: u16,
+}
+
+fn is_permanent(status: u16) -> bool {
+    matches!(status, 301 | 308)
+}
+
+/// Where a rule sends a request once chains through the table are followed, and
+/// with which status: a collapsed chain stays permanent only when every hop was
+/// (a 301 followed by a 302 is written as a 302, a 308 followed by a 307 as a 307),
+/// so no browser or search engine caches for good what was meant for now.
+pub fn written(table: &RuleTable, index: usize) -> Written {
     let rule = &table.rules[index];
-    let to = rule.to.as_str();
-    let Destination::Internal(_) = rule.to else {
-        return to.to_string();
+    let as_is = Written {
+        to: rule.to.as_str().to_string(),
+        status: rule.status,
+    };
+    let Destination::Internal(to) = &rule.to else {
+        return as_is;
     };
     if !rule.is_redirect() || !placeholders(to).is_empty() {
-        return to.to_string();
+        return as_is;
     }
     let Ok(target) = RequestPath::parse(to) else {
-        return to.to_string();
+        return as_is;
     };
     let onward = resolve(table, &target);
     // Only a chain of plain redirects collapses: a rewrite (200) on the way shows
@@ -59,13 +77,25 @@ pub fn final_destination(table: &RuleTable, index: usize) -> String {
         .iter()
         .all(|hop| (300..400).contains(&hop.status))
     {
-        return to.to_string();
+        return as_is;
     }
-    match (&onward.end, onward.hops.last()) {
+    let to = match (&onward.end, onward.hops.last()) {
         (End::External { location, .. }, _) => location.clone(),
         (End::File { status: 200, .. }, Some(last)) => last.location.clone(),
-        _ => to.to_string(),
-    }
+        _ => return as_is,
+    };
+    let all_permanent = onward.hops.iter().all(|hop| is_permanent(hop.status));
+    let status = match rule.status {
+        301 if !all_permanent => 302,
+        308 if !all_permanent => 307,
+        status => status,
+    };
+    Written { to, status }
+}
+
+/// Where a rule sends a request once chains through the table are followed.
+pub fn final_destination(table: &RuleTable, index: usize) -> String {
+    written(table, index).to
 }
 
 /// One `_redirects` line.
@@ -76,12 +106,8 @@ pub fn line_for(table: &RuleTable, index: usize) -> String {
     } else {
         ""
     };
-    format!(
-        "{} {} {}{force}",
-        rule.from,
-        final_destination(table, index),
-        rule.status
-    )
+    let written = written(table, index);
+    format!("{} {} {}{force}", rule.from, written.to, written.status)
 }
 
 /// The `_redirects` file for the table's target.
@@ -115,15 +141,15 @@ pub fn cloudflare_bulk_csv(table: &RuleTable) -> String {
     let mut out = String::new();
     for index in (0..table.rules.len()).filter(|i| !skipped.contains(i) && in_bulk(table, *i)) {
         let rule = &table.rules[index];
-        let target = final_destination(table, index);
+        let Written { to: target, status } = written(table, index);
         let target = if target.starts_with('/') {
             format!("https://{}{target}", table.domain)
         } else {
             target
         };
         out.push_str(&format!(
-            "{}{},{target},{}\n",
-            table.domain, rule.from, rule.status
+            "{}{},{target},{status}\n",
+            table.domain, rule.from
         ));
     }
     out
@@ -138,13 +164,16 @@ pub fn vercel_json(table: &RuleTable) -> String {
     for index in statics.into_iter().chain(dynamics) {
         let rule = &table.rules[index];
         let source = vercel_source(&rule.from);
-        let destination = final_destination(table, index);
-        match rule.status {
+        let Written {
+            to: destination,
+            status,
+        } = written(table, index);
+        match status {
             200 => rewrites.push(json!({ "source": source, "destination": destination })),
             301..=308 => redirects.push(json!({
                 "source": source,
                 "destination": destination,
-                "statusCode": rule.status,
+                "statusCode": status,
             })),
             _ => {}
         }

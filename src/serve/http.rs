@@ -25,7 +25,7 @@ use super::pages;
 use super::snapshot::{Build, FileKey};
 use super::Shared;
 use crate::config::RegionId;
-use crate::redirects::lookup::{resolve, End};
+use crate::redirects::lookup::{resolve, resolve_in, End, Options};
 use crate::redirects::pattern::RequestPath;
 
 pub const WS_PATH: &str = "/__handover/ws";
@@ -210,7 +210,8 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request<Body>) -> Re
             "not found: regions are served on their own origins, listed at /\n",
         ),
         Origin::Region(region) => {
-            region_response(&shared, &build, failure.as_deref(), region, &path)
+            let query = request.uri().query().map(str::to_string);
+            region_response(&shared, &build, failure.as_deref(), region, &path, query)
         }
         // Built since the origin was read: the tab reloads into the region.
         Origin::Pending => text(
@@ -228,9 +229,15 @@ fn region_response(
     failure: Option<&crate::diagnostics::Report>,
     region: usize,
     path: &RequestPath,
+    query: Option<String>,
 ) -> Response {
     let table = &build.site.redirects[region];
-    let resolution = resolve(table, path);
+    // As the CDN answers: the rules as written (chains collapsed), the query kept.
+    let options = Options {
+        as_written: true,
+        query,
+    };
+    let resolution = resolve_in(&build.site.redirects, region, path, &options);
     let (status, location) = resolution.first_response();
     if let (300..=399, Some(location)) = (status, location) {
         // A `Location` on another regional domain stays in the preview.
