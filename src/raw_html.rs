@@ -30,7 +30,7 @@ pub enum RawHtml {
 
 /// Tags kept by `sanitize`: what Markdown writes, and the harmless inline and
 /// block tags editors add by hand.
-pub const ALLOWED_TAGS: [&str; 52] = [
+pub const ALLOWED_TAGS: [&str; 53] = [
     "a",
     "abbr",
     "b",
@@ -83,6 +83,7 @@ pub const ALLOWED_TAGS: [&str; 52] = [
     "th",
     "thead",
     "tr",
+    "ul",
 ];
 
 /// Tags whose content is removed with them, not kept as text.
