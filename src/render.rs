@@ -683,22 +683,13 @@ pub fn unfilled_placeholders(html: &str) -> Vec<String> {
             .find(close)
             .filter(|end| *end < 80 && !tail[2..2 + end].contains('\n'))
             .map_or(2, |end| end + 4);
-        let text = decode_entities(&tail[..end]);
+        let text = unescape(&tail[..end]);
         if !found.contains(&text) {
             found.push(text);
         }
         rest = &tail[end..];
     }
     found
-}
-
-fn decode_entities(text: &str) -> String {
-    text.replace("&quot;", "\"")
-        .replace("&#x27;", "'")
-        .replace("&#39;", "'")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
 }
 
 /// The error for a placeholder that reached `page` as text, at the first of
@@ -920,6 +911,19 @@ fn image_html(
         ),
         None => img,
     }
+}
+
+/// Reads back text that [`escape`] (or an XML writer) escaped: the entities
+/// pages, sitemaps and attributes use.
+pub fn unescape(text: &str) -> String {
+    text.replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&#39;", "'")
+        .replace("&apos;", "'")
+        .replace("&#x2F;", "/")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }
 
 /// HTML-escapes text (Tera's escaping, so pages and the serve overlay agree).

@@ -200,6 +200,10 @@ fn the_bundled_site_has_short_menu_labels_and_a_language_switcher_on_its_404() {
     let home = std::fs::read_to_string(out.path().join("de.po.co/index.html")).unwrap();
     assert!(home.contains("<h1>POCO ist jetzt Teil des Xiaomi Stores</h1>"));
     assert!(
+        home.contains("<ul>\n<li><strong>Ihre Garantie bleibt, wie sie ist.</strong>"),
+        "the page's list keeps its <ul>:\n{home}"
+    );
+    assert!(
         home.contains(r#"<li><a href="/" aria-current="page">Überblick</a></li>"#),
         "the menu shows nav_title, not the title:\n{home}"
     );

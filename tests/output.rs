@@ -140,6 +140,25 @@ fn missing_empty_and_handover_written_folders_are_fine() {
 }
 
 #[test]
+fn output_written_before_the_marker_existed_is_replaced_but_a_lookalike_is_not() {
+    let site = site();
+    assert!(run(site.path(), &["build"]).status.success());
+    let public = site.path().join("public");
+    // As an earlier handover left it: no marker.
+    std::fs::remove_file(public.join(".handover-output")).unwrap();
+    let result = run(site.path(), &["build"]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    assert!(public.join(".handover-output").is_file());
+    // The same folders, one of them not written by handover.
+    std::fs::remove_file(public.join(".handover-output")).unwrap();
+    std::fs::write(public.join("be.acme.example/_redirects"), "/a /b 301\n").unwrap();
+    let before = read_tree(site.path());
+    let result = run(site.path(), &["build"]);
+    assert_eq!(result.status.code(), Some(2), "{}", stderr(&result));
+    assert_eq!(read_tree(site.path()), before);
+}
+
+#[test]
 fn the_marker_sits_beside_the_domain_folders_so_no_cdn_deploys_it() {
     let site = site();
     let result = run(site.path(), &["build"]);

@@ -150,21 +150,11 @@ pub fn attribute_values(html: &str, names: &[&str]) -> Vec<String> {
         while let Some(at) = rest.find(&needle) {
             let after = &rest[at + needle.len()..];
             let end = after.find('"').unwrap_or(after.len());
-            found.push(decode_entities(&after[..end]));
+            found.push(crate::render::unescape(&after[..end]));
             rest = &after[end..];
         }
     }
     found
-}
-
-fn decode_entities(text: &str) -> String {
-    text.replace("&quot;", "\"")
-        .replace("&#x27;", "'")
-        .replace("&#39;", "'")
-        .replace("&#x2F;", "/")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
 }
 
 fn unsafe_scheme(link: &str) -> Option<Problem> {
