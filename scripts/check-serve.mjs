@@ -59,6 +59,12 @@ const timings = [];
 const baseline = [];
 try {
   const tab = await browser.newPage();
+  // The preview sends the site's Content-Security-Policy: its own script and
+  // reload channel must work under it, and nothing of the page may be refused.
+  const refused = [];
+  tab.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) refused.push(message.text());
+  });
   const url = `http://uk.localhost:${port}/`;
   await tab.goto(url, { waitUntil: 'load' });
   const heading = await tab.textContent('h1');
@@ -91,6 +97,10 @@ try {
   if (navigations < edits) throw new Error(`expected ${edits} reloads, saw ${navigations}`);
   console.log(`serve: the UK notice showed ${edits} edit(s) without a manual reload`);
   if (benchIndex < 0) await checkProblemsOnAPhone(tab);
+  const csp = (await (await tab.goto(url, { waitUntil: 'load' })).allHeaders())['content-security-policy'] ?? '';
+  if (!csp.startsWith("default-src 'none'")) throw new Error(`the preview sends no site CSP: ${csp}`);
+  if (refused.length > 0) throw new Error(`the CSP refused something:\n${refused.join('\n')}`);
+  console.log('serve: the page runs under the site\'s Content-Security-Policy with nothing refused');
 } catch (error) {
   failed = true;
   console.error(`FAIL ${error.message}\n--- server log ---\n${serverLog}`);

@@ -88,7 +88,7 @@ async fn each_region_is_served_on_its_own_origin_with_404s_and_redirects() {
     assert_eq!(home.status, 200);
     assert!(home.body.contains("<html lang=\"en\""), "{}", home.body);
     assert!(
-        home.body.contains("/__handover/ws"),
+        home.body.contains("/__handover/reload.js"),
         "the reload script is injected"
     );
     assert_eq!(home.header("access-control-allow-origin"), None);
@@ -380,7 +380,7 @@ async fn a_site_broken_at_start_shows_the_overlay_and_recovers_on_the_first_good
             broken.body
         );
         assert!(
-            broken.body.contains("/__handover/ws"),
+            broken.body.contains("/__handover/reload.js"),
             "it reloads by itself"
         );
     }
@@ -690,6 +690,60 @@ async fn drafts_are_previewed_with_drafts_and_marked_as_such() {
         !warnings_panel(&other.body).contains("Draft"),
         "{}",
         other.body
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_preview_sends_the_security_headers_of_the_generated_headers_file() {
+    let site = copy_of_multi();
+    let server = serve(site.path()).await;
+    let global = host(&server, "global");
+    let page = request(server.addr, &global, "/help/", "").await;
+    assert_eq!(page.status, 200);
+    // What `_headers` gives every path (`/*`), from the same build.
+    let build = server.shared.current().0.unwrap();
+    let written = build
+        .files
+        .get(&("www.acme.example".to_string(), "_headers".to_string()))
+        .expect("the build writes _headers");
+    let written = String::from_utf8_lossy(written).into_owned();
+    let rules: Vec<(String, String)> = written
+        .lines()
+        .skip_while(|l| *l != "/*")
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.trim().split_once(": "))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    assert!(rules.len() >= 5, "{written}");
+    for (name, value) in &rules {
+        let sent = page.header(name).unwrap_or_default();
+        if name == "Content-Security-Policy" {
+            assert_eq!(
+                sent,
+                format!(
+                    "{value}; script-src http://{global}/__handover/reload.js; connect-src ws://{global}/__handover/ws"
+                ),
+                "only the preview's own script and channel are added"
+            );
+        } else {
+            assert_eq!(&sent, value, "{name}");
+        }
+    }
+    // No inline script or style of the preview's own: both are files.
+    assert!(!page.body.contains("<script>"), "{}", page.body);
+    assert!(page
+        .body
+        .contains("<script src=\"/__handover/reload.js\"></script>"));
+    let script = request(server.addr, &global, "/__handover/reload.js", "").await;
+    assert_eq!(script.status, 200);
+    assert!(script.body.contains("new WebSocket"));
+    let css = request(server.addr, &global, "/__handover/preview.css", "").await;
+    assert!(css.body.contains("#handover-preview"));
+    assert_eq!(
+        css.header("content-type").as_deref(),
+        Some("text/css; charset=utf-8")
     );
     server.stop().await;
 }

@@ -178,14 +178,32 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request<Body>) -> Re
         .headers()
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
-        .unwrap_or("");
-    let Some(origin) = origin_for(host, &shared, build.as_deref()) else {
+        .unwrap_or("")
+        .to_string();
+    let Some(origin) = origin_for(&host, &shared, build.as_deref()) else {
         return text(
             StatusCode::MISDIRECTED_REQUEST,
             format!("handover serve does not answer for the host `{host}`: open http://localhost:{}/ for the list of regions\n", shared.port),
         );
     };
+    let response = answer(&shared, (build, failure), origin, &host, request).await;
+    with_security_headers(response, &host)
+}
+
+/// The current build and the problems of the last one, as one request sees them.
+type Current = (Option<Arc<Build>>, Option<Arc<crate::diagnostics::Report>>);
+
+async fn answer(
+    shared: &Arc<Shared>,
+    (build, failure): Current,
+    origin: Origin,
+    host: &str,
+    request: Request<Body>,
+) -> Response {
     let raw_path = request.uri().path().to_string();
+    if let Some(response) = preview_file(&raw_path) {
+        return response;
+    }
     if raw_path == WS_PATH {
         return reload_channel(shared.clone(), origin, host.to_string(), request).await;
     }
@@ -219,7 +237,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request<Body>) -> Re
         ),
         Origin::Region(region) => {
             let query = request.uri().query().map(str::to_string);
-            region_response(&shared, &build, failure.as_deref(), region, &path, query)
+            region_response(shared, &build, failure.as_deref(), region, &path, query)
         }
         // Built since the origin was read: the tab reloads into the region.
         Origin::Pending => text(
@@ -227,6 +245,41 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request<Body>) -> Re
             "the site was just rebuilt: reload\n",
         ),
     }
+}
+
+/// The preview's own script and stylesheet.
+fn preview_file(path: &str) -> Option<Response> {
+    let (kind, body) = match path {
+        pages::SCRIPT_PATH => ("text/javascript; charset=utf-8", pages::RELOAD_JS),
+        pages::STYLE_PATH => ("text/css; charset=utf-8", pages::PREVIEW_CSS),
+        _ => return None,
+    };
+    Some((StatusCode::OK, [(header::CONTENT_TYPE, kind)], body).into_response())
+}
+
+/// The generated `_headers`' security headers, as the CDN sends them, on every
+/// answer. The Content-Security-Policy allows, besides the site's own, exactly
+/// the preview's script and its reload channel on this origin, so a theme's
+/// inline script or a request elsewhere is blocked here as on the CDN.
+fn with_security_headers(mut response: Response, host: &str) -> Response {
+    let headers = response.headers_mut();
+    for (name, value) in crate::output::SECURITY_HEADERS {
+        let value = if name == "Content-Security-Policy" {
+            format!(
+                "{value}; script-src http://{host}{}; connect-src ws://{host}{WS_PATH}",
+                pages::SCRIPT_PATH
+            )
+        } else {
+            value.to_string()
+        };
+        if let (Ok(name), Ok(value)) = (
+            header::HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) {
+            headers.insert(name, value);
+        }
+    }
+    response
 }
 
 /// Answers like the CDN: the first matching rule (with the target's file

@@ -12,8 +12,14 @@ use crate::render::escape;
 
 use super::snapshot::RegionInfo;
 
+/// Where the preview's own script and stylesheet are served. They are files,
+/// not inline code, so the pages keep the site's Content-Security-Policy in the
+/// preview (see [`super::http`]), which allows exactly these two besides it.
+pub const SCRIPT_PATH: &str = "/__handover/reload.js";
+pub const STYLE_PATH: &str = "/__handover/preview.css";
+
 /// Reconnects after a restart and reloads when told the page changed.
-const RELOAD_SCRIPT: &str = r#"<script>(() => {
+pub const RELOAD_JS: &str = r#"(() => {
   const url = new URL("/__handover/ws", location.href);
   url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
   url.searchParams.set("path", location.pathname);
@@ -25,7 +31,31 @@ const RELOAD_SCRIPT: &str = r#"<script>(() => {
     socket.onclose = () => { lost = true; setTimeout(connect, 300); };
   };
   connect();
-})();</script>"#;
+})();
+"#;
+
+const RELOAD_SCRIPT: &str = "<script src=\"/__handover/reload.js\"></script>";
+const STYLESHEET: &str = "<link rel=\"stylesheet\" href=\"/__handover/preview.css\">";
+
+/// The box of problems. Fixed to the bottom of the window, at most most of its
+/// height, so the page stays visible above; clicks outside the panels reach the
+/// page; lines wrap at any width (a phone's 390 px), long paths included.
+pub const PREVIEW_CSS: &str = "\
+#handover-preview{position:fixed;left:0;right:0;bottom:0;z-index:2147483647;\
+display:flex;flex-direction:column;gap:.5rem;padding:.5rem;box-sizing:border-box;\
+max-height:70vh;pointer-events:none;font:15px/1.45 system-ui,sans-serif;text-align:left}
+#handover-preview details{pointer-events:auto;overflow:auto;overscroll-behavior:contain;\
+background:#fff;color:#111;border-radius:.5rem;padding:.5rem .75rem;margin:0;\
+box-shadow:0 2px 12px rgba(0,0,0,.35);max-width:60rem;width:100%;box-sizing:border-box;\
+align-self:center;border:2px solid #8a5a00}
+#handover-preview summary{cursor:pointer;font-weight:600;padding:.25rem 0;color:#8a5a00}
+#handover-preview #handover-overlay{border-color:#a40000}
+#handover-preview #handover-overlay summary{color:#a40000}
+#handover-preview p{margin:.25rem 0}
+#handover-preview pre{white-space:pre-wrap;overflow-wrap:anywhere;word-break:break-word;\
+font:13px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;margin:.5rem 0;\
+padding:0;background:none;color:inherit;border:0}
+";
 
 /// What the preview tells on top of a page.
 #[derive(Debug, Default, Clone, Copy)]
@@ -44,7 +74,16 @@ pub struct Notes<'a> {
 /// links to other regional domains at their preview origins.
 pub fn decorate(html: &str, notes: &Notes, regions: &[RegionInfo], port: u16) -> String {
     let mut html = to_preview(html, regions, port);
-    let addition = format!("{}{RELOAD_SCRIPT}", problems_box(notes));
+    let problems = problems_box(notes);
+    let mut addition = String::new();
+    if !problems.is_empty() {
+        match html.find("</head>") {
+            Some(at) => html.insert_str(at, STYLESHEET),
+            None => addition.push_str(STYLESHEET),
+        }
+    }
+    addition.push_str(&problems);
+    addition.push_str(RELOAD_SCRIPT);
     match html.rfind("</body>") {
         Some(at) => html.insert_str(at, &addition),
         None => html.push_str(&addition),
@@ -65,28 +104,12 @@ pub fn to_preview(text: &str, regions: &[RegionInfo], port: u16) -> String {
     text
 }
 
-/// Fixed to the bottom of the window, at most most of its height, so the page
-/// stays visible above; clicks outside the panels reach the page.
-const BOX_STYLE: &str = "position:fixed;left:0;right:0;bottom:0;z-index:2147483647;\
-    display:flex;flex-direction:column;gap:.5rem;padding:.5rem;box-sizing:border-box;\
-    max-height:70vh;pointer-events:none;font:15px/1.45 system-ui,sans-serif;text-align:left";
-const PANEL_STYLE: &str = "pointer-events:auto;overflow:auto;overscroll-behavior:contain;\
-    background:#fff;color:#111;border-radius:.5rem;padding:.5rem .75rem;margin:0;\
-    box-shadow:0 2px 12px rgba(0,0,0,.35);max-width:60rem;width:100%;box-sizing:border-box;\
-    align-self:center";
-const SUMMARY_STYLE: &str = "cursor:pointer;font-weight:600;padding:.25rem 0";
-/// Lines wrap at any width (a phone's 390 px), long paths included.
-const PRE_STYLE: &str = "white-space:pre-wrap;overflow-wrap:anywhere;word-break:break-word;\
-    font:13px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;margin:.5rem 0;\
-    padding:0;background:none;color:inherit;border:0";
-
 /// The box of problems for a page, or nothing when there is none.
 pub fn problems_box(notes: &Notes) -> String {
     let mut panels = String::new();
     if let Some(report) = notes.failure {
         panels.push_str(&panel(
             "handover-overlay",
-            "#a40000",
             true,
             &format!("The last change did not build: {}", errors(report)),
             "The page shown is the last good version. Fix the file and save: this box goes away by itself.",
@@ -95,7 +118,6 @@ pub fn problems_box(notes: &Notes) -> String {
     } else if let Some(report) = notes.refused {
         panels.push_str(&panel(
             "handover-overlay",
-            "#a40000",
             true,
             &format!("handover build would refuse the site: {}", errors(report)),
             "The page shows your last change. Fix these and save: this box goes away by itself.",
@@ -115,7 +137,6 @@ pub fn problems_box(notes: &Notes) -> String {
         };
         panels.push_str(&panel(
             "handover-warnings",
-            "#8a5a00",
             false,
             &title,
             "They do not stop a build; `handover check --strict` counts them as errors.",
@@ -125,7 +146,7 @@ pub fn problems_box(notes: &Notes) -> String {
     if panels.is_empty() {
         return String::new();
     }
-    format!("<div id=\"handover-preview\" style=\"{BOX_STYLE}\">{panels}</div>")
+    format!("<div id=\"handover-preview\">{panels}</div>")
 }
 
 fn errors(report: &Report) -> String {
@@ -137,32 +158,19 @@ fn errors(report: &Report) -> String {
 
 /// One folding panel: a title line, a sentence, and the diagnostics as the
 /// terminal shows them (HTML-escaped).
-fn panel(
-    id: &str,
-    colour: &str,
-    open: bool,
-    title: &str,
-    intro: &str,
-    diagnostics: &[Diagnostic],
-) -> String {
+fn panel(id: &str, open: bool, title: &str, intro: &str, diagnostics: &[Diagnostic]) -> String {
     let role = if open { " role=\"alert\"" } else { "" };
     let problems: String = diagnostics
         .iter()
-        .map(|d| {
-            format!(
-                "<pre style=\"{PRE_STYLE}\">{}</pre>",
-                escape(&render_human(d))
-            )
-        })
+        .map(|d| format!("<pre>{}</pre>", escape(&render_human(d))))
         .collect();
     let intro = if diagnostics.is_empty() {
         String::new()
     } else {
-        format!("<p style=\"margin:.25rem 0\">{}</p>", escape(intro))
+        format!("<p>{}</p>", escape(intro))
     };
     format!(
-        "<details id=\"{id}\"{}{role} style=\"{PANEL_STYLE};border:2px solid {colour}\">\
-         <summary style=\"{SUMMARY_STYLE};color:{colour}\">{}</summary>{intro}{problems}</details>",
+        "<details id=\"{id}\"{}{role}><summary>{}</summary>{intro}{problems}</details>",
         if open { " open" } else { "" },
         escape(title)
     )
@@ -177,7 +185,7 @@ pub fn failure_page(report: &Report) -> String {
     format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>handover: build failed</title></head>\
+         <title>handover: build failed</title>{STYLESHEET}</head>\
          <body>{}{RELOAD_SCRIPT}</body></html>",
         problems_box(&notes)
     )
@@ -243,11 +251,27 @@ mod tests {
             &regions,
             1111,
         );
-        assert!(
-            html.starts_with("<body><a href=\"http://fr.localhost:1111/x/\">fr</a><script>"),
-            "{html}"
+        assert_eq!(
+            html,
+            "<body><a href=\"http://fr.localhost:1111/x/\">fr</a>\
+             <script src=\"/__handover/reload.js\"></script></body>"
         );
-        assert!(html.ends_with("</script></body>"));
+        let boxed = decorate(
+            "<head></head><body></body>",
+            &Notes {
+                draft: true,
+                ..Notes::default()
+            },
+            &regions,
+            1111,
+        );
+        assert!(
+            boxed.starts_with(
+                "<head><link rel=\"stylesheet\" href=\"/__handover/preview.css\"></head>"
+            ),
+            "{boxed}"
+        );
+        assert!(!boxed.contains("style="), "no inline style: {boxed}");
     }
 
     #[test]
@@ -274,7 +298,7 @@ mod tests {
             "{html}"
         );
         assert!(
-            html.contains("<details id=\"handover-warnings\" style="),
+            html.contains("<details id=\"handover-warnings\"><summary>"),
             "{html}"
         );
         assert!(
@@ -284,12 +308,9 @@ mod tests {
             "{html}"
         );
         assert!(html.contains("content/en/help.md:2:1"), "{html}");
-        assert!(html.contains("max-height:70vh"), "{html}");
-        assert!(
-            html.contains("white-space:pre-wrap;overflow-wrap:anywhere"),
-            "{html}"
-        );
-        assert!(!html.contains("inset:0"), "{html}");
+        assert!(PREVIEW_CSS.contains("max-height:70vh"));
+        assert!(PREVIEW_CSS.contains("white-space:pre-wrap;overflow-wrap:anywhere"));
+        assert!(!PREVIEW_CSS.contains("inset:0"));
         assert_eq!(problems_box(&Notes::default()), "");
     }
 }
