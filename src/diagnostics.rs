@@ -428,13 +428,31 @@ fn snippet<'a>(
     let p = span.position();
     let text = &span.file.text;
     let line_begin = text[..span.offset].rfind('\n').map_or(0, |i| i + 1);
-    let line_text = &text[line_begin..line_begin + p.line_text.len()];
-    let start = span.offset - line_begin;
-    let end = (start + span.len).clamp(start, line_text.len().max(start));
+    let line_text = shown_line(&text[line_begin..line_begin + p.line_text.len()]);
+    let start = (span.offset - line_begin).min(line_text.len());
+    let end = (start + span.len).clamp(start, line_text.len());
     annotate_snippets::Snippet::source(line_text)
         .line_start(p.line)
         .path(&*span.file.name)
         .annotation(kind.span(start..end).label(label))
+}
+
+/// A line as the snippet shows it: control characters and the characters some
+/// renderers take for line breaks (a lone `\r`, U+2028) become spaces of the
+/// same byte length, so the annotation's byte range still fits the line.
+fn shown_line(line: &str) -> std::borrow::Cow<'_, str> {
+    let odd = |c: char| (c.is_control() && c != '\t') || matches!(c, '\u{2028}' | '\u{2029}');
+    if !line.chars().any(odd) {
+        return std::borrow::Cow::Borrowed(line);
+    }
+    let shown: String = line
+        .chars()
+        .flat_map(|c| {
+            let (repeat, shown) = if odd(c) { (c.len_utf8(), ' ') } else { (1, c) };
+            std::iter::repeat_n(shown, repeat)
+        })
+        .collect();
+    std::borrow::Cow::Owned(shown)
 }
 
 /// Every diagnostic for people, then the count.
@@ -565,6 +583,16 @@ pub type Outcome<T> = Result<T, Vec<Diagnostic>>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_line_with_lone_carriage_returns_and_control_characters_renders() {
+        // Found by the `front_matter` fuzz target: the renderer read the lone
+        // `\r` as a line break and the caret fell past the end of the line.
+        let file = SourceFile::new("content/en/x.md", "---\nsl\r\r\r\0itm: x\n---\n");
+        let text = render_human(&Diagnostic::error("x::y", "bad").at(Span::new(&file, 10, 3)));
+        assert!(text.contains("content/en/x.md:2:7"), "{text}");
+        assert!(text.contains("sl    itm: x"), "{text}");
+    }
 
     fn file(text: &str) -> SourceFile {
         SourceFile::new("content/en/index.md", text)
