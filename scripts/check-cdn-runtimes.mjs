@@ -12,7 +12,7 @@
 // workerd, Cloudflare's runtime) and `netlify dev --offline
 // --internal-disable-edge-functions` (netlify-cli 23).
 import { spawn, execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, mkdirSync, openSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -77,24 +77,26 @@ async function serve(target, folder, port, work) {
           join(bins, 'netlify'),
           ['dev', '--offline', '--internal-disable-edge-functions', '--dir', folder, '--port', String(port)],
         ];
-  const log = [];
+  // The runtime's output goes to a file, not a pipe: the audit below runs
+  // handover synchronously, and a pipe nobody drains meanwhile fills up and stalls
+  // wrangler, which logs every request.
+  const logFile = join(cwd, 'runtime.log');
+  const logFd = openSync(logFile, 'w');
   const child = spawn(command[0], command[1], {
     cwd,
     detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', logFd, logFd],
     env: { ...process.env, BROWSER: 'none', NETLIFY_TELEMETRY_DISABLED: '1', WRANGLER_SEND_METRICS: 'false' },
   });
   children.push(child);
-  child.stdout.on('data', (d) => log.push(String(d)));
-  child.stderr.on('data', (d) => log.push(String(d)));
   const started = Date.now();
   while (Date.now() - started < READY_TIMEOUT_MS) {
-    if (child.exitCode !== null) throw new Error(`${target} runtime for ${folder} exited:\n${log.join('')}`);
+    if (child.exitCode !== null) throw new Error(`${target} runtime for ${folder} exited:\n${readFileSync(logFile, 'utf8')}`);
     const answer = await request(port, 'localhost', '/').catch(() => null);
     if (answer) return child;
     await new Promise((r) => setTimeout(r, 500));
   }
-  throw new Error(`${target} runtime for ${folder} did not answer within ${READY_TIMEOUT_MS / 1000} s:\n${log.join('')}`);
+  throw new Error(`${target} runtime for ${folder} did not answer within ${READY_TIMEOUT_MS / 1000} s:\n${readFileSync(logFile, 'utf8')}`);
 }
 
 /** One request with the path exactly as given (no client-side normalising). */
@@ -179,7 +181,9 @@ for (const target of targets) {
       if (key(o) !== key(live[i])) {
         auditMismatches += 1;
         failed = true;
-        console.error(`AUDIT MISMATCH ${target} ${o.url}\n  offline: ${key(o)}\n  live:    ${key(live[i])}`);
+        console.error(
+          `AUDIT MISMATCH ${target} ${o.url}\n  offline: ${key(o)}\n  live:    ${key(live[i])}${live[i].why ? ` (${live[i].why})` : ''}`,
+        );
       }
     });
     const classes = {};
