@@ -15,6 +15,7 @@ use serde_saphyr::Spanned;
 
 use crate::diagnostics::{did_you_mean, Diagnostic, Outcome, SourceFile, Span};
 use crate::fs;
+use crate::i18n::names;
 use crate::raw_html::RawHtml;
 use crate::redirects::{RedirectsConfig, Target};
 
@@ -57,6 +58,17 @@ impl FromStr for Locale {
         if tag.contains('_') {
             return Err(format!("`{tag}` uses `_`; language tags use `-`"));
         }
+        let language = id.language.as_str();
+        if !names::is_known_language(language) {
+            return Err(format!(
+                "`{tag}` is not a language tag: CLDR knows no language `{language}`"
+            ));
+        }
+        if let Some(region) = id.region.filter(|r| !names::is_known_region(r.as_str())) {
+            return Err(format!(
+                "`{tag}` is not a language tag: CLDR knows no region `{region}`"
+            ));
+        }
         Ok(Locale(id.to_string()))
     }
 }
@@ -71,6 +83,14 @@ impl From<Locale> for String {
     fn from(locale: Locale) -> String {
         locale.0
     }
+}
+
+fn capitalize_first(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 /// A region's short name: lowercase letters, digits and `-`.
@@ -168,6 +188,8 @@ struct RawSite {
 #[serde(deny_unknown_fields)]
 struct RawRegion {
     id: Spanned<String>,
+    #[serde(default)]
+    name: Option<String>,
     domain: Spanned<String>,
     locales: Spanned<Vec<String>>,
     new_home: Spanned<String>,
@@ -181,8 +203,13 @@ struct RawRegion {
 #[derive(Debug, Clone)]
 pub struct Region {
     pub id: RegionId,
+    /// What the language switcher calls the region when two entries share a
+    /// language ("International"); CLDR's region name otherwise.
+    pub name: Option<String>,
     pub domain: String,
     pub locales: Vec<Locale>,
+    /// Where each locale is written in `site.yaml`, in the order of `locales`.
+    pub locale_spans: Vec<Span>,
     pub new_home: String,
     pub values: BTreeMap<String, String>,
     pub redirects: RedirectsConfig,
@@ -317,14 +344,77 @@ impl<'a> Checker<'a> {
         match tag.parse::<Locale>() {
             Ok(locale) => Some(locale),
             Err(message) => {
-                self.problem(
-                    span,
-                    message,
-                    "write a language tag such as `en`, `fr-FR` or `de-CH`",
-                );
+                let span = self.within(&span, tag);
+                let help = self.locale_help(tag);
+                self.problem(span, message, help);
                 None
             }
         }
+    }
+
+    /// The span of `needle` inside `span`'s line (one tag of `[en, fr-FR]`), or
+    /// `span` itself.
+    fn within(&self, span: &Span, needle: &str) -> Span {
+        let line_end = self.file.text[span.offset..]
+            .find('\n')
+            .map_or(self.file.text.len(), |i| span.offset + i);
+        match self.file.text[span.offset..line_end].find(needle) {
+            Some(at) if !needle.is_empty() => Span::new(self.file, span.offset + at, needle.len()),
+            _ => span.clone(),
+        }
+    }
+
+    /// What to write instead of `tag`: the site's own locale of the language it
+    /// names (`german` -> `de-DE` when content/de-DE/ exists), else CLDR's usual
+    /// tag for it, else a close tag the site already uses.
+    fn locale_help(&self, tag: &str) -> String {
+        const SHAPE: &str = "locales are BCP 47 tags such as `en`, `fr-FR` or `de-CH`";
+        let site_tags: Vec<String> = ["content", "locales"]
+            .iter()
+            .flat_map(|dir| fs::folder_names(&self.root.join(dir)))
+            .filter(|name| name.parse::<Locale>().is_ok())
+            .collect();
+        let suggestion = names::canonical(tag)
+            .filter(|canonical| canonical != tag && canonical.parse::<Locale>().is_ok())
+            .or_else(|| self.same_language(tag, &site_tags))
+            .or_else(|| {
+                crate::diagnostics::closest(tag, site_tags.iter().map(String::as_str))
+                    .map(str::to_string)
+            });
+        match suggestion {
+            Some(tag) => format!("did you mean `{tag}`? {SHAPE}"),
+            None => capitalize_first(SHAPE),
+        }
+    }
+
+    /// A tag for the language `tag` names (`german`, `Deutsch` or `de`): one the
+    /// site already uses, else `language-REGION` when the region is real, else
+    /// CLDR's usual tag for the language.
+    fn same_language(&self, tag: &str, site_tags: &[String]) -> Option<String> {
+        let subtags: Vec<&str> = tag.split(['-', '_']).collect();
+        let first = subtags[0].to_ascii_lowercase();
+        let language = if names::is_known_language(&first) {
+            first
+        } else {
+            names::language_named(subtags[0])?
+        };
+        let region = subtags
+            .get(1)
+            .map(|r| r.to_ascii_uppercase())
+            .filter(|r| names::is_known_region(r));
+        let ours = |t: &&String| names::language_of(t).as_deref() == Some(language.as_str());
+        let own = match &region {
+            Some(region) => site_tags
+                .iter()
+                .filter(ours)
+                .find(|t| t.ends_with(&format!("-{region}"))),
+            None => site_tags.iter().find(ours),
+        };
+        Some(match (own, region) {
+            (Some(own), _) => own.clone(),
+            (None, Some(region)) => format!("{language}-{region}"),
+            (None, None) => names::likely_tag(&language),
+        })
     }
 
     fn check(mut self, raw: RawSite) -> Outcome<SiteConfig> {
@@ -362,7 +452,12 @@ impl<'a> Checker<'a> {
 
         let x_default = raw.x_default.as_ref().and_then(|spanned| {
             let span = self.span(spanned);
-            let known: Vec<&str> = regions.iter().map(|r| r.id.as_str()).collect();
+            // Every region written, also one with its own problems (reported there).
+            let known: Vec<&str> = raw
+                .regions
+                .iter()
+                .map(|r| r.value.id.value.as_str())
+                .collect();
             if known.contains(&spanned.value.as_str()) {
                 spanned.value.parse().ok()
             } else {
@@ -457,7 +552,7 @@ impl<'a> Checker<'a> {
         let distinct: BTreeSet<_> = locales.iter().map(Locale::url_segment).collect();
         if distinct.len() != locales.len() {
             self.problem(
-                locales_span,
+                locales_span.clone(),
                 "a locale is listed twice",
                 "list each locale once",
             );
@@ -480,10 +575,18 @@ impl<'a> Checker<'a> {
         if self.problems.len() > before {
             return None;
         }
+        let locale_spans = raw
+            .locales
+            .value
+            .iter()
+            .map(|tag| self.within(&locales_span, tag))
+            .collect();
         Some(Region {
             id: id?,
+            name: raw.name.clone(),
             domain: raw.domain.value.clone(),
             locales,
+            locale_spans,
             new_home: raw.new_home.value.clone(),
             values: raw
                 .values

@@ -36,6 +36,8 @@ struct RawFrontMatter {
     draft: bool,
     #[serde(default)]
     template: Option<String>,
+    #[serde(default)]
+    updated: Option<String>,
 }
 
 /// An old URL on the page's domain that should lead to the page.
@@ -62,6 +64,9 @@ pub struct SourcePage {
     pub aliases: Vec<Alias>,
     pub draft: bool,
     pub template: String,
+    /// When the text last changed in substance (`YYYY-MM-DD`): shown by the
+    /// theme and written as the sitemap's `<lastmod>`.
+    pub updated: Option<String>,
     /// Byte offset of the body in the file, and its 1-based first line.
     pub body_offset: usize,
     pub body_line: usize,
@@ -79,11 +84,31 @@ impl SourcePage {
             && self.weight == other.weight
             && self.draft == other.draft
             && self.template == other.template
+            && self.updated == other.updated
             && aliases(self) == aliases(other)
     }
 
     pub fn body(&self) -> &str {
         &self.file.text[self.body_offset..]
+    }
+
+    /// Where the value of `key:` starts: its 1-based line and 0-based column
+    /// (after an opening quote), so a problem inside a title is shown at its
+    /// place in the file.
+    pub fn value_start(&self, key: &str) -> (usize, usize) {
+        let front = &self.file.text[..self.body_offset];
+        let Some(at) = front.find(&format!("\n{key}:")) else {
+            return (1, 0);
+        };
+        let line_start = at + 1;
+        let after_key = line_start + key.len() + 1;
+        let rest = &front[after_key..];
+        let mut value = after_key + (rest.len() - rest.trim_start_matches([' ', '\t']).len());
+        if front[value..].starts_with(['"', '\'']) {
+            value += 1;
+        }
+        let column = front[line_start..value].chars().count();
+        (line_of(&self.file.text, line_start), column)
     }
 
     /// A span for the whole front matter's `key:` line, for page-level problems.
@@ -345,6 +370,24 @@ pub fn parse_page(file: SourceFile, name: String, locale: Locale) -> Outcome<Sou
         })
         .collect();
     let template = raw.template.unwrap_or_else(|| "page.html".to_string());
+    let updated = raw.updated.map(|date| date.trim().to_string());
+    if let Some(date) = &updated {
+        if crate::i18n::icu::parse_date(date).is_err() {
+            let line = key_span("updated");
+            let text = &file.text[line.offset..line.offset + line.len];
+            let value = text.find(date.as_str()).map_or(line.clone(), |at| {
+                Span::new(&file, line.offset + at, date.len())
+            });
+            problems.push(
+                Diagnostic::error(
+                    "content::date",
+                    format!("`{date}` is not a date written YYYY-MM-DD"),
+                )
+                .at(value)
+                .help("write the day the text last changed as year-month-day, e.g. `updated: 2025-01-09`"),
+            );
+        }
+    }
 
     if !problems.is_empty() {
         return Err(problems);
@@ -360,6 +403,7 @@ pub fn parse_page(file: SourceFile, name: String, locale: Locale) -> Outcome<Sou
         aliases,
         draft: raw.draft,
         template,
+        updated,
         body_line: line_of(&file.text, body_offset),
         body_offset,
         file,

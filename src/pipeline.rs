@@ -13,8 +13,9 @@ use rayon::prelude::*;
 use crate::check::{self, links::LinkSink};
 use crate::config::{self, Locale};
 use crate::content;
-use crate::diagnostics::{Diagnostic, Outcome, Report};
+use crate::diagnostics::{Diagnostic, Outcome, Report, SourceFile};
 use crate::i18n::Translations;
+use crate::media::Media;
 use crate::output::staging::Staging;
 use crate::output::{self, guard, DirSink, Sink, SitemapEntry};
 use crate::paths::SitePath;
@@ -22,7 +23,7 @@ use crate::plan::{self, locale_root};
 use crate::redirects::pattern::RequestPath;
 use crate::redirects::rules::{read_csv_files, region_rules, AliasRule};
 use crate::redirects::{checks, write as redirects_write, RuleTable};
-use crate::render::{Model, Renderer};
+use crate::render::{self, Model, Renderer};
 use crate::theme::Theme;
 use crate::timings::Timings;
 
@@ -55,6 +56,11 @@ pub enum Output {
     Asset {
         region: usize,
         name: String,
+    },
+    /// An image a page of the region shows (see [`crate::media`]).
+    Image {
+        region: usize,
+        path: SitePath,
     },
     Sitemap {
         region: usize,
@@ -205,11 +211,13 @@ impl Site {
         timings: &Timings,
     ) -> (Option<Site>, Vec<Diagnostic>) {
         let (plan, mut problems) = timings.stage("plan", || plan::plan(&config, &content));
+        let (media, found) = timings.stage("load", || Media::load(&config, &content, &theme));
+        problems.extend(found);
         if !lenient && problems.iter().any(Diagnostic::is_error) {
             return (None, problems);
         }
         let model = timings.stage("plan", || {
-            Model::new(config, content, plan, translations, theme)
+            Model::new(config, content, plan, translations, theme, Arc::new(media))
         });
         let renderer = match timings.stage("parse", || Renderer::new(&model)) {
             Ok(renderer) => renderer,
@@ -339,10 +347,14 @@ impl Site {
             .zip(files)
             .enumerate()
             .map(|(index, (region, files))| {
+                // A file shown in two locales of the region (de-AT showing the
+                // de-DE page) gives its aliases once: to the first, its own locale.
+                let mut files_seen = std::collections::BTreeSet::new();
                 let aliases: Vec<AliasRule> = self
                     .model
                     .plan
                     .region_jobs(index)
+                    .filter(|job| files_seen.insert(self.model.source(job).file.name.clone()))
                     .flat_map(|job| {
                         let page = job.dir.dir_url();
                         self.model
@@ -483,6 +495,9 @@ impl Site {
                     name: name.clone(),
                 });
             }
+            for path in self.region_images(region) {
+                outputs.push(Output::Image { region, path });
+            }
             outputs.push(Output::Sitemap { region });
             outputs.push(Output::Robots { region });
             outputs.push(Output::Headers { region });
@@ -492,6 +507,22 @@ impl Site {
             }
         }
         outputs
+    }
+
+    /// The image files the region's pages show, sorted.
+    fn region_images(&self, region: usize) -> std::collections::BTreeSet<SitePath> {
+        let model = &self.model;
+        model
+            .plan
+            .region_jobs(region)
+            .flat_map(|job| {
+                model
+                    .media
+                    .files_of(&model.source(job).file.name)
+                    .iter()
+                    .cloned()
+            })
+            .collect()
     }
 
     /// Which domain folder an output goes to (`None`: beside them) and its path.
@@ -508,6 +539,7 @@ impl Site {
                 let asset = self.model.theme.asset(name).expect("listed from the theme");
                 (Some(*region), asset.output.clone())
             }
+            Output::Image { region, path } => (Some(*region), path.clone()),
             Output::Sitemap { region } => (Some(*region), fixed("sitemap.xml")),
             Output::Robots { region } => (Some(*region), fixed("robots.txt")),
             Output::Headers { region } => (Some(*region), fixed("_headers")),
@@ -540,13 +572,20 @@ impl Site {
                 .clone(),
             Output::Sitemap { region } => self.sitemap(*region).into_bytes(),
             Output::Robots { region } => output::robots(&model.region(*region).domain).into_bytes(),
-            Output::Headers { region: _ } => {
-                let assets: Vec<SitePath> = model
+            Output::Image { path, .. } => model
+                .media
+                .files
+                .get(path)
+                .map(|bytes| bytes.to_vec())
+                .unwrap_or_default(),
+            Output::Headers { region } => {
+                let mut assets: Vec<SitePath> = model
                     .theme
                     .assets
                     .values()
                     .map(|a| a.output.clone())
                     .collect();
+                assets.extend(self.region_images(*region));
                 output::headers(&assets).into_bytes()
             }
             Output::Redirects { region } => redirects_write::redirects_file(
@@ -591,11 +630,45 @@ impl Site {
                 }
                 SitemapEntry {
                     url: model.url(region, &job.dir.dir_url()),
+                    lastmod: model.source(job).updated.clone(),
                     alternates,
                 }
             })
             .collect();
         output::sitemap(entries)
+    }
+
+    /// Placeholders that reached an HTML page as text (`{{ brand }}` kept by a
+    /// `{% raw %}` block, a value or a translation): each is an error at the
+    /// place it was written.
+    fn unfilled(&self, output: &Output, rendered: &Rendered) -> Vec<Diagnostic> {
+        if !rendered.path.to_string().ends_with(".html") {
+            return Vec::new();
+        }
+        let html = String::from_utf8_lossy(&rendered.bytes);
+        let leaks = render::unfilled_placeholders(&html);
+        if leaks.is_empty() {
+            return Vec::new();
+        }
+        let model = &self.model;
+        let page = match output {
+            Output::Page(index) => Some(model.source(&model.plan.jobs[*index]).file.clone()),
+            _ => None,
+        };
+        let mut sources: Vec<SourceFile> = page.into_iter().collect();
+        sources.extend(model.theme.templates.values().cloned());
+        sources.extend(
+            model
+                .translations
+                .bundles()
+                .flat_map(|b| b.files.iter().cloned()),
+        );
+        sources.push(model.config.file.clone());
+        let shown = format!("{}{}", rendered.domain, rendered.path.file_url());
+        leaks
+            .into_iter()
+            .map(|leak| render::unfilled_diagnostic(&leak, &sources, &shown))
+            .collect()
     }
 
     fn x_default_url(&self, name: &str) -> Option<String> {
@@ -621,11 +694,14 @@ impl Site {
         let mut problems: Vec<Diagnostic> = outputs
             .par_iter()
             .flat_map_iter(|output| match self.render(output) {
-                Ok(rendered) => sink
-                    .write(&rendered.domain, &rendered.path, &rendered.bytes)
-                    .err()
-                    .into_iter()
-                    .collect::<Vec<_>>(),
+                Ok(rendered) => {
+                    let mut found = self.unfilled(output, &rendered);
+                    found.extend(
+                        sink.write(&rendered.domain, &rendered.path, &rendered.bytes)
+                            .err(),
+                    );
+                    found
+                }
                 Err(found) => found,
             })
             .collect();
@@ -728,7 +804,13 @@ fn build_inner(options: &BuildOptions) -> Result<BuildSummary, Diagnostic> {
     };
     let report = timings
         .stage("check", || {
-            check::validate(&options.root, site.as_ref(), problems, links)
+            check::validate(
+                &options.root,
+                site.as_ref(),
+                problems,
+                links,
+                &options.output,
+            )
         })
         .report;
     let (Some(site), Some(staging)) = (site, staging) else {

@@ -108,6 +108,7 @@ pub fn plan(config: &SiteConfig, content: &Content) -> (Plan, Vec<Diagnostic>) {
     let mut plan = Plan::default();
     let mut problems = Vec::new();
     let names = content.names();
+    problems.extend(locales_without_pages(config, content));
     for (region_index, region) in config.regions.iter().enumerate() {
         // (folded output path) -> the file that claimed it.
         let mut claimed: BTreeMap<String, (SitePath, String)> = BTreeMap::new();
@@ -128,7 +129,7 @@ pub fn plan(config: &SiteConfig, content: &Content) -> (Plan, Vec<Diagnostic>) {
                     source_locale: source.locale.clone(),
                     dir: dir.clone(),
                 };
-                if source.locale != *locale {
+                if source.locale != *locale && !declared_fallback(config, locale, &source.locale) {
                     problems.push(fallback_warning(locale, name, source));
                 }
                 if let Some(problem) = claim(&mut claimed, &job, source, region) {
@@ -140,6 +141,65 @@ pub fn plan(config: &SiteConfig, content: &Content) -> (Plan, Vec<Diagnostic>) {
         }
     }
     (plan, problems)
+}
+
+/// Whether `site.yaml` says `locale` is meant to show `used`'s pages
+/// (`fallbacks: { de-AT: [de-DE] }`): then a page shown from `used` is intended.
+pub fn declared_fallback(config: &SiteConfig, locale: &Locale, used: &Locale) -> bool {
+    config
+        .fallbacks
+        .get(locale)
+        .is_some_and(|chain| chain.contains(used))
+}
+
+fn has_pages(content: &Content, locale: &Locale) -> bool {
+    content
+        .pages
+        .get(locale)
+        .is_some_and(|pages| pages.values().any(|p| !p.draft))
+}
+
+/// A region's locale without a single page of its own would ship the whole
+/// domain in another language: an error, unless `site.yaml` declares that
+/// fallback for the locale.
+fn locales_without_pages(config: &SiteConfig, content: &Content) -> Vec<Diagnostic> {
+    let mut problems = Vec::new();
+    for region in &config.regions {
+        for (locale, span) in region.locales.iter().zip(&region.locale_spans) {
+            if has_pages(content, locale) || config.fallbacks.contains_key(locale) {
+                continue;
+            }
+            let shown = config
+                .fallback_chain(locale)
+                .into_iter()
+                .find(|l| has_pages(content, l));
+            let (outcome, fallback) = match &shown {
+                Some(other) => (
+                    format!("every page would be shown in {other}"),
+                    other.to_string(),
+                ),
+                None => (
+                    "the domain would have no pages".to_string(),
+                    config.reference_locale.to_string(),
+                ),
+            };
+            problems.push(
+                Diagnostic::error(
+                    "content::no-pages",
+                    format!(
+                        "{} shows {locale}, but content/{locale}/ has no pages: {outcome}",
+                        region.domain
+                    ),
+                )
+                .at(span.clone())
+                .help(format!(
+                    "write the pages in content/{locale}/ (start from a copy of content/{}/), or, if {} is meant to show the {fallback} pages, say so in site.yaml: `fallbacks: {{ {locale}: [{fallback}] }}`",
+                    config.reference_locale, region.domain
+                )),
+            );
+        }
+    }
+    problems
 }
 
 fn fallback_warning(locale: &Locale, name: &str, source: &SourcePage) -> Diagnostic {

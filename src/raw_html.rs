@@ -30,7 +30,7 @@ pub enum RawHtml {
 
 /// Tags kept by `sanitize`: what Markdown writes, and the harmless inline and
 /// block tags editors add by hand.
-pub const ALLOWED_TAGS: [&str; 52] = [
+pub const ALLOWED_TAGS: [&str; 55] = [
     "a",
     "abbr",
     "b",
@@ -67,11 +67,14 @@ pub const ALLOWED_TAGS: [&str; 52] = [
     "mark",
     "ol",
     "p",
+    // What handover writes for an image with a WebP twin (see media.rs).
+    "picture",
     "pre",
     "q",
     "s",
     "samp",
     "small",
+    "source",
     "span",
     "strong",
     "sub",
@@ -83,6 +86,7 @@ pub const ALLOWED_TAGS: [&str; 52] = [
     "th",
     "thead",
     "tr",
+    "ul",
 ];
 
 /// Tags whose content is removed with them, not kept as text.
@@ -93,12 +97,13 @@ const REMOVED_WITH_CONTENT: [&str; 6] =
 const GENERIC_ATTRIBUTES: [&str; 5] = ["id", "class", "title", "lang", "dir"];
 
 /// Attributes particular tags may carry.
-const TAG_ATTRIBUTES: [(&str, &[&str]); 11] = [
+const TAG_ATTRIBUTES: [(&str, &[&str]); 12] = [
     ("a", &["href", "hreflang"]),
     (
         "img",
         &["src", "alt", "width", "height", "loading", "decoding"],
     ),
+    ("source", &["srcset", "type"]),
     ("abbr", &["title"]),
     ("blockquote", &["cite"]),
     ("q", &["cite"]),

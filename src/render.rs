@@ -10,18 +10,19 @@
 //! alone.
 
 use crate::raw_html::{self, RawHtml};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
 use fluent_bundle::{FluentArgs, FluentValue};
-use pulldown_cmark::{html, Parser};
+use pulldown_cmark::{html, Event, Parser, Tag};
 use serde::Serialize;
 use tera::{Context, Kwargs, State, Tera, TeraResult, Value};
 
 use crate::config::{Locale, Region, SiteConfig};
 use crate::content::{Content, SourcePage};
 use crate::diagnostics::{did_you_mean, Diagnostic, Outcome, SourceFile, Span};
-use crate::i18n::Translations;
+use crate::i18n::{names, Translations};
+use crate::media::{self, Media, Picture};
 use crate::plan::{locale_root, PageJob, Plan};
 use crate::theme::Theme;
 
@@ -32,10 +33,17 @@ pub struct Model {
     pub plan: Plan,
     pub translations: Arc<Translations>,
     pub theme: Arc<Theme>,
+    pub media: Arc<Media>,
     regions: Vec<Value>,
+    /// The ids the theme's templates write (`main`): heading ids avoid them.
+    reserved_ids: BTreeSet<String>,
     /// (region, locale) -> its top-level pages in navigation order.
     navs: BTreeMap<(usize, Locale), Vec<NavItem>>,
-    language_names: BTreeMap<Locale, String>,
+    /// (region, locale) -> its name in the language switcher, told apart from
+    /// every other region's.
+    switcher_names: BTreeMap<(usize, Locale), String>,
+    /// (region, locale) -> its name on the region's language choice page.
+    choice_names: BTreeMap<(usize, Locale), String>,
 }
 
 #[derive(Serialize)]
@@ -90,6 +98,7 @@ impl Model {
         plan: Plan,
         translations: Arc<Translations>,
         theme: Arc<Theme>,
+        media: Arc<Media>,
     ) -> Self {
         let regions = config
             .regions
@@ -106,13 +115,24 @@ impl Model {
             })
             .collect();
         let navs = navs(&config, &content, &plan);
-        let language_names = config
-            .locales()
-            .into_iter()
-            .map(|l| {
-                let name = translations.language_name(&l);
-                (l, name)
-            })
+        let every: Vec<(usize, Locale)> = config
+            .regions
+            .iter()
+            .enumerate()
+            .flat_map(|(i, r)| r.locales.iter().map(move |l| (i, l.clone())))
+            .collect();
+        let switcher_names = language_labels(&config, &every);
+        let mut choice_names = BTreeMap::new();
+        for (index, region) in config.regions.iter().enumerate() {
+            let own: Vec<(usize, Locale)> =
+                region.locales.iter().map(|l| (index, l.clone())).collect();
+            choice_names.extend(language_labels(&config, &own));
+        }
+        let reserved_ids = theme
+            .templates
+            .values()
+            .flat_map(|file| crate::check::links::attribute_values(&file.text, &["id"]))
+            .filter(|id| !id.contains(['{', '}']))
             .collect();
         Model {
             config,
@@ -120,17 +140,21 @@ impl Model {
             plan,
             translations,
             theme,
+            media,
             regions,
+            reserved_ids,
             navs,
-            language_names,
+            switcher_names,
+            choice_names,
         }
     }
 
-    pub fn language_name(&self, locale: &Locale) -> String {
-        self.language_names
-            .get(locale)
+    /// The name of a region's locale in the language switcher.
+    pub fn language_name(&self, region: usize, locale: &Locale) -> String {
+        self.switcher_names
+            .get(&(region, locale.clone()))
             .cloned()
-            .unwrap_or_else(|| locale.to_string())
+            .unwrap_or_else(|| names::language_autonym(locale.as_str()))
     }
 
     pub fn region(&self, index: usize) -> &Region {
@@ -158,6 +182,7 @@ impl Model {
         );
         context.insert_value("region", self.regions[region].clone());
         context.insert("values", &self.region(region).values);
+        context.insert("brand", &self.config.brand);
         context.insert("locale", locale.as_str());
         context.insert("lang", locale.as_str());
         let home = locale_root(self.region(region), locale).dir_url();
@@ -185,7 +210,7 @@ impl Model {
                 locale: other.locale.to_string(),
                 hreflang: other.locale.to_string(),
                 url: self.url(other.region, &other.dir.dir_url()),
-                language_name: self.language_name(&other.locale),
+                language_name: self.language_name(other.region, &other.locale),
                 current: other.region == job.region && other.locale == job.locale,
             })
             .collect()
@@ -220,6 +245,52 @@ impl Model {
             .map(|job| self.url(index, &job.dir.dir_url()))
             .unwrap_or_default()
     }
+}
+
+/// Names for language links, from CLDR: each language by its own name
+/// ("Deutsch"). Where several entries share a language, each also names its
+/// region: the region's `name` from site.yaml when the entries come from
+/// different regions, else CLDR's name for the tag's region ("English (United
+/// Kingdom)", "English (International)"). An entry left without a qualifier
+/// keeps the bare name, unless another one is too: then both get their domain.
+fn language_labels(
+    config: &SiteConfig,
+    entries: &[(usize, Locale)],
+) -> BTreeMap<(usize, Locale), String> {
+    let language = |l: &Locale| names::language_of(l.as_str());
+    let qualifier = |(region, locale): &(usize, Locale)| -> Option<String> {
+        let peers = entries
+            .iter()
+            .filter(|(r, l)| language(l) == language(locale) && (r, l) != (region, locale));
+        let mut peers = peers.peekable();
+        peers.peek()?;
+        let other_regions = peers.all(|(other, _)| other != region);
+        config.regions[*region]
+            .name
+            .clone()
+            .filter(|_| other_regions)
+            .or_else(|| names::region_in_own_language(locale.as_str()))
+    };
+    let qualifiers: Vec<Option<String>> = entries.iter().map(qualifier).collect();
+    entries
+        .iter()
+        .zip(&qualifiers)
+        .map(|((region, locale), qualifier)| {
+            let base = names::language_autonym(locale.as_str());
+            let shares_bare_name = qualifier.is_none()
+                && entries.iter().zip(&qualifiers).any(|((r, l), q)| {
+                    q.is_none() && language(l) == language(locale) && (r, l) != (region, locale)
+                });
+            let label = match qualifier {
+                Some(qualifier) => format!("{base} ({qualifier})"),
+                None if shares_bare_name => {
+                    format!("{base} ({})", config.regions[*region].domain)
+                }
+                None => base,
+            };
+            ((*region, locale.clone()), label)
+        })
+        .collect()
 }
 
 /// Navigation lists the top-level pages of each region and locale (slug of one
@@ -269,6 +340,9 @@ fn navs(
 pub struct Renderer {
     templates: Tera,
     bodies: Tera,
+    /// The titles and descriptions that use placeholders, as `<file>#title` and
+    /// `<file>#description`: rendered as plain text, which templates escape.
+    front: Tera,
     /// Translation problems raised inside `t()` during rendering, with `.ftl` positions.
     translate_problems: Arc<Mutex<Vec<Diagnostic>>>,
 }
@@ -280,15 +354,21 @@ struct TemplateSources<'a> {
 }
 
 impl TemplateSources<'_> {
-    /// The file and the 1-based line at which the template's text starts in it.
-    fn find(&self, name: &str) -> Option<(SourceFile, usize)> {
+    /// The file, and the 1-based line and 0-based column at which the
+    /// template's text starts in it.
+    fn find(&self, name: &str) -> Option<(SourceFile, usize, usize)> {
         if let Some(file) = self.theme.templates.get(name) {
-            return Some((file.clone(), 1));
+            return Some((file.clone(), 1, 0));
+        }
+        if let Some((file, key)) = name.rsplit_once('#') {
+            let page = self.content.all().find(|p| &*p.file.name == file)?;
+            let (line, column) = page.value_start(key);
+            return Some((page.file.clone(), line, column));
         }
         self.content
             .all()
             .find(|p| &*p.file.name == name)
-            .map(|p| (p.file.clone(), p.body_line))
+            .map(|p| (p.file.clone(), p.body_line, 0))
     }
 }
 
@@ -301,6 +381,15 @@ impl Renderer {
             model.translations.clone(),
             model.theme.clone(),
             translate_problems.clone(),
+            true,
+        );
+        let mut text_functions = Tera::new();
+        register_functions(
+            &mut text_functions,
+            model.translations.clone(),
+            model.theme.clone(),
+            translate_problems.clone(),
+            false,
         );
         let sources = TemplateSources {
             theme: &model.theme,
@@ -341,10 +430,37 @@ impl Renderer {
                 }
             }
         }
+        let mut front = Tera::new();
+        front.register_from(&text_functions);
+        front.autoescape_on(Vec::<&str>::new());
+        let texts: Vec<(String, &str)> = pages
+            .iter()
+            .flat_map(|page| {
+                [
+                    ("title", Some(&page.title)),
+                    ("description", Some(&page.description)),
+                    ("nav_title", page.nav_title.as_ref()),
+                ]
+                .into_iter()
+                .filter_map(|(key, text)| Some((key, text?)))
+                .filter(|(_, text)| has_placeholder(text))
+                .map(|(key, text)| (format!("{}#{key}", page.file.name), text.as_str()))
+            })
+            .collect();
+        if front.add_raw_templates(texts.iter().cloned()).is_err() {
+            for (name, text) in &texts {
+                let mut alone = Tera::new();
+                alone.register_from(&text_functions);
+                if let Err(error) = alone.add_raw_template(name, text) {
+                    problems.push(tera_diagnostic(&error, &sources));
+                }
+            }
+        }
         if problems.is_empty() {
             Ok(Renderer {
                 templates,
                 bodies,
+                front,
                 translate_problems,
             })
         } else {
@@ -364,24 +480,37 @@ impl Renderer {
             .bodies
             .render(&source.file.name, &context)
             .map_err(|e| self.failure(&e, model))?;
+        let title = self.front_text(model, source, "title", &context)?;
+        let description = self.front_text(model, source, "description", &context)?;
         let page_url = model.url(job.region, &job.dir.dir_url());
         let mut page = Value::from_serializable(&PageView {
             name: &job.name,
-            title: &source.title,
-            description: &source.description,
+            title: &title,
+            description: &description,
             path: job.dir.dir_url(),
             url: page_url.clone(),
             weight: source.weight,
+            updated: source.updated.as_deref(),
         })
         .into_map()
         .expect("a struct serializes to a map");
-        page.insert(
-            "content".into(),
-            Value::safe_string(&markdown_to_html(&body, model.config.raw_html)),
+        let file = source.file.name.clone();
+        let picture = |dest: &str| model.media.picture(&file, dest).cloned();
+        let html = markdown_to_html(
+            &body,
+            &MarkdownContext {
+                reserved_ids: &model.reserved_ids,
+                picture: &picture,
+                raw_html: model.config.raw_html,
+            },
         );
+        page.insert("content".into(), Value::safe_string(&html));
         context.insert_value("page", Value::from(page));
         context.insert("canonical", &page_url);
-        context.insert("nav", &model.nav(job.region, &job.locale, Some(&job.name)));
+        context.insert(
+            "nav",
+            &self.nav(model, job.region, &job.locale, Some(&job.name)),
+        );
         context.insert("translations", &model.alternates(job));
         context.insert("x_default", &model.x_default(&job.name));
         self.render_template(&source.template, &context, model, Some(source))
@@ -397,7 +526,11 @@ impl Renderer {
             .iter()
             .map(|locale| Choice {
                 locale: locale.to_string(),
-                language_name: model.language_name(locale),
+                language_name: model
+                    .choice_names
+                    .get(&(region, locale.clone()))
+                    .cloned()
+                    .unwrap_or_else(|| names::language_autonym(locale.as_str())),
                 url: model.url(region, &locale_root(r, locale).dir_url()),
             })
             .collect();
@@ -412,10 +545,63 @@ impl Renderer {
     /// The not-found page of a region in one locale.
     pub fn not_found(&self, model: &Model, region: usize, locale: &Locale) -> Outcome<String> {
         let mut context = model.base_context(region, locale);
-        context.insert("nav", &model.nav(region, locale, None));
+        context.insert("nav", &self.nav(model, region, locale, None));
         context.insert("translations", &model.home_alternates(region, locale));
         context.insert("x_default", "");
         self.render_template("404.html", &context, model, None)
+    }
+
+    /// A page's title or description in a region, its placeholders filled.
+    fn front_text(
+        &self,
+        model: &Model,
+        source: &SourcePage,
+        key: &str,
+        context: &Context,
+    ) -> Outcome<String> {
+        let name = format!("{}#{key}", source.file.name);
+        if !self.front.contains_template(&name) {
+            return Ok(match key {
+                "title" => source.title.clone(),
+                "nav_title" => source.nav_title.clone().unwrap_or_default(),
+                _ => source.description.clone(),
+            });
+        }
+        self.front
+            .render(&name, context)
+            .map_err(|e| self.failure(&e, model))
+    }
+
+    /// The navigation of a region and locale, with each page's title filled in
+    /// for the region. A title that fails is reported by its own page; here it
+    /// stays as written.
+    fn nav(
+        &self,
+        model: &Model,
+        region: usize,
+        locale: &Locale,
+        current: Option<&str>,
+    ) -> Vec<NavItem> {
+        let mut items = model.nav(region, locale, current);
+        let context = model.base_context(region, locale);
+        for item in &mut items {
+            if let Some(source) = model
+                .plan
+                .job(region, locale, &item.name)
+                .map(|job| model.source(job))
+            {
+                item.title = self
+                    .front_text(model, source, "title", &context)
+                    .unwrap_or_else(|_| without_placeholders(&source.title));
+                item.nav_title = match &source.nav_title {
+                    Some(label) => self
+                        .front_text(model, source, "nav_title", &context)
+                        .unwrap_or_else(|_| without_placeholders(label)),
+                    None => item.title.clone(),
+                };
+            }
+        }
+        items
     }
 
     fn render_template(
@@ -468,17 +654,269 @@ struct PageView<'a> {
     path: String,
     url: String,
     weight: i64,
+    updated: Option<&'a str>,
+}
+
+/// Every `{{ ... }}` / `{% ... %}` left in rendered HTML, as written there
+/// (entities decoded), at most one per distinct text.
+pub fn unfilled_placeholders(html: &str) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    let mut rest = html;
+    while let Some(at) = rest.find(['{']) {
+        let tail = &rest[at..];
+        let close = if tail.starts_with("{{") {
+            "}}"
+        } else if tail.starts_with("{%") {
+            "%}"
+        } else {
+            rest = &tail[1..];
+            continue;
+        };
+        let end = tail[2..]
+            .find(close)
+            .filter(|end| *end < 80 && !tail[2..2 + end].contains('\n'))
+            .map_or(2, |end| end + 4);
+        let text = unescape(&tail[..end]);
+        if !found.contains(&text) {
+            found.push(text);
+        }
+        rest = &tail[end..];
+    }
+    found
+}
+
+/// The error for a placeholder that reached `page` as text, at the first of
+/// `sources` that holds it.
+pub fn unfilled_diagnostic(leak: &str, sources: &[SourceFile], page: &str) -> Diagnostic {
+    let diagnostic = Diagnostic::error(
+        "render::unfilled",
+        format!("`{leak}` reaches {page} as text: the placeholder was not filled"),
+    );
+    let found = sources.iter().find_map(|file| {
+        file.text
+            .find(leak)
+            .map(|at| Span::new(file, at, leak.len()))
+    });
+    let Some(span) = found else {
+        return diagnostic
+            .in_file(format!("{page} (rendered)"))
+            .help("remove the braces: placeholders are filled only in a page's text, title and description");
+    };
+    let name = span.file.name.to_string();
+    let help = if name.ends_with(".ftl") {
+        "Fluent writes a variable as `{ $name }`, not `{{ name }}`: see docs/translators.md"
+    } else if name == crate::config::CONFIG_FILE {
+        "a value in site.yaml is not a template: write the text itself"
+    } else if name.ends_with(".md") {
+        "placeholders are filled in a page's text, title and description unless inside `{% raw %}`: drop the raw block, or remove the braces (see docs/editors.md)"
+    } else {
+        "a template shows this as text (inside `{% raw %}`?): remove the braces"
+    };
+    diagnostic.at(span).help(help)
+}
+
+/// What turning one page's Markdown into HTML needs from the rest of the site.
+pub struct MarkdownContext<'a> {
+    /// Ids the theme's templates use (`main`): headings never take them.
+    pub reserved_ids: &'a BTreeSet<String>,
+    /// The picture for an image destination as written in the page.
+    pub picture: &'a dyn Fn(&str) -> Option<Picture>,
+    /// What happens to raw HTML the editor wrote.
+    pub raw_html: RawHtml,
 }
 
 /// CommonMark plus tables, footnotes and strikethrough, with the site's raw HTML
 /// policy applied. Smart punctuation stays off: it only knows English quotes, and
 /// French writes « ».
-pub fn markdown_to_html(markdown: &str, raw_html: RawHtml) -> String {
+///
+/// Every heading gets an id from its text (`## Repairs` -> `repairs`, unique on
+/// the page, the same in every build) so a section can be linked. Images get the
+/// size and fingerprinted file [`crate::media`] found for them.
+pub fn markdown_to_html(markdown: &str, page: &MarkdownContext) -> String {
+    let mut ids = page.reserved_ids.clone();
+    let mut events: Vec<Event> = Vec::new();
+    // The policy turns the editor's raw HTML into text (`escape`) before the
+    // image tags below are added, which are handover's own.
+    let mut parser = Parser::new_ext(markdown, raw_html::markdown_options())
+        .map(|e| page.raw_html.events(e))
+        .peekable();
+    while let Some(event) = parser.next() {
+        match event {
+            Event::Start(Tag::Heading {
+                level,
+                id,
+                classes,
+                attrs,
+            }) => {
+                let inner = until_end(&mut parser);
+                let wanted = id.map_or_else(|| slugify(&plain_text(&inner)), |id| id.to_string());
+                let id = unique_id(&wanted, &mut ids);
+                events.push(Event::Start(Tag::Heading {
+                    level,
+                    id: Some(id.into()),
+                    classes,
+                    attrs,
+                }));
+                events.extend(inner);
+            }
+            Event::Start(Tag::Image {
+                dest_url, title, ..
+            }) => {
+                let inner = until_end(&mut parser);
+                let alt = plain_text(&inner);
+                // `{width=600}` right after the image asks for a width.
+                let mut width = None;
+                let mut rest = None;
+                if let Some(Event::Text(text)) = parser.peek() {
+                    if let Ok(Some((w, len))) = media::width_suffix(text) {
+                        width = Some(w);
+                        rest = Some(text[len..].to_string());
+                    }
+                }
+                if rest.is_some() {
+                    parser.next();
+                }
+                let html = image_html(&dest_url, &alt, &title, width, page);
+                events.push(Event::InlineHtml(html.into()));
+                if let Some(rest) = rest.filter(|r| !r.is_empty()) {
+                    events.push(Event::Text(rest.into()));
+                }
+            }
+            other => events.push(other),
+        }
+    }
     let mut out = String::with_capacity(markdown.len() * 3 / 2);
-    let events =
-        Parser::new_ext(markdown, raw_html::markdown_options()).map(|e| raw_html.events(e));
-    html::push_html(&mut out, events);
-    raw_html.apply(&out)
+    html::push_html(&mut out, events.into_iter());
+    page.raw_html.apply(&out)
+}
+
+/// The events up to and including the end of the element just started.
+fn until_end<'a>(parser: &mut impl Iterator<Item = Event<'a>>) -> Vec<Event<'a>> {
+    let mut depth = 0;
+    let mut inner = Vec::new();
+    for event in parser.by_ref() {
+        match &event {
+            Event::Start(_) => depth += 1,
+            Event::End(_) if depth == 0 => {
+                inner.push(event);
+                break;
+            }
+            Event::End(_) => depth -= 1,
+            _ => {}
+        }
+        inner.push(event);
+    }
+    inner
+}
+
+/// The text of some events, as a reader sees it.
+fn plain_text(events: &[Event]) -> String {
+    let mut text = String::new();
+    for event in events {
+        match event {
+            Event::Text(t) | Event::Code(t) => text.push_str(t),
+            Event::SoftBreak | Event::HardBreak => text.push(' '),
+            _ => {}
+        }
+    }
+    text
+}
+
+/// A heading's id: lowercase ASCII letters and digits joined by `-`, accents
+/// dropped (`Réparations et garantie` -> `reparations-et-garantie`); letters of
+/// other scripts are kept as they are.
+pub fn slugify(text: &str) -> String {
+    let decomposed = icu_normalizer::DecomposingNormalizerBorrowed::new_nfd().normalize(text);
+    let mut slug = String::new();
+    let mut gap = false;
+    for c in decomposed.chars() {
+        if ('\u{300}'..='\u{36f}').contains(&c) {
+            continue; // a combining accent, from the decomposition above
+        }
+        let replacement = match c {
+            'ß' => Some("ss"),
+            'æ' | 'Æ' => Some("ae"),
+            'œ' | 'Œ' => Some("oe"),
+            'ø' | 'Ø' => Some("o"),
+            'ł' | 'Ł' => Some("l"),
+            'đ' | 'Đ' => Some("d"),
+            _ => None,
+        };
+        if c.is_alphanumeric() || replacement.is_some() {
+            if gap && !slug.is_empty() {
+                slug.push('-');
+            }
+            gap = false;
+            match replacement {
+                Some(r) => slug.push_str(r),
+                None => slug.extend(c.to_lowercase()),
+            }
+        } else {
+            gap = true;
+        }
+    }
+    if slug.is_empty() {
+        "section".to_string()
+    } else {
+        slug
+    }
+}
+
+/// `wanted`, or `wanted-1`, `wanted-2`... when the page already has it.
+fn unique_id(wanted: &str, taken: &mut BTreeSet<String>) -> String {
+    let mut id = wanted.to_string();
+    let mut n = 0;
+    while taken.contains(&id) {
+        n += 1;
+        id = format!("{wanted}-{n}");
+    }
+    taken.insert(id.clone());
+    id
+}
+
+/// `<img>` with its size (and a `<picture>` when a WebP is offered).
+fn image_html(
+    dest: &str,
+    alt: &str,
+    title: &str,
+    width: Option<u32>,
+    page: &MarkdownContext,
+) -> String {
+    let picture = (page.picture)(dest);
+    let (src, size) = match &picture {
+        Some(p) => (p.src.clone(), Some((p.width, p.height))),
+        None => (dest.to_string(), None),
+    };
+    let mut img = format!("<img src=\"{}\" alt=\"{}\"", escape(&src), escape(alt));
+    match (size, width) {
+        (Some((w, h)), _) => img.push_str(&format!(" width=\"{w}\" height=\"{h}\"")),
+        (None, Some(w)) => img.push_str(&format!(" width=\"{w}\"")),
+        (None, None) => {}
+    }
+    if !title.is_empty() {
+        img.push_str(&format!(" title=\"{}\"", escape(title)));
+    }
+    img.push('>');
+    match picture.and_then(|p| p.webp) {
+        Some(webp) => format!(
+            "<picture><source srcset=\"{}\" type=\"image/webp\">{img}</picture>",
+            escape(&webp)
+        ),
+        None => img,
+    }
+}
+
+/// Reads back text that [`escape`] (or an XML writer) escaped: the entities
+/// pages, sitemaps and attributes use.
+pub fn unescape(text: &str) -> String {
+    text.replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&#39;", "'")
+        .replace("&apos;", "'")
+        .replace("&#x2F;", "/")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }
 
 /// HTML-escapes text (Tera's escaping, so pages and the serve overlay agree).
@@ -514,17 +952,56 @@ fn fluent_args(kwargs: &Kwargs) -> FluentArgs<'static> {
     args
 }
 
+/// The text with its placeholders removed: what navigation shows for a title
+/// that failed (its own page reports why, so the build stops anyway).
+fn without_placeholders(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find(['{']) {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        let close = match &tail[..tail.len().min(2)] {
+            "{{" => "}}",
+            "{%" => "%}",
+            _ => {
+                out.push('{');
+                rest = &tail[1..];
+                continue;
+            }
+        };
+        rest = tail.find(close).map_or("", |end| &tail[end + 2..]);
+    }
+    out.push_str(rest);
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Whether a title or description uses a placeholder (`{{ ... }}`, `{% ... %}`).
+pub fn has_placeholder(text: &str) -> bool {
+    text.contains("{{") || text.contains("{%")
+}
+
+/// `for_markdown`: translations inserted without autoescape are escaped, because
+/// Markdown shows them as text; plain-text instances (titles) leave that to the
+/// template that shows them.
 fn register_functions(
     tera: &mut Tera,
     translations: Arc<Translations>,
     theme: Arc<Theme>,
     problems: Arc<Mutex<Vec<Diagnostic>>>,
+    for_markdown: bool,
 ) {
     for (name, markup) in [("t", false), ("t_markup", true)] {
         let translations = translations.clone();
         let problems = problems.clone();
         tera.register_function(name, move |kwargs: Kwargs, state: &State| {
-            translate(&translations, &problems, &kwargs, state, markup)
+            translate(
+                &translations,
+                &problems,
+                &kwargs,
+                state,
+                markup,
+                for_markdown,
+            )
         });
     }
     tera.register_function("asset", move |kwargs: Kwargs, _: &State| {
@@ -538,16 +1015,25 @@ fn register_functions(
         }
     });
     let dates = translations.clone();
-    tera.register_filter("date", move |value: String, _: Kwargs, state: &State| {
+    tera.register_filter("date", move |value: Value, _: Kwargs, state: &State| {
         let locale = page_locale(state)?;
+        if value.is_undefined() {
+            return Err(undefined_input(state));
+        }
+        let text = value
+            .as_str()
+            .map_or_else(|| value.to_string(), str::to_string);
         dates
             .formats(&locale)
-            .date(&value)
+            .date(&text)
             .map_err(|e| tera::Error::message(with_help(&e, DATE_HELP)))
     });
     let numbers = translations;
     tera.register_filter("number", move |value: Value, _: Kwargs, state: &State| {
         let locale = page_locale(state)?;
+        if value.is_undefined() {
+            return Err(undefined_input(state));
+        }
         let text = match value.as_str() {
             Some(text) => text.to_string(),
             None => value.to_string(),
@@ -565,6 +1051,7 @@ fn translate(
     kwargs: &Kwargs,
     state: &State,
     markup: bool,
+    for_markdown: bool,
 ) -> TeraResult<Value> {
     let locale = page_locale(state)?;
     let key: String = kwargs.must_get("key")?;
@@ -574,7 +1061,9 @@ fn translate(
         Ok(text) if markup => Ok(Value::safe_string(&text)),
         // In a Markdown body nothing escapes after us, so escape here: translations
         // are text unless a template asks for markup.
-        Ok(text) if !state.autoescaping_enabled() => Ok(Value::normal_string(&escape(&text))),
+        Ok(text) if for_markdown && !state.autoescaping_enabled() => {
+            Ok(Value::normal_string(&escape(&text)))
+        }
         Ok(text) => Ok(Value::normal_string(&text)),
         Err(error) => {
             if error.diagnostic.span.is_some() {
@@ -606,26 +1095,69 @@ fn tera_diagnostic(error: &tera::Error, sources: &TemplateSources) -> Diagnostic
             template_help(report.message()),
         ),
     };
-    let Some((file, first_line)) = sources.find(report.filename()) else {
+    let Some((file, first_line, first_column)) = sources.find(report.filename()) else {
         return Diagnostic::error(code, message)
             .in_file(report.filename())
             .help(help);
     };
     let span = report.span();
     let line = span.start_line.max(1) + first_line - 1;
+    let shift = if span.start_line <= 1 {
+        first_column
+    } else {
+        0
+    };
     let len = if span.end_line == span.start_line {
         span.end_col.saturating_sub(span.start_col)
     } else {
         1
     };
-    Diagnostic::error(code, message)
-        .at(Span::at_line_col(
-            &file,
-            line,
-            span.start_col + 1,
-            len.max(1),
-        ))
-        .help(help)
+    let mut at = Span::at_line_col(&file, line, span.start_col + 1 + shift, len.max(1));
+    if message.contains(UNDEFINED_INPUT) {
+        // Tera points at the first name of the value; show it up to its filter.
+        let rest = &file.text[at.offset..];
+        let end = rest.find(['|', '\n', '}']).unwrap_or(rest.len());
+        at = Span::new(&file, at.offset, rest[..end].trim_end().len());
+    }
+    let written = &file.text[at.offset..at.offset + at.len];
+    let (message, help) = undefined_input_problem(&message, written).unwrap_or((message, help));
+    Diagnostic::error(code, message).at(at).help(help)
+}
+
+/// Marks a filter given an undefined value, followed by the region's value
+/// names: Tera points such an error at the value as written, and
+/// [`tera_diagnostic`] turns it into "`values.x` is not defined" with a
+/// did-you-mean.
+const UNDEFINED_INPUT: &str = "handover-undefined:";
+
+fn undefined_input(state: &State) -> tera::Error {
+    let names: Vec<String> = state
+        .get::<Value>("values")
+        .ok()
+        .flatten()
+        .and_then(|values| {
+            values
+                .as_map()
+                .map(|m| m.keys().map(|k| k.to_string()).collect())
+        })
+        .unwrap_or_default();
+    tera::Error::new(tera::ErrorKind::InvalidArgument {
+        expected_type: format!("{UNDEFINED_INPUT}{}", names.join(",")),
+        actual_type: "undefined".to_string(),
+    })
+}
+
+/// The message and help for an undefined value given to a filter, from the
+/// text Tera's span covers (`values.closing_dat`).
+fn undefined_input_problem(message: &str, written: &str) -> Option<(String, String)> {
+    let names = message.split(UNDEFINED_INPUT).nth(1)?.split('`').next()?;
+    let names: Vec<&str> = names.split(',').filter(|n| !n.is_empty()).collect();
+    let written = written.trim();
+    let help = match written.strip_prefix("values.") {
+        Some(field) => did_you_mean(field, names.iter().copied()),
+        None => "check the spelling: pages can use `values.<name>` (the region's values in site.yaml), `brand` and `t(key=...)`; see docs/editors.md".to_string(),
+    };
+    Some((format!("`{written}` is not defined"), help))
 }
 
 /// Our functions' errors carry their own help after this marker; Tera keeps the
@@ -654,5 +1186,98 @@ fn template_help(message: &str) -> String {
         "fix the syntax here: Tera writes {{ expression }} and {% tag %}".to_string()
     } else {
         "see docs/site-format.md for what templates and pages can use".to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_left_in_html_are_found_once_each_and_decoded() {
+        let html = "<title>{{ brand }} &amp; {{ brand }}</title><p>{% if x %} {{ t(key=&quot;a&quot;) }} { not one } {{ unclosed";
+        assert_eq!(
+            unfilled_placeholders(html),
+            ["{{ brand }}", "{% if x %}", "{{ t(key=\"a\") }}", "{{"]
+        );
+        assert!(unfilled_placeholders("<p>{a} } {</p>").is_empty());
+    }
+
+    #[test]
+    fn a_failed_title_shows_in_navigation_without_its_placeholders() {
+        assert_eq!(
+            without_placeholders("Help until {{ values.x | date }} {% if y %}now"),
+            "Help until now"
+        );
+        assert_eq!(without_placeholders("Plain {title}"), "Plain {title}");
+    }
+
+    fn html(markdown: &str, reserved: &[&str]) -> String {
+        let reserved: BTreeSet<String> = reserved.iter().map(|s| s.to_string()).collect();
+        let picture = |dest: &str| {
+            (dest == "card.png").then(|| Picture {
+                src: "/images/card.0123456789.png".to_string(),
+                width: 8,
+                height: 4,
+                webp: None,
+            })
+        };
+        markdown_to_html(
+            markdown,
+            &MarkdownContext {
+                reserved_ids: &reserved,
+                picture: &picture,
+                raw_html: RawHtml::Sanitize,
+            },
+        )
+    }
+
+    #[test]
+    fn headings_get_stable_unique_ids_from_their_text() {
+        let out = html(
+            "## Réparations & garantie\n\n## Main\n\n### Main\n\n## `code` *and* [a link](/x/)\n\n## !!!\n",
+            &["main"],
+        );
+        assert!(out.contains("<h2 id=\"reparations-garantie\">"), "{out}");
+        // `main` is the theme's own id: the headings take the next free ones.
+        assert!(out.contains("<h2 id=\"main-1\">Main</h2>"), "{out}");
+        assert!(out.contains("<h3 id=\"main-2\">Main</h3>"), "{out}");
+        assert!(out.contains("<h2 id=\"code-and-a-link\">"), "{out}");
+        assert!(out.contains("<h2 id=\"section\">"), "{out}");
+        assert_eq!(out, html("## Réparations & garantie\n\n## Main\n\n### Main\n\n## `code` *and* [a link](/x/)\n\n## !!!\n", &["main"]));
+    }
+
+    #[test]
+    fn slugs_drop_accents_and_keep_other_scripts() {
+        assert_eq!(
+            slugify("Was das für Sie bedeutet"),
+            "was-das-fur-sie-bedeutet"
+        );
+        assert_eq!(slugify("Straße  &  Œuvre"), "strasse-oeuvre");
+        assert_eq!(slugify("Contacter l’assistance"), "contacter-l-assistance");
+        assert_eq!(slugify("Гарантия 2025"), "гарантия-2025");
+    }
+
+    #[test]
+    fn images_get_their_size_and_a_width_suffix_is_consumed() {
+        assert_eq!(
+            html("![A card](card.png \"Card\") done", &[]),
+            "<p><img src=\"/images/card.0123456789.png\" alt=\"A card\" width=\"8\" height=\"4\" title=\"Card\"> done</p>\n"
+        );
+        assert_eq!(
+            html("![Far](https://x.example/a.png){width=300} after", &[]),
+            "<p><img src=\"https://x.example/a.png\" alt=\"Far\" width=\"300\"> after</p>\n"
+        );
+    }
+
+    #[test]
+    fn a_leak_is_blamed_on_the_file_that_holds_it() {
+        let ftl = SourceFile::new("locales/fr-FR/main.ftl", "cta = Aller chez {{ brand }}\n");
+        let d = unfilled_diagnostic("{{ brand }}", &[ftl], "fr.po.co/index.html");
+        assert_eq!(
+            d.location_label().as_deref(),
+            Some("locales/fr-FR/main.ftl:1:18")
+        );
+        assert!(d.help.unwrap().contains("{ $name }"));
     }
 }

@@ -171,6 +171,23 @@ fn new_creates_a_site_that_builds_with_no_edits() {
         site.join("public/www.example.com/index.html").is_file(),
         "language choice"
     );
+
+    // The pages name the brand through `{{ brand }}`: one line of site.yaml
+    // renames it everywhere, titles included.
+    let config = std::fs::read_to_string(site.join("site.yaml")).unwrap();
+    std::fs::write(
+        site.join("site.yaml"),
+        config.replace("brand: Acme", "brand: Globex"),
+    )
+    .unwrap();
+    let output = run(&site, &["build"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    for page in ["en/index.html", "fr/index.html"] {
+        let html = std::fs::read_to_string(site.join("public/www.example.com").join(page)).unwrap();
+        assert!(html.contains("<h1>Globex "), "{page}: {html}");
+        assert!(html.contains("<title>Globex "), "{page}: {html}");
+        assert!(!html.contains("Acme"), "{page} still names the old brand");
+    }
 }
 
 #[test]
@@ -182,6 +199,10 @@ fn the_bundled_site_has_short_menu_labels_and_a_language_switcher_on_its_404() {
 
     let home = std::fs::read_to_string(out.path().join("de.po.co/index.html")).unwrap();
     assert!(home.contains("<h1>POCO ist jetzt Teil des Xiaomi Stores</h1>"));
+    assert!(
+        home.contains("<ul>\n<li><strong>Ihre Garantie bleibt, wie sie ist.</strong>"),
+        "the page's list keeps its <ul>:\n{home}"
+    );
     assert!(
         home.contains(r#"<li><a href="/" aria-current="page">Überblick</a></li>"#),
         "the menu shows nav_title, not the title:\n{home}"

@@ -122,4 +122,12 @@ error_cases! {
     slug_generated_file => "slug-generated-file",
     slug_too_long => "slug-too-long",
     link_unsafe_scheme => "link-unsafe-scheme",
+    locale_unknown_language => "locale-unknown-language",
+    locale_unknown_region => "locale-unknown-region",
+    locale_without_pages => "locale-without-pages",
+    title_unknown_value => "title-unknown-value",
+    placeholder_left => "placeholder-left",
+    image_missing => "image-missing",
+    image_bad_width => "image-bad-width",
+    updated_bad_date => "updated-bad-date",
 }

@@ -12,7 +12,8 @@ Call us<br>today. <abbr title=\"United Kingdom\">UK</abbr> only<sup>1</sup>.\n\n
 <script>alert(document.cookie)</script>\n\n\
 <img src=\"https://www.mi.com/x.png\" alt=\"x\" onerror=\"alert(2)\">\n\n\
 <iframe src=\"https://evil.example/\"></iframe>\n\n\
-<details><summary>More</summary>Text</details>\n";
+<details><summary>More</summary>Text</details>\n\n\
+- one\n- two\n";
 
 fn site_with(policy: Option<&str>) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -50,6 +51,8 @@ fn by_default_scripts_handlers_and_frames_are_removed_and_harmless_tags_kept() {
         "<abbr title=\"United Kingdom\">UK</abbr>",
         "<sup>1</sup>",
         "<details><summary>More</summary>Text</details>",
+        // Markdown's own lists.
+        "<ul>\n<li>one</li>\n<li>two</li>\n</ul>",
     ] {
         assert!(html.contains(kept), "{kept} missing:\n{html}");
     }

@@ -1,10 +1,6 @@
 # Oberflächentexte des Themes „notice“ auf Deutsch. Dieselben Kennungen wie die
 # Referenzsprache (en). Die Seitentexte stehen in content/.
 
-## Der Name der Sprache, wie ihn die Sprachauswahl zeigt
-
-language-name = Deutsch
-
 ## Seitenrahmen: Sprunglink, Kopfzeile, Navigation, Fußzeile
 
 skip-link = Zum Hauptinhalt springen
@@ -26,3 +22,8 @@ cta-store = Zum Xiaomi Store
 
 footer-closed = Die { $brand }-Website und die { $brand }-Store-App wurden nach dem { DATETIME($date) } eingestellt.
 footer-handover = Garantie, Kundendienst und Bestellungen übernimmt Xiaomi.
+
+## Letzte Änderung einer Seite, wenn ihr Kopf `updated:` hat
+# $date (JJJJ-MM-TT) - der Tag der letzten Änderung
+
+page-updated = Zuletzt aktualisiert am { DATETIME($date) }.

@@ -1,10 +1,6 @@
 # Interface text of the notice theme (reference locale: every other locale
 # defines exactly these ids). Page bodies live in content/, not here.
 
-## The language, as the language switcher shows it
-
-language-name = English
-
 ## Page frame: skip link, header, navigation, footer
 
 skip-link = Skip to main content
@@ -26,3 +22,8 @@ cta-store = Go to the Xiaomi store
 
 footer-closed = The { $brand } website and the { $brand } Store app were discontinued after { DATETIME($date) }.
 footer-handover = Warranty, after-sales service and orders are handled by Xiaomi.
+
+## A page's last change, shown when its front matter has `updated:`
+# $date (YYYY-MM-DD) - the day the page last changed
+
+page-updated = Last updated on { DATETIME($date) }.

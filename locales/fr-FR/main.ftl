@@ -1,10 +1,6 @@
 # Textes de l’interface du thème « notice », en français. Mêmes identifiants
 # que la locale de référence (en). Le texte des pages est dans content/.
 
-## Le nom de la langue, tel que le sélecteur de langue l’affiche
-
-language-name = Français
-
 ## Cadre de page : lien d’évitement, en-tête, navigation, pied de page
 
 skip-link = Aller au contenu principal
@@ -26,3 +22,8 @@ cta-store = Aller sur la boutique Xiaomi
 
 footer-closed = Le site { $brand } et l’application { $brand } Store ont été arrêtés après le { DATETIME($date) }.
 footer-handover = Garantie, service après-vente et commandes : c’est désormais Xiaomi qui s’en charge.
+
+## Dernière modification d’une page, si son en-tête a `updated:`
+# $date (AAAA-MM-JJ) - le jour de la dernière modification
+
+page-updated = Dernière mise à jour le { DATETIME($date) }.

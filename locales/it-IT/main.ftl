@@ -1,10 +1,6 @@
 # Testi dell’interfaccia del tema «notice», in italiano. Stessi identificativi
 # della lingua di riferimento (en). Il testo delle pagine è in content/.
 
-## Il nome della lingua, come lo mostra il selettore della lingua
-
-language-name = Italiano
-
 ## Struttura della pagina: link per saltare, intestazione, navigazione, piè di pagina
 
 skip-link = Vai al contenuto principale
@@ -26,3 +22,8 @@ cta-store = Vai allo store Xiaomi
 
 footer-closed = Il sito { $brand } e l’app { $brand } Store sono stati dismessi dopo il { DATETIME($date) }.
 footer-handover = Garanzia, assistenza post-vendita e ordini sono gestiti da Xiaomi.
+
+## Ultima modifica di una pagina, se la sua intestazione ha `updated:`
+# $date (AAAA-MM-GG) - il giorno dell’ultima modifica
+
+page-updated = Ultimo aggiornamento il { DATETIME($date) }.

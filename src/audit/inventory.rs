@@ -129,19 +129,11 @@ fn locs(text: &str) -> Vec<(usize, String)> {
             .strip_prefix("<![CDATA[")
             .and_then(|r| r.strip_suffix("]]>"))
             .unwrap_or(raw);
-        found.push((line, decode_entities(raw)));
+        found.push((line, crate::render::unescape(raw)));
         consumed += open + 5 + close + 6;
         rest = &after[close + 6..];
     }
     found
-}
-
-fn decode_entities(text: &str) -> String {
-    text.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&apos;", "'")
-        .replace("&amp;", "&")
 }
 
 /// `old_url,expected_url[,expected_status]`, an optional header row, `#` comments.

@@ -11,7 +11,7 @@ use std::sync::Mutex;
 use pulldown_cmark::{Event, Parser, Tag};
 use rayon::prelude::*;
 
-use crate::diagnostics::{Diagnostic, SourceFile, Span};
+use crate::diagnostics::{closest, Diagnostic, SourceFile, Span};
 use crate::output::Sink;
 use crate::paths::SitePath;
 use crate::pipeline::Site;
@@ -150,21 +150,11 @@ pub fn attribute_values(html: &str, names: &[&str]) -> Vec<String> {
         while let Some(at) = rest.find(&needle) {
             let after = &rest[at + needle.len()..];
             let end = after.find('"').unwrap_or(after.len());
-            found.push(decode_entities(&after[..end]));
+            found.push(crate::render::unescape(&after[..end]));
             rest = &after[end..];
         }
     }
     found
-}
-
-fn decode_entities(text: &str) -> String {
-    text.replace("&quot;", "\"")
-        .replace("&#x27;", "'")
-        .replace("&#39;", "'")
-        .replace("&#x2F;", "/")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
 }
 
 fn unsafe_scheme(link: &str) -> Option<Problem> {
@@ -241,13 +231,22 @@ fn check_link(
     };
     let resolution = resolve(table, &request);
     match resolution.end {
-        End::File { path: file, status: 200 } => match fragment {
-            Some(fragment) if !fragment.is_empty() && !ids.get(&(region, file)).is_some_and(|ids| ids.contains(&fragment)) => Some((
-                ("links::fragment", format!("the link `{link}` points to `#{fragment}`, which {} does not have", path_or_self(&path))),
-                "link to an id the page has (headings get one with `{#id}` in Markdown), or drop the fragment".to_string(),
-            )),
-            _ => None,
-        },
+        End::File { path: file, status: 200 } => {
+            let page_ids = ids.get(&(region, file));
+            match fragment {
+                Some(fragment) if !fragment.is_empty() && !page_ids.is_some_and(|ids| ids.contains(&fragment)) => {
+                    let close = page_ids.and_then(|ids| closest(&fragment, ids.iter().map(String::as_str)));
+                    Some((
+                        ("links::fragment", format!("the link `{link}` points to `#{fragment}`, which {} does not have", path_or_self(&path))),
+                        match close {
+                            Some(id) => format!("did you mean `#{id}`?"),
+                            None => "link to an id the page has (each heading gets one from its text: `## Repairs` is `#repairs`), or drop the fragment".to_string(),
+                        },
+                    ))
+                }
+                _ => None,
+            }
+        }
         End::External { .. } => None,
         _ => Some((
             ("links::broken", format!("the link `{link}` goes nowhere on {domain}: no page and no redirect rule answers {path}")),

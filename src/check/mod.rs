@@ -52,17 +52,19 @@ pub fn check_site(root: &Path) -> CheckReport {
     if let Some(site) = &site {
         problems.extend(site.render_all(&links));
     }
-    validate(root, site.as_ref(), problems, links)
+    validate(root, site.as_ref(), problems, links, &root.join("public"))
 }
 
 /// Everything a loaded site is checked for, once its pages were rendered into
 /// `links`: `check` reports it, and `build` refuses the site on any error in it,
-/// so the two always give one verdict.
+/// so the two always give one verdict. `previous` holds the last build, whose
+/// URLs must still answer ([`crate::moved`]).
 pub fn validate(
     root: &Path,
     site: Option<&Site>,
     mut problems: Vec<Diagnostic>,
     links: links::LinkSink,
+    previous: &Path,
 ) -> CheckReport {
     let config = match site {
         Some(site) => site.model.config.clone(),
@@ -104,6 +106,7 @@ pub fn validate(
             problems.extend(links::unsafe_markdown_links(site));
         }
         problems.extend(content_problems(site));
+        problems.extend(crate::moved::moved_urls(site, previous));
         fill_page_coverage(site, &mut coverage);
     }
     let phases = config
@@ -115,10 +118,22 @@ pub fn validate(
         })
         .collect();
     CheckReport {
-        report: Report::new(dedup(without_repeats(problems))),
+        report: Report::new(dedup(without_image_links(without_repeats(problems)))),
         coverage,
         phases,
     }
+}
+
+/// A missing image is reported at its reference by `content::missing-image`;
+/// the link check would say the same of its `src`, with a redirect rule's help.
+fn without_image_links(mut problems: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let images: BTreeSet<Option<String>> = problems
+        .iter()
+        .filter(|d| d.code.starts_with("content::") && d.code.contains("image"))
+        .map(Diagnostic::location_label)
+        .collect();
+    problems.retain(|d| !(d.code.starts_with("links::") && images.contains(&d.location_label())));
+    problems
 }
 
 /// The comparison reports every `.ftl` syntax error, duplicate and unknown

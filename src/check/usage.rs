@@ -1,16 +1,13 @@
 //! Which messages are used: by templates and pages (`t(key="...")`,
-//! `t_markup(key="...")`), by other messages (`{ other-message }`), and by
-//! handover itself (`language-name`). Used but defined in no locale is an error;
-//! defined in the reference locale but used by nothing is a warning.
+//! `t_markup(key="...")`) and by other messages (`{ other-message }`). Used but
+//! defined in no locale is an error; defined in the reference locale but used by
+//! nothing is a warning.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::config::SiteConfig;
 use crate::diagnostics::{Diagnostic, SourceFile, Span};
 use crate::i18n::Translations;
-
-/// Messages handover asks for by itself.
-pub const BUILT_IN_MESSAGES: [&str; 1] = ["language-name"];
 
 /// A `t(key="id")` in a template or page.
 pub struct Use {
@@ -106,7 +103,6 @@ pub fn check_usage(
         return problems;
     };
     let mut used: BTreeSet<String> = uses.iter().map(|u| u.id.clone()).collect();
-    used.extend(BUILT_IN_MESSAGES.iter().map(|s| s.to_string()));
     for bundle in translations.bundles() {
         for file in &bundle.files {
             used.extend(references_in(&file.text));

@@ -21,7 +21,9 @@ pub struct NewArgs {
     pub brand: String,
 }
 
-/// The files of a new site: (path, contents). `{brand}` is replaced in text files.
+/// The files of a new site: (path, contents). `{brand}` is replaced in
+/// `site.yaml`; the pages write `{{ brand }}`, so a later change of `brand:`
+/// shows on every page.
 const STARTER: &[(&str, &str)] = &[
     ("site.yaml", include_str!("starter/site.yaml")),
     ("content/en/index.md", include_str!("starter/index.en.md")),

@@ -2,8 +2,8 @@
 //!
 //! All files of a locale form one bundle, parsed once and shared by every render
 //! thread. A lookup walks the locale's fallback chain (its configured fallbacks, then
-//! the reference locale); each use of a fallback is remembered and reported as a
-//! warning. A missing message, a missing `$variable`, a cycle or an unknown
+//! the reference locale); each use of a fallback that `site.yaml` does not
+//! declare for the locale is remembered and reported as a warning. A missing message, a missing `$variable`, a cycle or an unknown
 //! reference is an error that names the `.ftl` file and line: a visitor never sees a
 //! raw message id or `{$var}`.
 //!
@@ -12,6 +12,7 @@
 //! tags. A right-to-left locale should turn them back on for itself.
 
 pub mod icu;
+pub mod names;
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -57,6 +58,8 @@ pub struct TranslateError {
 pub struct Translations {
     bundles: BTreeMap<Locale, LocaleBundle>,
     chains: BTreeMap<Locale, Vec<Locale>>,
+    /// The fallbacks `site.yaml` declares: using them is intended, not reported.
+    declared: BTreeMap<Locale, Vec<Locale>>,
     /// (wanted locale, message id, locale used instead).
     fallback_uses: Mutex<BTreeSet<(Locale, String, Locale)>>,
 }
@@ -119,6 +122,7 @@ impl Translations {
         let translations = Translations {
             bundles,
             chains,
+            declared: config.fallbacks.clone(),
             fallback_uses: Mutex::new(BTreeSet::new()),
         };
         (translations, problems)
@@ -239,7 +243,13 @@ impl Translations {
         };
         let mut grouped: BTreeMap<(Locale, Locale), Vec<String>> = BTreeMap::new();
         for (wanted, id, used) in uses {
-            grouped.entry((wanted, used)).or_default().push(id);
+            let intended = self
+                .declared
+                .get(&wanted)
+                .is_some_and(|chain| chain.contains(&used));
+            if !intended {
+                grouped.entry((wanted, used)).or_default().push(id);
+            }
         }
         grouped
             .into_iter()
@@ -263,20 +273,6 @@ impl Translations {
                 .help(format!("translate them in {LOCALES_DIR}/{wanted}/"))
             })
             .collect()
-    }
-
-    /// The language's own name for itself (`language-name`), or its tag.
-    pub fn language_name(&self, locale: &Locale) -> String {
-        self.chain(locale)
-            .iter()
-            .filter_map(|l| self.bundles.get(l))
-            .find_map(|b| {
-                let message = b.bundle.get_message("language-name")?;
-                let mut errors = Vec::new();
-                let text = b.bundle.format_pattern(message.value()?, None, &mut errors);
-                errors.is_empty().then(|| text.into_owned())
-            })
-            .unwrap_or_else(|| locale.to_string())
     }
 }
 

@@ -177,6 +177,8 @@ impl Sink for MemorySink {
 /// One URL of the sitemap with its alternates.
 pub struct SitemapEntry {
     pub url: String,
+    /// The page's `updated:` date, as `<lastmod>`.
+    pub lastmod: Option<String>,
     /// (hreflang, url), including the entry itself and `x-default`.
     pub alternates: Vec<(String, String)>,
 }
@@ -192,6 +194,9 @@ pub fn sitemap(mut entries: Vec<SitemapEntry>) -> String {
     for entry in entries {
         out.push_str("  <url>\n");
         out.push_str(&format!("    <loc>{}</loc>\n", xml_escape(&entry.url)));
+        if let Some(date) = &entry.lastmod {
+            out.push_str(&format!("    <lastmod>{}</lastmod>\n", xml_escape(date)));
+        }
         let mut alternates = entry.alternates;
         alternates.sort();
         for (hreflang, url) in alternates {
@@ -252,10 +257,12 @@ mod tests {
         let xml = sitemap(vec![
             SitemapEntry {
                 url: "https://b.example/".into(),
+                lastmod: Some("2025-01-09".into()),
                 alternates: vec![],
             },
             SitemapEntry {
                 url: "https://a.example/?a&b".into(),
+                lastmod: None,
                 alternates: vec![("x-default".into(), "https://a.example/".into())],
             },
         ]);
@@ -263,6 +270,8 @@ mod tests {
         let b = xml.find("b.example").unwrap();
         assert!(a < b);
         assert!(xml.contains("hreflang=\"x-default\""));
+        assert!(xml.contains("<loc>https://b.example/</loc>\n    <lastmod>2025-01-09</lastmod>\n"));
+        assert_eq!(xml.matches("<lastmod>").count(), 1);
     }
 
     #[test]

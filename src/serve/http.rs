@@ -279,6 +279,14 @@ fn is_cdn_config(key: &FileKey) -> bool {
         .is_some_and(|name| name.starts_with('_'))
 }
 
+/// The file a request path would name once checked and decoded, as the preview
+/// looks files up: the fuzz target `serve_path` checks that it never leaves the
+/// domain's folder, whatever the request.
+pub fn file_for_request(raw: &str) -> Option<String> {
+    let path = checked_path(raw).ok()?;
+    file_key("", &path.to_string()).map(|(_, file)| file)
+}
+
 /// `/warranty/index.html` on `uk.po.co` -> the in-memory key.
 fn file_key(domain: &str, url_path: &str) -> Option<FileKey> {
     let decoded = percent_decode_str(url_path.trim_start_matches('/'))

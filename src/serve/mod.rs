@@ -9,6 +9,7 @@
 //! pages and shows the problems over them.
 
 mod http;
+pub use http::file_for_request;
 pub mod pages;
 pub mod snapshot;
 mod watch;

@@ -1,6 +1,5 @@
 # Interface text of the notice theme. Every locale defines the same ids.
 
-language-name = English
 skip-link = Skip to main content
 site-name = { $brand } customer notice
 site-tagline = Now on our new store
@@ -26,3 +25,4 @@ not-found-pages = { $count ->
     [one] The notice
    *[other] The notice's { $count } pages
 }
+page-updated = Last updated on { DATETIME($date) }.

@@ -1,6 +1,5 @@
 # Textes d'interface du thème notice. Chaque langue définit les mêmes identifiants.
 
-language-name = Français
 skip-link = Aller au contenu principal
 site-name = Avis aux clients { $brand }
 site-tagline = Désormais sur notre nouvelle boutique
@@ -28,3 +27,4 @@ not-found-pages = { $count ->
     [many] Les { $count } de pages de l'avis
    *[other] Les { $count } pages de l'avis
 }
+page-updated = Dernière mise à jour le { DATETIME($date) }.

@@ -1,4 +1,4 @@
-language-name = Nederlands
+# Language names come from CLDR, not from here.
 nav-label = Pagina's
 price = Prijs: { $amount
 tricky = <b>vet</b> & "aangehaald"

@@ -1,4 +1,4 @@
-language-name = English
+# Language names come from CLDR, not from here.
 nav-label = Pages
 price = Price: { $amount } { $currency }
 tricky = <b>bold</b> & "quoted"

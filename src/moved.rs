@@ -1,0 +1,232 @@
+//! URLs a change moves: every page address of the last build (in the output
+//! folder) or of the old-URL inventory (`redirects/old-urls.txt`) that the site
+//! as it is now no longer answers.
+//!
+//! Adding a second locale to a region moves every page under `/<locale>/`;
+//! renaming a slug moves one page. Either is a migration of its own: visitors
+//! and search engines still hold the old addresses. Each such URL is an error
+//! (`urls::moved`) in `build` and `check` alike, naming the page that took its
+//! place and the alias that keeps the old address working. A URL that still
+//! answers (a page, or a rule written for it: a redirect, a deliberate 410) is
+//! fine; the catch-all for unmatched paths does not count.
+
+use std::path::Path;
+
+use walkdir::WalkDir;
+
+use crate::config::Locale;
+use crate::diagnostics::{Diagnostic, SourceFile, Span};
+use crate::pipeline::Site;
+use crate::plan::PageJob;
+use crate::redirects::lookup::resolve;
+use crate::redirects::pattern::RequestPath;
+use crate::redirects::RuleKind;
+
+/// The old-URL inventory, one absolute URL per line (`#` starts a comment).
+pub const INVENTORY: &str = "redirects/old-urls.txt";
+
+/// One address that was served before.
+struct OldUrl {
+    region: usize,
+    /// `/warranty/`
+    path: String,
+    /// The `<html lang>` it was served with, when known.
+    lang: Option<Locale>,
+    /// Where it is known from: the inventory line, or the old file.
+    origin: Origin,
+}
+
+enum Origin {
+    Build(String),
+    Inventory(Span),
+}
+
+/// Every page URL of the last build in `previous` (one folder per domain) and
+/// of the inventory that the site no longer answers.
+pub fn moved_urls(site: &Site, previous: &Path) -> Vec<Diagnostic> {
+    let mut old = built_pages(site, previous);
+    old.extend(inventory(site));
+    let mut seen = std::collections::BTreeSet::new();
+    old.retain(|url| seen.insert((url.region, url.path.clone())));
+    old.iter().filter_map(|url| moved(site, url)).collect()
+}
+
+/// The pages (`index.html` files) of the last build of every region's domain.
+fn built_pages(site: &Site, previous: &Path) -> Vec<OldUrl> {
+    let mut found = Vec::new();
+    for (region, r) in site.model.config.regions.iter().enumerate() {
+        let dir = previous.join(&r.domain);
+        if !dir.is_dir() {
+            continue;
+        }
+        for entry in WalkDir::new(&dir).sort_by_file_name().into_iter().flatten() {
+            if entry.file_name() != "index.html" || !entry.file_type().is_file() {
+                continue;
+            }
+            let Ok(relative) = entry.path().parent().unwrap_or(&dir).strip_prefix(&dir) else {
+                continue;
+            };
+            let segments: Vec<String> = relative
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            let path = if segments.is_empty() {
+                "/".to_string()
+            } else {
+                format!("/{}/", segments.join("/"))
+            };
+            found.push(OldUrl {
+                region,
+                path,
+                lang: html_lang(entry.path()),
+                origin: Origin::Build(format!(
+                    "{}/{}",
+                    previous.file_name().map_or_else(
+                        || previous.display().to_string(),
+                        |n| n.to_string_lossy().into_owned()
+                    ),
+                    crate::fs::shown_path(previous, entry.path())
+                )),
+            });
+        }
+    }
+    found
+}
+
+/// `<html lang="...">` of an old page: which locale it showed.
+fn html_lang(path: &Path) -> Option<Locale> {
+    let bytes = std::fs::read(path).ok()?;
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).into_owned();
+    let at = head.find("<html")?;
+    let rest = &head[at..head[at..].find('>').map_or(head.len(), |end| at + end)];
+    let value = rest.split("lang=\"").nth(1)?.split('"').next()?;
+    value.parse().ok()
+}
+
+/// The inventory's URLs on the site's domains.
+fn inventory(site: &Site) -> Vec<OldUrl> {
+    let config = &site.model.config;
+    let Ok(text) = std::fs::read_to_string(config.root.join(INVENTORY)) else {
+        return Vec::new();
+    };
+    let file = SourceFile::new(INVENTORY, text);
+    let mut found = Vec::new();
+    let mut offset = 0;
+    for line in file.text.split_inclusive('\n') {
+        let url = line.split('#').next().unwrap_or("").trim();
+        let start = offset + line.find(url).unwrap_or(0);
+        offset += line.len();
+        let Some(rest) = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"))
+        else {
+            continue;
+        };
+        let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+        let Some(region) = config
+            .regions
+            .iter()
+            .position(|r| r.domain.eq_ignore_ascii_case(host))
+        else {
+            continue;
+        };
+        let path = path.split(['?', '#']).next().unwrap_or("");
+        found.push(OldUrl {
+            region,
+            path: if path.is_empty() { "/" } else { path }.to_string(),
+            lang: None,
+            origin: Origin::Inventory(Span::new(&file, start, url.len())),
+        });
+    }
+    found
+}
+
+/// The warning for `url` when the site no longer answers it.
+fn moved(site: &Site, url: &OldUrl) -> Option<Diagnostic> {
+    let table = site.redirects.get(url.region)?;
+    let request = RequestPath::parse(&url.path).ok()?;
+    let resolution = resolve(table, &request);
+    // A rule written for the path (a redirect, or a deliberate 410) answers
+    // it; only the catch-all for unmatched paths does not.
+    let ruled = resolution.hops.iter().any(|hop| {
+        hop.rule
+            .is_some_and(|rule| table.rules[rule].kind != RuleKind::Unmatched)
+    });
+    let (status, _) = resolution.first_response();
+    if status < 400 || ruled {
+        return None;
+    }
+    let domain = &table.domain;
+    let old = format!("https://{domain}{}", url.path);
+    let page = successor(site, url);
+    let from_build = matches!(url.origin, Origin::Build(_));
+    if page.is_none() && !from_build {
+        // An old-site URL that no page replaces is the redirect audit's business.
+        return None;
+    }
+    let was = match &url.origin {
+        Origin::Build(_) => "was a page in the last build",
+        Origin::Inventory(_) => "is in the old-URL inventory",
+    };
+    let (message, help, at) = match page {
+        Some(job) => {
+            let source = site.model.source(job);
+            let new = site.model.url(job.region, &job.dir.dir_url());
+            (
+                format!("{old} {was} and now answers {status}: the page moved to {new}"),
+                format!(
+                    "keep the old address working: add `{}` to the `aliases:` of {}",
+                    url.path, source.file.name
+                ),
+                Some(source.key_span("aliases")),
+            )
+        }
+        None => (
+            format!("{old} {was} and now answers {status}"),
+            "if a page replaces it, add the old path to that page's `aliases:`; else a redirect rule (docs/redirects.md)".to_string(),
+            None,
+        ),
+    };
+    let diagnostic = Diagnostic::error("urls::moved", message).help(help);
+    Some(match (&url.origin, at) {
+        (Origin::Inventory(span), _) => diagnostic.at(span.clone()),
+        (Origin::Build(_), Some(span)) => diagnostic.at(span),
+        (Origin::Build(file), None) => diagnostic.in_file(file.clone()),
+    })
+}
+
+/// The page now published for the old URL: same slug, under a locale prefix
+/// added or removed, preferring the locale the old page was in.
+fn successor<'a>(site: &'a Site, url: &OldUrl) -> Option<&'a PageJob> {
+    let region = site.model.region(url.region);
+    let segments: Vec<&str> = url.path.split('/').filter(|s| !s.is_empty()).collect();
+    let prefix: Option<Locale> = segments.first().and_then(|s| {
+        region
+            .locales
+            .iter()
+            .find(|l| l.url_segment() == s.to_ascii_lowercase())
+            .cloned()
+            .or_else(|| s.parse().ok())
+    });
+    let mut slugs = vec![url.path.clone()];
+    if prefix.is_some() {
+        slugs.push(format!("/{}", segments[1..].join("/")));
+    }
+    let wanted = url.lang.clone().or(prefix);
+    let candidates: Vec<&PageJob> = site
+        .model
+        .plan
+        .region_jobs(url.region)
+        .filter(|job| {
+            let slug = site.model.source(job).slug.dir_url();
+            slugs
+                .iter()
+                .any(|path| path.trim_end_matches('/') == slug.trim_end_matches('/'))
+        })
+        .collect();
+    candidates
+        .iter()
+        .find(|job| Some(&job.locale) == wanted.as_ref())
+        .or_else(|| candidates.first())
+        .copied()
+}
