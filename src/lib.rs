@@ -26,4 +26,5 @@ pub mod redirects;
 pub mod render;
 pub mod serve;
 pub mod theme;
+pub mod timings;
 pub mod yaml;

@@ -25,6 +25,7 @@ use crate::redirects::rules::{read_csv_files, region_rules, AliasRule};
 use crate::redirects::{checks, write as redirects_write, RuleTable};
 use crate::render::{self, Model, Renderer};
 use crate::theme::Theme;
+use crate::timings::Timings;
 
 /// A loaded, validated site, ready to render any of its outputs.
 pub struct Site {
@@ -167,28 +168,35 @@ impl Site {
     pub fn load_previewing(root: &Path, drafts: bool) -> Outcome<Site> {
         let mut config = config::load(root)?;
         config.drafts = drafts;
-        let (site, problems) = Site::load_from(config, false);
+        let (site, problems) = Site::load_from(config, false, &Timings::off());
         Site::strict(site, problems)
     }
 
     fn load_with(root: &Path, lenient: bool) -> (Option<Site>, Vec<Diagnostic>) {
         match config::load(root) {
-            Ok(config) => Site::load_from(config, lenient),
+            Ok(config) => Site::load_from(config, lenient, &Timings::off()),
             Err(problems) => (None, problems),
         }
     }
 
     /// Loads every input that `config` names.
-    fn load_from(config: config::SiteConfig, lenient: bool) -> (Option<Site>, Vec<Diagnostic>) {
-        let (content, mut problems) = content::load_lenient(&config);
+    fn load_from(
+        config: config::SiteConfig,
+        lenient: bool,
+        timings: &Timings,
+    ) -> (Option<Site>, Vec<Diagnostic>) {
+        let (content, mut problems) = timings.stage("load", || content::load_lenient(&config));
         if problems.iter().any(|d| d.code == content::NO_PAGES) {
             // Nothing to render, link or redirect to: any other finding would
             // only be a consequence.
             return (None, problems);
         }
-        let (translations, found) = Translations::load_lenient(&config);
-        problems.extend(found);
-        let Some(theme) = split(Theme::load(&config), &mut problems) else {
+        let (translations, theme) = timings.stage("load", || {
+            let (translations, found) = Translations::load_lenient(&config);
+            problems.extend(found);
+            (translations, split(Theme::load(&config), &mut problems))
+        });
+        let Some(theme) = theme else {
             return (None, problems);
         };
         if !lenient && problems.iter().any(Diagnostic::is_error) {
@@ -200,6 +208,7 @@ impl Site {
             Arc::new(translations),
             Arc::new(theme),
             lenient,
+            timings,
         );
         problems.extend(found);
         (site, problems)
@@ -212,9 +221,10 @@ impl Site {
         translations: Arc<Translations>,
         theme: Arc<Theme>,
         lenient: bool,
+        timings: &Timings,
     ) -> (Option<Site>, Vec<Diagnostic>) {
-        let (plan, mut problems) = plan::plan(&config, &content);
-        let (media, found) = Media::load(&config, &content, &theme);
+        let (plan, mut problems) = timings.stage("plan", || plan::plan(&config, &content));
+        let (media, found) = timings.stage("load", || Media::load(&config, &content, &theme));
         problems.extend(found);
         // Nothing to render (no page, or only drafts): any other finding would be
         // a consequence.
@@ -223,8 +233,10 @@ impl Site {
         if nothing_to_render || !lenient && problems.iter().any(Diagnostic::is_error) {
             return (None, problems);
         }
-        let model = Model::new(config, content, plan, translations, theme, Arc::new(media));
-        let renderer = match Renderer::new(&model) {
+        let model = timings.stage("plan", || {
+            Model::new(config, content, plan, translations, theme, Arc::new(media))
+        });
+        let renderer = match timings.stage("parse", || Renderer::new(&model)) {
             Ok(renderer) => renderer,
             Err(found) => {
                 problems.extend(found);
@@ -247,7 +259,7 @@ impl Site {
             return (None, problems);
         }
         problems.extend(taken);
-        problems.extend(site.load_redirects());
+        problems.extend(timings.stage("redirects", || site.load_redirects()));
         (Some(site), problems)
     }
 
@@ -271,14 +283,14 @@ impl Site {
             InputChange::Translations => {
                 let translations = Arc::new(Translations::load(&config)?);
                 (
-                    Site::assemble(config, content, translations, theme, false),
+                    Site::assemble(config, content, translations, theme, false, &Timings::off()),
                     None,
                 )
             }
             InputChange::Theme => {
                 let theme = Arc::new(Theme::load(&config)?);
                 (
-                    Site::assemble(config, content, translations, theme, false),
+                    Site::assemble(config, content, translations, theme, false, &Timings::off()),
                     None,
                 )
             }
@@ -291,7 +303,7 @@ impl Site {
                 }
                 let only = self.pages_to_redo(&content, paths);
                 (
-                    Site::assemble(config, content, translations, theme, false),
+                    Site::assemble(config, content, translations, theme, false, &Timings::off()),
                     only,
                 )
             }
@@ -726,6 +738,8 @@ pub struct BuildOptions {
     pub jobs: Option<usize>,
     /// The date the notice phases are computed for (`--as-of`); `None`: today.
     pub as_of: Option<crate::redirects::phase::IsoDate>,
+    /// Measure each stage (`--timings`).
+    pub timings: bool,
 }
 
 /// What a build did.
@@ -734,6 +748,8 @@ pub struct BuildSummary {
     pub report: Report,
     pub files: usize,
     pub domains: Vec<String>,
+    /// Each stage's time and memory, when asked for.
+    pub timings: Timings,
 }
 
 /// Loads, renders into a staging folder, and swaps it into place on success.
@@ -753,61 +769,78 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, Diagnostic> {
     }
 }
 
-fn failed(problems: Vec<Diagnostic>) -> BuildSummary {
-    failed_with(Report::new(problems))
+fn failed(problems: Vec<Diagnostic>, timings: Timings) -> BuildSummary {
+    failed_with(Report::new(problems), timings)
 }
 
-fn failed_with(report: Report) -> BuildSummary {
+fn failed_with(report: Report, timings: Timings) -> BuildSummary {
     BuildSummary {
         report,
         files: 0,
         domains: Vec::new(),
+        timings,
     }
 }
 
 fn build_inner(options: &BuildOptions) -> Result<BuildSummary, Diagnostic> {
-    let mut config = match config::load(&options.root) {
+    let timings = if options.timings {
+        Timings::on()
+    } else {
+        Timings::off()
+    };
+    let mut config = match timings.stage("load", || config::load(&options.root)) {
         Ok(config) => config,
-        Err(problems) => return Ok(failed(problems)),
+        Err(problems) => return Ok(failed(problems, timings)),
     };
     config.redirects.as_of = options.as_of;
     // Before any work: a folder the build may not replace stops it here.
     let claimed = guard::claim(&options.output, &config)?;
     // Loaded as `check` loads it, so the two report the same problems.
-    let (site, mut problems) = Site::load_from(config, true);
+    let (site, mut problems) = Site::load_from(config, true, &timings);
     let links = LinkSink::default();
     let staging = match &site {
         Some(site) if !problems.iter().any(Diagnostic::is_error) => {
-            let staging = Staging::create(&claimed)?;
+            let staging = timings.stage("swap", || Staging::create(&claimed))?;
             let files = DirSink::new(staging.dir.clone());
-            problems.extend(site.render_all(&output::Both(&files, &links)));
+            problems
+                .extend(timings.stage("render", || site.render_all(&output::Both(&files, &links))));
+            timings.note(
+                "render",
+                format!(
+                    "pages written as rendered; writing took {:.1} ms of thread time",
+                    files.write_time().as_secs_f64() * 1e3
+                ),
+            );
             problems.extend(files.finish());
             Some(staging)
         }
         // Nothing will be written: render only what the link check needs.
         Some(site) => {
-            problems.extend(site.render_all(&links));
+            problems.extend(timings.stage("render", || site.render_all(&links)));
             None
         }
         None => None,
     };
-    let report = check::validate(
-        &options.root,
-        site.as_ref(),
-        problems,
-        links,
-        &options.output,
-    )
-    .report;
+    let report = timings
+        .stage("check", || {
+            check::validate(
+                &options.root,
+                site.as_ref(),
+                problems,
+                links,
+                &options.output,
+            )
+        })
+        .report;
     let (Some(site), Some(staging)) = (site, staging) else {
-        return Ok(failed_with(report));
+        return Ok(failed_with(report, timings));
     };
     if report.has_errors() {
         staging.abandon();
-        return Ok(failed_with(report));
+        return Ok(failed_with(report, timings));
     }
-    if let Err(problem) = staging.commit() {
-        return Ok(failed(vec![problem]));
+    if let Err(problem) = timings.stage("swap", || staging.commit()) {
+        return Ok(failed(vec![problem], timings));
     }
     Ok(BuildSummary {
         files: site.outputs().len(),
@@ -819,6 +852,7 @@ fn build_inner(options: &BuildOptions) -> Result<BuildSummary, Diagnostic> {
             .map(|r| r.domain.clone())
             .collect(),
         report,
+        timings,
     })
 }
 

@@ -37,6 +37,7 @@ pub fn timed_build(site: &Path, output: &Path) -> Duration {
         output: output.to_path_buf(),
         jobs: None,
         as_of: None,
+        timings: false,
     })
     .unwrap_or_else(|problem| panic!("the build could not run: {problem:?}"));
     let elapsed = started.elapsed();

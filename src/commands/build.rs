@@ -28,6 +28,11 @@ pub struct BuildArgs {
     /// phase of a region whose `notice_until` has not come yet.
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub as_of: Option<IsoDate>,
+
+    /// Print the time and peak memory of each stage (load, plan, parse, redirects,
+    /// render and write, check, swap) after the build.
+    #[arg(long)]
+    pub timings: bool,
 }
 
 fn parse_date(text: &str) -> Result<IsoDate, String> {
@@ -52,6 +57,7 @@ impl BuildArgs {
             output: output.clone(),
             jobs: self.jobs,
             as_of: self.as_of,
+            timings: self.timings,
         };
         crate::output::staging::remove_staging_on_interrupt();
         let summary = match build(&options) {
@@ -69,6 +75,7 @@ impl BuildArgs {
                 "output": output.display().to_string(),
                 "domains": summary.domains,
                 "diagnostics": json_diagnostics(&summary.report),
+                "timings": self.timings.then(|| timings_json(&summary.timings)),
             })),
             _ if ok => eprintln!(
                 "built {} domain{} ({} files) into {} ({})",
@@ -92,12 +99,31 @@ impl BuildArgs {
                 )
             }
         }
+        if self.timings && cli.format != Format::Json {
+            eprint!("{}", summary.timings.table());
+        }
         if ok {
             Status::Clean
         } else {
             Status::Problems
         }
     }
+}
+
+/// Each stage as `{stage, ms, peak_bytes}`.
+fn timings_json(timings: &crate::timings::Timings) -> serde_json::Value {
+    timings
+        .stages()
+        .iter()
+        .map(|stage| {
+            json!({
+                "stage": stage.name,
+                "ms": stage.wall.as_secs_f64() * 1e3,
+                "peak_bytes": stage.peak,
+                "note": stage.note,
+            })
+        })
+        .collect()
 }
 
 /// The build did not start: say why, in the chosen format, and exit 2.

