@@ -270,6 +270,15 @@ pub struct SiteConfig {
 }
 
 impl SiteConfig {
+    /// Every CSV redirect map the config names, shared ones first, as written
+    /// (a file named twice is listed twice).
+    pub fn csv_maps(&self) -> impl Iterator<Item = &Spanned<String>> {
+        self.redirects
+            .csv
+            .iter()
+            .chain(self.regions.iter().flat_map(|r| r.redirects.csv.iter()))
+    }
+
     /// Every locale some region uses, plus the reference locale, sorted.
     pub fn locales(&self) -> BTreeSet<Locale> {
         let mut all: BTreeSet<Locale> = self

@@ -77,12 +77,7 @@ fn input_paths(config: &SiteConfig) -> Vec<PathBuf> {
         root.join("themes"),
         root.join("redirects"),
     ];
-    let csv_files = config
-        .redirects
-        .csv
-        .iter()
-        .chain(config.regions.iter().flat_map(|r| r.redirects.csv.iter()));
-    for name in csv_files {
+    for name in config.csv_maps() {
         let file = root.join(&name.value);
         if let Some(folder) = file.parent().filter(|folder| *folder != root.as_path()) {
             inputs.push(folder.to_path_buf());

@@ -26,12 +26,7 @@ pub type CsvFiles = BTreeMap<String, SourceFile>;
 pub fn read_csv_files(config: &SiteConfig) -> (CsvFiles, Vec<Diagnostic>) {
     let mut files = CsvFiles::new();
     let mut problems = Vec::new();
-    let named = config
-        .redirects
-        .csv
-        .iter()
-        .chain(config.regions.iter().flat_map(|r| r.redirects.csv.iter()));
-    for name in named {
+    for name in config.csv_maps() {
         if files.contains_key(&name.value) {
             continue;
         }

@@ -142,12 +142,7 @@ fn input_folders(root: &Path) -> BTreeSet<PathBuf> {
     .map(|name| root.join(name))
     .collect();
     if let Ok(config) = crate::config::load(root) {
-        let named = config
-            .redirects
-            .csv
-            .iter()
-            .chain(config.regions.iter().flat_map(|r| r.redirects.csv.iter()));
-        for name in named {
+        for name in config.csv_maps() {
             if let Ok(path) = crate::paths::SitePath::parse(&name.value) {
                 if let Some(folder) = path.under(root).parent().filter(|f| *f != root) {
                     folders.insert(folder.to_path_buf());
