@@ -419,15 +419,23 @@ impl Renderer {
         };
         let drafts = model.config.drafts;
         let pages: Vec<&SourcePage> = model.content.all().filter(|p| drafts || !p.draft).collect();
+        // Only bodies with template syntax become templates: a body without any
+        // renders to itself, and keeping every body parsed would hold each one in
+        // memory three times (text, Tera's copy, its parse) for nothing.
+        let templated: Vec<&SourcePage> = pages
+            .iter()
+            .copied()
+            .filter(|p| has_template_syntax(p.body()))
+            .collect();
         let mut bodies = body_tera();
         // One batch: Tera re-checks every template on each add, so adding pages one
         // by one would be quadratic. Only when the batch fails are the pages parsed
         // alone, to report every broken one rather than the first.
         if bodies
-            .add_raw_templates(pages.iter().map(|p| (&*p.file.name, p.body())))
+            .add_raw_templates(templated.iter().map(|p| (&*p.file.name, p.body())))
             .is_err()
         {
-            for page in &pages {
+            for page in &templated {
                 if let Err(error) = body_tera().add_raw_template(&page.file.name, page.body()) {
                     problems.extend(tera_diagnostics(&error, &sources));
                 }
@@ -479,10 +487,14 @@ impl Renderer {
     pub fn page(&self, model: &Model, job: &PageJob) -> Outcome<String> {
         let source = model.source(job);
         let mut context = model.base_context(job.region, &job.locale);
-        let body = self
-            .bodies
-            .render(&source.file.name, &context)
-            .map_err(|e| self.failure(&e, model))?;
+        let body: std::borrow::Cow<str> = if self.bodies.contains_template(&source.file.name) {
+            self.bodies
+                .render(&source.file.name, &context)
+                .map_err(|e| self.failure(&e, model))?
+                .into()
+        } else {
+            source.body().into()
+        };
         let title = self.front_text(model, source, "title", &context)?;
         let description = self.front_text(model, source, "description", &context)?;
         let page_url = model.url(job.region, &job.dir.dir_url());
@@ -987,6 +999,12 @@ pub fn has_placeholder(text: &str) -> bool {
     text.contains("{{") || text.contains("{%")
 }
 
+/// Whether Tera would read anything in `text` other than plain text: a
+/// placeholder, a tag or a comment.
+fn has_template_syntax(text: &str) -> bool {
+    has_placeholder(text) || text.contains("{#")
+}
+
 /// `for_markdown`: translations inserted without autoescape are escaped, because
 /// Markdown shows them as text; plain-text instances (titles) leave that to the
 /// template that shows them.
@@ -1332,6 +1350,16 @@ mod tests {
             ["{{ brand }}", "{% if x %}", "{{ t(key=\"a\") }}", "{{"]
         );
         assert!(unfilled_placeholders("<p>{a} } {</p>").is_empty());
+    }
+
+    #[test]
+    fn only_text_with_a_placeholder_tag_or_comment_is_a_template() {
+        for template in ["{{ brand }}", "a {% if x %}", "{# note #}"] {
+            assert!(has_template_syntax(template), "{template}");
+        }
+        for text in ["plain", "a }} b %} c #}", "{ x }", "{", "100% {sure}"] {
+            assert!(!has_template_syntax(text), "{text}");
+        }
     }
 
     #[test]

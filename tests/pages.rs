@@ -123,3 +123,31 @@ fn placeholders_fill_menu_labels_and_titles_on_every_page() {
     assert!(home.contains(">POCO warranty</a>"), "{home}");
     assert!(!home.contains("{{"), "{home}");
 }
+
+#[test]
+fn a_body_without_template_syntax_is_shown_as_written_and_a_comment_is_still_removed() {
+    let site = copy_of(&fixtures().join("fixtures/multi"));
+    let help = site.path().join("content/en/help.md");
+    let text = std::fs::read_to_string(&help).unwrap();
+    let (front, _) = text.rsplit_once("---\n").unwrap();
+    // Text that only looks like template syntax stays as it is...
+    std::fs::write(
+        &help,
+        format!("{front}---\nBraces stay: a }}}} b %}} c {{ d }} e #}}.\n"),
+    )
+    .unwrap();
+    // ...while a Tera comment, the third kind of syntax, is still removed.
+    let index = site.path().join("content/en/index.md");
+    append(&index, "\nBefore{# a note for editors #}after.\n");
+    let output = run(site.path(), &["build"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let public = site.path().join("public/www.acme.example");
+    let help = std::fs::read_to_string(public.join("help/index.html")).unwrap();
+    assert!(
+        help.contains("<p>Braces stay: a }} b %} c { d } e #}.</p>"),
+        "{help}"
+    );
+    let index = std::fs::read_to_string(public.join("index.html")).unwrap();
+    assert!(index.contains("<p>Beforeafter.</p>"), "{index}");
+    assert!(!index.contains("a note for editors"), "{index}");
+}
