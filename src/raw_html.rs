@@ -12,7 +12,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use pulldown_cmark::{Event, Options, Parser};
+use pulldown_cmark::{Event, Options, Parser, Tag as MarkdownTag};
 use serde::Deserialize;
 
 /// What a build does with raw HTML in page bodies.
@@ -125,6 +125,21 @@ impl RawHtml {
             RawHtml::Allow | RawHtml::Escape => body_html.to_string(),
             RawHtml::Sanitize => sanitizer().clean(body_html).to_string(),
         }
+    }
+
+    /// Whether the sanitizer has anything to act on in this Markdown event: the
+    /// editor's raw HTML, or a link or image whose URL scheme it would drop.
+    /// What Markdown writes by itself is safe, so a page with neither is not
+    /// sanitized (that would double the cost of rendering it).
+    pub fn acts_on(self, event: &Event) -> bool {
+        self == RawHtml::Sanitize
+            && match event {
+                Event::Html(_) | Event::InlineHtml(_) => true,
+                Event::Start(
+                    MarkdownTag::Link { dest_url, .. } | MarkdownTag::Image { dest_url, .. },
+                ) => !safe_url(dest_url),
+                _ => false,
+            }
     }
 
     /// Markdown events with the policy applied before rendering: `escape` turns
@@ -333,6 +348,29 @@ mod tests {
         pulldown_cmark::html::push_html(&mut html, Parser::new_ext(markdown, markdown_options()));
         // Only the spelling of void elements changes: `<img ... />` becomes `<img ...>`.
         assert_eq!(RawHtml::Sanitize.apply(&html), html.replace(" />", ">"));
+    }
+
+    #[test]
+    fn only_raw_html_and_unsafe_urls_give_the_sanitizer_work() {
+        let acts = |policy: RawHtml, markdown: &str| {
+            Parser::new_ext(markdown, markdown_options()).any(|e| policy.acts_on(&e))
+        };
+        let plain =
+            "# Title\n\n*Text* with [a link](/help/), ![an image](card.png) and `<code>`.\n";
+        assert!(!acts(RawHtml::Sanitize, plain));
+        for unsafe_markdown in [
+            "Call<br>us",
+            "<script>alert(1)</script>\n",
+            "<!-- a comment -->\n",
+            "[x](javascript:alert(1))",
+            "![x](data:image/png;base64,AA)",
+        ] {
+            assert!(
+                acts(RawHtml::Sanitize, unsafe_markdown),
+                "{unsafe_markdown}"
+            );
+            assert!(!acts(RawHtml::Allow, unsafe_markdown), "{unsafe_markdown}");
+        }
     }
 
     #[test]

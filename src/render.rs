@@ -756,8 +756,12 @@ pub fn markdown_to_html(markdown: &str, page: &MarkdownContext) -> String {
     let mut events: Vec<Event> = Vec::new();
     // The policy turns the editor's raw HTML into text (`escape`) before the
     // image tags below are added, which are handover's own.
+    let sanitize = std::cell::Cell::new(false);
     let mut parser = Parser::new_ext(markdown, raw_html::markdown_options())
-        .map(|e| page.raw_html.events(e))
+        .map(|e| {
+            sanitize.set(sanitize.get() || page.raw_html.acts_on(&e));
+            page.raw_html.events(e)
+        })
         .peekable();
     while let Some(event) = parser.next() {
         match event {
@@ -806,7 +810,11 @@ pub fn markdown_to_html(markdown: &str, page: &MarkdownContext) -> String {
     }
     let mut out = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut out, events.into_iter());
-    page.raw_html.apply(&out)
+    if sanitize.get() {
+        page.raw_html.apply(&out)
+    } else {
+        out
+    }
 }
 
 /// The events up to and including the end of the element just started.
