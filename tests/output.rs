@@ -175,11 +175,13 @@ fn the_marker_sits_beside_the_domain_folders_so_no_cdn_deploys_it() {
 }
 
 /// Names beside `public/` that start with `.public.`.
+/// What builds left beside `public/`, but the record of the last build
+/// (`.public.cache`, which the next build reads to skip an unchanged site).
 fn leftovers(site: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(site)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(".public."))
+        .filter(|n| n.starts_with(".public.") && n != ".public.cache")
         .collect();
     names.sort();
     names
