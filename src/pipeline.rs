@@ -749,6 +749,9 @@ pub struct BuildSummary {
     pub report: Report,
     pub files: usize,
     pub domains: Vec<String>,
+    /// Nothing changed since the build that wrote the output: it was left as
+    /// it is, and the report is that build's.
+    pub unchanged: bool,
     /// Each stage's time and memory, when asked for.
     pub timings: Timings,
 }
@@ -779,6 +782,7 @@ fn failed_with(report: Report, timings: Timings) -> BuildSummary {
         report,
         files: 0,
         domains: Vec::new(),
+        unchanged: false,
         timings,
     }
 }
@@ -813,6 +817,7 @@ fn build_inner(options: &BuildOptions) -> Result<BuildSummary, Diagnostic> {
             report: same.report,
             files: same.files,
             domains: same.domains,
+            unchanged: true,
             timings,
         });
     }
@@ -880,6 +885,7 @@ fn build_inner(options: &BuildOptions) -> Result<BuildSummary, Diagnostic> {
     Ok(BuildSummary {
         files,
         domains,
+        unchanged: false,
         report,
         timings,
     })

@@ -159,6 +159,7 @@ fn an_unchanged_site_leaves_every_file_as_it_was() {
     std::thread::sleep(Duration::from_millis(20));
     let second = build(site.path(), &output, &[]);
     assert!(second.contains(SKIPPED), "{second}");
+    assert!(second.contains("so nothing was written"), "{second}");
     assert_eq!(identities(&output), before, "files were written again");
     assert_eq!(read_tree(&output), bytes);
     assert_eq!(read_tree(&output), fresh(site.path(), &[]));

@@ -27,11 +27,11 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::config::SiteConfig;
-use crate::diagnostics::{Diagnostic, Report, Severity, SourceFile, Span};
+use crate::diagnostics::{Diagnostic, Related, Report, Severity, SourceFile, Span};
 use crate::redirects::phase::IsoDate;
 
 /// Bumped when the record's meaning changes.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// Inputs modified this close to the fingerprint are not trusted to be unchanged.
 const RACY: Duration = Duration::from_secs(1);
@@ -291,6 +291,15 @@ struct StoredDiagnostic {
     file: Option<String>,
     help: Option<String>,
     span: Option<StoredSpan>,
+    related: Vec<StoredRelated>,
+}
+
+/// Another place the diagnostic involves.
+#[derive(Serialize, Deserialize)]
+struct StoredRelated {
+    file: String,
+    label: String,
+    span: Option<StoredSpan>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -301,6 +310,28 @@ struct StoredSpan {
     len: usize,
 }
 
+impl StoredSpan {
+    fn of(span: &Span) -> StoredSpan {
+        let text = &span.file.text;
+        let end = (span.offset + span.len).min(text.len());
+        let line_end = text
+            .get(end..)
+            .and_then(|rest| rest.find('\n'))
+            .map_or(text.len(), |at| end + at);
+        StoredSpan {
+            file: span.file.name.to_string(),
+            text: text.get(..line_end).unwrap_or(text).to_string(),
+            offset: span.offset,
+            len: span.len,
+        }
+    }
+
+    fn into_span(self) -> Span {
+        let file = SourceFile::new(self.file, self.text);
+        Span::new(&file, self.offset, self.len)
+    }
+}
+
 impl From<&Diagnostic> for StoredDiagnostic {
     fn from(diagnostic: &Diagnostic) -> Self {
         StoredDiagnostic {
@@ -309,17 +340,16 @@ impl From<&Diagnostic> for StoredDiagnostic {
             message: diagnostic.message.clone(),
             file: diagnostic.file.clone(),
             help: diagnostic.help.clone(),
-            span: diagnostic.span.as_ref().map(|span| {
-                let text = &span.file.text;
-                let end = span.offset + span.len;
-                let line_end = text[end..].find('\n').map_or(text.len(), |at| end + at);
-                StoredSpan {
-                    file: span.file.name.to_string(),
-                    text: text[..line_end].to_string(),
-                    offset: span.offset,
-                    len: span.len,
-                }
-            }),
+            span: diagnostic.span.as_deref().map(StoredSpan::of),
+            related: diagnostic
+                .related
+                .iter()
+                .map(|related| StoredRelated {
+                    file: related.file.clone(),
+                    label: related.label.clone(),
+                    span: related.span.as_deref().map(StoredSpan::of),
+                })
+                .collect(),
         }
     }
 }
@@ -337,9 +367,17 @@ impl StoredDiagnostic {
             diagnostic.severity == Severity::Error
         );
         if let Some(span) = self.span {
-            let file = SourceFile::new(span.file, span.text);
-            diagnostic = diagnostic.at(Span::new(&file, span.offset, span.len));
+            diagnostic = diagnostic.at(span.into_span());
         }
+        diagnostic.related = self
+            .related
+            .into_iter()
+            .map(|related| Related {
+                span: related.span.map(|span| Box::new(span.into_span())),
+                file: related.file,
+                label: related.label,
+            })
+            .collect();
         diagnostic.file = self.file.or(diagnostic.file);
         diagnostic.help = self.help;
         diagnostic
@@ -386,6 +424,15 @@ mod tests {
         assert_eq!(render_human(&back), render_human(&original));
         assert_eq!(back.code, "content::front-matter");
         assert!(!back.is_error());
+
+        let other = SourceFile::new("content/en/aide.md", "---\nslug: help\n---\n");
+        let twice = Diagnostic::error("content::slug-collision", "two pages claim /help/")
+            .at(Span::new(&file, 4, 11))
+            .also_at(Span::new(&other, 4, 10), "also claims it")
+            .also_in("content/en/third.md", "and this one");
+        let back = StoredDiagnostic::from(&twice).into_diagnostic();
+        assert_eq!(render_human(&back), render_human(&twice));
+        assert_eq!(back.related.len(), 2);
 
         let plain = Diagnostic::error("build::threads", "no threads").in_file("site.yaml");
         let back = StoredDiagnostic::from(&plain).into_diagnostic();
