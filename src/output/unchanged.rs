@@ -42,7 +42,8 @@ pub struct Fingerprint {
     inputs: String,
     binary: String,
     date: String,
-    /// False when an input was modified too recently to be trusted.
+    /// False when an input was modified too recently to be trusted, or the
+    /// binary's own file could not be read.
     trusted: bool,
 }
 
@@ -105,10 +106,12 @@ impl Fingerprint {
             // A missing input is a state of its own.
             hash.update(if input.exists() { b"+" } else { b"-" });
         }
-        let trusted = newest + RACY < started;
+        // A binary that cannot tell what file it is could be replaced unseen.
+        let binary = binary_identity();
+        let trusted = newest + RACY < started && binary.is_some();
         Fingerprint {
             inputs: hex(&hash.finalize()),
-            binary: binary_identity(),
+            binary: binary.unwrap_or_default(),
             date: as_of.unwrap_or_else(IsoDate::today).to_string(),
             trusted,
         }
@@ -269,12 +272,13 @@ fn unix_identity(metadata: &std::fs::Metadata) -> String {
 
 /// This binary: its version and the executable file's identity, so a rebuilt
 /// handover (even of the same version) never trusts an older record.
-fn binary_identity() -> String {
-    let executable = std::env::current_exe()
-        .and_then(std::fs::metadata)
-        .map(|m| identity(&m))
-        .unwrap_or_default();
-    format!("handover {} {executable}", env!("CARGO_PKG_VERSION"))
+fn binary_identity() -> Option<String> {
+    let executable = std::env::current_exe().and_then(std::fs::metadata).ok()?;
+    Some(format!(
+        "handover {} {}",
+        env!("CARGO_PKG_VERSION"),
+        identity(&executable)
+    ))
 }
 
 fn hex(bytes: &[u8]) -> String {
