@@ -349,6 +349,25 @@ pub fn headers(fingerprinted: &[SitePath]) -> String {
 mod tests {
     use super::*;
 
+    /// A file already in the folder may be a hard link to the live output: a
+    /// write replaces it with a new file and leaves the other name's bytes alone.
+    #[cfg(unix)]
+    #[test]
+    fn a_write_never_goes_into_an_existing_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let live = dir.path().join("live.html");
+        std::fs::write(&live, "live").unwrap();
+        let staged = dir.path().join("staging/uk/index.html");
+        std::fs::create_dir_all(staged.parent().unwrap()).unwrap();
+        std::fs::hard_link(&live, &staged).unwrap();
+        let sink = DirSink::new(dir.path().join("staging"));
+        sink.write("uk", &SitePath::parse("index.html").unwrap(), b"new bytes")
+            .unwrap();
+        assert!(sink.finish().is_none());
+        assert_eq!(std::fs::read(&staged).unwrap(), b"new bytes");
+        assert_eq!(std::fs::read(&live).unwrap(), b"live");
+    }
+
     #[test]
     fn sitemap_is_sorted_and_escaped() {
         let xml = sitemap(vec![
