@@ -16,7 +16,8 @@ use crate::content;
 use crate::diagnostics::{Diagnostic, Outcome, Report, SourceFile};
 use crate::i18n::Translations;
 use crate::media::Media;
-use crate::output::staging::Staging;
+use crate::output::staging::{LockedOutput, Staging};
+use crate::output::unchanged::{self, Fingerprint};
 use crate::output::{self, guard, DirSink, Sink, SitemapEntry};
 use crate::paths::SitePath;
 use crate::plan::{self, locale_root};
@@ -748,6 +749,9 @@ pub struct BuildSummary {
     pub report: Report,
     pub files: usize,
     pub domains: Vec<String>,
+    /// Nothing changed since the build that wrote the output: it was left as
+    /// it is, and the report is that build's.
+    pub unchanged: bool,
     /// Each stage's time and memory, when asked for.
     pub timings: Timings,
 }
@@ -778,6 +782,7 @@ fn failed_with(report: Report, timings: Timings) -> BuildSummary {
         report,
         files: 0,
         domains: Vec::new(),
+        unchanged: false,
         timings,
     }
 }
@@ -795,20 +800,42 @@ fn build_inner(options: &BuildOptions) -> Result<BuildSummary, Diagnostic> {
     config.redirects.as_of = options.as_of;
     // Before any work: a folder the build may not replace stops it here.
     let claimed = guard::claim(&options.output, &config)?;
+    // No other build changes the output from here on.
+    let locked = LockedOutput::acquire(&claimed)?;
+    let fingerprint = timings.stage("fingerprint", || {
+        let inputs = guard::input_paths(&config);
+        Fingerprint::of(&config, &inputs, config.redirects.as_of)
+    });
+    if let Some(same) = timings.stage("fingerprint", || {
+        unchanged::check(locked.target(), &fingerprint)
+    }) {
+        timings.note(
+            "fingerprint",
+            "nothing changed since the last build: the output was left as it is".to_string(),
+        );
+        return Ok(BuildSummary {
+            report: same.report,
+            files: same.files,
+            domains: same.domains,
+            unchanged: true,
+            timings,
+        });
+    }
     // Loaded as `check` loads it, so the two report the same problems.
     let (site, mut problems) = Site::load_from(config, true, &timings);
     let links = LinkSink::default();
     let staging = match &site {
         Some(site) if !problems.iter().any(Diagnostic::is_error) => {
-            let staging = timings.stage("swap", || Staging::create(&claimed))?;
-            let files = DirSink::new(staging.dir.clone());
+            let mut staging = timings.stage("swap", || Staging::create_in(locked))?;
+            let files = DirSink::reusing(staging.dir.clone(), staging.previous());
             problems
                 .extend(timings.stage("render", || site.render_all(&output::Both(&files, &links))));
             timings.note(
                 "render",
                 format!(
-                    "pages written as rendered; writing took {:.1} ms of thread time",
-                    files.write_time().as_secs_f64() * 1e3
+                    "written as rendered: {:.1} ms of thread time; {} unchanged files linked from the last output",
+                    files.write_time().as_secs_f64() * 1e3,
+                    files.reused()
                 ),
             );
             problems.extend(files.finish());
@@ -839,18 +866,26 @@ fn build_inner(options: &BuildOptions) -> Result<BuildSummary, Diagnostic> {
         staging.abandon();
         return Ok(failed_with(report, timings));
     }
-    if let Err(problem) = timings.stage("swap", || staging.commit()) {
-        return Ok(failed(vec![problem], timings));
-    }
+    let locked = match timings.stage("swap", || staging.commit()) {
+        Ok(locked) => locked,
+        Err(problem) => return Ok(failed(vec![problem], timings)),
+    };
+    let files = site.outputs().len();
+    let domains: Vec<String> = site
+        .model
+        .config
+        .regions
+        .iter()
+        .map(|r| r.domain.clone())
+        .collect();
+    timings.stage("fingerprint", || {
+        unchanged::remember(locked.target(), &fingerprint, &report, files, &domains)
+    });
+    drop(locked);
     Ok(BuildSummary {
-        files: site.outputs().len(),
-        domains: site
-            .model
-            .config
-            .regions
-            .iter()
-            .map(|r| r.domain.clone())
-            .collect(),
+        files,
+        domains,
+        unchanged: false,
         report,
         timings,
     })

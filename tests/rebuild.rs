@@ -1,9 +1,16 @@
 //! What a build promises about its own cost: `--timings` names every stage with
-//! its time and memory.
+//! its time and memory; a build of an unchanged site leaves the output as it is,
+//! and one changed page rewrites only the files whose bytes changed, while the
+//! output stays byte for byte what a fresh build writes.
 
 mod common;
 
-use common::{fixtures, run, stderr, stdout};
+use std::collections::BTreeMap;
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use common::{copy_tree, fixtures, read_tree, run, stderr, stdout};
 
 fn multi() -> std::path::PathBuf {
     fixtures().join("fixtures/multi")
@@ -38,8 +45,10 @@ fn timings_show_every_stage_with_time_and_memory() {
             assert!(line.contains(" MiB"), "{line}");
         }
     }
-    assert!(text.contains("writing took"), "{text}");
+    assert!(text.contains("written as rendered"), "{text}");
 
+    // Another folder: into the same one, the unchanged site would not be built.
+    let json_dir = out.path().join("json");
     let output = run(
         &multi(),
         &[
@@ -48,7 +57,7 @@ fn timings_show_every_stage_with_time_and_memory() {
             "build",
             "--timings",
             "-o",
-            output_dir.to_str().unwrap(),
+            json_dir.to_str().unwrap(),
         ],
     );
     assert!(output.status.success(), "{}", stderr(&output));
@@ -63,6 +72,7 @@ fn timings_show_every_stage_with_time_and_memory() {
         stages,
         [
             "load",
+            "fingerprint",
             "plan",
             "parse",
             "redirects",
@@ -75,4 +85,280 @@ fn timings_show_every_stage_with_time_and_memory() {
     // Without the flag, nothing more is printed.
     let output = run(&multi(), &["build", "-o", output_dir.to_str().unwrap()]);
     assert!(!stderr(&output).contains("peak memory"));
+}
+
+/// A copy of the `multi` fixture, old enough that a build trusts its times.
+fn site() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&multi(), dir.path());
+    settle();
+    dir
+}
+
+/// Inputs changed less than a second before a build are not trusted to stay
+/// unchanged (a coarse file-system clock could hide a second edit).
+fn settle() {
+    std::thread::sleep(Duration::from_millis(1_200));
+}
+
+/// Builds `site` into `output`, with `--timings`; the build must succeed.
+fn build(site: &Path, output: &Path, extra: &[&str]) -> String {
+    let mut args = vec!["build", "--timings", "--output", output.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let built = run(site, &args);
+    assert_eq!(built.status.code(), Some(0), "{}", stderr(&built));
+    stderr(&built)
+}
+
+const SKIPPED: &str = "nothing changed since the last build";
+
+/// Every file of the output: (inode, modification time).
+fn identities(dir: &Path) -> BTreeMap<String, (u64, SystemTime)> {
+    use std::os::unix::fs::MetadataExt;
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let metadata = e.metadata().unwrap();
+            let relative = e
+                .path()
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            (relative, (metadata.ino(), metadata.modified().unwrap()))
+        })
+        .collect()
+}
+
+/// What a fresh build of `site` writes (into a folder of its own).
+fn fresh(site: &Path, extra: &[&str]) -> BTreeMap<String, Vec<u8>> {
+    let out = tempfile::tempdir().unwrap();
+    let output = out.path().join("public");
+    build(site, &output, extra);
+    read_tree(&output)
+}
+
+#[cfg(unix)]
+#[test]
+fn an_unchanged_site_leaves_every_file_as_it_was() {
+    let site = site();
+    let out = tempfile::tempdir().unwrap();
+    let output = out.path().join("public");
+    let first = build(site.path(), &output, &[]);
+    assert!(!first.contains(SKIPPED), "{first}");
+    let (bytes, before) = (read_tree(&output), identities(&output));
+    // The record is beside the output, never in it.
+    assert!(out.path().join(".public.cache").is_file());
+    assert!(
+        bytes.keys().all(|name| !name.contains("cache")),
+        "{bytes:?}"
+    );
+
+    std::thread::sleep(Duration::from_millis(20));
+    let second = build(site.path(), &output, &[]);
+    assert!(second.contains(SKIPPED), "{second}");
+    assert!(second.contains("so nothing was written"), "{second}");
+    assert_eq!(identities(&output), before, "files were written again");
+    assert_eq!(read_tree(&output), bytes);
+    assert_eq!(read_tree(&output), fresh(site.path(), &[]));
+
+    // The same report as the build that wrote it.
+    let json = |site: &Path| {
+        let built = run(
+            site,
+            &[
+                "--format",
+                "json",
+                "build",
+                "--output",
+                output.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(built.status.code(), Some(0), "{}", stderr(&built));
+        let mut json: serde_json::Value = serde_json::from_str(&stdout(&built)).unwrap();
+        json.as_object_mut().unwrap().remove("timings");
+        json
+    };
+    let skipped = json(site.path());
+    std::fs::remove_file(out.path().join(".public.cache")).unwrap();
+    assert_eq!(json(site.path()), skipped);
+}
+
+#[cfg(unix)]
+#[test]
+fn one_changed_page_rewrites_only_the_files_whose_bytes_changed() {
+    let site = site();
+    let out = tempfile::tempdir().unwrap();
+    let output = out.path().join("public");
+    build(site.path(), &output, &[]);
+    let (old_bytes, old_ids) = (read_tree(&output), identities(&output));
+
+    let page = site.path().join("content/en/help.md");
+    let text = std::fs::read_to_string(&page).unwrap();
+    std::fs::write(&page, format!("{text}\nOne more sentence.\n")).unwrap();
+    std::thread::sleep(Duration::from_millis(20));
+    let rebuilt = build(site.path(), &output, &[]);
+    assert!(!rebuilt.contains(SKIPPED), "{rebuilt}");
+
+    let (new_bytes, new_ids) = (read_tree(&output), identities(&output));
+    assert_eq!(
+        new_bytes,
+        fresh(site.path(), &[]),
+        "not what a fresh build writes"
+    );
+    let (mut kept, mut rewritten) = (0, Vec::new());
+    for (name, bytes) in &new_bytes {
+        if old_bytes.get(name) == Some(bytes) {
+            assert_eq!(new_ids[name], old_ids[name], "{name} was written again");
+            kept += 1;
+        } else {
+            assert_ne!(
+                new_ids.get(name).map(|i| i.0),
+                old_ids.get(name).map(|i| i.0)
+            );
+            rewritten.push(name.clone());
+        }
+    }
+    assert!(kept > 10, "{kept} files kept");
+    assert!(
+        rewritten
+            .iter()
+            .any(|name| name.ends_with("help/index.html")),
+        "{rewritten:?}"
+    );
+    assert!(rewritten.len() < 5, "{rewritten:?}");
+    // The marker too is the very file the first build wrote.
+    assert_eq!(new_ids[".handover-output"], old_ids[".handover-output"]);
+}
+
+/// The record is a shortcut only: an edit that hides its time, a record changed
+/// by hand, another binary or another date never leave stale bytes.
+#[cfg(unix)]
+#[test]
+fn a_stale_or_forged_record_never_changes_the_output() {
+    let site = site();
+    let out = tempfile::tempdir().unwrap();
+    let output = out.path().join("public");
+    let record = out.path().join(".public.cache");
+    build(site.path(), &output, &[]);
+
+    // The same number of bytes, the modification time put back.
+    let page = site.path().join("content/en/help.md");
+    let modified = std::fs::metadata(&page).unwrap().modified().unwrap();
+    let text = std::fs::read_to_string(&page).unwrap();
+    let edited = text.replacen("Help", "Hulp", 1);
+    assert_ne!(edited, text);
+    std::fs::write(&page, &edited).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&page)
+        .unwrap()
+        .set_modified(modified)
+        .unwrap();
+    settle();
+    let rebuilt = build(site.path(), &output, &[]);
+    assert!(!rebuilt.contains(SKIPPED), "{rebuilt}");
+    assert_eq!(read_tree(&output), fresh(site.path(), &[]));
+    assert!(build(site.path(), &output, &[]).contains(SKIPPED));
+
+    // A record changed by hand: any field, or no longer JSON.
+    let good = std::fs::read_to_string(&record).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&good).unwrap();
+    for field in ["binary", "date", "inputs", "output", "format"] {
+        let mut forged = json.clone();
+        forged[field] = match &json[field] {
+            serde_json::Value::Number(_) => serde_json::json!(99),
+            _ => serde_json::json!("handover 0.0.1 forged"),
+        };
+        std::fs::write(&record, forged.to_string()).unwrap();
+        let rebuilt = build(site.path(), &output, &[]);
+        assert!(!rebuilt.contains(SKIPPED), "{field}: {rebuilt}");
+        assert_eq!(read_tree(&output), fresh(site.path(), &[]), "{field}");
+    }
+    std::fs::write(&record, "{ not json").unwrap();
+    assert!(!build(site.path(), &output, &[]).contains(SKIPPED));
+
+    // Another binary (here: the same one, copied) builds again.
+    let binary = out.path().join("handover-copy");
+    std::fs::copy(env!("CARGO_BIN_EXE_handover"), &binary).unwrap();
+    let args = [
+        "--root",
+        site.path().to_str().unwrap(),
+        "build",
+        "--timings",
+    ];
+    let copied = std::process::Command::new(&binary)
+        .args(args)
+        .args(["--output", output.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(copied.status.code(), Some(0), "{}", stderr(&copied));
+    assert!(!stderr(&copied).contains(SKIPPED), "{}", stderr(&copied));
+    assert_eq!(read_tree(&output), fresh(site.path(), &[]));
+}
+
+/// Another `--as-of` date, across the end of the notice phase, is another site.
+#[cfg(unix)]
+#[test]
+fn another_date_builds_again() {
+    let site = site();
+    let config = std::fs::read_to_string(site.path().join("site.yaml")).unwrap();
+    let config = config.replacen(
+        "regions:",
+        "redirects:\n  notice_until: \"2025-06-30\"\nregions:",
+        1,
+    );
+    std::fs::write(site.path().join("site.yaml"), config).unwrap();
+    settle();
+    let out = tempfile::tempdir().unwrap();
+    let output = out.path().join("public");
+    build(site.path(), &output, &["--as-of", "2025-06-29"]);
+    assert!(build(site.path(), &output, &["--as-of", "2025-06-29"]).contains(SKIPPED));
+    let later = build(site.path(), &output, &["--as-of", "2025-06-30"]);
+    assert!(!later.contains(SKIPPED), "{later}");
+    let after = fresh(site.path(), &["--as-of", "2025-06-30"]);
+    assert_ne!(after, fresh(site.path(), &["--as-of", "2025-06-29"]));
+    assert_eq!(read_tree(&output), after);
+}
+
+/// A file changed, added or removed in the output by hand is put right.
+#[cfg(unix)]
+#[test]
+fn a_file_changed_by_hand_in_the_output_is_put_right() {
+    let site = site();
+    let out = tempfile::tempdir().unwrap();
+    let output = out.path().join("public");
+    build(site.path(), &output, &[]);
+    let expected = read_tree(&output);
+
+    let page = output.join("www.acme.example/index.html");
+    let modified = std::fs::metadata(&page).unwrap().modified().unwrap();
+    let text = std::fs::read(&page).unwrap();
+    let mut changed = text.clone();
+    changed[0] ^= 0x20;
+    // In place (the same inode), time put back.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&page)
+        .unwrap()
+        .write_all_at(&changed, 0)
+        .unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&page)
+        .unwrap()
+        .set_modified(modified)
+        .unwrap();
+    let rebuilt = build(site.path(), &output, &[]);
+    assert!(!rebuilt.contains(SKIPPED), "{rebuilt}");
+    assert_eq!(read_tree(&output), expected);
+
+    std::fs::write(output.join("www.acme.example/extra.html"), "extra").unwrap();
+    std::fs::remove_file(output.join("be.acme.example/_redirects")).unwrap();
+    let rebuilt = build(site.path(), &output, &[]);
+    assert!(!rebuilt.contains(SKIPPED), "{rebuilt}");
+    assert_eq!(read_tree(&output), expected);
+    assert!(build(site.path(), &output, &[]).contains(SKIPPED));
 }

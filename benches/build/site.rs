@@ -145,7 +145,8 @@ pub fn body(n: usize, pages: usize, locale_index: usize, store: &str, date: &str
                 out.push('\n');
             }
             _ => out.push_str(&format!(
-                "See also [page {}](/products/p{:05}/) and [the home page](/).\n\n",
+                "See also [page {}](/products/p{:05}/), [its first section](/products/p{:05}/#section-1) and [the home page](/).\n\n",
+                (n + 1) % pages,
                 (n + 1) % pages,
                 (n + 1) % pages,
             )),

@@ -78,12 +78,17 @@ impl BuildArgs {
                 "timings": self.timings.then(|| timings_json(&summary.timings)),
             })),
             _ if ok => eprintln!(
-                "built {} domain{} ({} files) into {} ({})",
+                "built {} domain{} ({} files) into {} ({}){}",
                 summary.domains.len(),
                 if summary.domains.len() == 1 { "" } else { "s" },
                 summary.files,
                 output.display(),
-                summary.report.summary()
+                summary.report.summary(),
+                if summary.unchanged {
+                    "; nothing changed since the last build, so nothing was written"
+                } else {
+                    ""
+                }
             ),
             _ => {
                 let warnings = match summary.report.warnings() {

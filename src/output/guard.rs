@@ -68,7 +68,7 @@ pub fn claim(output: &Path, config: &SiteConfig) -> Result<ClaimedOutput, Diagno
 }
 
 /// The inputs a build reads: every folder and file `site.yaml` points at.
-fn input_paths(config: &SiteConfig) -> Vec<PathBuf> {
+pub fn input_paths(config: &SiteConfig) -> Vec<PathBuf> {
     let root = &config.root;
     let mut inputs = vec![
         root.join(crate::config::CONFIG_FILE),

@@ -8,7 +8,9 @@
 //! thread scheduling or file-system order.
 
 pub mod guard;
+pub mod previous;
 pub mod staging;
+pub mod unchanged;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -24,13 +26,17 @@ pub trait Sink: Sync {
     fn write(&self, domain: &str, path: &SitePath, bytes: &[u8]) -> Result<(), Diagnostic>;
 }
 
-/// Writes under a folder: `<root>/<domain>/<path>`.
+/// Writes under a folder: `<root>/<domain>/<path>`, linking the files whose
+/// bytes did not change from the previous output instead ([`previous`]).
 ///
 /// The first file that cannot be written stops the writing (a full disk would
 /// otherwise give one error per file); rendering goes on, so the report can say
 /// how much the build needed. [`DirSink::finish`] gives that one problem.
 pub struct DirSink {
     root: PathBuf,
+    previous: Option<previous::PreviousOutput>,
+    /// Files linked from the previous output rather than written.
+    reused: AtomicU64,
     written: AtomicU64,
     unwritten: AtomicU64,
     /// Nanoseconds spent writing, summed over threads (`--timings`).
@@ -40,8 +46,15 @@ pub struct DirSink {
 
 impl DirSink {
     pub fn new(root: PathBuf) -> Self {
+        DirSink::reusing(root, None)
+    }
+
+    /// Writes under `root`, linking unchanged files from `previous`.
+    pub fn reusing(root: PathBuf, previous: Option<previous::PreviousOutput>) -> Self {
         DirSink {
             root,
+            previous,
+            reused: AtomicU64::new(0),
             written: AtomicU64::new(0),
             unwritten: AtomicU64::new(0),
             write_nanos: AtomicU64::new(0),
@@ -56,7 +69,12 @@ impl DirSink {
             .unwrap_or(true)
     }
 
-    fn write_file(&self, path: &Path, bytes: &[u8]) {
+    /// How many files were linked from the previous output.
+    pub fn reused(&self) -> u64 {
+        self.reused.load(Ordering::Relaxed)
+    }
+
+    fn write_file(&self, relative: &str, path: &Path, bytes: &[u8]) {
         let size = bytes.len() as u64;
         if self.failed() {
             self.unwritten.fetch_add(size, Ordering::Relaxed);
@@ -66,7 +84,18 @@ impl DirSink {
         let result = path
             .parent()
             .map_or(Ok(()), std::fs::create_dir_all)
-            .and_then(|()| std::fs::write(path, bytes));
+            .and_then(|()| {
+                let same = self
+                    .previous
+                    .as_ref()
+                    .is_some_and(|previous| previous.link_if_same(relative, bytes, path));
+                if same {
+                    self.reused.fetch_add(1, Ordering::Relaxed);
+                    Ok(())
+                } else {
+                    write_fresh(path, bytes)
+                }
+            });
         let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
         self.write_nanos.fetch_add(nanos, Ordering::Relaxed);
         match result {
@@ -118,6 +147,27 @@ impl DirSink {
     }
 }
 
+/// Writes `bytes` to a new file at `path`, never into an existing one: a file
+/// already there may be a hard link to the live output ([`previous`]), whose
+/// bytes must not change before the swap (nor after: the new output shares it).
+fn write_fresh(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let create = || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+    };
+    let mut file = match create() {
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+            std::fs::remove_file(path)?;
+            create()?
+        }
+        other => other?,
+    };
+    file.write_all(bytes)
+}
+
 /// `2.4 MB`, `512 KB`, `37 bytes`.
 fn human_size(bytes: u64) -> String {
     match bytes {
@@ -134,8 +184,9 @@ impl Sink for DirSink {
         let domain_dir = SitePath::root()
             .child(domain)
             .map_err(|why| Diagnostic::error("output::path", format!("domain `{domain}` {why}")))?;
-        let file = domain_dir.join(path).under(&self.root);
-        staging::while_not_interrupted(|| self.write_file(&file, bytes));
+        let relative = domain_dir.join(path);
+        let file = relative.under(&self.root);
+        staging::while_not_interrupted(|| self.write_file(&relative.to_string(), &file, bytes));
         Ok(())
     }
 }
@@ -297,6 +348,25 @@ pub fn headers(fingerprinted: &[SitePath]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A file already in the folder may be a hard link to the live output: a
+    /// write replaces it with a new file and leaves the other name's bytes alone.
+    #[cfg(unix)]
+    #[test]
+    fn a_write_never_goes_into_an_existing_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let live = dir.path().join("live.html");
+        std::fs::write(&live, "live").unwrap();
+        let staged = dir.path().join("staging/uk/index.html");
+        std::fs::create_dir_all(staged.parent().unwrap()).unwrap();
+        std::fs::hard_link(&live, &staged).unwrap();
+        let sink = DirSink::new(dir.path().join("staging"));
+        sink.write("uk", &SitePath::parse("index.html").unwrap(), b"new bytes")
+            .unwrap();
+        assert!(sink.finish().is_none());
+        assert_eq!(std::fs::read(&staged).unwrap(), b"new bytes");
+        assert_eq!(std::fs::read(&live).unwrap(), b"live");
+    }
 
     #[test]
     fn sitemap_is_sorted_and_escaped() {

@@ -20,15 +20,54 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, RwLock};
 
 use super::guard::{ClaimedOutput, MARKER};
+use super::previous::PreviousOutput;
 use crate::diagnostics::Diagnostic;
 use crate::fs;
+
+/// The output's lock, held: no other build writes to this output meanwhile.
+/// Taken before anything is decided about the output (an unchanged site is
+/// recognised under it too); a [`Staging`] folder keeps it until the swap.
+pub struct LockedOutput {
+    target: PathBuf,
+    id: u64,
+    _lock: OutputLock,
+}
+
+impl LockedOutput {
+    /// Takes the output's lock, waiting for another build to finish.
+    pub fn acquire(claimed: &ClaimedOutput) -> Result<LockedOutput, Diagnostic> {
+        let target = claimed.path.clone();
+        let parent = target.parent().unwrap_or(Path::new("/")).to_path_buf();
+        std::fs::create_dir_all(&parent).map_err(|error| cannot_write_beside(&error, &target))?;
+        let lock = OutputLock::acquire(&parent, &file_name(&target))?;
+        let id = register(None, &lock.path);
+        Ok(LockedOutput {
+            target,
+            id,
+            _lock: lock,
+        })
+    }
+
+    /// The output folder.
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+}
+
+impl Drop for LockedOutput {
+    fn drop(&mut self) {
+        unregister(self.id);
+    }
+}
 
 /// A staging folder beside the output, swapped in on success.
 pub struct Staging {
     pub dir: PathBuf,
     target: PathBuf,
     id: u64,
-    _lock: OutputLock,
+    /// The output being replaced, to link unchanged files from.
+    previous: Option<PreviousOutput>,
+    locked: LockedOutput,
 }
 
 impl Staging {
@@ -36,30 +75,53 @@ impl Staging {
     /// builds left, checks that the old output can be removed after the swap, and
     /// creates the staging folder with its marker.
     pub fn create(claimed: &ClaimedOutput) -> Result<Staging, Diagnostic> {
-        let target = claimed.path.clone();
-        let parent = target.parent().unwrap_or(Path::new("/")).to_path_buf();
-        std::fs::create_dir_all(&parent).map_err(|error| cannot_write_beside(&error, &target))?;
-        let lock = OutputLock::acquire(&parent, &file_name(&target))?;
+        Staging::create_in(LockedOutput::acquire(claimed)?)
+    }
+
+    /// [`Staging::create`] with the lock already held.
+    pub fn create_in(locked: LockedOutput) -> Result<Staging, Diagnostic> {
+        let target = locked.target.clone();
         remove_stale_siblings(&target);
         check_removable(&target)?;
         let dir = sibling(&target, "staging", std::process::id());
         std::fs::create_dir(&dir).map_err(|error| cannot_write_beside(&error, &target))?;
-        let id = register(&dir, &lock.path);
-        let staging = Staging {
+        register_as(locked.id, &dir);
+        let mut staging = Staging {
             dir,
             target,
-            id,
-            _lock: lock,
+            id: locked.id,
+            previous: None,
+            locked,
         };
-        fs::write(
-            &staging.dir.join(MARKER),
-            super::guard::marker_text().as_bytes(),
-        )?;
+        // A file written here shows the owner and permissions every written
+        // file gets: the old files to reuse must have the same.
+        let probe = staging.dir.join(".handover-probe");
+        fs::write(&probe, b"")?;
+        let fresh = std::fs::metadata(&probe);
+        let _ = std::fs::remove_file(&probe);
+        staging.previous = fresh
+            .ok()
+            .and_then(|fresh| PreviousOutput::open(&staging.target, &fresh));
+        let marker = super::guard::marker_text();
+        let linked = staging.previous.as_ref().is_some_and(|previous| {
+            previous.link_if_same(MARKER, marker.as_bytes(), &staging.dir.join(MARKER))
+        });
+        if !linked {
+            fs::write(&staging.dir.join(MARKER), marker.as_bytes())?;
+        }
         Ok(staging)
     }
 
+    /// The output folder this staging folder will replace, to reuse its
+    /// unchanged files (once).
+    pub fn previous(&mut self) -> Option<PreviousOutput> {
+        self.previous.take()
+    }
+
     /// Replaces the target with the staged folder and removes the old output.
-    pub fn commit(self) -> Result<(), Diagnostic> {
+    /// Gives back the output's lock, still held, so what follows the swap (the
+    /// record of what was built) is written before another build starts.
+    pub fn commit(self) -> Result<LockedOutput, Diagnostic> {
         pause_before_swap();
         let replaced = {
             // No interrupt handler runs while the folders change places; after,
@@ -68,17 +130,17 @@ impl Staging {
             let swapped = swap(&self.dir, &self.target);
             match &swapped {
                 Ok(Some(old)) => register_as(self.id, old),
-                _ => unregister(self.id),
+                _ => keep_only_lock(self.id),
             }
             swapped
         };
         match replaced {
             Ok(Some(old)) => {
                 let _ = std::fs::remove_dir_all(old);
-                unregister(self.id);
-                Ok(())
+                keep_only_lock(self.id);
+                Ok(self.locked)
             }
-            Ok(None) => Ok(()),
+            Ok(None) => Ok(self.locked),
             Err(error) => {
                 let _ = std::fs::remove_dir_all(&self.dir);
                 Err(fs::io_error(
@@ -92,7 +154,7 @@ impl Staging {
 
     /// Removes the staged folder, leaving the target untouched.
     pub fn abandon(self) {
-        unregister(self.id);
+        keep_only_lock(self.id);
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
@@ -309,19 +371,19 @@ fn same_file(_file: &File, path: &Path) -> bool {
 
 /// Staging folders of this process (or the old output they became after the
 /// swap) and their output's lock file, for the interrupt handler.
-static ACTIVE: Mutex<BTreeMap<u64, (PathBuf, PathBuf)>> = Mutex::new(BTreeMap::new());
+static ACTIVE: Mutex<BTreeMap<u64, (Option<PathBuf>, PathBuf)>> = Mutex::new(BTreeMap::new());
 static NEXT_ID: AtomicU64 = AtomicU64::new(0);
 /// Every file write holds it for reading; the interrupt handler and the swap
 /// hold it for writing, so no write lands in a folder being removed or moved.
 /// `true` once interrupted.
 static WRITES: RwLock<bool> = RwLock::new(false);
 
-fn register(dir: &Path, lock: &Path) -> u64 {
+fn register(dir: Option<&Path>, lock: &Path) -> u64 {
     let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
     ACTIVE
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .insert(id, (dir.to_path_buf(), lock.to_path_buf()));
+        .insert(id, (dir.map(Path::to_path_buf), lock.to_path_buf()));
     id
 }
 
@@ -331,7 +393,18 @@ fn register_as(id: u64, dir: &Path) {
         .unwrap_or_else(|e| e.into_inner())
         .get_mut(&id)
     {
-        entry.0 = dir.to_path_buf();
+        entry.0 = Some(dir.to_path_buf());
+    }
+}
+
+/// After the swap or abandon: only the lock is left for the interrupt handler.
+fn keep_only_lock(id: u64) {
+    if let Some(entry) = ACTIVE
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get_mut(&id)
+    {
+        entry.0 = None;
     }
 }
 
@@ -357,7 +430,9 @@ pub fn remove_staging_on_interrupt() {
         *interrupted = true;
         let active = std::mem::take(&mut *ACTIVE.lock().unwrap_or_else(|e| e.into_inner()));
         for (dir, lock) in active.values() {
-            let _ = std::fs::remove_dir_all(dir);
+            if let Some(dir) = dir {
+                let _ = std::fs::remove_dir_all(dir);
+            }
             // Still held by this process until it exits: see `OutputLock`.
             let _ = std::fs::remove_file(lock);
         }

@@ -1,0 +1,203 @@
+//! The output folder of the last build, as a source of unchanged files.
+//!
+//! A build still writes a complete staging folder and swaps it in, but a file
+//! whose bytes equal the file at the same place in the current output is
+//! hard-linked from there instead of written again: it keeps its inode and its
+//! modification time, so rsync-style deploys (and CDNs' upload steps that
+//! compare size and time) send only what changed, and an unchanged site costs
+//! no writes.
+//!
+//! The old file is opened beneath the output folder with no symbolic link
+//! followed anywhere on its path (`openat2` with `RESOLVE_BENEATH |
+//! RESOLVE_NO_SYMLINKS`), compared byte for byte, and the very file that was
+//! opened is linked (through `/proc/self/fd`), so nothing outside the output can
+//! end up in it. Where that is not available (other systems, old kernels) every
+//! file is written, as before.
+
+use std::path::Path;
+
+/// The previous output, open for reading.
+pub struct PreviousOutput {
+    #[cfg(target_os = "linux")]
+    dir: std::os::fd::OwnedFd,
+    /// Owner and permissions of a file this build writes: an old file is
+    /// linked only when it has the same, so a linked file is in every way the
+    /// file a write would have made.
+    #[cfg(target_os = "linux")]
+    owner: u32,
+    #[cfg(target_os = "linux")]
+    mode: u32,
+}
+
+impl PreviousOutput {
+    /// The output folder `target`, when there is one to reuse files from;
+    /// `fresh` is the metadata of a file this build just wrote.
+    pub fn open(target: &Path, fresh: &std::fs::Metadata) -> Option<PreviousOutput> {
+        #[cfg(target_os = "linux")]
+        {
+            use rustix::fs::{open, Mode, OFlags};
+            use std::os::unix::fs::MetadataExt;
+            let metadata = std::fs::symlink_metadata(target).ok()?;
+            if !metadata.is_dir() {
+                return None;
+            }
+            let dir = open(
+                target,
+                OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC | OFlags::NOFOLLOW,
+                Mode::empty(),
+            )
+            .ok()?;
+            Some(PreviousOutput {
+                dir,
+                owner: fresh.uid(),
+                mode: fresh.mode() & 0o7777,
+            })
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = (target, fresh);
+            None
+        }
+    }
+
+    /// Links the old file at `relative` to `destination` when its bytes are
+    /// `bytes`; false when it differs, is missing, or cannot be linked (the caller
+    /// then writes the file).
+    pub fn link_if_same(&self, relative: &str, bytes: &[u8], destination: &Path) -> bool {
+        #[cfg(target_os = "linux")]
+        {
+            self.link_if_same_linux(relative, bytes, destination)
+                .unwrap_or(false)
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = (relative, bytes, destination);
+            false
+        }
+    }
+
+    #[cfg(target_os = "linux")]
+    fn link_if_same_linux(
+        &self,
+        relative: &str,
+        bytes: &[u8],
+        destination: &Path,
+    ) -> std::io::Result<bool> {
+        use rustix::fs::{
+            fstat, linkat, openat2, AtFlags, FileType, Mode, OFlags, ResolveFlags, CWD,
+        };
+        use std::io::Read;
+        use std::os::fd::AsRawFd;
+
+        let fd = openat2(
+            &self.dir,
+            relative,
+            OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW,
+            Mode::empty(),
+            ResolveFlags::BENEATH | ResolveFlags::NO_SYMLINKS | ResolveFlags::NO_MAGICLINKS,
+        )?;
+        let stat = fstat(&fd)?;
+        // One name only: a file also linked from elsewhere (a backup made with
+        // `cp -al`, say) could be changed in place through that other name.
+        if FileType::from_raw_mode(stat.st_mode) != FileType::RegularFile
+            || u64::try_from(stat.st_size).ok() != Some(bytes.len() as u64)
+            || stat.st_nlink != 1
+            || stat.st_uid != self.owner
+            || (stat.st_mode & 0o7777) != self.mode
+        {
+            return Ok(false);
+        }
+        let mut file = std::fs::File::from(fd);
+        let mut old = Vec::with_capacity(bytes.len() + 1);
+        file.read_to_end(&mut old)?;
+        if old != bytes {
+            return Ok(false);
+        }
+        // The file just compared, by its descriptor: no path is looked up again.
+        let by_fd = format!("/proc/self/fd/{}", file.as_raw_fd());
+        linkat(
+            CWD,
+            by_fd.as_str(),
+            CWD,
+            destination,
+            AtFlags::SYMLINK_FOLLOW,
+        )?;
+        Ok(true)
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+
+    fn fresh(dir: &Path) -> std::fs::Metadata {
+        let probe = dir.join("probe");
+        std::fs::write(&probe, "").unwrap();
+        std::fs::metadata(probe).unwrap()
+    }
+
+    #[test]
+    fn a_file_with_other_permissions_or_another_name_is_not_linked() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = dir.path().join("public");
+        std::fs::create_dir_all(&old).unwrap();
+        std::fs::write(old.join("a.html"), "same").unwrap();
+        std::fs::write(old.join("b.html"), "same").unwrap();
+        std::fs::set_permissions(old.join("a.html"), std::fs::Permissions::from_mode(0o600))
+            .unwrap();
+        std::fs::hard_link(old.join("b.html"), dir.path().join("backup.html")).unwrap();
+        let previous = PreviousOutput::open(&old, &fresh(dir.path())).unwrap();
+        assert!(!previous.link_if_same("a.html", b"same", &dir.path().join("a")));
+        assert!(!previous.link_if_same("b.html", b"same", &dir.path().join("b")));
+    }
+
+    #[test]
+    fn only_a_regular_file_with_the_same_bytes_is_linked() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = dir.path().join("public");
+        let new = dir.path().join("staging");
+        std::fs::create_dir_all(old.join("uk/help")).unwrap();
+        std::fs::create_dir_all(new.join("uk/help")).unwrap();
+        std::fs::write(old.join("uk/help/index.html"), "same").unwrap();
+        std::fs::write(old.join("uk/other.html"), "before").unwrap();
+        let previous = PreviousOutput::open(&old, &fresh(dir.path())).unwrap();
+
+        let linked = new.join("uk/help/index.html");
+        assert!(previous.link_if_same("uk/help/index.html", b"same", &linked));
+        let (a, b) = (
+            std::fs::metadata(old.join("uk/help/index.html")).unwrap(),
+            std::fs::metadata(&linked).unwrap(),
+        );
+        assert_eq!(
+            (a.dev(), a.ino()),
+            (b.dev(), b.ino()),
+            "one file, two names"
+        );
+
+        // Different bytes of the same length, another length, a missing file.
+        assert!(!previous.link_if_same("uk/other.html", b"BEFORE", &new.join("uk/o1")));
+        assert!(!previous.link_if_same("uk/other.html", b"after!!", &new.join("uk/o2")));
+        assert!(!previous.link_if_same("uk/none.html", b"", &new.join("uk/o3")));
+        assert!(!new.join("uk/o1").exists() && !new.join("uk/o2").exists());
+    }
+
+    #[test]
+    fn nothing_is_linked_through_a_symbolic_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = dir.path().join("public");
+        let outside = dir.path().join("outside");
+        std::fs::create_dir_all(old.join("uk")).unwrap();
+        std::fs::create_dir_all(&outside).unwrap();
+        std::fs::write(outside.join("secret.html"), "same").unwrap();
+        std::os::unix::fs::symlink(outside.join("secret.html"), old.join("uk/file.html")).unwrap();
+        std::os::unix::fs::symlink(&outside, old.join("fr")).unwrap();
+        std::fs::write(dir.path().join("up.html"), "same").unwrap();
+        let previous = PreviousOutput::open(&old, &fresh(dir.path())).unwrap();
+        let to = dir.path().join("linked");
+        assert!(!previous.link_if_same("uk/file.html", b"same", &to));
+        assert!(!previous.link_if_same("fr/secret.html", b"same", &to));
+        assert!(!previous.link_if_same("../up.html", b"same", &to));
+        assert!(!to.exists());
+    }
+}
