@@ -180,6 +180,11 @@ pub struct Removal {
 
 /// Where `sanitize` would remove something from the raw HTML of `markdown`.
 pub fn removals(markdown: &str) -> Vec<Removal> {
+    // Raw HTML starts with `<` (an entity cannot open a tag): most pages have
+    // none and need no parse.
+    if !markdown.contains('<') {
+        return Vec::new();
+    }
     let allowed: BTreeMap<&str, BTreeSet<&str>> = TAG_ATTRIBUTES
         .iter()
         .map(|(tag, attributes)| (*tag, attributes.iter().copied().collect()))

@@ -171,28 +171,29 @@ fn unsafe_scheme(link: &str) -> Option<Problem> {
 /// check cannot see them: they are errors all the same, since the editor's link
 /// does not work.
 pub fn unsafe_markdown_links(site: &Site) -> Vec<Diagnostic> {
+    let pages: Vec<&crate::content::SourcePage> = site.model.content.all().collect();
+    pages
+        .par_iter()
+        .flat_map_iter(|page| unsafe_links_of(page))
+        .collect()
+}
+
+/// The links and images of one page whose URL scheme is not safe.
+fn unsafe_links_of(page: &crate::content::SourcePage) -> Vec<Diagnostic> {
+    let body = &page.file.text[page.body_offset..];
     let mut problems = Vec::new();
-    for page in site.model.content.all() {
-        let body = &page.file.text[page.body_offset..];
-        let parser = Parser::new_ext(body, crate::raw_html::markdown_options());
-        for event in parser {
-            let Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) = event
-            else {
-                continue;
-            };
-            let Some(((code, message), help)) = unsafe_scheme(&dest_url) else {
-                continue;
-            };
-            let diagnostic = Diagnostic::error(code, message).help(help);
-            problems.push(
-                match page.file.text[page.body_offset..].find(dest_url.as_ref()) {
-                    Some(at) => {
-                        diagnostic.at(Span::new(&page.file, page.body_offset + at, dest_url.len()))
-                    }
-                    None => diagnostic.in_file(page.file.name.to_string()),
-                },
-            );
-        }
+    for event in Parser::new_ext(body, crate::raw_html::markdown_options()) {
+        let Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) = event else {
+            continue;
+        };
+        let Some(((code, message), help)) = unsafe_scheme(&dest_url) else {
+            continue;
+        };
+        let diagnostic = Diagnostic::error(code, message).help(help);
+        problems.push(match body.find(dest_url.as_ref()) {
+            Some(at) => diagnostic.at(Span::new(&page.file, page.body_offset + at, dest_url.len())),
+            None => diagnostic.in_file(page.file.name.to_string()),
+        });
     }
     problems
 }

@@ -12,6 +12,8 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use crate::check::links::{attribute_values, LinkSink};
 use crate::config::Locale;
 use crate::diagnostics::{Diagnostic, Report};
@@ -156,11 +158,12 @@ fn check_rendered(
     problems: Vec<Diagnostic>,
 ) -> Report {
     let links = LinkSink::default();
-    for ((domain, path), bytes) in files {
+    // Every page's links, read again on each rebuild: spread over the cores.
+    files.par_iter().for_each(|((domain, path), bytes)| {
         if let (true, Ok(path)) = (path.ends_with(".html"), SitePath::parse(path)) {
             let _ = links.write(domain, &path, bytes);
         }
-    }
+    });
     // Compared with the last build in public/, as `check` does.
     crate::check::validate(root, Some(site), problems, links, &root.join("public")).report
 }
