@@ -20,6 +20,12 @@ use super::{key, RuleTable, Served, Target};
 /// Chains longer than this are treated as loops (browsers give up near 20).
 const MAX_HOPS: usize = 20;
 
+/// A destination that grows past this is treated as a loop too: a rule that puts
+/// its own match back into its destination (`/* /a/:splat/:splat`) grows the
+/// path at each hop, doubling it here, and no CDN serves such a URL (Cloudflare
+/// refuses URLs over 16 KB). Without the bound, 20 doublings take minutes.
+const MAX_LOCATION_BYTES: usize = 16 * 1024;
+
 /// One redirect or rewrite applied to one path.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Hop {
@@ -172,6 +178,9 @@ pub fn resolve_in(
             (rule.to.as_str().to_string(), rule.status)
         };
         let location = substitute(&to, &captures_for(&captures, table.target));
+        if location.len() > MAX_LOCATION_BYTES {
+            break End::Loop;
+        }
         let redirect = (300..400).contains(&status);
         hops.push(Hop {
             rule: Some(index),

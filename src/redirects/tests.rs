@@ -107,6 +107,21 @@ fn a_splat_matching_its_own_target_loops_on_cloudflare_only() {
 }
 
 #[test]
+fn a_rule_that_doubles_its_path_at_each_hop_is_a_loop_found_at_once() {
+    // Each hop puts the path back twice: followed for 20 hops, the path grows to
+    // megabytes and is parsed again at each (minutes; found by the
+    // redirects_writer fuzz target). It ends as a loop once it outgrows any URL.
+    let lines = "/* /y/:splat/y/:splat 302\n";
+    for target in [Target::Netlify, Target::Cloudflare] {
+        let t = table(target, lines, PAGES);
+        let resolution = resolve(&t, &RequestPath::parse("/x").unwrap());
+        assert_eq!(resolution.end, End::Loop);
+        assert!(resolution.hops.len() < 15, "{} hops", resolution.hops.len());
+        assert!(problems(target, lines, PAGES).contains(&error("redirects::loop", 1)));
+    }
+}
+
+#[test]
 fn chains_are_written_as_one_hop_with_a_warning() {
     let lines = "/a /b 301\n/b https://new.example/ 301\n";
     let t = table(Target::Netlify, lines, PAGES);
