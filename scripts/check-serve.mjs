@@ -13,6 +13,7 @@
 // the bundled site, so the repository is never edited.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -29,7 +30,16 @@ for (const entry of ['site.yaml', 'content', 'locales', 'themes', 'redirects']) 
 const page = path.join(site, 'content/en-GB/index.md');
 const original = fs.readFileSync(page, 'utf8');
 
-const port = 20000 + Math.floor(Math.random() * 20000);
+// A port the system says is free now (a random one collided with another
+// program's connection in CI).
+const port = await new Promise((resolve, reject) => {
+  const probe = net.createServer();
+  probe.on('error', reject);
+  probe.listen(0, '127.0.0.1', () => {
+    const { port: free } = probe.address();
+    probe.close(() => resolve(free));
+  });
+});
 const server = spawn(binary, ['--root', site, 'serve', '--port', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
 let serverLog = '';
 const ready = new Promise((resolve, reject) => {
