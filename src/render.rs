@@ -341,6 +341,9 @@ fn navs(
 /// The parsed templates and page bodies with handover's functions.
 pub struct Renderer {
     templates: Tera,
+    /// Handover's functions, without templates: a page body that uses template
+    /// syntax is parsed and rendered by it when its page is rendered, then
+    /// dropped, so the site's bodies are never held parsed all at once.
     bodies: Tera,
     /// The titles and descriptions that use placeholders, as `<file>#title` and
     /// `<file>#description`: rendered as plain text, which templates escape.
@@ -353,7 +356,12 @@ pub struct Renderer {
 struct TemplateSources<'a> {
     theme: &'a Theme,
     content: &'a Content,
+    /// The page whose body Tera rendered as its one-off template, if any.
+    body: Option<&'a SourcePage>,
 }
+
+/// The name Tera gives a template rendered with `render_str`.
+const ONE_OFF_TEMPLATE: &str = "__tera_one_off";
 
 impl TemplateSources<'_> {
     /// The file, and the 1-based line and 0-based column at which the
@@ -361,6 +369,9 @@ impl TemplateSources<'_> {
     fn find(&self, name: &str) -> Option<(SourceFile, usize, usize)> {
         if let Some(file) = self.theme.templates.get(name) {
             return Some((file.clone(), 1, 0));
+        }
+        if let (ONE_OFF_TEMPLATE, Some(page)) = (name, self.body) {
+            return Some((page.file.clone(), page.body_line, 0));
         }
         if let Some((file, key)) = name.rsplit_once('#') {
             let page = self.content.all().find(|p| &*p.file.name == file)?;
@@ -396,6 +407,7 @@ impl Renderer {
         let sources = TemplateSources {
             theme: &model.theme,
             content: &model.content,
+            body: None,
         };
 
         let mut templates = Tera::new();
@@ -411,36 +423,11 @@ impl Renderer {
             problems.extend(tera_diagnostics(&error, &sources));
         }
 
-        let body_tera = || {
-            let mut tera = Tera::new();
-            tera.register_from(&functions);
-            tera.autoescape_on(Vec::<&str>::new());
-            tera
-        };
+        let mut bodies = Tera::new();
+        bodies.register_from(&functions);
+        bodies.autoescape_on(Vec::<&str>::new());
         let drafts = model.config.drafts;
         let pages: Vec<&SourcePage> = model.content.all().filter(|p| drafts || !p.draft).collect();
-        // Only bodies with template syntax become templates: a body without any
-        // renders to itself, and keeping every body parsed would hold each one in
-        // memory three times (text, Tera's copy, its parse) for nothing.
-        let templated: Vec<&SourcePage> = pages
-            .iter()
-            .copied()
-            .filter(|p| has_template_syntax(p.body()))
-            .collect();
-        let mut bodies = body_tera();
-        // One batch: Tera re-checks every template on each add, so adding pages one
-        // by one would be quadratic. Only when the batch fails are the pages parsed
-        // alone, to report every broken one rather than the first.
-        if bodies
-            .add_raw_templates(templated.iter().map(|p| (&*p.file.name, p.body())))
-            .is_err()
-        {
-            for page in &templated {
-                if let Err(error) = body_tera().add_raw_template(&page.file.name, page.body()) {
-                    problems.extend(tera_diagnostics(&error, &sources));
-                }
-            }
-        }
         let mut front = Tera::new();
         front.register_from(&text_functions);
         front.autoescape_on(Vec::<&str>::new());
@@ -487,10 +474,12 @@ impl Renderer {
     pub fn page(&self, model: &Model, job: &PageJob) -> Outcome<String> {
         let source = model.source(job);
         let mut context = model.base_context(job.region, &job.locale);
-        let body: std::borrow::Cow<str> = if self.bodies.contains_template(&source.file.name) {
+        // Only bodies with template syntax go through Tera: any other renders to
+        // itself.
+        let body: std::borrow::Cow<str> = if has_template_syntax(source.body()) {
             self.bodies
-                .render(&source.file.name, &context)
-                .map_err(|e| self.failure(&e, model))?
+                .render_str(source.body(), &context, false)
+                .map_err(|e| self.failure_in(&e, model, Some(source)))?
                 .into()
         } else {
             source.body().into()
@@ -649,9 +638,21 @@ impl Renderer {
 
     /// A render error, plus the translation problems behind it.
     fn failure(&self, error: &tera::Error, model: &Model) -> Vec<Diagnostic> {
+        self.failure_in(error, model, None)
+    }
+
+    /// A render error in `body`'s page body (Tera's one-off template), or in a
+    /// named template when `body` is `None`.
+    fn failure_in(
+        &self,
+        error: &tera::Error,
+        model: &Model,
+        body: Option<&SourcePage>,
+    ) -> Vec<Diagnostic> {
         let sources = TemplateSources {
             theme: &model.theme,
             content: &model.content,
+            body,
         };
         let mut problems = if is_translation_fault(error) {
             Vec::new()
