@@ -8,6 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::Deserialize;
@@ -136,7 +137,9 @@ impl SourcePage {
 /// All pages of the site, by locale and then name.
 #[derive(Debug, Clone, Default)]
 pub struct Content {
-    pub pages: BTreeMap<Locale, BTreeMap<String, SourcePage>>,
+    /// Shared, so that a copy of the site (the preview's next version after an
+    /// edit) copies pointers, not pages.
+    pub pages: BTreeMap<Locale, BTreeMap<String, Arc<SourcePage>>>,
     /// (locale, name) of the files that exist but did not load (`check` goes on
     /// without them): their error is reported, so nothing should also call them
     /// missing.
@@ -145,7 +148,7 @@ pub struct Content {
 
 impl Content {
     pub fn page(&self, locale: &Locale, name: &str) -> Option<&SourcePage> {
-        self.pages.get(locale)?.get(name)
+        self.pages.get(locale)?.get(name).map(|page| &**page)
     }
 
     /// The names of every page in any locale, sorted.
@@ -161,7 +164,14 @@ impl Content {
     }
 
     pub fn all(&self) -> impl Iterator<Item = &SourcePage> {
-        self.pages.values().flat_map(|pages| pages.values())
+        self.pages
+            .values()
+            .flat_map(|pages| pages.values().map(|page| &**page))
+    }
+
+    /// The page loaded from the file shown as `file` (`content/en/help.md`).
+    pub fn by_file(&self, file: &str) -> Option<&SourcePage> {
+        self.all().find(|page| *page.file.name == *file)
     }
 
     /// Whether the page `name` in `locale` exists but did not load.
@@ -181,7 +191,7 @@ impl Content {
                 self.pages
                     .entry(page.locale.clone())
                     .or_default()
-                    .insert(page.name.clone(), page);
+                    .insert(page.name.clone(), Arc::new(page));
             }
             Ok(None) => {}
             Err(mut found) => {

@@ -152,9 +152,27 @@ fn is_local(dest: &str) -> bool {
 }
 
 /// The images a page's Markdown refers to, with their place in the file.
+/// Whether two versions of a page show the same images at the same widths (and
+/// have the same problems with them), so what the site's media hold for it
+/// stays true.
+pub fn same_references(old: &SourcePage, new: &SourcePage) -> bool {
+    let shown = |page: &SourcePage| -> Vec<Option<(String, Option<u32>)>> {
+        references(page)
+            .into_iter()
+            .map(|r| r.ok().map(|r| (r.dest, r.width)))
+            .collect()
+    };
+    shown(old) == shown(new)
+}
+
 fn references(page: &SourcePage) -> Vec<Result<Reference, Diagnostic>> {
     let body = page.body();
     let mut found = Vec::new();
+    // Every Markdown image, inline or by reference, starts with `![`: a body
+    // without one needs no parse.
+    if !body.contains("![") {
+        return found;
+    }
     let parser = Parser::new_ext(body, crate::raw_html::markdown_options());
     for (event, range) in parser.into_offset_iter() {
         let Event::Start(Tag::Image { dest_url, .. }) = event else {

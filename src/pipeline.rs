@@ -31,9 +31,12 @@ use crate::timings::Timings;
 /// A loaded, validated site, ready to render any of its outputs.
 pub struct Site {
     pub model: Model,
-    pub renderer: Renderer,
-    /// One rule table per region, in the order of `site.yaml`.
-    pub redirects: Vec<RuleTable>,
+    /// Shared with the site's next version when an edit leaves the templates
+    /// and titles as they were.
+    pub renderer: Arc<Renderer>,
+    /// One rule table per region, in the order of `site.yaml`; shared like the
+    /// renderer.
+    pub redirects: Arc<Vec<RuleTable>>,
     /// Problems that do not stop the build (fallbacks and the like).
     pub warnings: Vec<Diagnostic>,
 }
@@ -246,8 +249,8 @@ impl Site {
         };
         let mut site = Site {
             model,
-            renderer,
-            redirects: Vec::new(),
+            renderer: Arc::new(renderer),
+            redirects: Arc::default(),
             warnings: Vec::new(),
         };
         if let Err(found) = site.check_required_templates() {
@@ -276,24 +279,18 @@ impl Site {
             model.translations.clone(),
             model.theme.clone(),
         );
-        let (assembled, only) = match change {
+        let (site, problems) = match change {
             InputChange::Everything => {
                 return Site::load_previewing(&model.config.root, model.config.drafts)
                     .map(|site| (site, None))
             }
             InputChange::Translations => {
                 let translations = Arc::new(Translations::load(&config)?);
-                (
-                    Site::assemble(config, content, translations, theme, false, &Timings::off()),
-                    None,
-                )
+                Site::assemble(config, content, translations, theme, false, &Timings::off())
             }
             InputChange::Theme => {
                 let theme = Arc::new(Theme::load(&config)?);
-                (
-                    Site::assemble(config, content, translations, theme, false, &Timings::off()),
-                    None,
-                )
+                Site::assemble(config, content, translations, theme, false, &Timings::off())
             }
             InputChange::Pages(paths) => {
                 let mut content = content;
@@ -302,17 +299,43 @@ impl Site {
                 if !problems.is_empty() {
                     return Err(problems);
                 }
-                let only = self.pages_to_redo(&content, paths);
-                (
-                    Site::assemble(config, content, translations, theme, false, &Timings::off()),
-                    only,
-                )
+                if let Some(names) = self.pages_to_redo(&content, paths) {
+                    if self.same_images(&content, &names) {
+                        // Only bodies changed: the plan, titles, media and redirect
+                        // tables stay true, so only these pages are rendered again.
+                        let outputs = self.page_outputs(&names);
+                        return Ok((self.with_content(content), Some(outputs)));
+                    }
+                }
+                // A new, removed or retitled page, or other images (new image
+                // files, and `_headers` lists them): the whole site again.
+                Site::assemble(config, content, translations, theme, false, &Timings::off())
             }
         };
-        let (site, problems) = assembled;
-        let site = Site::strict(site, problems)?;
-        let only = only.map(|names| site.page_outputs(&names));
-        Ok((site, only))
+        Ok((Site::strict(site, problems)?, None))
+    }
+
+    /// Whether the pages `names` show the same images in `content` as now.
+    fn same_images(&self, content: &content::Content, names: &[String]) -> bool {
+        names.iter().all(
+            |name| match (self.model.content.by_file(name), content.by_file(name)) {
+                (Some(old), Some(new)) => crate::media::same_references(old, new),
+                _ => false,
+            },
+        )
+    }
+
+    /// This site with `content` in place of its pages, sharing everything else:
+    /// for an edit that changed page bodies only.
+    fn with_content(&self, content: content::Content) -> Site {
+        let mut model = self.model.clone();
+        model.content = content;
+        Site {
+            model,
+            renderer: self.renderer.clone(),
+            redirects: self.redirects.clone(),
+            warnings: self.warnings.clone(),
+        }
     }
 
     /// The files whose pages changed only in their body, or `None` when anything
@@ -322,9 +345,8 @@ impl Site {
         let mut names = Vec::new();
         for path in paths {
             let shown = crate::fs::shown_path(root, path);
-            let find = |c: &content::Content| c.all().find(|p| *p.file.name == *shown).cloned();
-            match (find(&self.model.content), find(content)) {
-                (Some(old), Some(new)) if old.same_front_matter(&new) => names.push(shown),
+            match (self.model.content.by_file(&shown), content.by_file(&shown)) {
+                (Some(old), Some(new)) if old.same_front_matter(new) => names.push(shown),
                 _ => return None,
             }
         }
@@ -410,7 +432,7 @@ impl Site {
             .map(|index| checks::check_destinations(&tables, index))
             .collect();
         problems.extend(across.into_iter().flatten());
-        self.redirects = tables;
+        self.redirects = Arc::new(tables);
         problems
     }
 

@@ -29,10 +29,13 @@ use crate::theme::Theme;
 mod template_errors;
 
 /// Everything a page needs to know about the rest of the site, computed once.
+/// A copy shares the site's parts: the preview copies it when a page body
+/// changes, with the new page in its `content`.
+#[derive(Clone)]
 pub struct Model {
     pub config: SiteConfig,
     pub content: Content,
-    pub plan: Plan,
+    pub plan: Arc<Plan>,
     pub translations: Arc<Translations>,
     pub theme: Arc<Theme>,
     pub media: Arc<Media>,
@@ -139,7 +142,7 @@ impl Model {
         Model {
             config,
             content,
-            plan,
+            plan: Arc::new(plan),
             translations,
             theme,
             media,

@@ -56,7 +56,7 @@ async fn serve(site: &Path) -> Server {
 }
 
 async fn serve_with(site: &Path, drafts: bool) -> Server {
-    start(ServeOptions {
+    let server = start(ServeOptions {
         root: site.to_path_buf(),
         bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
         port: 0,
@@ -65,7 +65,23 @@ async fn serve_with(site: &Path, drafts: bool) -> Server {
         drafts,
     })
     .await
-    .expect("the server starts")
+    .expect("the server starts");
+    checked(&server).await;
+    server
+}
+
+/// Waits until the check of the build being served has ended: pages are served
+/// before it, and its findings follow.
+async fn checked(server: &Server) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        let (good, failure) = server.shared.current();
+        if failure.is_some() || good.is_some_and(|build| build.checked) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the check of the served build did not end");
 }
 
 fn copy_of_multi() -> tempfile::TempDir {
@@ -365,6 +381,33 @@ async fn a_body_edit_renders_only_that_page_and_a_title_edit_renders_the_site() 
 }
 
 #[tokio::test]
+async fn a_body_edit_that_changes_an_image_renders_the_new_image_file_too() {
+    let site = copy_of_multi();
+    let server = serve(site.path()).await;
+    let global = host(&server, "global");
+    let page = site.path().join("content/en/help.md");
+    let original = std::fs::read_to_string(&page).unwrap();
+    assert!(original.contains("{width=40}"));
+
+    // Only the body changed, but the page now needs an image file that no page
+    // used before (and `_headers` lists every image).
+    save(&page, &original.replace("{width=40}", "{width=30}"));
+    let edited = wait_for(server.addr, &global, "/help/", |r| {
+        r.body.contains("photo-30w.")
+    })
+    .await;
+    let src = edited
+        .body
+        .split("src=\"")
+        .map(|rest| &rest[..rest.find('"').unwrap()])
+        .find(|src| src.contains("photo-30w."))
+        .expect("the resized image");
+    let image = request(server.addr, &global, src, "").await;
+    assert_eq!(image.status, 200, "{src}");
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn a_site_broken_at_start_shows_the_overlay_and_recovers_on_the_first_good_save() {
     let site = copy_of_multi();
     let page = site.path().join("content/en/help.md");
@@ -620,8 +663,9 @@ async fn a_broken_link_shows_the_edit_with_the_error_a_build_would_refuse() {
         &page,
         &format!("{original}\nSee [the old shop](/old-shop/).\n"),
     );
+    // The edit is served first; the check's verdict follows.
     let edited = wait_for(server.addr, &global, "/help/", |r| {
-        r.body.contains("the old shop")
+        r.body.contains("the old shop") && r.body.contains("handover-overlay")
     })
     .await;
     assert!(

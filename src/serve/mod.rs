@@ -16,14 +16,14 @@ mod watch;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
+use std::sync::{mpsc, Arc, RwLock, Weak};
 use std::time::{Duration, Instant};
 
 use tokio::sync::{broadcast, oneshot};
 
 use crate::diagnostics::{render_human, Diagnostic};
 use crate::pipeline::InputChange;
-use snapshot::{build_in_memory, Change, Snapshot};
+use snapshot::{build_in_memory, Build, Change, Snapshot};
 
 /// How to serve.
 #[derive(Debug, Clone)]
@@ -53,6 +53,9 @@ pub struct Shared {
     pub bind: IpAddr,
     /// Drafts are rendered (`serve --drafts`).
     pub drafts: bool,
+    /// Builds to check, with their generation (see [`checker`]).
+    checks: mpsc::Sender<(u64, Arc<Build>)>,
+    verbose: bool,
 }
 
 impl Shared {
@@ -108,18 +111,25 @@ pub async fn start(options: ServeOptions) -> Result<Server, Diagnostic> {
         .map_err(|e| bind_problem(&e, addr))?;
     let addr = listener.local_addr().map_err(|e| bind_problem(&e, addr))?;
     let (changes, _) = broadcast::channel(64);
+    let (checks, to_check) = mpsc::channel();
     let shared = Arc::new(Shared {
         snapshot: RwLock::new(Snapshot::default()),
         changes,
         port: addr.port(),
         bind: options.bind,
         drafts: options.drafts,
+        checks,
+        verbose: options.verbose,
     });
     // Absolute, so the watcher's paths and the site's file names agree.
     let root = options
         .root
         .canonicalize()
         .unwrap_or_else(|_| options.root.clone());
+    std::thread::spawn({
+        let (shared, root) = (Arc::downgrade(&shared), root.clone());
+        move || checker(&shared, &root, &to_check)
+    });
     let first = tokio::task::spawn_blocking({
         let shared = shared.clone();
         let (root, verbose) = (root.clone(), options.verbose);
@@ -140,7 +150,7 @@ pub async fn start(options: ServeOptions) -> Result<Server, Diagnostic> {
 }
 
 /// Rebuilds into memory (only what `change` needs when the last build was good),
-/// swaps the snapshot, and tells the open tabs.
+/// swaps the snapshot, tells the open tabs, and hands the build to the checker.
 pub fn rebuild(shared: &Shared, root: &std::path::Path, change: &InputChange, verbose: bool) {
     let started = Instant::now();
     let previous = {
@@ -149,56 +159,86 @@ pub fn rebuild(shared: &Shared, root: &std::path::Path, change: &InputChange, ve
         snapshot.good.clone().filter(|_| snapshot.failure.is_none())
     };
     let result = build_in_memory(root, previous.as_deref(), change, shared.drafts);
-    let rendered = result.as_ref().map_or(0, |b| b.rendered);
     let elapsed = started.elapsed();
-    // The terminal shows what the pages show: a failure, or the check's findings
-    // each time they change.
-    let shown = match &result {
-        Ok(build) => {
-            let before = previous.as_ref().map(|p| &p.report.diagnostics);
-            let same = before.is_some_and(|before| {
-                before.len() == build.report.diagnostics.len()
-                    && before
-                        .iter()
-                        .zip(&build.report.diagnostics)
-                        .all(|(a, b)| render_human(a) == render_human(b))
-            });
-            (!same).then_some(&build.report)
-        }
-        Err(report) => Some(report),
-    };
-    if verbose {
-        for diagnostic in shown.iter().flat_map(|r| &r.diagnostics) {
+    if let (Err(report), true) = (&result, verbose) {
+        for diagnostic in &report.diagnostics {
             eprintln!("{}", render_human(diagnostic));
         }
     }
-    let found = match &result {
-        Ok(build) if !build.report.diagnostics.is_empty() => {
-            format!(" ({})", build.report.summary())
-        }
-        _ => String::new(),
-    };
+    let built = result.as_ref().ok().map(|b| (b.rendered, b.checked));
     let failed = result.as_ref().err().map(|r| r.summary());
-    let change = {
+    let (change, good) = {
         let mut snapshot = shared.snapshot.write().unwrap_or_else(|e| e.into_inner());
-        snapshot.update(result)
+        let change = snapshot.update(result);
+        (change, snapshot.good.clone())
     };
     if verbose {
-        match failed {
-            Some(summary) => eprintln!(
+        match (failed, built) {
+            (Some(summary), _) => eprintln!(
                 "rebuild failed ({summary}) in {} ms; still serving the last good pages",
                 elapsed.as_millis()
             ),
-            None if change.generation == 1 => {
-                eprintln!("built in memory in {} ms{found}", elapsed.as_millis())
+            _ if change.generation == 1 => {
+                eprintln!("built in memory in {} ms", elapsed.as_millis())
             }
-            None => eprintln!(
-                "rebuilt in {} ms: {rendered} file{} rendered, {} changed{found}",
+            (None, Some((rendered, _))) => eprintln!(
+                "rebuilt in {} ms: {rendered} file{} rendered, {} changed",
                 elapsed.as_millis(),
                 if rendered == 1 { "" } else { "s" },
                 change.files.len()
             ),
+            (None, None) => {}
         }
     }
+    let generation = change.generation;
     let _ = shared.changes.send(Arc::new(change));
+    if let (Some(good), Some((_, false))) = (good, built) {
+        let _ = shared.checks.send((generation, good));
+    }
+}
+
+/// Checks each new build as `build` would, after its pages are served: the check
+/// reads every page of the site, which takes seconds on a large one, and an edit
+/// should not wait for it. Builds replaced while one is checked are skipped. The
+/// findings then go to the snapshot, the terminal and, when they changed, every
+/// open tab. Ends with the server.
+fn checker(
+    shared: &Weak<Shared>,
+    root: &std::path::Path,
+    builds: &mpsc::Receiver<(u64, Arc<Build>)>,
+) {
+    let mut shown: Option<Vec<String>> = None;
+    while let Ok(mut next) = builds.recv() {
+        while let Ok(newer) = builds.try_recv() {
+            next = newer;
+        }
+        let (generation, build) = next;
+        let started = Instant::now();
+        let checked = snapshot::check(root, &build);
+        let Some(shared) = shared.upgrade() else {
+            return;
+        };
+        let report = checked.report.clone();
+        let change = {
+            let mut snapshot = shared.snapshot.write().unwrap_or_else(|e| e.into_inner());
+            snapshot.checked(generation, checked)
+        };
+        let Some(change) = change else {
+            continue;
+        };
+        // The terminal shows what the pages show, each time it changes.
+        let now: Vec<String> = report.diagnostics.iter().map(render_human).collect();
+        if shared.verbose && shown.as_ref() != Some(&now) {
+            for diagnostic in &now {
+                eprintln!("{diagnostic}");
+            }
+            let found = match report.diagnostics.is_empty() {
+                true => "nothing to report".to_string(),
+                false => report.summary(),
+            };
+            eprintln!("checked in {} ms: {found}", started.elapsed().as_millis());
+        }
+        shown = Some(now);
+        let _ = shared.changes.send(Arc::new(change));
+    }
 }

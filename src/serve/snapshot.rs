@@ -7,6 +7,10 @@
 //! it (links over every page, translations, drafts, descriptions): its errors are
 //! what a build would refuse, and its warnings are sorted by the page they concern,
 //! so the preview shows each page's own.
+//!
+//! The check reads every page, so it runs after the new pages are served (see
+//! [`check`]): an edit shows at once, and its verdict follows when the check ends.
+//! Until then a build carries the last check's findings.
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
@@ -33,14 +37,19 @@ pub struct RegionInfo {
 }
 
 /// A successful build, in memory.
+#[derive(Clone)]
 pub struct Build {
     /// The loaded site, kept so the next change re-reads only what it touched.
     pub site: Arc<Site>,
-    pub files: HashMap<FileKey, Arc<[u8]>>,
+    pub files: Arc<HashMap<FileKey, Arc<[u8]>>>,
     pub regions: Vec<RegionInfo>,
     /// What the check of the rendered site found: errors (which `build` would
-    /// refuse) and warnings.
+    /// refuse) and warnings. Until this build is checked, the last check's.
     pub report: Report,
+    /// Whether `report` and `notes` are this build's own (see [`check`]).
+    pub checked: bool,
+    /// What rendering found (warnings: errors fail the build), for the check.
+    rendering: Vec<Diagnostic>,
     /// The warnings about each page, by its file.
     pub notes: HashMap<FileKey, Vec<Diagnostic>>,
     /// The files of draft pages (rendered by `serve --drafts` only).
@@ -85,7 +94,8 @@ pub struct Change {
 }
 
 /// Runs the pipeline into memory: everything, or after `change` only what it
-/// needs, starting from the last good build.
+/// needs, starting from the last good build. The build is not checked yet: it
+/// carries the last build's findings.
 pub fn build_in_memory(
     root: &Path,
     previous: Option<&Build>,
@@ -109,7 +119,7 @@ pub fn build_in_memory(
     }
     let rendered = outputs.len();
     let mut files: HashMap<FileKey, Arc<[u8]>> = match previous {
-        Some(previous) if rendered < site.outputs().len() => previous.files.clone(),
+        Some(previous) if rendered < site.outputs().len() => (*previous.files).clone(),
         _ => HashMap::new(),
     };
     files.extend(
@@ -128,8 +138,6 @@ pub fn build_in_memory(
             locales: r.locales.clone(),
         })
         .collect();
-    let report = check_rendered(root, &site, &files, problems);
-    let notes = page_notes(&site, &files, &report);
     let drafts = site
         .model
         .plan
@@ -138,15 +146,34 @@ pub fn build_in_memory(
         .filter(|job| site.model.source(job).draft)
         .map(|job| file_key(&site, job))
         .collect();
+    let (report, notes) = match previous {
+        Some(previous) => (previous.report.clone(), previous.notes.clone()),
+        None => (Report::new(problems.clone()), HashMap::new()),
+    };
     Ok(Build {
-        files,
+        files: Arc::new(files),
         regions,
         report,
+        checked: false,
+        rendering: problems,
         notes,
         drafts,
         rendered,
         site: Arc::new(site),
     })
+}
+
+/// `build` with its own findings: the rendered site checked as `build` checks it
+/// (links over every page, translations, drafts, descriptions).
+pub fn check(root: &Path, build: &Build) -> Build {
+    let report = check_rendered(root, &build.site, &build.files, build.rendering.clone());
+    let notes = page_notes(&build.site, &build.files, &report);
+    Build {
+        report,
+        notes,
+        checked: true,
+        ..build.clone()
+    }
 }
 
 /// Checks the rendered site as `build` does, with the links of every page (also
@@ -226,6 +253,23 @@ fn page_notes(
 }
 
 impl Snapshot {
+    /// Takes the check of the build of `generation`; returns what changed for
+    /// the open tabs, or `None` when a newer build has replaced it (its own
+    /// check follows).
+    pub fn checked(&mut self, generation: u64, checked: Build) -> Option<Change> {
+        if generation != self.generation || self.failure.is_some() {
+            return None;
+        }
+        let old = self.good.replace(Arc::new(checked))?;
+        let new = self.good.as_ref()?;
+        Some(Change {
+            generation,
+            files: BTreeSet::new(),
+            // Every page may show the problems that came or went.
+            everything: shown(&old.report) != shown(&new.report),
+        })
+    }
+
     /// Takes a rebuild's result; returns what changed for the open tabs.
     pub fn update(&mut self, result: Result<Build, Report>) -> Change {
         self.generation += 1;
