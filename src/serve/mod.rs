@@ -197,6 +197,13 @@ pub fn rebuild(shared: &Shared, root: &std::path::Path, change: &InputChange, ve
     }
 }
 
+/// Lowers the calling thread's scheduling priority (Linux keeps one per thread),
+/// so the check runs on what the rebuilds leave of the cores.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    let _ = rustix::process::nice(10);
+}
+
 /// Checks each new build as `build` would, after its pages are served: the check
 /// reads every page of the site, which takes seconds on a large one, and an edit
 /// should not wait for it. Builds replaced while one is checked are skipped. The
@@ -207,6 +214,11 @@ fn checker(
     root: &std::path::Path,
     builds: &mpsc::Receiver<(u64, Arc<Build>)>,
 ) {
+    // The check's threads yield the cores to the next edit's rebuild.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .thread_name(|i| format!("handover-check-{i}"))
+        .start_handler(|_| lower_priority())
+        .build();
     let mut shown: Option<Vec<String>> = None;
     while let Ok(mut next) = builds.recv() {
         while let Ok(newer) = builds.try_recv() {
@@ -214,7 +226,10 @@ fn checker(
         }
         let (generation, build) = next;
         let started = Instant::now();
-        let checked = snapshot::check(root, &build);
+        let checked = match &pool {
+            Ok(pool) => pool.install(|| snapshot::check(root, &build)),
+            Err(_) => snapshot::check(root, &build),
+        };
         let Some(shared) = shared.upgrade() else {
             return;
         };

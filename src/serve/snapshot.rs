@@ -56,6 +56,8 @@ pub struct Build {
     pub drafts: BTreeSet<FileKey>,
     /// How many files this build rendered (the rest came from the one before).
     pub rendered: usize,
+    /// The files rendered again, when the others came from the build before.
+    again: Option<Vec<FileKey>>,
 }
 
 impl Build {
@@ -110,6 +112,8 @@ pub fn build_in_memory(
         ),
     };
     let sink = MemorySink::default();
+    // Some pages again (their bodies changed), or every file.
+    let partial = only.is_some();
     let outputs = only.unwrap_or_else(|| site.outputs());
     let mut problems = site.render_outputs(&outputs, &sink);
     problems.extend(site.warnings.iter().cloned());
@@ -118,15 +122,21 @@ pub fn build_in_memory(
         return Err(Report::new(errors));
     }
     let rendered = outputs.len();
-    let mut files: HashMap<FileKey, Arc<[u8]>> = match previous {
-        Some(previous) if rendered < site.outputs().len() => (*previous.files).clone(),
-        _ => HashMap::new(),
+    let fresh: Vec<(FileKey, Arc<[u8]>)> = sink
+        .into_files()
+        .into_iter()
+        .map(|(key, bytes)| (key, Arc::from(bytes)))
+        .collect();
+    let (files, again, drafts) = match previous {
+        Some(previous) if partial => {
+            let mut files = (*previous.files).clone();
+            let again = fresh.iter().map(|(key, _)| key.clone()).collect();
+            files.extend(fresh);
+            // The pages' front matter is as it was: so are the drafts.
+            (files, Some(again), previous.drafts.clone())
+        }
+        _ => (fresh.into_iter().collect(), None, draft_files(&site)),
     };
-    files.extend(
-        sink.into_files()
-            .into_iter()
-            .map(|(key, bytes)| (key, Arc::from(bytes))),
-    );
     let regions = site
         .model
         .config
@@ -137,14 +147,6 @@ pub fn build_in_memory(
             domain: r.domain.clone(),
             locales: r.locales.clone(),
         })
-        .collect();
-    let drafts = site
-        .model
-        .plan
-        .jobs
-        .iter()
-        .filter(|job| site.model.source(job).draft)
-        .map(|job| file_key(&site, job))
         .collect();
     let (report, notes) = match previous {
         Some(previous) => (previous.report.clone(), previous.notes.clone()),
@@ -159,8 +161,20 @@ pub fn build_in_memory(
         notes,
         drafts,
         rendered,
+        again,
         site: Arc::new(site),
     })
+}
+
+/// The files of draft pages.
+fn draft_files(site: &Site) -> BTreeSet<FileKey> {
+    site.model
+        .plan
+        .jobs
+        .iter()
+        .filter(|job| site.model.source(job).draft)
+        .map(|job| file_key(site, job))
+        .collect()
 }
 
 /// `build` with its own findings: the rendered site checked as `build` checks it
@@ -324,6 +338,14 @@ fn shown(report: &Report) -> Vec<String> {
 }
 
 fn changed_files(old: &Build, new: &Build) -> BTreeSet<FileKey> {
+    if let Some(again) = &new.again {
+        // The others are the same files as before.
+        return again
+            .iter()
+            .filter(|key| old.files.get(*key) != new.files.get(*key))
+            .cloned()
+            .collect();
+    }
     let mut changed: BTreeSet<FileKey> = new
         .files
         .iter()
