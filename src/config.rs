@@ -5,7 +5,7 @@
 //! [`RegionId`] is a short lowercase name, a domain is a bare hostname, a `new_home`
 //! is an absolute `https://` URL. Every problem keeps its line in `site.yaml`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -51,7 +51,30 @@ impl Locale {
 impl FromStr for Locale {
     type Err = String;
 
+    /// Each tag is checked against CLDR once per thread: every page's folder
+    /// name is parsed as a locale, and a site has a handful of them.
     fn from_str(tag: &str) -> Result<Self, Self::Err> {
+        thread_local! {
+            static PARSED: std::cell::RefCell<HashMap<String, Result<Locale, String>>> =
+                std::cell::RefCell::default();
+        }
+        PARSED.with(|parsed| {
+            if let Some(known) = parsed.borrow().get(tag) {
+                return known.clone();
+            }
+            let result = Locale::parse_tag(tag);
+            // Bounded: text that is not a site's folder names (a fuzzer's) is
+            // not kept.
+            if parsed.borrow().len() < 64 {
+                parsed.borrow_mut().insert(tag.to_string(), result.clone());
+            }
+            result
+        })
+    }
+}
+
+impl Locale {
+    fn parse_tag(tag: &str) -> Result<Locale, String> {
         let id: unic_langid::LanguageIdentifier = tag
             .parse()
             .map_err(|_| format!("`{tag}` is not a language tag"))?;

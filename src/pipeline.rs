@@ -89,7 +89,7 @@ pub enum InputChange {
     /// Markdown files under `content/` only.
     Pages(Vec<PathBuf>),
     /// `.ftl` files only.
-    Translations,
+    Translations(Vec<PathBuf>),
     /// Templates or static files only.
     Theme,
     /// `site.yaml`, a CSV map, a mix, or anything else.
@@ -114,7 +114,7 @@ impl InputChange {
         match areas.first() {
             Some(Some(first)) if areas.iter().all(|a| a == &Some(*first)) => match *first {
                 "pages" => InputChange::Pages(paths.to_vec()),
-                "translations" => InputChange::Translations,
+                "translations" => InputChange::Translations(paths.to_vec()),
                 _ => InputChange::Theme,
             },
             _ => InputChange::Everything,
@@ -284,9 +284,21 @@ impl Site {
                 return Site::load_previewing(&model.config.root, model.config.drafts)
                     .map(|site| (site, None))
             }
-            InputChange::Translations => {
+            InputChange::Translations(paths) => {
                 let translations = Arc::new(Translations::load(&config)?);
-                Site::assemble(config, content, translations, theme, false, &Timings::off())
+                // Messages change no page, title, image or redirect rule: the
+                // pages in the locales that read these files are rendered again.
+                let mut model = self.model.clone();
+                model.translations = translations;
+                let renderer = Arc::new(Renderer::new(&model)?);
+                let site = Site {
+                    model,
+                    renderer,
+                    redirects: self.redirects.clone(),
+                    warnings: self.warnings.clone(),
+                };
+                let outputs = site.translated_outputs(paths);
+                return Ok((site, outputs));
             }
             InputChange::Theme => {
                 let theme = Arc::new(Theme::load(&config)?);
@@ -313,6 +325,31 @@ impl Site {
             }
         };
         Ok((Site::strict(site, problems)?, None))
+    }
+
+    /// The files that show messages of the `.ftl` files at `paths`: the pages of
+    /// every locale whose fallback chain reads them. `None` (every file) when a
+    /// path is not in a locale's folder.
+    fn translated_outputs(&self, paths: &[PathBuf]) -> Option<Vec<Output>> {
+        let config = &self.model.config;
+        let folder = |path: &PathBuf| -> Option<Locale> {
+            let relative = path.strip_prefix(&config.root).ok()?;
+            let mut parts = relative.components().skip(1);
+            parts.next()?.as_os_str().to_str()?.parse().ok()
+        };
+        let changed: Vec<Locale> = paths.iter().map(folder).collect::<Option<_>>()?;
+        let reads = |locale: &Locale| {
+            let chain = config.fallback_chain(locale);
+            changed.iter().any(|c| chain.contains(c))
+        };
+        let region_reads = |region: usize| self.model.region(region).locales.iter().any(reads);
+        let outputs = self.outputs().into_iter().filter(|output| match output {
+            Output::Page(index) => reads(&self.model.plan.jobs[*index].locale),
+            Output::NotFound { locale, .. } => reads(locale),
+            Output::Languages { region } => region_reads(*region),
+            _ => false,
+        });
+        Some(outputs.collect())
     }
 
     /// Whether the pages `names` show the same images in `content` as now.
@@ -927,7 +964,10 @@ mod tests {
             InputChange::Pages(pages.clone())
         );
         let ftl = paths(&["locales/en/main.ftl"]);
-        assert_eq!(InputChange::classify(root, &ftl), InputChange::Translations);
+        assert_eq!(
+            InputChange::classify(root, &ftl),
+            InputChange::Translations(ftl.clone())
+        );
         let theme = paths(&[
             "themes/notice/static/style.css",
             "themes/notice/templates/base.html",

@@ -408,6 +408,55 @@ async fn a_body_edit_that_changes_an_image_renders_the_new_image_file_too() {
 }
 
 #[tokio::test]
+async fn a_translation_edit_renders_the_pages_of_the_locales_that_read_it() {
+    let site = copy_of_multi();
+    let server = serve(site.path()).await;
+    let be = host(&server, "be");
+    let all = server.shared.current().0.unwrap().files.len();
+    let french = site.path().join("locales/fr-FR/main.ftl");
+    let text = std::fs::read_to_string(&french).unwrap();
+    assert!(text.contains("nav-label = Pages"));
+
+    // fr-BE falls back to fr-FR; en and nl-BE never read it.
+    save(
+        &french,
+        &text.replace("nav-label = Pages", "nav-label = Rubriques"),
+    );
+    wait_for(server.addr, &be, "/fr-be/", |r| {
+        r.body.contains("Rubriques")
+    })
+    .await;
+    let build = server.shared.current().0.unwrap();
+    let fr_be: Vec<&(String, String)> = build
+        .files
+        .keys()
+        .filter(|(domain, path)| {
+            domain == "be.acme.example"
+                && (path.starts_with("fr-be/") || path == "404.html" || path == "index.html")
+        })
+        .collect();
+    assert_eq!(build.rendered, fr_be.len(), "{fr_be:?}");
+    assert!(build.rendered < all);
+
+    // Every locale falls back to the reference locale: its messages redo every
+    // page (and nothing else: images, sitemaps and rules show no message).
+    let pages = build
+        .files
+        .keys()
+        .filter(|(_, p)| p.ends_with(".html"))
+        .count();
+    let english = site.path().join("locales/en/main.ftl");
+    let text = std::fs::read_to_string(&english).unwrap();
+    save(&english, &format!("{text}\nunused-new-message = New\n"));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while server.shared.current().0.unwrap().rendered != pages && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(server.shared.current().0.unwrap().rendered, pages);
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn a_site_broken_at_start_shows_the_overlay_and_recovers_on_the_first_good_save() {
     let site = copy_of_multi();
     let page = site.path().join("content/en/help.md");
