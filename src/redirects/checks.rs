@@ -2,6 +2,7 @@
 //! express, duplicates and shadowed rules, rules hiding generated pages, loops,
 //! chains, destinations that go nowhere, and Cloudflare's limits.
 
+use super::index::PathIndex;
 use super::lookup::{on_site, resolve_in, End, Options, Resolution};
 use super::pattern::{placeholders, RequestPath};
 use super::write::{line_for, ordered};
@@ -127,32 +128,33 @@ fn target_problem(rule: &Rule, target: Target) -> Option<Diagnostic> {
 pub fn shadowed(table: &RuleTable) -> Vec<(usize, usize)> {
     let exact = table.target.exact_slash();
     let mut found = Vec::new();
-    let mut first_static = std::collections::HashMap::new();
+    // Indexes rules, not copies of their paths: a CSV map has tens of thousands.
+    let mut first_static = PathIndex::new(exact);
     for (index, rule) in table.rules.iter().enumerate() {
         if rule.kind == RuleKind::Unmatched {
             continue;
         }
-        let earlier_dynamic = table.dynamic_rules().iter().take_while(|&&d| d < index);
-        match rule.from.as_request() {
-            Some(path) => {
-                let caught = earlier_dynamic
-                    .copied()
-                    .find(|&d| table.rules[d].from.matches(&path, exact).is_some());
-                let duplicate = first_static.get(&super::key(&path, table.target)).copied();
-                match caught.into_iter().chain(duplicate).min() {
-                    Some(earlier) => found.push((index, earlier)),
-                    None => {
-                        first_static.insert(super::key(&path, table.target), index);
-                    }
-                }
+        let mut earlier_dynamic = table
+            .dynamic_rules()
+            .iter()
+            .copied()
+            .take_while(|&d| d < index)
+            .peekable();
+        if rule.from.is_static() {
+            // The path is built only when a dynamic rule comes before.
+            let caught = earlier_dynamic.peek().is_some().then(|| {
+                let path = rule.from.as_request().expect("static");
+                earlier_dynamic.find(|&d| table.rules[d].from.matches(&path, exact).is_some())
+            });
+            let duplicate = first_static.earlier(&table.rules, index);
+            match caught.flatten().into_iter().chain(duplicate).min() {
+                Some(earlier) => found.push((index, earlier)),
+                None => first_static.insert(&table.rules, index),
             }
-            None => {
-                let caught = earlier_dynamic
-                    .copied()
-                    .find(|&d| table.rules[d].from.covers(&rule.from, exact));
-                if let Some(earlier) = caught {
-                    found.push((index, earlier));
-                }
+        } else {
+            let caught = earlier_dynamic.find(|&d| table.rules[d].from.covers(&rule.from, exact));
+            if let Some(earlier) = caught {
+                found.push((index, earlier));
             }
         }
     }
