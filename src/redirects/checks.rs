@@ -129,7 +129,7 @@ pub fn shadowed(table: &RuleTable) -> Vec<(usize, usize)> {
     let exact = table.target.exact_slash();
     let mut found = Vec::new();
     // Indexes rules, not copies of their paths: a CSV map has tens of thousands.
-    let mut first_static = PathIndex::new(exact);
+    let mut first_static = PathIndex::with_capacity(table.rules.len(), exact);
     for (index, rule) in table.rules.iter().enumerate() {
         if rule.kind == RuleKind::Unmatched {
             continue;

@@ -73,9 +73,10 @@ pub struct PathIndex {
 }
 
 impl PathIndex {
-    pub fn new(exact_slash: bool) -> PathIndex {
+    /// An index for up to `capacity` rules: sized once, it never rehashes.
+    pub fn with_capacity(capacity: usize, exact_slash: bool) -> PathIndex {
         PathIndex {
-            table: HashTable::new(),
+            table: HashTable::with_capacity(capacity),
             exact_slash,
         }
     }

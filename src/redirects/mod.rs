@@ -226,7 +226,7 @@ impl RuleTable {
         files: BTreeSet<RequestPath>,
         twins: BTreeSet<usize>,
     ) -> RuleTable {
-        let mut statics = PathIndex::new(target.exact_slash());
+        let mut statics = PathIndex::with_capacity(rules.len(), target.exact_slash());
         let mut dynamics = Vec::new();
         for (index, rule) in rules.iter().enumerate() {
             if !rule.can_match(target) {
