@@ -6,6 +6,7 @@
 //! through other rules of the table is written as one hop.
 
 use std::collections::BTreeSet;
+use std::fmt::Write as _;
 
 use serde_json::json;
 
@@ -55,20 +56,26 @@ fn is_permanent(status: u16) -> bool {
 /// (a 301 followed by a 302 is written as a 302, a 308 followed by a 307 as a 307),
 /// so no browser or search engine caches for good what was meant for now.
 pub fn written(table: &RuleTable, index: usize) -> Written {
+    collapsed(table, index).unwrap_or_else(|| {
+        let rule = &table.rules[index];
+        Written {
+            to: rule.to.as_str().to_string(),
+            status: rule.status,
+        }
+    })
+}
+
+/// [`written`] when a chain collapses; `None` when the rule is written as it is
+/// (most rules: then the writers copy nothing).
+fn collapsed(table: &RuleTable, index: usize) -> Option<Written> {
     let rule = &table.rules[index];
-    let as_is = Written {
-        to: rule.to.as_str().to_string(),
-        status: rule.status,
-    };
     let Destination::Internal(to) = &rule.to else {
-        return as_is;
+        return None;
     };
     if !rule.is_redirect() || !placeholders(to).is_empty() {
-        return as_is;
+        return None;
     }
-    let Ok(target) = RequestPath::parse(to) else {
-        return as_is;
-    };
+    let target = RequestPath::parse(to).ok()?;
     let onward = resolve(table, &target);
     // Only a chain of plain redirects collapses: a rewrite (200) on the way shows
     // its content at the address the browser was sent to.
@@ -77,12 +84,12 @@ pub fn written(table: &RuleTable, index: usize) -> Written {
         .iter()
         .all(|hop| (300..400).contains(&hop.status))
     {
-        return as_is;
+        return None;
     }
     let to = match (&onward.end, onward.hops.last()) {
         (End::External { location, .. }, _) => location.clone(),
         (End::File { status: 200, .. }, Some(last)) => last.location.clone(),
-        _ => return as_is,
+        _ => return None,
     };
     let all_permanent = onward.hops.iter().all(|hop| is_permanent(hop.status));
     let status = match rule.status {
@@ -90,7 +97,7 @@ pub fn written(table: &RuleTable, index: usize) -> Written {
         308 if !all_permanent => 307,
         status => status,
     };
-    Written { to, status }
+    Some(Written { to, status })
 }
 
 /// Where a rule sends a request once chains through the table are followed.
@@ -100,14 +107,26 @@ pub fn final_destination(table: &RuleTable, index: usize) -> String {
 
 /// One `_redirects` line.
 pub fn line_for(table: &RuleTable, index: usize) -> String {
+    let mut line = String::new();
+    push_line(&mut line, table, index);
+    line
+}
+
+/// Appends one `_redirects` line (without its newline) to `out`: a file of
+/// 100,000 lines is written in place, not line by line into new strings.
+fn push_line(out: &mut String, table: &RuleTable, index: usize) {
     let rule = &table.rules[index];
     let force = if rule.force && table.target == Target::Netlify {
         "!"
     } else {
         ""
     };
-    let written = written(table, index);
-    format!("{} {} {}{force}", rule.from, written.to, written.status)
+    let collapsed = collapsed(table, index);
+    let (to, status) = match &collapsed {
+        Some(written) => (written.to.as_str(), written.status),
+        None => (rule.to.as_str(), rule.status),
+    };
+    write!(out, "{} {to} {status}{force}", rule.from).expect("writing to a String");
 }
 
 /// The `_redirects` file for the table's target.
@@ -128,7 +147,7 @@ pub fn redirects_file(table: &RuleTable, bulk: bool) -> String {
         );
     }
     for index in statics.into_iter().chain(dynamics) {
-        out.push_str(&line_for(table, index));
+        push_line(&mut out, table, index);
         out.push('\n');
     }
     out
