@@ -72,6 +72,15 @@ pub struct Captures {
 /// characters (U+180E, zero-width spaces and joiners, bidi controls) are refused
 /// too: pasted from a spreadsheet, they make a URL that looks right and is not.
 pub fn is_invisible(c: char) -> bool {
+    // Asked of every character of every rule: ASCII (nearly all) is decided by
+    // one comparison, as the general test below would (a test checks it).
+    if c.is_ascii() {
+        return c <= ' ' || c == '\x7f';
+    }
+    is_invisible_unicode(c)
+}
+
+fn is_invisible_unicode(c: char) -> bool {
     c.is_whitespace()
         || c.is_control()
         || matches!(c,
@@ -175,7 +184,7 @@ impl Pattern {
     /// Parses a source such as `/product/:model` or `/news/*`.
     pub fn parse(source: &str) -> Result<Pattern, String> {
         let (raw, trailing_slash) = split_path(source)?;
-        let mut segments = Vec::new();
+        let mut segments = Vec::with_capacity(raw.len());
         let mut splat = false;
         for (index, raw_segment) in raw.iter().enumerate() {
             if *raw_segment == "*" {
@@ -603,6 +612,13 @@ mod tests {
             if is_canonical(raw) {
                 assert_eq!(normalise_segment(raw).unwrap(), raw);
             }
+        }
+    }
+
+    #[test]
+    fn ascii_invisibles_are_the_unicode_ones() {
+        for c in (0..=127u8).map(char::from) {
+            assert_eq!(is_invisible(c), is_invisible_unicode(c), "{c:?}");
         }
     }
 
