@@ -209,7 +209,8 @@ impl Reader<'_> {
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
-            .trim(csv::Trim::All)
+            // Fields are trimmed where they are read (`csv_row`): the reader's
+            // own trimming copies every record twice.
             .comment(Some(b'#'))
             .from_reader(&file.text.as_bytes()[skip..]);
         // One record read into again and again: `records()` would copy each row.
@@ -249,8 +250,11 @@ impl Reader<'_> {
                 None => line.clone(),
             }
         };
-        let is_header = record.get(0) == Some("from") && record.get(1) == Some("to");
-        if is_header || record.iter().all(str::is_empty) {
+        // What `csv::Trim::All` gave: its ASCII trim, then `str::trim`, which
+        // takes in every character the first does.
+        let field = |index: usize| record.get(index).map(str::trim);
+        let is_header = field(0) == Some("from") && field(1) == Some("to");
+        if is_header || record.iter().all(|f| f.trim().is_empty()) {
             return;
         }
         if record.len() != 3 {
@@ -264,33 +268,29 @@ impl Reader<'_> {
             );
             return;
         }
-        let status_text = &record[2];
-        let (status_text, force) = match status_text.strip_suffix('!') {
+        let [from, to, status_field] = [0, 1, 2].map(|i| field(i).expect("3 fields"));
+        let (status_text, force) = match status_field.strip_suffix('!') {
             Some(status) => (status, true),
-            None => (status_text, false),
+            None => (status_field, false),
         };
         let Ok(status) = status_text.parse::<u16>() else {
             self.problems.push(
                 Diagnostic::error(
                     "redirects::status",
-                    format!("`{}` is not a status code", &record[2]),
+                    format!("`{status_field}` is not a status code"),
                 )
-                .at(field_span(&record[2]))
+                .at(field_span(status_field))
                 .help("write 301 for a permanent move, 302 for a temporary one"),
             );
             return;
         };
         let fields = Fields {
-            from: &record[0],
-            to: &record[1],
+            from,
+            to,
             status,
             force,
         };
-        let spans = [
-            field_span(&record[0]),
-            field_span(&record[1]),
-            field_span(&record[2]),
-        ];
+        let spans = [field_span(from), field_span(to), field_span(status_field)];
         self.add(fields, kind, spans);
     }
 
