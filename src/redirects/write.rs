@@ -5,12 +5,13 @@
 //! earlier one has a splat), rules that can never apply are left out, and a chain
 //! through other rules of the table is written as one hop.
 
-use std::collections::BTreeSet;
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
 
 use serde_json::json;
 
-use super::lookup::{resolve, End};
+use super::lookup::{resolve, End, Resolution};
 use super::pattern::{placeholders, Pattern, RequestPath, Segment};
 use super::{Destination, RuleTable, Target};
 
@@ -56,7 +57,12 @@ fn is_permanent(status: u16) -> bool {
 /// (a 301 followed by a 302 is written as a 302, a 308 followed by a 307 as a 307),
 /// so no browser or search engine caches for good what was meant for now.
 pub fn written(table: &RuleTable, index: usize) -> Written {
-    collapsed(table, index).unwrap_or_else(|| {
+    written_with(table, index, &mut Onward::new())
+}
+
+/// [`written`], for a writer going through many rules with one `resolved`.
+fn written_with<'t>(table: &'t RuleTable, index: usize, resolved: &mut Onward<'t>) -> Written {
+    collapsed(table, index, resolved).unwrap_or_else(|| {
         let rule = &table.rules[index];
         Written {
             to: rule.to.as_str().to_string(),
@@ -65,9 +71,13 @@ pub fn written(table: &RuleTable, index: usize) -> Written {
     })
 }
 
+/// Where each internal destination leads, followed once per file written: many
+/// rows of a map share a destination, and so its chain.
+pub type Onward<'t> = HashMap<&'t str, Resolution>;
+
 /// [`written`] when a chain collapses; `None` when the rule is written as it is
 /// (most rules: then the writers copy nothing).
-fn collapsed(table: &RuleTable, index: usize) -> Option<Written> {
+fn collapsed<'t>(table: &'t RuleTable, index: usize, resolved: &mut Onward<'t>) -> Option<Written> {
     let rule = &table.rules[index];
     let Destination::Internal(to) = &rule.to else {
         return None;
@@ -75,8 +85,10 @@ fn collapsed(table: &RuleTable, index: usize) -> Option<Written> {
     if !rule.is_redirect() || !placeholders(to).is_empty() {
         return None;
     }
-    let target = RequestPath::parse(to).ok()?;
-    let onward = resolve(table, &target);
+    let onward = match resolved.entry(to.as_str()) {
+        Entry::Occupied(known) => known.into_mut(),
+        Entry::Vacant(new) => new.insert(resolve(table, &RequestPath::parse(to).ok()?)),
+    };
     // Only a chain of plain redirects collapses: a rewrite (200) on the way shows
     // its content at the address the browser was sent to.
     if !onward
@@ -107,21 +119,26 @@ pub fn final_destination(table: &RuleTable, index: usize) -> String {
 
 /// One `_redirects` line.
 pub fn line_for(table: &RuleTable, index: usize) -> String {
+    line_with(table, index, &mut Onward::new())
+}
+
+/// [`line_for`], for a check going through many rules with one `resolved`.
+pub fn line_with<'t>(table: &'t RuleTable, index: usize, resolved: &mut Onward<'t>) -> String {
     let mut line = String::new();
-    push_line(&mut line, table, index);
+    push_line(&mut line, table, index, resolved);
     line
 }
 
 /// Appends one `_redirects` line (without its newline) to `out`: a file of
 /// 100,000 lines is written in place, not line by line into new strings.
-fn push_line(out: &mut String, table: &RuleTable, index: usize) {
+fn push_line<'t>(out: &mut String, table: &'t RuleTable, index: usize, resolved: &mut Onward<'t>) {
     let rule = &table.rules[index];
     let force = if rule.force && table.target == Target::Netlify {
         "!"
     } else {
         ""
     };
-    let collapsed = collapsed(table, index);
+    let collapsed = collapsed(table, index, resolved);
     let (to, status) = match &collapsed {
         Some(written) => (written.to.as_str(), written.status),
         None => (rule.to.as_str(), rule.status),
@@ -146,8 +163,9 @@ pub fn redirects_file(table: &RuleTable, bulk: bool) -> String {
             "# Static redirects are in the Cloudflare Bulk Redirects list for this domain.\n",
         );
     }
+    let mut resolved = Onward::new();
     for index in statics.into_iter().chain(dynamics) {
-        push_line(&mut out, table, index);
+        push_line(&mut out, table, index, &mut resolved);
         out.push('\n');
     }
     out
@@ -158,9 +176,10 @@ pub fn redirects_file(table: &RuleTable, bulk: bool) -> String {
 pub fn cloudflare_bulk_csv(table: &RuleTable) -> String {
     let skipped: BTreeSet<usize> = table.shadowed().iter().map(|&(later, _)| later).collect();
     let mut out = String::new();
+    let mut resolved = Onward::new();
     for index in (0..table.rules.len()).filter(|i| !skipped.contains(i) && in_bulk(table, *i)) {
         let rule = &table.rules[index];
-        let Written { to: target, status } = written(table, index);
+        let Written { to: target, status } = written_with(table, index, &mut resolved);
         let target = if target.starts_with('/') {
             format!("https://{}{target}", table.domain)
         } else {
@@ -180,13 +199,14 @@ pub fn vercel_json(table: &RuleTable) -> String {
     let (statics, dynamics) = ordered(table, false);
     let mut redirects = Vec::new();
     let mut rewrites = Vec::new();
+    let mut resolved = Onward::new();
     for index in statics.into_iter().chain(dynamics) {
         let rule = &table.rules[index];
         let source = vercel_source(&rule.from);
         let Written {
             to: destination,
             status,
-        } = written(table, index);
+        } = written_with(table, index, &mut resolved);
         match status {
             200 => rewrites.push(json!({ "source": source, "destination": destination })),
             301..=308 => redirects.push(json!({
