@@ -65,7 +65,8 @@ fn rule_hash(rule: &Rule, exact_slash: bool) -> u64 {
 }
 
 /// Static rules by the path they match, first occurrence kept. Netlify ignores
-/// the trailing slash (`exact_slash` false); Cloudflare does not.
+/// the trailing slash (`exact_slash` false); Cloudflare does not. It holds
+/// indexes only: every call takes the same rule list it was built from.
 #[derive(Debug, Clone, Default)]
 pub struct PathIndex {
     table: HashTable<usize>,
