@@ -2,9 +2,12 @@
 //! express, duplicates and shadowed rules, rules hiding generated pages, loops,
 //! chains, destinations that go nowhere, and Cloudflare's limits.
 
+use std::collections::HashMap;
+
+use super::index::PathIndex;
 use super::lookup::{on_site, resolve_in, End, Options, Resolution};
 use super::pattern::{placeholders, RequestPath};
-use super::write::{line_for, ordered};
+use super::write::{self, ordered};
 use super::{Destination, Rule, RuleKind, RuleTable, Served, Target};
 use crate::diagnostics::Diagnostic;
 
@@ -49,14 +52,20 @@ pub fn check_table(table: &RuleTable, bulk: bool) -> Vec<Diagnostic> {
 /// any domain of the site: loops (also across domains), dead ends, chains.
 pub fn check_destinations(tables: &[RuleTable], index: usize) -> Vec<Diagnostic> {
     let table = &tables[index];
+    let mut onward = Onward::default();
     table
         .rules
         .iter()
         .enumerate()
         .filter(|(i, _)| !table.twins.contains(i))
-        .filter_map(|(_, rule)| destination_problem(tables, index, rule))
+        .filter_map(|(_, rule)| destination_problem(tables, index, rule, &mut onward))
         .collect()
 }
+
+/// Where each destination leads, followed once: thousands of rows of a map
+/// often share one destination (`/`, a store's home), and its chain is the same
+/// for all of them.
+type Onward = HashMap<(usize, RequestPath), Resolution>;
 
 fn error_at(
     rule: &Rule,
@@ -127,32 +136,33 @@ fn target_problem(rule: &Rule, target: Target) -> Option<Diagnostic> {
 pub fn shadowed(table: &RuleTable) -> Vec<(usize, usize)> {
     let exact = table.target.exact_slash();
     let mut found = Vec::new();
-    let mut first_static = std::collections::HashMap::new();
+    // Indexes rules, not copies of their paths: a CSV map has tens of thousands.
+    let mut first_static = PathIndex::with_capacity(table.rules.len(), exact);
     for (index, rule) in table.rules.iter().enumerate() {
         if rule.kind == RuleKind::Unmatched {
             continue;
         }
-        let earlier_dynamic = table.dynamic_rules().iter().take_while(|&&d| d < index);
-        match rule.from.as_request() {
-            Some(path) => {
-                let caught = earlier_dynamic
-                    .copied()
-                    .find(|&d| table.rules[d].from.matches(&path, exact).is_some());
-                let duplicate = first_static.get(&super::key(&path, table.target)).copied();
-                match caught.into_iter().chain(duplicate).min() {
-                    Some(earlier) => found.push((index, earlier)),
-                    None => {
-                        first_static.insert(super::key(&path, table.target), index);
-                    }
-                }
+        let mut earlier_dynamic = table
+            .dynamic_rules()
+            .iter()
+            .copied()
+            .take_while(|&d| d < index)
+            .peekable();
+        if rule.from.is_static() {
+            // The path is built only when a dynamic rule comes before.
+            let caught = earlier_dynamic.peek().is_some().then(|| {
+                let path = rule.from.as_request().expect("static");
+                earlier_dynamic.find(|&d| table.rules[d].from.matches(&path, exact).is_some())
+            });
+            let duplicate = first_static.earlier(&table.rules, index);
+            match caught.flatten().into_iter().chain(duplicate).min() {
+                Some(earlier) => found.push((index, earlier)),
+                None => first_static.insert(&table.rules, index),
             }
-            None => {
-                let caught = earlier_dynamic
-                    .copied()
-                    .find(|&d| table.rules[d].from.covers(&rule.from, exact));
-                if let Some(earlier) = caught {
-                    found.push((index, earlier));
-                }
+        } else {
+            let caught = earlier_dynamic.find(|&d| table.rules[d].from.covers(&rule.from, exact));
+            if let Some(earlier) = caught {
+                found.push((index, earlier));
             }
         }
     }
@@ -340,7 +350,12 @@ fn unmatchable(table: &RuleTable, rule: &Rule) -> Option<Diagnostic> {
 }
 
 /// Where the rule's destination leads: loops, chains, and paths that go nowhere.
-fn destination_problem(tables: &[RuleTable], at: usize, rule: &Rule) -> Option<Diagnostic> {
+fn destination_problem(
+    tables: &[RuleTable],
+    at: usize,
+    rule: &Rule,
+    resolved: &mut Onward,
+) -> Option<Diagnostic> {
     let table = &tables[at];
     let to = rule.to.as_str();
     let stays_on_site = match &rule.to {
@@ -381,7 +396,9 @@ fn destination_problem(tables: &[RuleTable], at: usize, rule: &Rule) -> Option<D
             (index, path)
         }
     };
-    let onward = resolve_in(tables, onward_table, &target, &options);
+    let onward = &*resolved
+        .entry((onward_table, target))
+        .or_insert_with_key(|(table, target)| resolve_in(tables, *table, target, &options));
     // A 404/410 from the unmatched policy (or any rule) is not a page either.
     let lands_on_page = matches!(
         onward.end,
@@ -414,7 +431,7 @@ fn destination_problem(tables: &[RuleTable], at: usize, rule: &Rule) -> Option<D
                 format!(
                     "`{}` goes to {to}, which redirects again: {}{}",
                     rule.from,
-                    describe_chain(&onward),
+                    describe_chain(onward),
                     if onward_table == at {
                         "; written as one hop"
                     } else {
@@ -454,8 +471,9 @@ fn limit_problems(table: &RuleTable, bulk: bool) -> Vec<Diagnostic> {
     }
     let mut problems = Vec::new();
     let (statics, dynamics) = ordered(table, bulk);
+    let mut resolved = write::Onward::new();
     for &index in statics.iter().chain(&dynamics) {
-        let line = line_for(table, index);
+        let line = write::line_with(table, index, &mut resolved);
         if line.chars().count() > CLOUDFLARE_LINE_LIMIT {
             let rule = &table.rules[index];
             problems.push(error_at(rule, "redirects::limit",

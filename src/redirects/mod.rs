@@ -9,6 +9,7 @@
 //! dynamic rule catches is reported as shadowed.
 
 pub mod checks;
+pub mod index;
 pub mod lookup;
 pub mod pattern;
 pub mod phase;
@@ -16,13 +17,14 @@ pub mod rules;
 pub mod twins;
 pub mod write;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
 
 use crate::diagnostics::Span;
+use index::{FileIndex, PathIndex};
 use pattern::{Pattern, RequestPath};
 
 /// The CDN whose `_redirects` dialect, defaults and limits apply.
@@ -190,7 +192,9 @@ pub struct RuleTable {
     /// Rules handover added: Cloudflare's trailing-slash twin of the rule before.
     pub twins: BTreeSet<usize>,
     /// Static rules by the path they match (first occurrence wins).
-    statics: HashMap<RequestPath, usize>,
+    statics: PathIndex,
+    /// `files` as hashes, to answer "not a file" without building the path.
+    file_index: FileIndex,
     /// Indexes of the dynamic rules, in order.
     dynamics: Vec<usize>,
     /// (later, earlier) pairs of rules never reached: computed once, used by the
@@ -222,19 +226,19 @@ impl RuleTable {
         files: BTreeSet<RequestPath>,
         twins: BTreeSet<usize>,
     ) -> RuleTable {
-        let mut statics = HashMap::new();
+        let mut statics = PathIndex::with_capacity(rules.len(), target.exact_slash());
         let mut dynamics = Vec::new();
         for (index, rule) in rules.iter().enumerate() {
             if !rule.can_match(target) {
                 continue;
             }
-            match rule.from.as_request() {
-                Some(path) => {
-                    statics.entry(key(&path, target)).or_insert(index);
-                }
-                None => dynamics.push(index),
+            if rule.from.is_static() {
+                statics.first_or_insert(&rules, index);
+            } else {
+                dynamics.push(index);
             }
         }
+        let file_index = FileIndex::new(&files);
         RuleTable {
             region,
             domain,
@@ -243,6 +247,7 @@ impl RuleTable {
             files,
             twins,
             statics,
+            file_index,
             dynamics,
             shadowed: std::sync::OnceLock::new(),
         }
@@ -256,7 +261,7 @@ impl RuleTable {
 
     /// The first rule (in order) matching `path`, with its captures.
     pub fn first_match(&self, path: &RequestPath) -> Option<(usize, pattern::Captures)> {
-        let exact = self.statics.get(&key(path, self.target)).copied();
+        let exact = self.statics.get(&self.rules, path);
         let before_exact = exact.unwrap_or(usize::MAX);
         let dynamic = self
             .dynamics
@@ -298,65 +303,53 @@ impl RuleTable {
     /// it decodes the path to find a file, but not to match a rule.
     pub fn served(&self, path: &RequestPath) -> Served {
         let path = path.normalised();
-        let has = |segments: &[String]| {
-            self.files.contains(&RequestPath {
-                segments: segments.to_vec(),
-                trailing_slash: false,
-            })
+        let segments = &path.segments;
+        // Probed for every rule: the hash index answers "no file" without a copy.
+        let has = |parent: &[String], last: Option<(&str, &str)>| {
+            self.file_index.may_hold(parent, last) && self.files.contains(&joined(parent, last))
         };
-        let with = |last: &str| {
-            let mut segments = path.segments.clone();
-            segments.push(last.to_string());
+        let file = |parent: &[String], last| Served::File(joined(parent, last));
+        let slash = |segments: &[String], trailing_slash: bool| {
+            Served::Slash(
+                RequestPath {
+                    segments: segments.to_vec(),
+                    trailing_slash,
+                }
+                .to_string(),
+            )
+        };
+        let index = Some(("index.html", ""));
+        // `x.html` for `/x`, as (parent, (stem, suffix)).
+        let html = || {
             segments
+                .split_last()
+                .map(|(last, parent)| (parent, Some((last.as_str(), ".html"))))
+                .filter(|&(parent, last)| has(parent, last))
         };
-        let dot_html = |segments: &[String]| -> Option<Vec<String>> {
-            let (last, parent) = segments.split_last()?;
-            let mut out = parent.to_vec();
-            out.push(format!("{last}.html"));
-            Some(out)
-        };
-        let file = |segments: Vec<String>| {
-            Served::File(RequestPath {
-                segments,
-                trailing_slash: false,
-            })
-        };
-        let index = with("index.html");
-        let html = dot_html(&path.segments);
         match self.target {
             Target::Netlify => {
-                if !path.trailing_slash && !path.segments.is_empty() && has(&path.segments) {
-                    file(path.segments.clone())
-                } else if has(&index) {
-                    file(index)
-                } else if let Some(html) = html.filter(|h| has(h)) {
-                    file(html)
+                if !path.trailing_slash && !segments.is_empty() && has(segments, None) {
+                    file(segments, None)
+                } else if has(segments, index) {
+                    file(segments, index)
+                } else if let Some((parent, last)) = html() {
+                    file(parent, last)
                 } else {
                     Served::Nothing
                 }
             }
             Target::Cloudflare => {
-                let slash = |segments: &[String], trailing: bool| {
-                    Served::Slash(
-                        RequestPath {
-                            segments: segments.to_vec(),
-                            trailing_slash: trailing,
-                        }
-                        .to_string(),
-                    )
-                };
-                if path.trailing_slash || path.segments.is_empty() {
-                    if has(&index) {
-                        file(index)
-                    } else if let Some(html) = html.filter(|h| has(h)) {
-                        let _ = html;
-                        slash(&path.segments, false)
+                if path.trailing_slash || segments.is_empty() {
+                    if has(segments, index) {
+                        file(segments, index)
+                    } else if html().is_some() {
+                        slash(segments, false)
                     } else {
                         Served::Nothing
                     }
-                } else if has(&path.segments) {
-                    let last = path.segments.last().map(String::as_str).unwrap_or("");
-                    let parent = &path.segments[..path.segments.len() - 1];
+                } else if has(segments, None) {
+                    let last = segments.last().map(String::as_str).unwrap_or("");
+                    let parent = &segments[..segments.len() - 1];
                     if last == "index.html" {
                         slash(parent, true)
                     } else if let Some(stem) = last.strip_suffix(".html") {
@@ -364,12 +357,12 @@ impl RuleTable {
                         segments.push(stem.to_string());
                         slash(&segments, false)
                     } else {
-                        file(path.segments.clone())
+                        file(segments, None)
                     }
-                } else if let Some(html) = html.filter(|h| has(h)) {
-                    file(html)
-                } else if has(&index) {
-                    slash(&path.segments, true)
+                } else if let Some((parent, last)) = html() {
+                    file(parent, last)
+                } else if has(segments, index) {
+                    slash(segments, true)
                 } else {
                     Served::Nothing
                 }
@@ -389,6 +382,18 @@ pub enum Served {
     /// Cloudflare's automatic 308 to the path's other spelling.
     Slash(String),
     Nothing,
+}
+
+/// `parent` + `last` (a stem and a suffix) as a file path.
+fn joined(parent: &[String], last: Option<(&str, &str)>) -> RequestPath {
+    let mut segments = parent.to_vec();
+    if let Some((stem, suffix)) = last {
+        segments.push(format!("{stem}{suffix}"));
+    }
+    RequestPath {
+        segments,
+        trailing_slash: false,
+    }
 }
 
 /// The key a static rule is found by: Netlify ignores the trailing slash.

@@ -5,6 +5,7 @@
 //! `_redirects` line (spaces, `#`, control characters) is ever written raw: spaces
 //! and `#` are encoded, control characters, `..` and `//` are refused.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -71,6 +72,15 @@ pub struct Captures {
 /// characters (U+180E, zero-width spaces and joiners, bidi controls) are refused
 /// too: pasted from a spreadsheet, they make a URL that looks right and is not.
 pub fn is_invisible(c: char) -> bool {
+    // Asked of every character of every rule: ASCII (nearly all) is decided by
+    // one comparison, as the general test below would (a test checks it).
+    if c.is_ascii() {
+        return c <= ' ' || c == '\x7f';
+    }
+    is_invisible_unicode(c)
+}
+
+fn is_invisible_unicode(c: char) -> bool {
     c.is_whitespace()
         || c.is_control()
         || matches!(c,
@@ -100,8 +110,26 @@ pub fn describe_char(c: char) -> String {
     format!("U+{:04X} ({name})", c as u32)
 }
 
+/// A segment that normalising leaves as it is: no `%` to decode, only bytes
+/// written as themselves, and not `.` or `..`. Most paths are such, and skip the
+/// decoding and re-encoding.
+fn is_canonical(segment: &str) -> bool {
+    !segment.is_empty()
+        && segment != "."
+        && segment != ".."
+        && segment
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || PLAIN_PUNCTUATION.contains(&b))
+}
+
+/// The punctuation [`SEGMENT`] leaves unencoded (a test keeps the two in step).
+const PLAIN_PUNCTUATION: &[u8] = b"-._~!$&'()+,;=@";
+
 /// Decodes and re-encodes one literal segment.
 pub fn normalise_segment(raw: &str) -> Result<String, String> {
+    if is_canonical(raw) {
+        return Ok(raw.to_string());
+    }
     let decoded = percent_decode_str(raw)
         .decode_utf8()
         .map_err(|_| format!("`{raw}` has a percent-encoding that is not UTF-8"))?;
@@ -156,7 +184,7 @@ impl Pattern {
     /// Parses a source such as `/product/:model` or `/news/*`.
     pub fn parse(source: &str) -> Result<Pattern, String> {
         let (raw, trailing_slash) = split_path(source)?;
-        let mut segments = Vec::new();
+        let mut segments = Vec::with_capacity(raw.len());
         let mut splat = false;
         for (index, raw_segment) in raw.iter().enumerate() {
             if *raw_segment == "*" {
@@ -396,7 +424,12 @@ impl RequestPath {
 
     /// The path a CDN looks a file up by: decoded and re-encoded the canonical
     /// way, `//` and `.` collapsed (both CDNs do this for files).
-    pub fn normalised(&self) -> RequestPath {
+    pub fn normalised(&self) -> Cow<'_, RequestPath> {
+        let unchanged = self.segments.iter().all(|s| is_canonical(s))
+            && (!self.trailing_slash || !self.segments.is_empty());
+        if unchanged {
+            return Cow::Borrowed(self);
+        }
         let mut segments = Vec::new();
         for segment in &self.segments {
             match segment.as_str() {
@@ -409,10 +442,10 @@ impl RequestPath {
                 }
             }
         }
-        RequestPath {
+        Cow::Owned(RequestPath {
             trailing_slash: self.trailing_slash && !segments.is_empty(),
             segments,
-        }
+        })
     }
 
     /// The same path as a Netlify-style key: the trailing slash does not count.
@@ -565,6 +598,28 @@ mod tests {
         assert_eq!(nl("/a%2Fb"), "/a/b");
         assert_eq!(nl("/p/%2e"), "/p");
         assert_eq!(nl("/store//"), "/store//");
+    }
+
+    #[test]
+    fn the_fast_path_knows_what_segment_encodes() {
+        for b in 0..=127u8 {
+            let text = (b as char).to_string();
+            let kept = utf8_percent_encode(&text, SEGMENT).to_string() == text;
+            let plain = b.is_ascii_alphanumeric() || PLAIN_PUNCTUATION.contains(&b);
+            assert_eq!(kept, plain, "byte {b}");
+        }
+        for raw in ["a", "x7-pro", "%41", ".", "..", "a%20b", "caf%c3%a9", "a b"] {
+            if is_canonical(raw) {
+                assert_eq!(normalise_segment(raw).unwrap(), raw);
+            }
+        }
+    }
+
+    #[test]
+    fn ascii_invisibles_are_the_unicode_ones() {
+        for c in (0..=127u8).map(char::from) {
+            assert_eq!(is_invisible(c), is_invisible_unicode(c), "{c:?}");
+        }
     }
 
     #[test]

@@ -209,12 +209,16 @@ impl Reader<'_> {
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
-            .trim(csv::Trim::All)
+            // Fields are trimmed where they are read (`csv_row`): the reader's
+            // own trimming copies every record twice.
             .comment(Some(b'#'))
             .from_reader(&file.text.as_bytes()[skip..]);
-        for record in reader.records() {
-            match record {
-                Ok(record) => self.csv_row(file, &record, kind, skip),
+        // One record read into again and again: `records()` would copy each row.
+        let mut record = csv::StringRecord::new();
+        loop {
+            match reader.read_record(&mut record) {
+                Ok(true) => self.csv_row(file, &record, kind, skip),
+                Ok(false) => break,
                 Err(error) => {
                     let offset = skip + error.position().map_or(0, |p| p.byte() as usize);
                     self.problems.push(
@@ -241,13 +245,16 @@ impl Reader<'_> {
         let line = line_span(file, offset);
         let field_span = |text: &str| {
             let line_text = &file.text[line.offset..line.offset + line.len];
-            match line_text.find(text).filter(|_| !text.is_empty()) {
+            match find(line_text, text).filter(|_| !text.is_empty()) {
                 Some(at) => Span::new(file, line.offset + at, text.len()),
                 None => line.clone(),
             }
         };
-        let is_header = record.get(0) == Some("from") && record.get(1) == Some("to");
-        if is_header || record.iter().all(str::is_empty) {
+        // What `csv::Trim::All` gave: its ASCII trim, then `str::trim`, which
+        // takes in every character the first does.
+        let field = |index: usize| record.get(index).map(str::trim);
+        let is_header = field(0) == Some("from") && field(1) == Some("to");
+        if is_header || record.iter().all(|f| f.trim().is_empty()) {
             return;
         }
         if record.len() != 3 {
@@ -261,33 +268,29 @@ impl Reader<'_> {
             );
             return;
         }
-        let status_text = &record[2];
-        let (status_text, force) = match status_text.strip_suffix('!') {
+        let [from, to, status_field] = [0, 1, 2].map(|i| field(i).expect("3 fields"));
+        let (status_text, force) = match status_field.strip_suffix('!') {
             Some(status) => (status, true),
-            None => (status_text, false),
+            None => (status_field, false),
         };
         let Ok(status) = status_text.parse::<u16>() else {
             self.problems.push(
                 Diagnostic::error(
                     "redirects::status",
-                    format!("`{}` is not a status code", &record[2]),
+                    format!("`{status_field}` is not a status code"),
                 )
-                .at(field_span(&record[2]))
+                .at(field_span(status_field))
                 .help("write 301 for a permanent move, 302 for a temporary one"),
             );
             return;
         };
         let fields = Fields {
-            from: &record[0],
-            to: &record[1],
+            from,
+            to,
             status,
             force,
         };
-        let spans = [
-            field_span(&record[0]),
-            field_span(&record[1]),
-            field_span(&record[2]),
-        ];
+        let spans = [field_span(from), field_span(to), field_span(status_field)];
         self.add(fields, kind, spans);
     }
 
@@ -588,6 +591,9 @@ pub fn host_placeholder(url: &str) -> Option<&str> {
 
 /// Percent-encodes every non-ASCII character (as UTF-8), leaving ASCII alone.
 fn encode_non_ascii(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_string();
+    }
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if c.is_ascii() {
@@ -600,6 +606,19 @@ fn encode_non_ascii(text: &str) -> String {
         }
     }
     out
+}
+
+/// Where `needle` first occurs in `haystack`, as `str::find` says; a CSV field is
+/// a few bytes, and setting up `str::find`'s searcher for each of three fields a
+/// row cost more than scanning the line.
+fn find(haystack: &str, needle: &str) -> Option<usize> {
+    let (hay, needle) = (haystack.as_bytes(), needle.as_bytes());
+    let Some((&first, rest)) = needle.split_first() else {
+        return Some(0);
+    };
+    let last_start = hay.len().checked_sub(needle.len())?;
+    // A match of UTF-8 in UTF-8 starts on a character boundary.
+    (0..=last_start).find(|&at| hay[at] == first && hay[at + 1..].starts_with(rest))
 }
 
 /// The whole line holding `offset`, for CSV rows.
@@ -707,6 +726,23 @@ pub fn parse_destination(text: &str) -> Result<Destination, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn find_is_str_find() {
+        let line = "/a,/a/b,301, é,é";
+        for needle in [
+            "/a",
+            "/a/b",
+            "301",
+            "é",
+            "",
+            "x",
+            "1, é,é!",
+            "/a,/a/b,301, é,é",
+        ] {
+            assert_eq!(find(line, needle), line.find(needle), "{needle:?}");
+        }
+    }
 
     #[test]
     fn destinations() {

@@ -5,11 +5,13 @@
 //! earlier one has a splat), rules that can never apply are left out, and a chain
 //! through other rules of the table is written as one hop.
 
-use std::collections::BTreeSet;
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeSet, HashMap};
+use std::fmt::Write as _;
 
 use serde_json::json;
 
-use super::lookup::{resolve, End};
+use super::lookup::{resolve, End, Resolution};
 use super::pattern::{placeholders, Pattern, RequestPath, Segment};
 use super::{Destination, RuleTable, Target};
 
@@ -55,21 +57,38 @@ fn is_permanent(status: u16) -> bool {
 /// (a 301 followed by a 302 is written as a 302, a 308 followed by a 307 as a 307),
 /// so no browser or search engine caches for good what was meant for now.
 pub fn written(table: &RuleTable, index: usize) -> Written {
+    written_with(table, index, &mut Onward::new())
+}
+
+/// [`written`], for a writer going through many rules with one `resolved`.
+fn written_with<'t>(table: &'t RuleTable, index: usize, resolved: &mut Onward<'t>) -> Written {
+    collapsed(table, index, resolved).unwrap_or_else(|| {
+        let rule = &table.rules[index];
+        Written {
+            to: rule.to.as_str().to_string(),
+            status: rule.status,
+        }
+    })
+}
+
+/// Where each internal destination leads, followed once per file written: many
+/// rows of a map share a destination, and so its chain.
+pub type Onward<'t> = HashMap<&'t str, Resolution>;
+
+/// [`written`] when a chain collapses; `None` when the rule is written as it is
+/// (most rules: then the writers copy nothing).
+fn collapsed<'t>(table: &'t RuleTable, index: usize, resolved: &mut Onward<'t>) -> Option<Written> {
     let rule = &table.rules[index];
-    let as_is = Written {
-        to: rule.to.as_str().to_string(),
-        status: rule.status,
-    };
     let Destination::Internal(to) = &rule.to else {
-        return as_is;
+        return None;
     };
     if !rule.is_redirect() || !placeholders(to).is_empty() {
-        return as_is;
+        return None;
     }
-    let Ok(target) = RequestPath::parse(to) else {
-        return as_is;
+    let onward = match resolved.entry(to.as_str()) {
+        Entry::Occupied(known) => known.into_mut(),
+        Entry::Vacant(new) => new.insert(resolve(table, &RequestPath::parse(to).ok()?)),
     };
-    let onward = resolve(table, &target);
     // Only a chain of plain redirects collapses: a rewrite (200) on the way shows
     // its content at the address the browser was sent to.
     if !onward
@@ -77,12 +96,12 @@ pub fn written(table: &RuleTable, index: usize) -> Written {
         .iter()
         .all(|hop| (300..400).contains(&hop.status))
     {
-        return as_is;
+        return None;
     }
     let to = match (&onward.end, onward.hops.last()) {
         (End::External { location, .. }, _) => location.clone(),
         (End::File { status: 200, .. }, Some(last)) => last.location.clone(),
-        _ => return as_is,
+        _ => return None,
     };
     let all_permanent = onward.hops.iter().all(|hop| is_permanent(hop.status));
     let status = match rule.status {
@@ -90,7 +109,7 @@ pub fn written(table: &RuleTable, index: usize) -> Written {
         308 if !all_permanent => 307,
         status => status,
     };
-    Written { to, status }
+    Some(Written { to, status })
 }
 
 /// Where a rule sends a request once chains through the table are followed.
@@ -100,14 +119,31 @@ pub fn final_destination(table: &RuleTable, index: usize) -> String {
 
 /// One `_redirects` line.
 pub fn line_for(table: &RuleTable, index: usize) -> String {
+    line_with(table, index, &mut Onward::new())
+}
+
+/// [`line_for`], for a check going through many rules with one `resolved`.
+pub fn line_with<'t>(table: &'t RuleTable, index: usize, resolved: &mut Onward<'t>) -> String {
+    let mut line = String::new();
+    push_line(&mut line, table, index, resolved);
+    line
+}
+
+/// Appends one `_redirects` line (without its newline) to `out`: a file of
+/// 100,000 lines is written in place, not line by line into new strings.
+fn push_line<'t>(out: &mut String, table: &'t RuleTable, index: usize, resolved: &mut Onward<'t>) {
     let rule = &table.rules[index];
     let force = if rule.force && table.target == Target::Netlify {
         "!"
     } else {
         ""
     };
-    let written = written(table, index);
-    format!("{} {} {}{force}", rule.from, written.to, written.status)
+    let collapsed = collapsed(table, index, resolved);
+    let (to, status) = match &collapsed {
+        Some(written) => (written.to.as_str(), written.status),
+        None => (rule.to.as_str(), rule.status),
+    };
+    write!(out, "{} {to} {status}{force}", rule.from).expect("writing to a String");
 }
 
 /// The `_redirects` file for the table's target.
@@ -127,8 +163,9 @@ pub fn redirects_file(table: &RuleTable, bulk: bool) -> String {
             "# Static redirects are in the Cloudflare Bulk Redirects list for this domain.\n",
         );
     }
+    let mut resolved = Onward::new();
     for index in statics.into_iter().chain(dynamics) {
-        out.push_str(&line_for(table, index));
+        push_line(&mut out, table, index, &mut resolved);
         out.push('\n');
     }
     out
@@ -139,9 +176,10 @@ pub fn redirects_file(table: &RuleTable, bulk: bool) -> String {
 pub fn cloudflare_bulk_csv(table: &RuleTable) -> String {
     let skipped: BTreeSet<usize> = table.shadowed().iter().map(|&(later, _)| later).collect();
     let mut out = String::new();
+    let mut resolved = Onward::new();
     for index in (0..table.rules.len()).filter(|i| !skipped.contains(i) && in_bulk(table, *i)) {
         let rule = &table.rules[index];
-        let Written { to: target, status } = written(table, index);
+        let Written { to: target, status } = written_with(table, index, &mut resolved);
         let target = if target.starts_with('/') {
             format!("https://{}{target}", table.domain)
         } else {
@@ -161,13 +199,14 @@ pub fn vercel_json(table: &RuleTable) -> String {
     let (statics, dynamics) = ordered(table, false);
     let mut redirects = Vec::new();
     let mut rewrites = Vec::new();
+    let mut resolved = Onward::new();
     for index in statics.into_iter().chain(dynamics) {
         let rule = &table.rules[index];
         let source = vercel_source(&rule.from);
         let Written {
             to: destination,
             status,
-        } = written(table, index);
+        } = written_with(table, index, &mut resolved);
         match status {
             200 => rewrites.push(json!({ "source": source, "destination": destination })),
             301..=308 => redirects.push(json!({
