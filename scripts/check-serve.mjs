@@ -161,8 +161,10 @@ async function checkProblemsOnAPhone(tab) {
   // A warning about this page only: folded to one line, readable when opened.
   const long = `description: ${'Where POCO customers find help now. '.repeat(6).trim()}`;
   await saveAndReload(tab, original.replace(/^description: .*$/m, long));
-  if (await tab.locator('#handover-overlay').count() !== 0) throw new Error('a warning opened the error box');
+  // The edit is served first; the check's findings follow with one more reload.
   const panel = tab.locator('#handover-warnings');
+  await panel.waitFor({ state: 'attached', timeout: 10000 }).catch(() => {});
+  if (await tab.locator('#handover-overlay').count() !== 0) throw new Error('a warning opened the error box');
   if (await panel.count() !== 1) throw new Error('a long description shows no warning on its page');
   const closed = await panel.boundingBox();
   if (closed.height > 80) throw new Error(`the warnings panel is ${closed.height} px high before it is opened`);
