@@ -273,12 +273,12 @@ impl Site {
     /// from the inputs already loaded; `site.yaml` and anything else reload all.
     pub fn updated(&self, change: &InputChange) -> Outcome<(Site, Option<Vec<Output>>)> {
         let model = &self.model;
-        let (config, content, translations, theme) = (
+        let (config, translations, theme) = (
             model.config.clone(),
-            model.content.clone(),
             model.translations.clone(),
             model.theme.clone(),
         );
+        let content = || (*model.content).clone();
         let (site, problems) = match change {
             InputChange::Everything => {
                 return Site::load_previewing(&model.config.root, model.config.drafts)
@@ -302,10 +302,17 @@ impl Site {
             }
             InputChange::Theme => {
                 let theme = Arc::new(Theme::load(&config)?);
-                Site::assemble(config, content, translations, theme, false, &Timings::off())
+                Site::assemble(
+                    config,
+                    content(),
+                    translations,
+                    theme,
+                    false,
+                    &Timings::off(),
+                )
             }
             InputChange::Pages(paths) => {
-                let mut content = content;
+                let mut content = content();
                 let mut problems = content::reload_files(&config, &mut content, paths);
                 problems.extend(content::no_pages(&config, &content));
                 if !problems.is_empty() {
@@ -366,7 +373,7 @@ impl Site {
     /// for an edit that changed page bodies only.
     fn with_content(&self, content: content::Content) -> Site {
         let mut model = self.model.clone();
-        model.content = content;
+        model.content = Arc::new(content);
         Site {
             model,
             renderer: self.renderer.clone(),

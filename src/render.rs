@@ -34,7 +34,7 @@ mod template_errors;
 #[derive(Clone)]
 pub struct Model {
     pub config: SiteConfig,
-    pub content: Content,
+    pub content: Arc<Content>,
     pub plan: Arc<Plan>,
     pub translations: Arc<Translations>,
     pub theme: Arc<Theme>,
@@ -141,7 +141,7 @@ impl Model {
             .collect();
         Model {
             config,
-            content,
+            content: Arc::new(content),
             plan: Arc::new(plan),
             translations,
             theme,

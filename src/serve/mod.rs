@@ -8,6 +8,7 @@
 //! and reloads the tabs whose page changed; a failed rebuild keeps the last good
 //! pages and shows the problems over them.
 
+mod files;
 mod http;
 pub use http::file_for_request;
 pub mod pages;

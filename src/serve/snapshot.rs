@@ -25,8 +25,7 @@ use crate::output::{MemorySink, Sink};
 use crate::paths::SitePath;
 use crate::pipeline::{InputChange, Site};
 
-/// (domain, path inside the domain folder, e.g. `warranty/index.html`).
-pub type FileKey = (String, String);
+pub use super::files::{FileKey, Files};
 
 /// One region as the preview shows it.
 #[derive(Debug, Clone)]
@@ -41,7 +40,7 @@ pub struct RegionInfo {
 pub struct Build {
     /// The loaded site, kept so the next change re-reads only what it touched.
     pub site: Arc<Site>,
-    pub files: Arc<HashMap<FileKey, Arc<[u8]>>>,
+    pub files: Files,
     pub regions: Vec<RegionInfo>,
     /// What the check of the rendered site found: errors (which `build` would
     /// refuse) and warnings. Until this build is checked, the last check's.
@@ -129,13 +128,19 @@ pub fn build_in_memory(
         .collect();
     let (files, again, drafts) = match previous {
         Some(previous) if partial => {
-            let mut files = (*previous.files).clone();
             let again = fresh.iter().map(|(key, _)| key.clone()).collect();
-            files.extend(fresh);
             // The pages' front matter is as it was: so are the drafts.
-            (files, Some(again), previous.drafts.clone())
+            (
+                previous.files.with(fresh),
+                Some(again),
+                previous.drafts.clone(),
+            )
         }
-        _ => (fresh.into_iter().collect(), None, draft_files(&site)),
+        _ => (
+            Files::new(fresh.into_iter().collect()),
+            None,
+            draft_files(&site),
+        ),
     };
     let regions = site
         .model
@@ -153,7 +158,7 @@ pub fn build_in_memory(
         None => (Report::new(problems.clone()), HashMap::new()),
     };
     Ok(Build {
-        files: Arc::new(files),
+        files,
         regions,
         report,
         checked: false,
@@ -192,15 +197,11 @@ pub fn check(root: &Path, build: &Build) -> Build {
 
 /// Checks the rendered site as `build` does, with the links of every page (also
 /// those a partial rebuild took from the build before).
-fn check_rendered(
-    root: &Path,
-    site: &Site,
-    files: &HashMap<FileKey, Arc<[u8]>>,
-    problems: Vec<Diagnostic>,
-) -> Report {
+fn check_rendered(root: &Path, site: &Site, files: &Files, problems: Vec<Diagnostic>) -> Report {
     let links = LinkSink::default();
     // Every page's links, read again on each rebuild: spread over the cores.
-    files.par_iter().for_each(|((domain, path), bytes)| {
+    let all: Vec<(&FileKey, &Arc<[u8]>)> = files.iter().collect();
+    all.par_iter().for_each(|((domain, path), bytes)| {
         if let (true, Ok(path)) = (path.ends_with(".html"), SitePath::parse(path)) {
             let _ = links.write(domain, &path, bytes);
         }
@@ -219,11 +220,7 @@ fn file_key(site: &Site, job: &crate::plan::PageJob) -> FileKey {
 /// The warnings each page's preview shows: those about its Markdown file (or the
 /// file its locale lacks, when another language's page is shown), about its
 /// locale's messages shown in another language, and about links its HTML holds.
-fn page_notes(
-    site: &Site,
-    files: &HashMap<FileKey, Arc<[u8]>>,
-    report: &Report,
-) -> HashMap<FileKey, Vec<Diagnostic>> {
+fn page_notes(site: &Site, files: &Files, report: &Report) -> HashMap<FileKey, Vec<Diagnostic>> {
     let warnings: Vec<&Diagnostic> = report
         .diagnostics
         .iter()
@@ -342,20 +339,20 @@ fn changed_files(old: &Build, new: &Build) -> BTreeSet<FileKey> {
         // The others are the same files as before.
         return again
             .iter()
-            .filter(|key| old.files.get(*key) != new.files.get(*key))
+            .filter(|key| old.files.get(key) != new.files.get(key))
             .cloned()
             .collect();
     }
     let mut changed: BTreeSet<FileKey> = new
         .files
         .iter()
-        .filter(|(key, bytes)| old.files.get(*key) != Some(*bytes))
+        .filter(|(key, bytes)| old.files.get(key) != Some(*bytes))
         .map(|(key, _)| key.clone())
         .collect();
     changed.extend(
         old.files
             .keys()
-            .filter(|k| !new.files.contains_key(*k))
+            .filter(|k| !new.files.contains_key(k))
             .cloned(),
     );
     changed
