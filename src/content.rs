@@ -171,7 +171,10 @@ impl Content {
 
     /// The page loaded from the file shown as `file` (`content/en/help.md`).
     pub fn by_file(&self, file: &str) -> Option<&SourcePage> {
-        self.all().find(|page| *page.file.name == *file)
+        // Pages are loaded only from `content/<locale>/<name>.md`.
+        let (locale, name) = page_key(Path::new(file))?;
+        self.page(&locale, &name)
+            .filter(|page| *page.file.name == *file)
     }
 
     /// Whether the page `name` in `locale` exists but did not load.

@@ -399,18 +399,20 @@ impl Site {
 
     /// The page outputs rendered from these source files.
     fn page_outputs(&self, files: &[String]) -> Vec<Output> {
-        self.model
-            .plan
-            .jobs
+        let plan = &self.model.plan;
+        let mut indexes: Vec<usize> = files
             .iter()
-            .enumerate()
-            .filter(|(_, job)| {
-                files
+            .filter_map(|file| self.model.content.by_file(file))
+            .flat_map(|page| {
+                plan.indexes_named(&page.name)
                     .iter()
-                    .any(|f| *self.model.source(job).file.name == **f)
+                    .copied()
+                    .filter(move |&i| plan.jobs[i].source_locale == page.locale)
             })
-            .map(|(index, _)| Output::Page(index))
-            .collect()
+            .collect();
+        indexes.sort_unstable();
+        indexes.dedup();
+        indexes.into_iter().map(Output::Page).collect()
     }
 
     /// Builds and checks every region's rule table.

@@ -69,6 +69,11 @@ impl Plan {
             .map(|&i| &self.jobs[i])
     }
 
+    /// The indexes in `jobs` of the page `name` on every region and locale.
+    pub fn indexes_named(&self, name: &str) -> &[usize] {
+        self.by_name.get(name).map_or(&[], Vec::as_slice)
+    }
+
     /// The same page on every region and locale it is published in.
     pub fn translations<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a PageJob> {
         self.by_name
