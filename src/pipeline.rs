@@ -291,12 +291,7 @@ impl Site {
                 let mut model = self.model.clone();
                 model.translations = translations;
                 let renderer = Arc::new(Renderer::new(&model)?);
-                let site = Site {
-                    model,
-                    renderer,
-                    redirects: self.redirects.clone(),
-                    warnings: self.warnings.clone(),
-                };
+                let site = self.sharing(model, renderer);
                 let outputs = site.translated_outputs(paths);
                 return Ok((site, outputs));
             }
@@ -374,9 +369,15 @@ impl Site {
     fn with_content(&self, content: content::Content) -> Site {
         let mut model = self.model.clone();
         model.content = Arc::new(content);
+        self.sharing(model, self.renderer.clone())
+    }
+
+    /// A site of `model` and `renderer` with this one's redirect tables and
+    /// warnings: for edits that change neither pages' places nor rules.
+    fn sharing(&self, model: Model, renderer: Arc<Renderer>) -> Site {
         Site {
             model,
-            renderer: self.renderer.clone(),
+            renderer,
             redirects: self.redirects.clone(),
             warnings: self.warnings.clone(),
         }

@@ -56,6 +56,7 @@ pub struct Shared {
     pub drafts: bool,
     /// Builds to check, with their generation (see [`checker`]).
     checks: mpsc::Sender<(u64, Arc<Build>)>,
+    /// Print rebuilds and problems on standard error.
     verbose: bool,
 }
 
@@ -133,11 +134,11 @@ pub async fn start(options: ServeOptions) -> Result<Server, Diagnostic> {
     });
     let first = tokio::task::spawn_blocking({
         let shared = shared.clone();
-        let (root, verbose) = (root.clone(), options.verbose);
-        move || rebuild(&shared, &root, &InputChange::Everything, verbose)
+        let root = root.clone();
+        move || rebuild(&shared, &root, &InputChange::Everything)
     });
     let _ = first.await;
-    let watcher = watch::Watcher::start(&root, shared.clone(), options.verbose)?;
+    let watcher = watch::Watcher::start(&root, shared.clone())?;
     let (shutdown, stopped) = oneshot::channel::<()>();
     let app = http::router(shared.clone());
     let task = tokio::spawn(http::accept(listener, app, options.idle_timeout, stopped));
@@ -152,7 +153,8 @@ pub async fn start(options: ServeOptions) -> Result<Server, Diagnostic> {
 
 /// Rebuilds into memory (only what `change` needs when the last build was good),
 /// swaps the snapshot, tells the open tabs, and hands the build to the checker.
-pub fn rebuild(shared: &Shared, root: &std::path::Path, change: &InputChange, verbose: bool) {
+pub fn rebuild(shared: &Shared, root: &std::path::Path, change: &InputChange) {
+    let verbose = shared.verbose;
     let started = Instant::now();
     let previous = {
         let snapshot = shared.snapshot.read().unwrap_or_else(|e| e.into_inner());

@@ -39,7 +39,7 @@ struct Watched {
 }
 
 impl Watcher {
-    pub fn start(root: &Path, shared: Arc<Shared>, verbose: bool) -> Result<Watcher, Diagnostic> {
+    pub fn start(root: &Path, shared: Arc<Shared>) -> Result<Watcher, Diagnostic> {
         // Events carry absolute paths: compare them with an absolute root.
         let root = &root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
         let (events, batches) = mpsc::channel::<Vec<PathBuf>>();
@@ -93,7 +93,7 @@ impl Watcher {
                 // Before the rebuild reads them, so no save in a new folder is missed.
                 lock(&rewatch).refresh(&root);
                 let change = InputChange::classify(&root, &changed);
-                rebuild(&shared, &root, &change, verbose);
+                rebuild(&shared, &root, &change);
             }
         });
         Ok(Watcher { _watched: watched })
