@@ -57,7 +57,13 @@ pub struct SourcePage {
     /// The file name without `.md`, shared by a page's translations (`index`, `warranty`).
     pub name: String,
     pub locale: Locale,
+    /// The file's name and its front matter: everything up to the body, so
+    /// spans in the front matter point into it. The body is in [`Body`].
     pub file: SourceFile,
+    /// Where the whole file is.
+    pub body: Body,
+    /// What the checks and the images need from the body, noted when it was read.
+    pub facts: BodyFacts,
     pub title: String,
     pub description: String,
     /// A short label for the menu; the title when absent.
@@ -76,7 +82,104 @@ pub struct SourcePage {
     pub body_line: usize,
 }
 
+/// Where a page's whole text is. Loading reads each file once, notes its
+/// [`BodyFacts`] and keeps only the front matter; rendering reads the file
+/// again. A 100,000-page site thus never holds its Markdown in memory.
+#[derive(Debug, Clone)]
+pub enum Body {
+    /// In memory: a page parsed from text, not loaded from a file.
+    Held(SourceFile),
+    /// On disk, with the length and hash of the text that was loaded and
+    /// checked: a file changed since is an error, not a page other than the
+    /// one that was checked.
+    OnDisk {
+        path: PathBuf,
+        len: usize,
+        hash: u64,
+    },
+}
+
+/// What a page's text holds beyond the front matter, found when it was read.
+#[derive(Debug, Clone, Default)]
+pub struct BodyFacts {
+    /// Local images, in the order written.
+    pub images: Vec<crate::media::Reference>,
+    /// `{width=...}` after an image that is not a width.
+    pub image_problems: Vec<Diagnostic>,
+    /// Links and images whose scheme runs code (`javascript:`).
+    pub unsafe_links: Vec<Diagnostic>,
+    /// Raw HTML that `raw_html: sanitize` removes.
+    pub removed_html: Vec<Diagnostic>,
+    /// Every `key="id"` in the file (`t(key="id")`): the id and its byte offset.
+    pub message_keys: Vec<(String, usize)>,
+    /// A `key=` followed by a variable: the ids used cannot all be known.
+    pub dynamic_key: bool,
+}
+
+impl BodyFacts {
+    fn of(file: &SourceFile, body_offset: usize) -> BodyFacts {
+        let (images, image_problems) = crate::media::references(file, body_offset);
+        let (message_keys, dynamic_key) = crate::check::usage::keys_in(&file.text);
+        BodyFacts {
+            images,
+            image_problems,
+            unsafe_links: crate::check::links::unsafe_links_in(file, body_offset),
+            removed_html: crate::raw_html::removal_warnings(file, body_offset),
+            message_keys,
+            dynamic_key,
+        }
+    }
+}
+
+/// The hash a page's text is recognised by when it is read again.
+fn text_hash(text: &str) -> u64 {
+    use std::hash::{DefaultHasher, Hasher};
+    let mut hasher = DefaultHasher::new();
+    hasher.write(text.as_bytes());
+    hasher.finish()
+}
+
 impl SourcePage {
+    /// The whole file, as it was loaded: read again from disk when only its
+    /// front matter was kept. An error when it changed since.
+    pub fn whole_file(&self) -> Result<SourceFile, Diagnostic> {
+        let (path, len, hash) = match &self.body {
+            Body::Held(file) => return Ok(file.clone()),
+            Body::OnDisk { path, len, hash } => (path, *len, *hash),
+        };
+        let text = fs::read_to_string(path, &self.file.name)?;
+        if text.len() != len || text_hash(&text) != hash {
+            return Err(Diagnostic::error(
+                "content::changed",
+                format!("{} changed while the site was being built", self.file.name),
+            )
+            .in_file(&*self.file.name)
+            .help("run the command again once the file is saved"));
+        }
+        Ok(SourceFile::new(self.file.name.clone(), text))
+    }
+
+    /// A span in the whole file, for a problem found in the body after loading.
+    /// At the opening `---` if the file can no longer be read as it was.
+    pub fn span_at(&self, offset: usize, len: usize) -> Span {
+        match self.whole_file() {
+            Ok(file) => Span::new(&file, offset, len),
+            Err(_) => Span::new(&self.file, 0, 3),
+        }
+    }
+
+    /// Keeps only the front matter in memory: the rest is read again from
+    /// `path` when the page is rendered.
+    fn leave_body_on_disk(&mut self, path: &Path) {
+        if let Body::Held(file) = &self.body {
+            self.body = Body::OnDisk {
+                path: path.to_path_buf(),
+                len: file.text.len(),
+                hash: text_hash(&file.text),
+            };
+        }
+    }
+
     /// Same front matter: only the body differs, so no other page (navigation,
     /// sitemap, redirects) changes with it.
     pub fn same_front_matter(&self, other: &SourcePage) -> bool {
@@ -90,10 +193,6 @@ impl SourcePage {
             && self.template == other.template
             && self.updated == other.updated
             && aliases(self) == aliases(other)
-    }
-
-    pub fn body(&self) -> &str {
-        &self.file.text[self.body_offset..]
     }
 
     /// The whole `key: value` line of the front matter, if the page has that key.
@@ -229,7 +328,7 @@ pub fn reload_files(
             problems.push(problem);
             continue;
         }
-        content.add(path, load_file(config, path), &mut problems);
+        content.add(path, load_file(&config.root, path), &mut problems);
     }
     content.pages.retain(|_, pages| !pages.is_empty());
     problems
@@ -278,7 +377,7 @@ pub fn load_lenient(config: &SiteConfig) -> (Content, Vec<Diagnostic>) {
     // Parsed in parallel, gathered in the walk's sorted order.
     let loaded: Vec<Outcome<Option<SourcePage>>> = files
         .par_iter()
-        .map(|path| load_file(config, path))
+        .map(|path| load_file(&config.root, path))
         .collect();
     for (path, result) in files.iter().zip(loaded) {
         content.add(path, result, &mut problems);
@@ -314,14 +413,12 @@ fn is_hidden(path: &Path) -> bool {
 }
 
 /// Loads one file; `Ok(None)` for files that are not pages.
-fn load_file(config: &SiteConfig, path: &Path) -> Outcome<Option<SourcePage>> {
-    let shown = fs::shown_path(&config.root, path);
+fn load_file(root: &Path, path: &Path) -> Outcome<Option<SourcePage>> {
+    let shown = fs::shown_path(root, path);
     if path.extension().and_then(|e| e.to_str()) != Some("md") {
         return Ok(None);
     }
-    let relative = path
-        .strip_prefix(config.root.join(CONTENT_DIR))
-        .unwrap_or(path);
+    let relative = path.strip_prefix(root.join(CONTENT_DIR)).unwrap_or(path);
     let parts: Vec<String> = relative
         .components()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
@@ -359,7 +456,9 @@ fn load_file(config: &SiteConfig, path: &Path) -> Outcome<Option<SourcePage>> {
 
     let text = fs::read_to_string(path, &shown).map_err(|d| vec![d])?;
     let file = SourceFile::new(shown, text);
-    parse_page(file, name, locale).map(Some)
+    let mut page = parse_page(file, name, locale)?;
+    page.leave_body_on_disk(path);
+    Ok(Some(page))
 }
 
 /// Splits and checks the front matter of one page.
@@ -378,6 +477,9 @@ pub fn parse_page(file: SourceFile, name: String, locale: Locale) -> Outcome<Sou
             }
         };
 
+    // Spans that stay with the page point into its front matter alone, so they
+    // do not keep the whole text in memory.
+    let front_file = SourceFile::new(file.name.clone(), &file.text[..body_offset]);
     let mut problems = Vec::new();
     let key_span = |key: &str| {
         let needle = format!("\n{key}:");
@@ -455,7 +557,7 @@ pub fn parse_page(file: SourceFile, name: String, locale: Locale) -> Outcome<Sou
         .iter()
         .map(|alias| Alias {
             path: alias.clone(),
-            span: alias_span(&file, body_offset, alias),
+            span: alias_span(&front_file, body_offset, alias),
         })
         .collect();
     let template = raw.template.unwrap_or_else(|| "page.html".to_string());
@@ -495,7 +597,9 @@ pub fn parse_page(file: SourceFile, name: String, locale: Locale) -> Outcome<Sou
         updated,
         body_line: line_of(&file.text, body_offset),
         body_offset,
-        file,
+        facts: BodyFacts::of(&file, body_offset),
+        body: Body::Held(file),
+        file: front_file,
     })
 }
 
@@ -761,7 +865,11 @@ mod tests {
     fn front_matter_is_split_at_byte_zero_and_the_body_keeps_its_line() {
         let p = page("---\ntitle: Warranty\ndescription: Same as ever.\nweight: 2\n---\nBody\n---\nnot front matter\n").unwrap();
         assert_eq!(p.title, "Warranty");
-        assert_eq!(p.body(), "Body\n---\nnot front matter\n");
+        let whole = p.whole_file().unwrap();
+        assert_eq!(
+            &whole.text[p.body_offset..],
+            "Body\n---\nnot front matter\n"
+        );
         assert_eq!(p.body_line, 6);
         assert_eq!(p.slug.dir_url(), "/warranty/");
         assert_eq!(p.template, "page.html");
@@ -901,5 +1009,28 @@ mod tests {
     fn empty_title_is_an_error() {
         let errors = page("---\ntitle: \"\"\ndescription: D\n---\n").unwrap_err();
         assert_eq!(errors[0].message, "the title is empty");
+    }
+
+    #[test]
+    fn a_loaded_page_keeps_its_front_matter_and_reads_its_body_again() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("content/en");
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("help.md");
+        let text =
+            "---\ntitle: Help\ndescription: D\n---\nSee ![a](a.png) and [x](javascript:x).\n";
+        std::fs::write(&path, text).unwrap();
+        let page = load_file(root.path(), &path).unwrap().unwrap();
+        // Only the front matter is in memory; what the checks need was noted.
+        assert_eq!(&*page.file.text, "---\ntitle: Help\ndescription: D\n---\n");
+        assert_eq!(page.facts.images.len(), 1);
+        assert_eq!(page.facts.unsafe_links.len(), 1);
+        assert_eq!(&*page.whole_file().unwrap().text, text);
+        // Changed since it was loaded: an error, not another page than the one
+        // that was checked.
+        std::fs::write(&path, text.replace("See", "Read")).unwrap();
+        let problem = page.whole_file().unwrap_err();
+        assert_eq!(problem.code, "content::changed");
+        assert_eq!(problem.file.as_deref(), Some("content/en/help.md"));
     }
 }

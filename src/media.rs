@@ -23,7 +23,7 @@ use sha2::{Digest, Sha256};
 
 use crate::config::SiteConfig;
 use crate::content::{Content, SourcePage, CONTENT_DIR};
-use crate::diagnostics::{did_you_mean, Diagnostic, Span};
+use crate::diagnostics::{did_you_mean, Diagnostic, SourceFile, Span};
 use crate::paths::SitePath;
 use crate::theme::{fingerprinted_name, Theme};
 
@@ -52,12 +52,21 @@ pub struct Media {
     uses: HashMap<String, Vec<SitePath>>,
 }
 
-/// One image reference in a page's Markdown.
-struct Reference {
-    dest: String,
-    /// The destination's place in the file.
-    span: Span,
-    width: Option<u32>,
+/// One local image reference in a page's Markdown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reference {
+    pub dest: String,
+    /// The destination's byte offset and length in the page's file.
+    pub at: usize,
+    pub len: usize,
+    pub width: Option<u32>,
+}
+
+impl Reference {
+    /// Where the destination is written, for a problem with the image.
+    fn span(&self, page: &SourcePage) -> Span {
+        page.span_at(self.at, self.len)
+    }
 }
 
 /// An image file read from the site.
@@ -78,12 +87,13 @@ impl Media {
         let found: Vec<(String, Found)> = pages
             .par_iter()
             .map(|page| {
-                let refs = references(page)
-                    .into_iter()
-                    .map(|r| {
-                        let r = r?;
-                        Ok((r.dest.clone(), resolve(config, theme, page, &r)?))
-                    })
+                let problems = page.facts.image_problems.iter().cloned().map(Err);
+                let refs = page
+                    .facts
+                    .images
+                    .iter()
+                    .map(|r| Ok((r.dest.clone(), resolve(config, theme, page, r)?)))
+                    .chain(problems)
                     .collect();
                 (page.file.name.to_string(), refs)
             })
@@ -156,22 +166,24 @@ fn is_local(dest: &str) -> bool {
 /// have the same problems with them), so what the site's media hold for it
 /// stays true.
 pub fn same_references(old: &SourcePage, new: &SourcePage) -> bool {
-    let shown = |page: &SourcePage| -> Vec<Option<(String, Option<u32>)>> {
-        references(page)
-            .into_iter()
-            .map(|r| r.ok().map(|r| (r.dest, r.width)))
-            .collect()
-    };
+    fn shown(page: &SourcePage) -> (Vec<(&str, Option<u32>)>, usize) {
+        let images = page.facts.images.iter();
+        let images = images.map(|r| (r.dest.as_str(), r.width)).collect();
+        (images, page.facts.image_problems.len())
+    }
     shown(old) == shown(new)
 }
 
-fn references(page: &SourcePage) -> Vec<Result<Reference, Diagnostic>> {
-    let body = page.body();
+/// The local images of the body that starts at `body_offset` in `file`, and the
+/// widths written after them that are not widths.
+pub fn references(file: &SourceFile, body_offset: usize) -> (Vec<Reference>, Vec<Diagnostic>) {
+    let body = &file.text[body_offset..];
     let mut found = Vec::new();
+    let mut problems = Vec::new();
     // Every Markdown image, inline or by reference, starts with `![`: a body
     // without one needs no parse.
     if !body.contains("![") {
-        return found;
+        return (found, problems);
     }
     let parser = Parser::new_ext(body, crate::raw_html::markdown_options());
     for (event, range) in parser.into_offset_iter() {
@@ -184,28 +196,32 @@ fn references(page: &SourcePage) -> Vec<Result<Reference, Diagnostic>> {
         }
         let written = &body[range.clone()];
         let at = written.rfind(&format!("]({dest}")).map_or(0, |i| i + 2) + range.start;
-        let span = Span::new(&page.file, page.body_offset + at, dest.len());
         let width = match width_suffix(&body[range.end..]) {
             Ok(width) => width.map(|(w, _)| w),
             Err(why) => {
                 // Reported here; the image itself is still found and shown.
                 let suffix = &body[range.end..];
                 let len = suffix.find('}').map_or(suffix.len(), |end| end + 1);
-                found.push(Err(Diagnostic::error(
+                problems.push(Diagnostic::error(
                     "content::image",
                     format!(
                         "`{}` after the image is not a width: {why}",
                         &suffix[..len.min(40)]
                     ),
                 )
-                .at(Span::new(&page.file, page.body_offset + range.end, len))
-                .help("ask for a width in pixels right after the image: `![A phone](phone.jpg){width=600}`")));
+                .at(Span::new(file, body_offset + range.end, len))
+                .help("ask for a width in pixels right after the image: `![A phone](phone.jpg){width=600}`"));
                 None
             }
         };
-        found.push(Ok(Reference { dest, span, width }));
+        found.push(Reference {
+            at: body_offset + at,
+            len: dest.len(),
+            dest,
+            width,
+        });
     }
-    found
+    (found, problems)
 }
 
 fn resolve(
@@ -217,7 +233,7 @@ fn resolve(
     let source = find_source(config, theme, page, reference)?;
     let problem = |message: String| {
         Diagnostic::error("content::image", message)
-            .at(reference.span.clone())
+            .at(reference.span(page))
             .help("use a PNG, JPEG, GIF, WebP or SVG file")
     };
     let (width, height) =
@@ -297,7 +313,7 @@ fn find_source(
                 "content::missing-image",
                 format!("there is no image `{dest}` in the theme (themes/{}/static/)", config.theme),
             )
-            .at(reference.span.clone())
+            .at(reference.span(page))
             .help(missing_help(
                 name,
                 theme.assets.keys().map(String::as_str).filter(|n| is_image_name(n)),
@@ -314,7 +330,7 @@ fn find_source(
             "content::missing-image",
             format!("the image path `{dest}` {why}"),
         )
-        .at(reference.span.clone())
+        .at(reference.span(page))
         .help("write the file name of an image next to the page, e.g. `card.png`")
     })?;
     let chain = config.fallback_chain(&page.locale);
@@ -323,7 +339,7 @@ fn find_source(
         let file = path.under(&dir);
         if file.is_file() {
             let shown = format!("{CONTENT_DIR}/{locale}/{path}");
-            let bytes = crate::fs::read(&file, &shown).map_err(|d| d.at(reference.span.clone()))?;
+            let bytes = crate::fs::read(&file, &shown).map_err(|d| d.at(reference.span(page)))?;
             let name = path.to_string();
             let file_name = name.rsplit('/').next().unwrap_or(&name);
             let output = SitePath::parse(&fingerprinted_name(
@@ -335,7 +351,7 @@ fn find_source(
                     "content::image",
                     format!("the file name `{file_name}` {why}"),
                 )
-                .at(reference.span.clone())
+                .at(reference.span(page))
                 .help("rename the file with letters, digits, `-`, `_` and `.`")
             })?;
             return Ok(Source {
@@ -355,7 +371,7 @@ fn find_source(
         "content::missing-image",
         format!("there is no image `{dest}` next to {}", page.file.name),
     )
-    .at(reference.span.clone())
+    .at(reference.span(page))
     .help(missing_help(
         relative,
         nearby.iter().map(String::as_str),

@@ -741,7 +741,7 @@ impl Site {
         }
         let model = &self.model;
         let page = match output {
-            Output::Page(index) => Some(model.source(&model.plan.jobs[*index]).file.clone()),
+            Output::Page(index) => model.source(&model.plan.jobs[*index]).whole_file().ok(),
             _ => None,
         };
         let mut sources: Vec<SourceFile> = page.into_iter().collect();
@@ -892,13 +892,13 @@ fn build_inner(options: &BuildOptions) -> Result<BuildSummary, Diagnostic> {
     }
     // Loaded as `check` loads it, so the two report the same problems.
     let (site, mut problems) = Site::load_from(config, true, &timings);
-    let links = LinkSink::default();
-    let staging = match &site {
-        Some(site) if !problems.iter().any(Diagnostic::is_error) => {
+    let links = site.as_ref().map(LinkSink::new);
+    let staging = match (&site, &links) {
+        (Some(site), Some(links)) if !problems.iter().any(Diagnostic::is_error) => {
             let mut staging = timings.stage("swap", || Staging::create_in(locked))?;
             let files = DirSink::reusing(staging.dir.clone(), staging.previous());
             problems
-                .extend(timings.stage("render", || site.render_all(&output::Both(&files, &links))));
+                .extend(timings.stage("render", || site.render_all(&output::Both(&files, links))));
             timings.note(
                 "render",
                 format!(
@@ -911,11 +911,11 @@ fn build_inner(options: &BuildOptions) -> Result<BuildSummary, Diagnostic> {
             Some(staging)
         }
         // Nothing will be written: render only what the link check needs.
-        Some(site) => {
-            problems.extend(timings.stage("render", || site.render_all(&links)));
+        (Some(site), Some(links)) => {
+            problems.extend(timings.stage("render", || site.render_all(links)));
             None
         }
-        None => None,
+        _ => None,
     };
     let report = timings
         .stage("check", || {

@@ -15,6 +15,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use pulldown_cmark::{Event, Options, Parser, Tag as MarkdownTag};
 use serde::Deserialize;
 
+use crate::diagnostics::{Diagnostic, SourceFile, Span};
+
 /// What a build does with raw HTML in page bodies.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -176,6 +178,22 @@ pub struct Removal {
     /// The tag as written, up to its first line end.
     pub tag: String,
     pub what: String,
+}
+
+/// A warning at each place `sanitize` removes raw HTML from the body that
+/// starts at `body_offset` in `file`.
+pub fn removal_warnings(file: &SourceFile, body_offset: usize) -> Vec<Diagnostic> {
+    removals(&file.text[body_offset..])
+        .into_iter()
+        .map(|removal| {
+            Diagnostic::warning(
+                "content::raw-html-removed",
+                format!("{} is removed from the published page", removal.what),
+            )
+            .at(Span::new(file, body_offset + removal.offset, removal.tag.len()))
+            .help("keep to the tags listed in docs/editors.md, or set `raw_html: allow` in site.yaml if this HTML is trusted")
+        })
+        .collect()
 }
 
 /// Where `sanitize` would remove something from the raw HTML of `markdown`.

@@ -359,8 +359,9 @@ pub struct Renderer {
 struct TemplateSources<'a> {
     theme: &'a Theme,
     content: &'a Content,
-    /// The page whose body Tera rendered as its one-off template, if any.
-    body: Option<&'a SourcePage>,
+    /// The whole file of the page whose body Tera rendered as its one-off
+    /// template, if any, and the body's first line.
+    body: Option<(&'a SourceFile, usize)>,
 }
 
 /// The name Tera gives a template rendered with `render_str`.
@@ -373,8 +374,8 @@ impl TemplateSources<'_> {
         if let Some(file) = self.theme.templates.get(name) {
             return Some((file.clone(), 1, 0));
         }
-        if let (ONE_OFF_TEMPLATE, Some(page)) = (name, self.body) {
-            return Some((page.file.clone(), page.body_line, 0));
+        if let (ONE_OFF_TEMPLATE, Some((file, line))) = (name, self.body) {
+            return Some((file.clone(), line, 0));
         }
         if let Some((file, key)) = name.rsplit_once('#') {
             let page = self.content.all().find(|p| &*p.file.name == file)?;
@@ -477,15 +478,17 @@ impl Renderer {
     pub fn page(&self, model: &Model, job: &PageJob) -> Outcome<String> {
         let source = model.source(job);
         let mut context = model.base_context(job.region, &job.locale);
+        let whole = source.whole_file().map_err(|problem| vec![problem])?;
+        let written = &whole.text[source.body_offset..];
         // Only bodies with template syntax go through Tera: any other renders to
         // itself.
-        let body: std::borrow::Cow<str> = if has_template_syntax(source.body()) {
+        let body: std::borrow::Cow<str> = if has_template_syntax(written) {
             self.bodies
-                .render_str(source.body(), &context, false)
-                .map_err(|e| self.failure_in(&e, model, Some(source)))?
+                .render_str(written, &context, false)
+                .map_err(|e| self.failure_in(&e, model, Some((&whole, source.body_line))))?
                 .into()
         } else {
-            source.body().into()
+            written.into()
         };
         let title = self.front_text(model, source, "title", &context)?;
         let description = self.front_text(model, source, "description", &context)?;
@@ -644,13 +647,14 @@ impl Renderer {
         self.failure_in(error, model, None)
     }
 
-    /// A render error in `body`'s page body (Tera's one-off template), or in a
-    /// named template when `body` is `None`.
+    /// A render error in a page body (Tera's one-off template; `body` is the
+    /// page's whole file and the body's first line), or in a named template
+    /// when `body` is `None`.
     fn failure_in(
         &self,
         error: &tera::Error,
         model: &Model,
-        body: Option<&SourcePage>,
+        body: Option<(&SourceFile, usize)>,
     ) -> Vec<Diagnostic> {
         let sources = TemplateSources {
             theme: &model.theme,

@@ -135,6 +135,7 @@ error_cases! {
     slug_generated_file => "slug-generated-file",
     slug_too_long => "slug-too-long",
     link_unsafe_scheme => "link-unsafe-scheme",
+    link_fragment_both_ways => "link-fragment-both-ways",
     locale_unknown_language => "locale-unknown-language",
     locale_unknown_region => "locale-unknown-region",
     locale_without_pages => "locale-without-pages",

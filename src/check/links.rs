@@ -5,12 +5,13 @@
 //! Pages are rendered once, by the pipeline, into a [`LinkSink`]; a problem points at the link where it was
 //! written (the page's Markdown file, else the theme template that holds it).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
 
 use pulldown_cmark::{Event, Parser, Tag};
 use rayon::prelude::*;
 
+use crate::content::SourcePage;
 use crate::diagnostics::{closest, Diagnostic, SourceFile, Span};
 use crate::output::Sink;
 use crate::paths::SitePath;
@@ -21,124 +22,231 @@ use crate::redirects::pattern::RequestPath;
 /// Schemes that run code or smuggle content instead of linking.
 const UNSAFE_SCHEMES: [&str; 4] = ["javascript:", "vbscript:", "data:", "file:"];
 
-/// One rendered HTML page: where it is and what it links to.
-struct RenderedPage {
+/// A rendered HTML page: where it is, for the links it holds.
+struct PageRef {
     region: usize,
     /// `/help/index.html`
     file: String,
     /// `/help/`
     url_dir: String,
-    links: Vec<String>,
-    /// The Markdown file it came from, if any.
-    source: Option<SourceFile>,
 }
 
-/// Keeps the links and ids of every HTML file as the pipeline renders it, so
-/// `check` renders each page once and never holds the site's HTML.
+/// Checks the links of every HTML file as the pipeline renders it, so `check`
+/// renders each page once and keeps neither the site's HTML nor its links.
+/// What stays is each page's ids (for `#fragment` links to it), the fragment
+/// links to pages not rendered yet, and the links that do not work.
+pub struct LinkSink<'a> {
+    site: &'a Site,
+    seen: Mutex<Seen>,
+}
+
 #[derive(Default)]
-pub struct LinkSink {
-    pages: Mutex<Vec<CollectedPage>>,
+struct Seen {
+    /// The ids of each page rendered so far, by [`page_key`].
+    ids: HashMap<u64, Box<[Box<str>]>>,
+    /// `#fragment` links to pages not rendered yet, by the target's key.
+    waiting: HashMap<u64, Vec<Fragment>>,
+    /// The links that do not work.
+    failed: Vec<Failed>,
 }
 
-/// What a rendered HTML file holds for the link check.
-struct CollectedPage {
-    domain: String,
-    /// `/help/index.html`
+/// Where a link is: the page (region and file) and its place among the page's links.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Place {
+    region: usize,
     file: String,
-    links: Vec<String>,
-    ids: BTreeSet<String>,
+    index: usize,
 }
 
-impl Sink for LinkSink {
-    fn write(&self, domain: &str, path: &SitePath, bytes: &[u8]) -> Result<(), Diagnostic> {
-        let file = path.file_url();
-        if file.ends_with(".html") {
-            let html = String::from_utf8_lossy(bytes);
-            let links = attribute_values(&html, &["href", "src"]);
-            let ids = attribute_values(&html, &["id"]).into_iter().collect();
-            if let Ok(mut pages) = self.pages.lock() {
-                pages.push(CollectedPage {
-                    domain: domain.to_string(),
-                    file,
-                    links,
-                    ids,
-                });
+/// A link to a `#fragment` of a page, checked once that page's ids are known.
+struct Fragment {
+    place: Place,
+    link: String,
+    /// The path as linked (`/help/`), for the message.
+    path: String,
+    fragment: String,
+}
+
+/// A link that does not work, told at its place once every page is rendered.
+struct Failed {
+    place: Place,
+    problem: Problem,
+}
+
+/// What a link's target says about it, before any page's ids are needed.
+enum Verdict {
+    Works,
+    Fails(Problem),
+    /// Reaches a page: the fragment must be one of its ids.
+    NeedsId {
+        target: (usize, String),
+        path: String,
+        fragment: String,
+    },
+}
+
+/// The key of a rendered file of a region.
+fn page_key(region: usize, file: &str) -> u64 {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let mut hasher = DefaultHasher::new();
+    (region, file).hash(&mut hasher);
+    hasher.finish()
+}
+
+impl<'a> LinkSink<'a> {
+    pub fn new(site: &'a Site) -> LinkSink<'a> {
+        LinkSink {
+            site,
+            seen: Mutex::default(),
+        }
+    }
+
+    /// Checks the links of one rendered HTML page.
+    fn page(&self, page: PageRef, html: &str) {
+        let links = attribute_values(html, &["href", "src"]);
+        let ids: Box<[Box<str>]> = attribute_values(html, &["id"])
+            .into_iter()
+            .map(String::into_boxed_str)
+            .collect();
+        let own = (page.region, page.file.as_str());
+        let mut failed = Vec::new();
+        let mut needs_ids = Vec::new();
+        for (index, link) in links.into_iter().enumerate() {
+            let place = Place {
+                region: page.region,
+                file: page.file.clone(),
+                index,
+            };
+            match verdict(self.site, &page, &link) {
+                Verdict::Works => {}
+                Verdict::Fails(problem) => failed.push(Failed { place, problem }),
+                Verdict::NeedsId {
+                    target,
+                    path,
+                    fragment,
+                } => {
+                    let wanted = Fragment {
+                        place,
+                        link,
+                        path,
+                        fragment,
+                    };
+                    if (target.0, target.1.as_str()) == own {
+                        failed.extend(wanted.check(Some(&ids)));
+                    } else {
+                        needs_ids.push((page_key(target.0, &target.1), wanted));
+                    }
+                }
             }
         }
+        let Ok(mut seen) = self.seen.lock() else {
+            return;
+        };
+        let key = page_key(page.region, &page.file);
+        for wanted in seen.waiting.remove(&key).unwrap_or_default() {
+            failed.extend(wanted.check(Some(&ids)));
+        }
+        for (target, wanted) in needs_ids {
+            match seen.ids.get(&target) {
+                Some(target_ids) => failed.extend(wanted.check(Some(target_ids))),
+                None => seen.waiting.entry(target).or_default().push(wanted),
+            }
+        }
+        seen.failed.append(&mut failed);
+        seen.ids.insert(key, ids);
+    }
+
+    /// The links that do not work, each told once at the place it was written
+    /// (the page's Markdown, else the template that holds it).
+    pub fn finish(self, templates: &[SourceFile]) -> Vec<Diagnostic> {
+        let mut seen = self.seen.into_inner().unwrap_or_default();
+        // Fragments of files that are not HTML pages, or not rendered.
+        let waiting: Vec<Fragment> = seen.waiting.drain().flat_map(|(_, w)| w).collect();
+        seen.failed
+            .extend(waiting.into_iter().filter_map(|wanted| wanted.check(None)));
+        seen.failed.sort_by(|a, b| a.place.cmp(&b.place));
+        let site = self.site;
+        let sources: HashMap<(usize, String), &SourcePage> = site
+            .model
+            .plan
+            .jobs
+            .iter()
+            .map(|job| {
+                (
+                    (job.region, job.output().file_url()),
+                    site.model.source(job),
+                )
+            })
+            .collect();
+        let mut problems: Vec<Diagnostic> = seen
+            .failed
+            .into_par_iter()
+            .map(|Failed { place, problem }| {
+                let source = sources.get(&(place.region, place.file.clone())).copied();
+                let ((code, message), help) = problem;
+                locate(&place.file, source, templates, code, message, help)
+            })
+            .collect();
+        // One report per link as written, not per page or domain it is rendered on:
+        // the first, in the order of the regions in site.yaml.
+        let mut told = BTreeSet::new();
+        problems.retain(|d| {
+            let link = d.message.split('`').nth(1).unwrap_or("").to_string();
+            told.insert((d.location_label(), link))
+        });
+        problems
+    }
+}
+
+impl Sink for LinkSink<'_> {
+    fn write(&self, domain: &str, path: &SitePath, bytes: &[u8]) -> Result<(), Diagnostic> {
+        let file = path.file_url();
+        if !file.ends_with(".html") {
+            return Ok(());
+        }
+        let Some(region) = self.site.redirects.iter().position(|t| t.domain == domain) else {
+            return Ok(());
+        };
+        let url_dir = file
+            .rsplit_once('/')
+            .map_or("/".to_string(), |(dir, _)| format!("{dir}/"));
+        let html = match std::str::from_utf8(bytes) {
+            Ok(html) => std::borrow::Cow::Borrowed(html),
+            Err(_) => String::from_utf8_lossy(bytes),
+        };
+        let page = PageRef {
+            region,
+            file,
+            url_dir,
+        };
+        self.page(page, &html);
         Ok(())
     }
 }
 
-/// Checks the links the sink collected.
-pub fn check_links(site: &Site, sink: LinkSink, templates: &[SourceFile]) -> Vec<Diagnostic> {
-    let rendered = rendered_pages(site, sink);
-    let ids: BTreeMap<(usize, String), BTreeSet<String>> = rendered
-        .iter()
-        .map(|(page, ids)| ((page.region, page.file.clone()), ids.clone()))
-        .collect();
-    let mut problems: Vec<Diagnostic> = rendered
-        .par_iter()
-        .flat_map_iter(|(page, _)| {
-            page.links
-                .iter()
-                .filter_map(|link| check_link(site, &ids, page, link))
-                .map(|(message, help)| locate(page, templates, message.0, message.1, help))
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    // One report per link as written, not per page or domain it is rendered on:
-    // the first, in the order of the regions in site.yaml.
-    let mut seen = BTreeSet::new();
-    problems.retain(|d| {
-        let link = d.message.split('`').nth(1).unwrap_or("").to_string();
-        seen.insert((d.location_label(), link))
-    });
-    problems
-}
-
-/// The collected pages with their region and source file, in the order of the
-/// regions in site.yaml.
-fn rendered_pages(site: &Site, sink: LinkSink) -> Vec<(RenderedPage, BTreeSet<String>)> {
-    let sources: HashMap<(usize, String), SourceFile> = site
-        .model
-        .plan
-        .jobs
-        .iter()
-        .map(|job| {
-            let file = site.model.source(job).file.clone();
-            ((job.region, job.output().file_url()), file)
-        })
-        .collect();
-    let mut pages: Vec<(RenderedPage, BTreeSet<String>)> = sink
-        .pages
-        .into_inner()
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(
-            |CollectedPage {
-                 domain,
-                 file,
-                 links,
-                 ids,
-             }| {
-                let region = site.redirects.iter().position(|t| t.domain == domain)?;
-                let url_dir = file
-                    .rsplit_once('/')
-                    .map_or("/".to_string(), |(dir, _)| format!("{dir}/"));
-                let source = sources.get(&(region, file.clone())).cloned();
-                let page = RenderedPage {
-                    region,
-                    file,
-                    url_dir,
-                    links,
-                    source,
-                };
-                Some((page, ids))
+impl Fragment {
+    /// The problem when the page linked to (with `ids`; `None`: no HTML page)
+    /// has no such id.
+    fn check(self, ids: Option<&[Box<str>]>) -> Option<Failed> {
+        let Fragment {
+            place,
+            link,
+            path,
+            fragment,
+        } = self;
+        if ids.is_some_and(|ids| ids.iter().any(|id| **id == *fragment)) {
+            return None;
+        }
+        let close = ids.and_then(|ids| closest(&fragment, ids.iter().map(|id| &**id)));
+        let problem = (
+            ("links::fragment", format!("the link `{link}` points to `#{fragment}`, which {} does not have", path_or_self(&path))),
+            match close {
+                Some(id) => format!("did you mean `#{id}`?"),
+                None => "link to an id the page has (each heading gets one from its text: `## Repairs` is `#repairs`), or drop the fragment".to_string(),
             },
-        )
-        .collect();
-    pages.sort_by(|(a, _), (b, _)| (a.region, &a.file).cmp(&(b.region, &b.file)));
-    pages
+        );
+        Some(Failed { place, problem })
+    }
 }
 
 /// The values of `name="..."` attributes, entity-decoded.
@@ -171,16 +279,17 @@ fn unsafe_scheme(link: &str) -> Option<Problem> {
 /// check cannot see them: they are errors all the same, since the editor's link
 /// does not work.
 pub fn unsafe_markdown_links(site: &Site) -> Vec<Diagnostic> {
-    let pages: Vec<&crate::content::SourcePage> = site.model.content.all().collect();
-    pages
-        .par_iter()
-        .flat_map_iter(|page| unsafe_links_of(page))
+    site.model
+        .content
+        .all()
+        .flat_map(|page| page.facts.unsafe_links.iter().cloned())
         .collect()
 }
 
-/// The links and images of one page whose URL scheme is not safe.
-fn unsafe_links_of(page: &crate::content::SourcePage) -> Vec<Diagnostic> {
-    let body = &page.file.text[page.body_offset..];
+/// The links and images whose URL scheme is not safe in the body that starts
+/// at `body_offset` in `file`.
+pub fn unsafe_links_in(file: &SourceFile, body_offset: usize) -> Vec<Diagnostic> {
+    let body = &file.text[body_offset..];
     let mut problems = Vec::new();
     for event in Parser::new_ext(body, crate::raw_html::markdown_options()) {
         let Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) = event else {
@@ -191,8 +300,8 @@ fn unsafe_links_of(page: &crate::content::SourcePage) -> Vec<Diagnostic> {
         };
         let diagnostic = Diagnostic::error(code, message).help(help);
         problems.push(match body.find(dest_url.as_ref()) {
-            Some(at) => diagnostic.at(Span::new(&page.file, page.body_offset + at, dest_url.len())),
-            None => diagnostic.in_file(page.file.name.to_string()),
+            Some(at) => diagnostic.at(Span::new(file, body_offset + at, dest_url.len())),
+            None => diagnostic.in_file(file.name.to_string()),
         });
     }
     problems
@@ -201,16 +310,13 @@ fn unsafe_links_of(page: &crate::content::SourcePage) -> Vec<Diagnostic> {
 /// ((code, message), help) for a link that does not work.
 type Problem = ((&'static str, String), String);
 
-fn check_link(
-    site: &Site,
-    ids: &BTreeMap<(usize, String), BTreeSet<String>>,
-    page: &RenderedPage,
-    link: &str,
-) -> Option<Problem> {
+fn verdict(site: &Site, page: &PageRef, link: &str) -> Verdict {
     if let Some(problem) = unsafe_scheme(link) {
-        return Some(problem);
+        return Verdict::Fails(problem);
     }
-    let (region, path_and_fragment) = target_of(site, page, link)?;
+    let Some((region, path_and_fragment)) = target_of(site, page, link) else {
+        return Verdict::Works;
+    };
     let (path, fragment) = match path_and_fragment.split_once('#') {
         Some((path, fragment)) => (path.to_string(), Some(fragment.to_string())),
         None => (path_and_fragment, None),
@@ -221,7 +327,7 @@ fn check_link(
     let request = match RequestPath::parse(&path) {
         Ok(request) => request,
         Err(why) => {
-            return Some((
+            return Verdict::Fails((
                 (
                     "links::broken",
                     format!("the link `{link}` is not a usable path: it {why}"),
@@ -232,24 +338,16 @@ fn check_link(
     };
     let resolution = resolve(table, &request);
     match resolution.end {
-        End::File { path: file, status: 200 } => {
-            let page_ids = ids.get(&(region, file));
-            match fragment {
-                Some(fragment) if !fragment.is_empty() && !page_ids.is_some_and(|ids| ids.contains(&fragment)) => {
-                    let close = page_ids.and_then(|ids| closest(&fragment, ids.iter().map(String::as_str)));
-                    Some((
-                        ("links::fragment", format!("the link `{link}` points to `#{fragment}`, which {} does not have", path_or_self(&path))),
-                        match close {
-                            Some(id) => format!("did you mean `#{id}`?"),
-                            None => "link to an id the page has (each heading gets one from its text: `## Repairs` is `#repairs`), or drop the fragment".to_string(),
-                        },
-                    ))
-                }
-                _ => None,
-            }
-        }
-        End::External { .. } => None,
-        _ => Some((
+        End::File { path: file, status: 200 } => match fragment {
+            Some(fragment) if !fragment.is_empty() => Verdict::NeedsId {
+                target: (region, file),
+                path,
+                fragment,
+            },
+            _ => Verdict::Works,
+        },
+        End::External { .. } => Verdict::Works,
+        _ => Verdict::Fails((
             ("links::broken", format!("the link `{link}` goes nowhere on {domain}: no page and no redirect rule answers {path}")),
             "link to a generated page, or add a redirect rule for the old address".to_string(),
         )),
@@ -266,7 +364,7 @@ fn path_or_self(path: &str) -> String {
 
 /// The region and path (with fragment) a link leads to, or `None` when it leaves
 /// the site (another host, `mailto:`...).
-fn target_of(site: &Site, page: &RenderedPage, link: &str) -> Option<(usize, String)> {
+fn target_of(site: &Site, page: &PageRef, link: &str) -> Option<(usize, String)> {
     if let Some(fragment) = link.strip_prefix('#') {
         let own = page.file.clone();
         return Some((page.region, format!("{own}#{fragment}")));
@@ -305,7 +403,8 @@ fn has_scheme(link: &str) -> bool {
 
 /// Points at the link where it was written: the page's Markdown, else a template.
 fn locate(
-    page: &RenderedPage,
+    file: &str,
+    source: Option<&SourcePage>,
     templates: &[SourceFile],
     code: &'static str,
     message: String,
@@ -313,14 +412,16 @@ fn locate(
 ) -> Diagnostic {
     let needle = message.split('`').nth(1).unwrap_or("").to_string();
     let diagnostic = Diagnostic::error(code, message).help(help);
-    let found = page.source.iter().chain(templates).find_map(|file| {
+    // The page's text is read again: only for a link that does not work.
+    let page_file = source.and_then(|source| source.whole_file().ok());
+    let found = page_file.iter().chain(templates).find_map(|file| {
         file.text
             .find(&needle)
             .map(|at| Span::new(file, at, needle.len()))
     });
     match found {
         Some(span) if !needle.is_empty() => diagnostic.at(span),
-        _ => diagnostic.in_file(format!("{} (rendered)", page.file)),
+        _ => diagnostic.in_file(format!("{file} (rendered)")),
     }
 }
 

@@ -18,10 +18,9 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::config::{self, SiteConfig};
-use crate::content::SourcePage;
-use crate::diagnostics::{Diagnostic, Report, SourceFile, Span};
+use crate::diagnostics::{Diagnostic, Report, SourceFile};
 use crate::pipeline::Site;
-use crate::raw_html::{self, RawHtml};
+use crate::raw_html::RawHtml;
 
 /// Search results cut descriptions near this length.
 pub const DESCRIPTION_LIMIT: usize = 160;
@@ -48,22 +47,22 @@ pub struct CheckReport {
 /// for the link check, and validates.
 pub fn check_site(root: &Path) -> CheckReport {
     let (site, mut problems) = Site::load_for_check(root);
-    let links = links::LinkSink::default();
-    if let Some(site) = &site {
-        problems.extend(site.render_all(&links));
+    let links = site.as_ref().map(links::LinkSink::new);
+    if let (Some(site), Some(links)) = (&site, &links) {
+        problems.extend(site.render_all(links));
     }
     validate(root, site.as_ref(), problems, links, &root.join("public"))
 }
 
 /// Everything a loaded site is checked for, once its pages were rendered into
-/// `links`: `check` reports it, and `build` refuses the site on any error in it,
+/// `links` (`None` when there is no site to render): `check` reports it, and `build` refuses the site on any error in it,
 /// so the two always give one verdict. `previous` holds the last build, whose
 /// URLs must still answer ([`crate::moved`]).
 pub fn validate(
     root: &Path,
     site: Option<&Site>,
     mut problems: Vec<Diagnostic>,
-    links: links::LinkSink,
+    links: Option<links::LinkSink>,
     previous: &Path,
 ) -> CheckReport {
     let config = match site {
@@ -94,14 +93,17 @@ pub fn validate(
         .collect();
     if let Some(site) = site {
         let templates: Vec<SourceFile> = site.model.theme.templates.values().cloned().collect();
-        let mut sources = templates.clone();
-        sources.extend(site.model.content.all().map(|page| page.file.clone()));
         problems.extend(usage::check_usage(
             &site.model.config,
             &site.model.translations,
-            &sources,
+            &templates,
+            &site.model.content,
         ));
-        problems.extend(links::check_links(site, links, &templates));
+        problems.extend(
+            links
+                .map(|links| links.finish(&templates))
+                .unwrap_or_default(),
+        );
         if site.model.config.raw_html == RawHtml::Sanitize {
             problems.extend(links::unsafe_markdown_links(site));
         }
@@ -212,7 +214,7 @@ fn content_problems(site: &Site) -> Vec<Diagnostic> {
             );
         }
         if site.model.config.raw_html == RawHtml::Sanitize {
-            problems.extend(sanitized_html(page));
+            problems.extend(page.facts.removed_html.iter().cloned());
         }
         let length = page.description.chars().count();
         if length > DESCRIPTION_LIMIT {
@@ -224,22 +226,6 @@ fn content_problems(site: &Site) -> Vec<Diagnostic> {
         }
     }
     problems
-}
-
-/// Where the sanitizer removes raw HTML from a page's Markdown.
-fn sanitized_html(page: &SourcePage) -> Vec<Diagnostic> {
-    let body = &page.file.text[page.body_offset..];
-    raw_html::removals(body)
-        .into_iter()
-        .map(|removal| {
-            Diagnostic::warning(
-                "content::raw-html-removed",
-                format!("{} is removed from the published page", removal.what),
-            )
-            .at(Span::new(&page.file, page.body_offset + removal.offset, removal.tag.len()))
-            .help("keep to the tags listed in docs/editors.md, or set `raw_html: allow` in site.yaml if this HTML is trusted")
-        })
-        .collect()
 }
 
 /// Pages present / total per locale, against the reference locale's published pages.

@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::config::SiteConfig;
+use crate::content::Content;
 use crate::diagnostics::{Diagnostic, SourceFile, Span};
 use crate::i18n::Translations;
 
@@ -21,28 +22,37 @@ pub fn uses_in(files: &[SourceFile]) -> (Vec<Use>, bool) {
     let mut uses = Vec::new();
     let mut dynamic = false;
     for file in files {
-        let text: &str = &file.text;
-        let mut from = 0;
-        while let Some(at) = text[from..].find("key=") {
-            let start = from + at + "key=".len();
-            from = start;
-            let rest = text[start..].trim_start();
-            let start = text.len() - rest.len();
-            let Some(quote) = rest.chars().next().filter(|c| *c == '"' || *c == '\'') else {
-                dynamic = true;
-                continue;
-            };
-            let Some(len) = rest[1..].find(quote) else {
-                continue;
-            };
-            let id = &rest[1..1 + len];
-            uses.push(Use {
-                id: id.to_string(),
-                span: Span::new(file, start + 1, id.len()),
-            });
-        }
+        let (keys, variable) = keys_in(&file.text);
+        dynamic |= variable;
+        uses.extend(keys.into_iter().map(|(id, at)| Use {
+            span: Span::new(file, at, id.len()),
+            id,
+        }));
     }
     (uses, dynamic)
+}
+
+/// Every `key="id"` / `key='id'` in `text`, with the id's byte offset, and
+/// whether a key is a variable.
+pub fn keys_in(text: &str) -> (Vec<(String, usize)>, bool) {
+    let mut keys = Vec::new();
+    let mut dynamic = false;
+    let mut from = 0;
+    while let Some(at) = text[from..].find("key=") {
+        let start = from + at + "key=".len();
+        from = start;
+        let rest = text[start..].trim_start();
+        let start = text.len() - rest.len();
+        let Some(quote) = rest.chars().next().filter(|c| *c == '"' || *c == '\'') else {
+            dynamic = true;
+            continue;
+        };
+        let Some(len) = rest[1..].find(quote) else {
+            continue;
+        };
+        keys.push((rest[1..1 + len].to_string(), start + 1));
+    }
+    (keys, dynamic)
 }
 
 /// Message and term references inside `.ftl` text: `{ id }`, `{ id.attr }`,
@@ -67,42 +77,52 @@ pub fn references_in(ftl: &str) -> BTreeSet<String> {
     found
 }
 
-/// Undefined messages (errors) and unused ones (warnings).
+/// Undefined messages (errors) and unused ones (warnings), in the templates
+/// and in the pages of `content`.
 pub fn check_usage(
     config: &SiteConfig,
     translations: &Translations,
-    sources: &[SourceFile],
+    templates: &[SourceFile],
+    content: &Content,
 ) -> Vec<Diagnostic> {
-    let (uses, dynamic) = uses_in(sources);
+    let (uses, mut dynamic) = uses_in(templates);
     let defined_anywhere: BTreeSet<&str> = translations
         .bundles()
         .flat_map(|b| b.messages.keys().map(String::as_str))
         .collect();
+    let undefined = |id: &str, span: Span| {
+        Diagnostic::error(
+            "translations::undefined",
+            format!("the message `{id}` is used here but defined in no locale"),
+        )
+        .at(span)
+        .help(format!(
+            "add `{id} = ...` to locales/{}/ (and translate it), or fix the id",
+            config.reference_locale
+        ))
+    };
     let mut problems: Vec<Diagnostic> = uses
         .iter()
         .filter(|u| !defined_anywhere.contains(u.id.as_str()))
-        .map(|u| {
-            Diagnostic::error(
-                "translations::undefined",
-                format!(
-                    "the message `{}` is used here but defined in no locale",
-                    u.id
-                ),
-            )
-            .at(u.span.clone())
-            .help(format!(
-                "add `{} = ...` to locales/{}/ (and translate it), or fix the id",
-                u.id, config.reference_locale
-            ))
-        })
+        .map(|u| undefined(&u.id, u.span.clone()))
         .collect();
+    let mut used: BTreeSet<String> = uses.iter().map(|u| u.id.clone()).collect();
+    for page in content.all() {
+        dynamic |= page.facts.dynamic_key;
+        for (id, at) in &page.facts.message_keys {
+            if !defined_anywhere.contains(id.as_str()) {
+                // The page is read again for the place: only for a mistake.
+                problems.push(undefined(id, page.span_at(*at, id.len())));
+            }
+            used.insert(id.clone());
+        }
+    }
     if dynamic {
         return problems;
     }
     let Some(reference) = translations.bundle(&config.reference_locale) else {
         return problems;
     };
-    let mut used: BTreeSet<String> = uses.iter().map(|u| u.id.clone()).collect();
     for bundle in translations.bundles() {
         for file in &bundle.files {
             used.extend(references_in(&file.text));

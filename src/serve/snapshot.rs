@@ -198,7 +198,7 @@ pub fn check(root: &Path, build: &Build) -> Build {
 /// Checks the rendered site as `build` does, with the links of every page (also
 /// those a partial rebuild took from the build before).
 fn check_rendered(root: &Path, site: &Site, files: &Files, problems: Vec<Diagnostic>) -> Report {
-    let links = LinkSink::default();
+    let links = LinkSink::new(site);
     // Every page's links, read again on each rebuild: spread over the cores.
     let all: Vec<(&FileKey, &Arc<[u8]>)> = files.iter().collect();
     all.par_iter().for_each(|((domain, path), bytes)| {
@@ -207,7 +207,14 @@ fn check_rendered(root: &Path, site: &Site, files: &Files, problems: Vec<Diagnos
         }
     });
     // Compared with the last build in public/, as `check` does.
-    crate::check::validate(root, Some(site), problems, links, &root.join("public")).report
+    crate::check::validate(
+        root,
+        Some(site),
+        problems,
+        Some(links),
+        &root.join("public"),
+    )
+    .report
 }
 
 fn file_key(site: &Site, job: &crate::plan::PageJob) -> FileKey {
