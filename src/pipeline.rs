@@ -734,8 +734,7 @@ impl Site {
         if !rendered.path.to_string().ends_with(".html") {
             return Vec::new();
         }
-        let html = String::from_utf8_lossy(&rendered.bytes);
-        let leaks = render::unfilled_placeholders(&html);
+        let leaks = render::unfilled_placeholders(&output::text_of(&rendered.bytes));
         if leaks.is_empty() {
             return Vec::new();
         }

@@ -210,10 +210,7 @@ impl Sink for LinkSink<'_> {
         let url_dir = file
             .rsplit_once('/')
             .map_or("/".to_string(), |(dir, _)| format!("{dir}/"));
-        let html = match std::str::from_utf8(bytes) {
-            Ok(html) => std::borrow::Cow::Borrowed(html),
-            Err(_) => String::from_utf8_lossy(bytes),
-        };
+        let html = crate::output::text_of(bytes);
         let page = PageRef {
             region,
             file,
@@ -291,6 +288,9 @@ pub fn unsafe_markdown_links(site: &Site) -> Vec<Diagnostic> {
 pub fn unsafe_links_in(file: &SourceFile, body_offset: usize) -> Vec<Diagnostic> {
     let body = &file.text[body_offset..];
     let mut problems = Vec::new();
+    if !may_name_unsafe_scheme(body) {
+        return problems;
+    }
     for event in Parser::new_ext(body, crate::raw_html::markdown_options()) {
         let Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) = event else {
             continue;
@@ -395,6 +395,23 @@ fn target_of(site: &Site, page: &PageRef, link: &str) -> Option<(usize, String)>
     Some((page.region, format!("{}{link}", page.url_dir)))
 }
 
+/// Whether Markdown may hold a link with an unsafe scheme: the scheme written
+/// in any case (its `:` perhaps escaped as `\:`), or an entity, which could
+/// spell one. Most pages hold neither and need no parse.
+fn may_name_unsafe_scheme(markdown: &str) -> bool {
+    if markdown.contains('&') {
+        return true;
+    }
+    let lower = markdown.to_ascii_lowercase();
+    UNSAFE_SCHEMES.iter().any(|scheme| {
+        let name = scheme.trim_end_matches(':');
+        lower.match_indices(name).any(|(at, _)| {
+            let after = &lower[at + name.len()..];
+            after.starts_with(':') || after.starts_with("\\:")
+        })
+    })
+}
+
 /// `mailto:x`, `tel:+1`: a `:` before any `/`, `?` or `#`.
 fn has_scheme(link: &str) -> bool {
     let end = link.find(['/', '?', '#']).unwrap_or(link.len());
@@ -436,6 +453,29 @@ mod tests {
         assert!(!has_scheme("/warranty/"));
         assert!(!has_scheme("warranty/#a:b"));
         assert!(!has_scheme("page?x=a:b"));
+    }
+
+    #[test]
+    fn only_markdown_that_may_name_an_unsafe_scheme_is_parsed_for_one() {
+        for unsafe_link in [
+            "[a](javascript:alert(1))",
+            "[a](JavaScript:alert(1))",
+            "[a](javascript\\:alert(1))",
+            "[a](&#106;avascript:alert(1))",
+            "<vbscript:x>",
+            "![a](DATA:image/png;base64,x)",
+            "[a]\n\n[a]: file:///etc/passwd",
+        ] {
+            assert!(may_name_unsafe_scheme(unsafe_link), "{unsafe_link}");
+            let file = SourceFile::new("content/en/a.md", unsafe_link);
+            assert_eq!(unsafe_links_in(&file, 0).len(), 1, "{unsafe_link}");
+        }
+        for harmless in [
+            "The data is kept on file.",
+            "[a](https://example.com/javascript/)",
+        ] {
+            assert!(!may_name_unsafe_scheme(harmless), "{harmless}");
+        }
     }
 
     #[test]

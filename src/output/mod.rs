@@ -234,6 +234,15 @@ pub struct SitemapEntry {
     pub alternates: Vec<(String, String)>,
 }
 
+/// A rendered file's bytes as text. They come from a `String`, so the check
+/// is one fast pass; anything else is shown with U+FFFD where it is not UTF-8.
+pub fn text_of(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
+}
+
 /// `sitemap.xml` with `xhtml:link` alternates, sorted by URL.
 pub fn sitemap(mut entries: Vec<SitemapEntry>) -> String {
     entries.sort_by(|a, b| a.url.cmp(&b.url));

@@ -368,7 +368,7 @@ fn serve_file(
     };
     let kind = content_type(&key.1);
     if kind.starts_with("text/html") {
-        let page = String::from_utf8_lossy(bytes);
+        let page = crate::output::text_of(bytes);
         let refused = build.refused();
         let notes = pages::Notes {
             failure,

@@ -256,7 +256,7 @@ fn page_notes(site: &Site, files: &Files, report: &Report) -> HashMap<FileKey, V
                 };
                 let links = links.get_or_insert_with(|| {
                     files.get(&key).map_or_else(Vec::new, |html| {
-                        attribute_values(&String::from_utf8_lossy(html), &["href", "src"])
+                        attribute_values(&crate::output::text_of(html), &["href", "src"])
                     })
                 });
                 links.iter().any(|l| l == link)
