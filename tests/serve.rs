@@ -800,7 +800,7 @@ async fn the_preview_sends_the_security_headers_of_the_generated_headers_file() 
         .files
         .get(&("www.acme.example".to_string(), "_headers".to_string()))
         .expect("the build writes _headers");
-    let written = String::from_utf8_lossy(written).into_owned();
+    let written = String::from_utf8_lossy(&written.unpack()).into_owned();
     let rules: Vec<(String, String)> = written
         .lines()
         .skip_while(|l| *l != "/*")
@@ -839,4 +839,64 @@ async fn the_preview_sends_the_security_headers_of_the_generated_headers_file() 
         Some("text/css; charset=utf-8")
     );
     server.stop().await;
+}
+
+/// A page of a large site is answered long before every other page is
+/// rendered: the binary is held before its first render
+/// (`HANDOVER_TEST_PAUSE_BEFORE_RENDER_MS`, debug builds), and asked for pages.
+#[tokio::test]
+async fn pages_are_answered_while_the_first_render_runs() {
+    let site = copy_of_multi();
+    let port = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    let mut child = common::handover()
+        .arg("--root")
+        .arg(site.path())
+        .args(["serve", "--port", &port.to_string()])
+        .env("HANDOVER_TEST_PAUSE_BEFORE_RENDER_MS", "120000")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let addr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port);
+    let global = format!("global.localhost:{port}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut answered = None;
+    while Instant::now() < deadline {
+        if TcpStream::connect(addr).await.is_ok() {
+            let page = request(addr, &global, "/help/", "").await;
+            if page.status == 200 {
+                answered = Some(page);
+                break;
+            }
+            // Before the site is loaded: a page that asks again.
+            assert_eq!(page.status, 503, "{}", page.body);
+            assert!(page.body.contains("http-equiv=\"refresh\""));
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let page = answered.expect("the page is answered while the render is held");
+    assert!(page.body.contains("Help &amp; support"), "{}", page.body);
+    // Rendered on request like the whole build renders it: the image the page
+    // shows is there too, and a page that does not exist is the site's 404.
+    let src = page
+        .body
+        .split("src=\"")
+        .map(|rest| &rest[..rest.find('"').unwrap()])
+        .find(|src| src.contains("photo-40w."))
+        .expect("the resized image");
+    assert_eq!(request(addr, &global, src, "").await.status, 200, "{src}");
+    assert_eq!(
+        request(addr, &global, "/no-such-page/", "").await.status,
+        404
+    );
+    let _ = child.kill();
+    let log = child.wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&log.stderr);
+    assert!(
+        !log.contains("built in memory"),
+        "answered only after the whole site was rendered:\n{log}"
+    );
 }

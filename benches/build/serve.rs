@@ -83,6 +83,9 @@ pub struct Server {
     pub log: Arc<Mutex<Vec<String>>>,
     /// From spawning the process to the first page answered.
     pub first_page: Duration,
+    /// From spawning the process to the whole site rendered (`built in memory`):
+    /// pages asked for before are rendered on request.
+    pub site_rendered: Duration,
 }
 
 impl Drop for Server {
@@ -143,8 +146,26 @@ impl Server {
             );
             std::thread::sleep(Duration::from_millis(5));
         }
+        let first_page = started.elapsed();
+        // Edits are watched, and memory is read, once the whole site is rendered.
+        loop {
+            if log
+                .lock()
+                .unwrap()
+                .iter()
+                .any(|l| l.starts_with("built in memory"))
+            {
+                break;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(600),
+                "serve rendered nothing in 10 minutes"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
         Server {
-            first_page: started.elapsed(),
+            first_page,
+            site_rendered: started.elapsed(),
             child,
             addr,
             log,
@@ -215,6 +236,7 @@ fn edit_and_wait(client: &mut Client, file: &Path, path: &str, marker: &str) -> 
 /// What one serve measurement found.
 pub struct ServeFigures {
     pub first_page: Duration,
+    pub site_rendered: Duration,
     pub rss_start: f64,
     pub edits: Vec<Duration>,
     pub rss_after_edits: f64,
@@ -232,8 +254,9 @@ impl ServeFigures {
         let ms = |d: &Duration| d.as_secs_f64() * 1e3;
         let edits: Vec<f64> = self.edits.iter().map(ms).collect();
         println!(
-            "  serve: first page served {:.2} s after launch; memory after start {:.0} MiB",
+            "  serve: first page served {:.2} s after launch (whole site rendered after {:.2} s); memory after start {:.0} MiB",
             self.first_page.as_secs_f64(),
+            self.site_rendered.as_secs_f64(),
             self.rss_start
         );
         println!(
@@ -370,6 +393,7 @@ pub fn measure(binary: &Path, site: &Path, pages: usize, plan: &ServePlan) -> Se
     let (_, peak) = server.memory();
     ServeFigures {
         first_page: server.first_page,
+        site_rendered: server.site_rendered,
         rss_start,
         edits,
         rss_after_edits,

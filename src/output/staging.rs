@@ -291,11 +291,14 @@ fn swap_by_two_renames(staged: &Path, target: &Path) -> std::io::Result<Option<P
 /// Tests kill a build at the moment of the swap: in debug builds,
 /// `HANDOVER_TEST_PAUSE_BEFORE_SWAP_MS` holds it there.
 fn pause_before_swap() {
+    test_pause("HANDOVER_TEST_PAUSE_BEFORE_SWAP_MS");
+}
+
+/// In debug builds, waits the milliseconds the environment `variable` holds:
+/// tests catch a build at a given moment.
+pub fn test_pause(variable: &str) {
     if cfg!(debug_assertions) {
-        if let Some(ms) = std::env::var("HANDOVER_TEST_PAUSE_BEFORE_SWAP_MS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-        {
+        if let Some(ms) = std::env::var(variable).ok().and_then(|v| v.parse().ok()) {
             std::thread::sleep(std::time::Duration::from_millis(ms));
         }
     }

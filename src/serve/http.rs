@@ -212,11 +212,14 @@ async fn answer(
         Err(why) => return text(StatusCode::BAD_REQUEST, format!("refused: {why}\n")),
     };
     let Some(build) = build else {
-        let report = failure.expect("no build and no failure only before the first build");
-        return html(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            pages::failure_page(&report),
-        );
+        return match failure {
+            Some(report) => html(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                pages::failure_page(&report),
+            ),
+            // Before the first build has loaded the site.
+            None => html(StatusCode::SERVICE_UNAVAILABLE, pages::loading_page()),
+        };
     };
     match origin {
         Origin::Index if path.segments.is_empty() => {
@@ -363,12 +366,23 @@ fn serve_file(
     key: &FileKey,
     status: StatusCode,
 ) -> Response {
-    let Some(bytes) = build.files.get(key) else {
-        return text(StatusCode::NOT_FOUND, "not found\n");
+    let bytes = match build.files.get(key) {
+        Some(packed) => packed.unpack(),
+        // Asked for before the whole site is rendered.
+        None => match build.render_now(key) {
+            Some(Ok(bytes)) => bytes,
+            Some(Err(report)) => {
+                return html(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    pages::failure_page(&report),
+                )
+            }
+            None => return text(StatusCode::NOT_FOUND, "not found\n"),
+        },
     };
     let kind = content_type(&key.1);
     if kind.starts_with("text/html") {
-        let page = crate::output::text_of(bytes);
+        let page = crate::output::text_of(&bytes);
         let refused = build.refused();
         let notes = pages::Notes {
             failure,
@@ -381,12 +395,7 @@ fn serve_file(
             pages::decorate(&page, &notes, &build.regions, shared.port),
         );
     }
-    (
-        status,
-        [(header::CONTENT_TYPE, kind)],
-        Body::from(bytes.to_vec()),
-    )
-        .into_response()
+    (status, [(header::CONTENT_TYPE, kind)], Body::from(bytes)).into_response()
 }
 
 fn content_type(path: &str) -> &'static str {

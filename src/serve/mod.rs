@@ -132,6 +132,12 @@ pub async fn start(options: ServeOptions) -> Result<Server, Diagnostic> {
         let (shared, root) = (Arc::downgrade(&shared), root.clone());
         move || checker(&shared, &root, &to_check)
     });
+    // Requests are answered from the start: with a page that reloads until the
+    // site is loaded, then with each file rendered on request until the whole
+    // site is rendered.
+    let (shutdown, stopped) = oneshot::channel::<()>();
+    let app = http::router(shared.clone());
+    let task = tokio::spawn(http::accept(listener, app, options.idle_timeout, stopped));
     let first = tokio::task::spawn_blocking({
         let shared = shared.clone();
         let root = root.clone();
@@ -139,9 +145,6 @@ pub async fn start(options: ServeOptions) -> Result<Server, Diagnostic> {
     });
     let _ = first.await;
     let watcher = watch::Watcher::start(&root, shared.clone())?;
-    let (shutdown, stopped) = oneshot::channel::<()>();
-    let app = http::router(shared.clone());
-    let task = tokio::spawn(http::accept(listener, app, options.idle_timeout, stopped));
     Ok(Server {
         addr,
         shared,
@@ -161,7 +164,14 @@ pub fn rebuild(shared: &Shared, root: &std::path::Path, change: &InputChange) {
         // After a failure the good build may miss earlier saves: reload everything.
         snapshot.good.clone().filter(|_| snapshot.failure.is_none())
     };
-    let result = build_in_memory(root, previous.as_deref(), change, shared.drafts);
+    // The very first build answers as soon as the site is loaded.
+    let loaded = |unrendered: Build| {
+        let mut snapshot = shared.snapshot.write().unwrap_or_else(|e| e.into_inner());
+        if snapshot.good.is_none() && snapshot.failure.is_none() {
+            snapshot.good = Some(Arc::new(unrendered));
+        }
+    };
+    let result = build_in_memory(root, previous.as_deref(), change, shared.drafts, &loaded);
     let elapsed = started.elapsed();
     if let (Err(report), true) = (&result, verbose) {
         for diagnostic in &report.diagnostics {

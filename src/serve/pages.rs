@@ -191,6 +191,16 @@ pub fn failure_page(report: &Report) -> String {
     )
 }
 
+/// A whole page for before the site is loaded: it asks again each second.
+pub fn loading_page() -> String {
+    format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta http-equiv=\"refresh\" content=\"1\">\
+         <title>handover: loading the site</title>{STYLESHEET}</head>\
+         <body><p>Loading the site: this page shows it as soon as it is loaded.</p></body></html>"
+    )
+}
+
 /// `http://localhost:<port>/`: every region, its languages, and its preview origin.
 pub fn index(regions: &[RegionInfo], port: u16, notes: &Notes) -> String {
     let rows: String = regions

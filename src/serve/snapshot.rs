@@ -1,7 +1,7 @@
 //! What `serve` answers from: the last good build, held in memory, and the
 //! problems of the last build if it failed.
 //!
-//! A rebuild runs the same pipeline as `build` into a [`MemorySink`]; `public/` is
+//! A rebuild runs the same pipeline as `build` into a [`PackingSink`]; `public/` is
 //! never touched. The files that changed are compared byte for byte so only the
 //! tabs showing them reload. The rendered site is then checked as `build` checks
 //! it (links over every page, translations, drafts, descriptions): its errors are
@@ -21,11 +21,11 @@ use rayon::prelude::*;
 use crate::check::links::{attribute_values, LinkSink};
 use crate::config::Locale;
 use crate::diagnostics::{Diagnostic, Report};
-use crate::output::{MemorySink, Sink};
+use crate::output::Sink;
 use crate::paths::SitePath;
-use crate::pipeline::{InputChange, Site};
+use crate::pipeline::{InputChange, Output, Site};
 
-pub use super::files::{FileKey, Files};
+pub use super::files::{FileKey, Files, PackingSink};
 
 /// One region as the preview shows it.
 #[derive(Debug, Clone)]
@@ -57,9 +57,51 @@ pub struct Build {
     pub rendered: usize,
     /// The files rendered again, when the others came from the build before.
     again: Option<Vec<FileKey>>,
+    /// Every file of the site, while none is rendered yet: each is rendered
+    /// when it is asked for (see [`Build::unrendered`]).
+    unrendered: Option<Arc<HashMap<FileKey, Output>>>,
 }
 
 impl Build {
+    /// A loaded site whose files are not rendered yet: the preview answers
+    /// from it while the first whole render runs, rendering each file asked
+    /// for, so a large site's first page does not wait for every other.
+    fn unrendered(site: Arc<Site>) -> Build {
+        let outputs = site.outputs().into_iter().map(|output| {
+            let (region, path) = site.placement(&output);
+            let domain = match region {
+                Some(region) => site.model.region(region).domain.clone(),
+                None => crate::pipeline::CLOUDFLARE_BULK_DIR.to_string(),
+            };
+            ((domain, path.to_string()), output)
+        });
+        Build {
+            files: Files::default(),
+            regions: regions_of(&site),
+            report: Report::new(site.warnings.clone()),
+            checked: false,
+            rendering: Vec::new(),
+            notes: HashMap::new(),
+            drafts: draft_files(&site),
+            rendered: 0,
+            again: None,
+            unrendered: Some(Arc::new(outputs.collect())),
+            site,
+        }
+    }
+
+    /// The file `key`, rendered now, when this build renders its files on
+    /// request (`None`: it has no such file, or holds its files rendered).
+    pub fn render_now(&self, key: &FileKey) -> Option<Result<Vec<u8>, Report>> {
+        let output = self.unrendered.as_ref()?.get(key)?;
+        Some(
+            self.site
+                .render(output)
+                .map(|rendered| rendered.bytes)
+                .map_err(Report::new),
+        )
+    }
+
     /// The errors a `build` would refuse the site for, if any.
     pub fn refused(&self) -> Option<Report> {
         self.report.has_errors().then(|| Report {
@@ -97,11 +139,15 @@ pub struct Change {
 /// Runs the pipeline into memory: everything, or after `change` only what it
 /// needs, starting from the last good build. The build is not checked yet: it
 /// carries the last build's findings.
+///
+/// `loaded` gets the site before it is rendered, when it is loaded afresh, as
+/// a build whose files render on request ([`Build::render_now`]).
 pub fn build_in_memory(
     root: &Path,
     previous: Option<&Build>,
     change: &InputChange,
     drafts: bool,
+    loaded: &dyn Fn(Build),
 ) -> Result<Build, Report> {
     let (site, only) = match previous {
         Some(previous) => previous.site.updated(change).map_err(Report::new)?,
@@ -110,7 +156,13 @@ pub fn build_in_memory(
             None,
         ),
     };
-    let sink = MemorySink::default();
+    let site = Arc::new(site);
+    if previous.is_none() {
+        loaded(Build::unrendered(site.clone()));
+        // Tests ask for pages while the render runs.
+        crate::output::staging::test_pause("HANDOVER_TEST_PAUSE_BEFORE_RENDER_MS");
+    }
+    let sink = PackingSink::default();
     // Some pages again (their bodies changed), or every file.
     let partial = only.is_some();
     let outputs = only.unwrap_or_else(|| site.outputs());
@@ -121,11 +173,7 @@ pub fn build_in_memory(
         return Err(Report::new(errors));
     }
     let rendered = outputs.len();
-    let fresh: Vec<(FileKey, Arc<[u8]>)> = sink
-        .into_files()
-        .into_iter()
-        .map(|(key, bytes)| (key, Arc::from(bytes)))
-        .collect();
+    let fresh = sink.into_files();
     let (files, again, drafts) = match previous {
         Some(previous) if partial => {
             let again = fresh.iter().map(|(key, _)| key.clone()).collect();
@@ -142,17 +190,7 @@ pub fn build_in_memory(
             draft_files(&site),
         ),
     };
-    let regions = site
-        .model
-        .config
-        .regions
-        .iter()
-        .map(|r| RegionInfo {
-            id: r.id.to_string(),
-            domain: r.domain.clone(),
-            locales: r.locales.clone(),
-        })
-        .collect();
+    let regions = regions_of(&site);
     let (report, notes) = match previous {
         Some(previous) => (previous.report.clone(), previous.notes.clone()),
         None => (Report::new(problems.clone()), HashMap::new()),
@@ -167,8 +205,22 @@ pub fn build_in_memory(
         drafts,
         rendered,
         again,
-        site: Arc::new(site),
+        site,
+        unrendered: None,
     })
+}
+
+fn regions_of(site: &Site) -> Vec<RegionInfo> {
+    site.model
+        .config
+        .regions
+        .iter()
+        .map(|r| RegionInfo {
+            id: r.id.to_string(),
+            domain: r.domain.clone(),
+            locales: r.locales.clone(),
+        })
+        .collect()
 }
 
 /// The files of draft pages.
@@ -200,10 +252,10 @@ pub fn check(root: &Path, build: &Build) -> Build {
 fn check_rendered(root: &Path, site: &Site, files: &Files, problems: Vec<Diagnostic>) -> Report {
     let links = LinkSink::new(site);
     // Every page's links, read again on each rebuild: spread over the cores.
-    let all: Vec<(&FileKey, &Arc<[u8]>)> = files.iter().collect();
-    all.par_iter().for_each(|((domain, path), bytes)| {
+    let all: Vec<_> = files.iter().collect();
+    all.par_iter().for_each(|((domain, path), packed)| {
         if let (true, Ok(path)) = (path.ends_with(".html"), SitePath::parse(path)) {
-            let _ = links.write(domain, &path, bytes);
+            let _ = links.write(domain, &path, &packed.unpack());
         }
     });
     // Compared with the last build in public/, as `check` does.
@@ -256,7 +308,8 @@ fn page_notes(site: &Site, files: &Files, report: &Report) -> HashMap<FileKey, V
                 };
                 let links = links.get_or_insert_with(|| {
                     files.get(&key).map_or_else(Vec::new, |html| {
-                        attribute_values(&crate::output::text_of(html), &["href", "src"])
+                        let html = html.unpack();
+                        attribute_values(&crate::output::text_of(&html), &["href", "src"])
                     })
                 });
                 links.iter().any(|l| l == link)
