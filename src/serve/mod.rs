@@ -17,7 +17,7 @@ mod watch;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
-use std::sync::{mpsc, Arc, RwLock, Weak};
+use std::sync::{mpsc, Arc, Mutex, RwLock, Weak};
 use std::time::{Duration, Instant};
 
 use tokio::sync::{broadcast, oneshot};
@@ -54,8 +54,12 @@ pub struct Shared {
     pub bind: IpAddr,
     /// Drafts are rendered (`serve --drafts`).
     pub drafts: bool,
-    /// Builds to check, with their generation (see [`checker`]).
-    checks: mpsc::Sender<(u64, Arc<Build>)>,
+    /// The newest build not checked yet, with its generation (see [`checker`]).
+    /// A newer build replaces it: saves made during a long check leave one
+    /// build waiting, not one site per save.
+    to_check: Latest<(u64, Arc<Build>)>,
+    /// Wakes the checker when a build waits.
+    checks: mpsc::Sender<()>,
     /// Print rebuilds and problems on standard error.
     verbose: bool,
 }
@@ -113,13 +117,14 @@ pub async fn start(options: ServeOptions) -> Result<Server, Diagnostic> {
         .map_err(|e| bind_problem(&e, addr))?;
     let addr = listener.local_addr().map_err(|e| bind_problem(&e, addr))?;
     let (changes, _) = broadcast::channel(64);
-    let (checks, to_check) = mpsc::channel();
+    let (checks, wake_checker) = mpsc::channel();
     let shared = Arc::new(Shared {
         snapshot: RwLock::new(Snapshot::default()),
         changes,
         port: addr.port(),
         bind: options.bind,
         drafts: options.drafts,
+        to_check: Latest::default(),
         checks,
         verbose: options.verbose,
     });
@@ -130,7 +135,7 @@ pub async fn start(options: ServeOptions) -> Result<Server, Diagnostic> {
         .unwrap_or_else(|_| options.root.clone());
     std::thread::spawn({
         let (shared, root) = (Arc::downgrade(&shared), root.clone());
-        move || checker(&shared, &root, &to_check)
+        move || checker(&shared, &root, &wake_checker)
     });
     // Requests are answered from the start: with a page that reloads until the
     // site is loaded, then with each file rendered on request until the whole
@@ -206,7 +211,34 @@ pub fn rebuild(shared: &Shared, root: &std::path::Path, change: &InputChange) {
     let generation = change.generation;
     let _ = shared.changes.send(Arc::new(change));
     if let (Some(good), Some((_, false))) = (good, built) {
-        let _ = shared.checks.send((generation, good));
+        shared.to_check.put((generation, good));
+        let _ = shared.checks.send(());
+    }
+}
+
+/// The newest value put, until it is taken: a newer value replaces the older
+/// one, which is dropped at once.
+pub struct Latest<T>(Mutex<Option<T>>);
+
+impl<T> Default for Latest<T> {
+    fn default() -> Self {
+        Latest(Mutex::new(None))
+    }
+}
+
+impl<T> Latest<T> {
+    pub fn put(&self, value: T) {
+        let old = self
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .replace(value);
+        // Dropped here, outside the lock.
+        drop(old);
+    }
+
+    pub fn take(&self) -> Option<T> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).take()
     }
 }
 
@@ -222,22 +254,23 @@ fn lower_priority() {
 /// should not wait for it. Builds replaced while one is checked are skipped. The
 /// findings then go to the snapshot, the terminal and, when they changed, every
 /// open tab. Ends with the server.
-fn checker(
-    shared: &Weak<Shared>,
-    root: &std::path::Path,
-    builds: &mpsc::Receiver<(u64, Arc<Build>)>,
-) {
+fn checker(shared: &Weak<Shared>, root: &std::path::Path, wake: &mpsc::Receiver<()>) {
     // The check's threads yield the cores to the next edit's rebuild.
     let pool = rayon::ThreadPoolBuilder::new()
         .thread_name(|i| format!("handover-check-{i}"))
         .start_handler(|_| lower_priority())
         .build();
     let mut shown: Option<Vec<String>> = None;
-    while let Ok(mut next) = builds.recv() {
-        while let Ok(newer) = builds.try_recv() {
-            next = newer;
-        }
-        let (generation, build) = next;
+    while wake.recv().is_ok() {
+        while wake.try_recv().is_ok() {}
+        let Some(waiting) = shared.upgrade() else {
+            return;
+        };
+        let next = waiting.to_check.take();
+        drop(waiting);
+        let Some((generation, build)) = next else {
+            continue;
+        };
         let started = Instant::now();
         let checked = match &pool {
             Ok(pool) => pool.install(|| snapshot::check(root, &build)),
@@ -268,5 +301,25 @@ fn checker(
         }
         shown = Some(now);
         let _ = shared.changes.send(Arc::new(change));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_build_waiting_for_the_check_is_dropped_when_a_newer_one_comes() {
+        let waiting = Latest::default();
+        let (older, newer) = (Arc::new("older site"), Arc::new("newer site"));
+        waiting.put(older.clone());
+        waiting.put(newer.clone());
+        assert_eq!(
+            Arc::strong_count(&older),
+            1,
+            "nothing holds the older build"
+        );
+        assert_eq!(waiting.take().as_deref(), Some(&"newer site"));
+        assert_eq!(waiting.take(), None);
     }
 }
