@@ -46,7 +46,7 @@ pub struct Site {
 pub const CLOUDFLARE_BULK_DIR: &str = "_cloudflare-bulk";
 
 /// One file of one domain folder.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Output {
     Page(usize),
     Languages {
@@ -92,7 +92,10 @@ pub enum InputChange {
     Translations(Vec<PathBuf>),
     /// Templates or static files only.
     Theme,
-    /// `site.yaml`, a CSV map, a mix, or anything else.
+    /// Pages, `.ftl` files and the theme together (saves that arrived during
+    /// one rebuild): each kind in turn, translations first.
+    Several(Vec<InputChange>),
+    /// `site.yaml`, a CSV map, or anything else.
     Everything,
 }
 
@@ -110,14 +113,28 @@ impl InputChange {
                 _ => None,
             }
         };
-        let areas: Vec<Option<&str>> = paths.iter().map(area).collect();
-        match areas.first() {
-            Some(Some(first)) if areas.iter().all(|a| a == &Some(*first)) => match *first {
-                "pages" => InputChange::Pages(paths.to_vec()),
-                "translations" => InputChange::Translations(paths.to_vec()),
+        let mut changes = Vec::new();
+        for kind in ["translations", "theme", "pages"] {
+            let of_kind: Vec<PathBuf> = paths
+                .iter()
+                .filter(|path| area(path) == Some(kind))
+                .cloned()
+                .collect();
+            if of_kind.is_empty() {
+                continue;
+            }
+            changes.push(match kind {
+                "pages" => InputChange::Pages(of_kind),
+                "translations" => InputChange::Translations(of_kind),
                 _ => InputChange::Theme,
-            },
-            _ => InputChange::Everything,
+            });
+        }
+        if paths.is_empty() || paths.iter().any(|path| area(path).is_none()) {
+            return InputChange::Everything;
+        }
+        match changes.len() {
+            1 => changes.remove(0),
+            _ => InputChange::Several(changes),
         }
     }
 }
@@ -280,6 +297,7 @@ impl Site {
         );
         let content = || (*model.content).clone();
         let (site, problems) = match change {
+            InputChange::Several(changes) => return self.updated_by_each(changes),
             InputChange::Everything => {
                 return Site::load_previewing(&model.config.root, model.config.drafts)
                     .map(|site| (site, None))
@@ -327,6 +345,31 @@ impl Site {
             }
         };
         Ok((Site::strict(site, problems)?, None))
+    }
+
+    /// The site after each of `changes` in turn, and the outputs any of them
+    /// renders again (`None`: every one).
+    fn updated_by_each(&self, changes: &[InputChange]) -> Outcome<(Site, Option<Vec<Output>>)> {
+        let mut site: Option<Site> = None;
+        let mut outputs: Option<Vec<Output>> = Some(Vec::new());
+        for change in changes {
+            let (next, only) = site.as_ref().unwrap_or(self).updated(change)?;
+            outputs = match (outputs, only) {
+                (Some(mut all), Some(only)) => {
+                    all.extend(only);
+                    Some(all)
+                }
+                _ => None,
+            };
+            site = Some(next);
+        }
+        let mut seen = std::collections::HashSet::new();
+        let outputs =
+            outputs.map(|all| all.into_iter().filter(|o| seen.insert(o.clone())).collect());
+        match site {
+            Some(site) => Ok((site, outputs)),
+            None => self.updated(&InputChange::Everything),
+        }
     }
 
     /// The files that show messages of the `.ftl` files at `paths`: the pages of
@@ -987,10 +1030,21 @@ mod tests {
             "themes/notice/templates/base.html",
         ]);
         assert_eq!(InputChange::classify(root, &theme), InputChange::Theme);
+        // Saves of several kinds during one rebuild: each kind in turn.
+        assert_eq!(
+            InputChange::classify(
+                root,
+                &paths(&["content/en/index.md", "locales/en/main.ftl"])
+            ),
+            InputChange::Several(vec![
+                InputChange::Translations(paths(&["locales/en/main.ftl"])),
+                InputChange::Pages(paths(&["content/en/index.md"])),
+            ])
+        );
         for other in [
             paths(&["site.yaml"]),
             paths(&["redirects/campaigns.csv"]),
-            paths(&["content/en/index.md", "locales/en/main.ftl"]),
+            paths(&["content/en/index.md", "site.yaml"]),
             paths(&["content/en"]),
         ] {
             assert_eq!(

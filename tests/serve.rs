@@ -337,6 +337,14 @@ async fn a_port_in_use_is_a_clear_error() {
 
 /// Saves like an editor: a hidden temporary file renamed over the page, so no
 /// rebuild can read it half-written (which would fail and force a full reload).
+/// The `src` of the page's image whose file name holds `name`.
+fn image_src<'a>(body: &'a str, name: &str) -> &'a str {
+    body.split("src=\"")
+        .map(|rest| &rest[..rest.find('"').unwrap()])
+        .find(|src| src.contains(name))
+        .expect("the resized image")
+}
+
 fn save(path: &Path, text: &str) {
     let temporary = path.with_file_name(format!(
         ".{}.tmp",
@@ -396,12 +404,7 @@ async fn a_body_edit_that_changes_an_image_renders_the_new_image_file_too() {
         r.body.contains("photo-30w.")
     })
     .await;
-    let src = edited
-        .body
-        .split("src=\"")
-        .map(|rest| &rest[..rest.find('"').unwrap()])
-        .find(|src| src.contains("photo-30w."))
-        .expect("the resized image");
+    let src = image_src(&edited.body, "photo-30w.");
     let image = request(server.addr, &global, src, "").await;
     assert_eq!(image.status, 200, "{src}");
     server.stop().await;
@@ -881,12 +884,7 @@ async fn pages_are_answered_while_the_first_render_runs() {
     assert!(page.body.contains("Help &amp; support"), "{}", page.body);
     // Rendered on request like the whole build renders it: the image the page
     // shows is there too, and a page that does not exist is the site's 404.
-    let src = page
-        .body
-        .split("src=\"")
-        .map(|rest| &rest[..rest.find('"').unwrap()])
-        .find(|src| src.contains("photo-40w."))
-        .expect("the resized image");
+    let src = image_src(&page.body, "photo-40w.");
     assert_eq!(request(addr, &global, src, "").await.status, 200, "{src}");
     assert_eq!(
         request(addr, &global, "/no-such-page/", "").await.status,
