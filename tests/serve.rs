@@ -898,3 +898,49 @@ async fn pages_are_answered_while_the_first_render_runs() {
         "answered only after the whole site was rendered:\n{log}"
     );
 }
+
+/// A page and an `.ftl` file saved during one rebuild arrive as one change:
+/// each is applied as if saved alone, not by loading and rendering everything.
+#[test]
+fn a_page_and_a_translation_saved_together_render_only_what_each_needs() {
+    use handover::pipeline::{InputChange, Output, Site};
+    let site = copy_of_multi();
+    let root = site.path().canonicalize().unwrap();
+    let before = Site::load_previewing(&root, false).unwrap_or_else(|e| panic!("{e:?}"));
+    let page = root.join("content/en/help.md");
+    let french = root.join("locales/fr-FR/main.ftl");
+    let text = std::fs::read_to_string(&page).unwrap();
+    std::fs::write(&page, format!("{text}\nSaved together.\n")).unwrap();
+    let messages = std::fs::read_to_string(&french).unwrap();
+    std::fs::write(
+        &french,
+        messages.replace("nav-label = Pages", "nav-label = Rubriques"),
+    )
+    .unwrap();
+
+    let change = InputChange::classify(&root, &[page, french]);
+    let (after, outputs) = before.updated(&change).unwrap_or_else(|e| panic!("{e:?}"));
+    let outputs = outputs.expect("only some files are rendered again");
+    let all = after.outputs();
+    assert!(
+        outputs.len() < all.len(),
+        "{} of {}",
+        outputs.len(),
+        all.len()
+    );
+    let shown = |output: &Output| {
+        let rendered = after.render(output).unwrap_or_else(|e| panic!("{e:?}"));
+        (
+            rendered.domain,
+            rendered.path.to_string(),
+            String::from_utf8(rendered.bytes).unwrap(),
+        )
+    };
+    let rendered: Vec<_> = outputs.iter().map(shown).collect();
+    assert!(rendered.iter().any(|(d, p, html)| d == "www.acme.example"
+        && p == "help/index.html"
+        && html.contains("Saved together.")));
+    assert!(rendered.iter().any(|(d, p, html)| d == "be.acme.example"
+        && p == "fr-be/index.html"
+        && html.contains("Rubriques")));
+}
