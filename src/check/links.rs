@@ -111,22 +111,26 @@ impl<'a> LinkSink<'a> {
         let own = (page.region, page.file.as_str());
         let mut failed = Vec::new();
         let mut needs_ids = Vec::new();
+        // Only a link that fails or waits needs its place.
+        let place = |index| Place {
+            region: page.region,
+            file: page.file.clone(),
+            index,
+        };
         for (index, link) in links.into_iter().enumerate() {
-            let place = Place {
-                region: page.region,
-                file: page.file.clone(),
-                index,
-            };
             match verdict(self.site, &page, &link) {
                 Verdict::Works => {}
-                Verdict::Fails(problem) => failed.push(Failed { place, problem }),
+                Verdict::Fails(problem) => failed.push(Failed {
+                    place: place(index),
+                    problem,
+                }),
                 Verdict::NeedsId {
                     target,
                     path,
                     fragment,
                 } => {
                     let wanted = Fragment {
-                        place,
+                        place: place(index),
                         link,
                         path,
                         fragment,
