@@ -683,6 +683,17 @@ impl Site {
         }
     }
 
+    /// The folder an output goes to (its domain, or the bulk lists' folder
+    /// beside them) and its path there.
+    pub fn destination(&self, output: &Output) -> (String, SitePath) {
+        let (region, path) = self.placement(output);
+        let folder = match region {
+            Some(region) => self.model.region(region).domain.clone(),
+            None => CLOUDFLARE_BULK_DIR.to_string(),
+        };
+        (folder, path)
+    }
+
     /// Renders one output.
     pub fn render(&self, output: &Output) -> Outcome<Rendered> {
         let model = &self.model;
@@ -729,11 +740,7 @@ impl Site {
                 redirects_write::cloudflare_bulk_csv(&self.redirects[*region]).into_bytes()
             }
         };
-        let (region, path) = self.placement(output);
-        let domain = match region {
-            Some(region) => model.region(region).domain.clone(),
-            None => CLOUDFLARE_BULK_DIR.to_string(),
-        };
+        let (domain, path) = self.destination(output);
         Ok(Rendered {
             domain,
             path,

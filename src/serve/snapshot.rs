@@ -68,12 +68,8 @@ impl Build {
     /// for, so a large site's first page does not wait for every other.
     fn unrendered(site: Arc<Site>) -> Build {
         let outputs = site.outputs().into_iter().map(|output| {
-            let (region, path) = site.placement(&output);
-            let domain = match region {
-                Some(region) => site.model.region(region).domain.clone(),
-                None => crate::pipeline::CLOUDFLARE_BULK_DIR.to_string(),
-            };
-            ((domain, path.to_string()), output)
+            let (folder, path) = site.destination(&output);
+            ((folder, path.to_string()), output)
         });
         Build {
             files: Files::default(),
