@@ -12,7 +12,6 @@ pub mod previous;
 pub mod staging;
 pub mod unchanged;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -199,29 +198,6 @@ impl Sink for Both<'_> {
     fn write(&self, domain: &str, path: &SitePath, bytes: &[u8]) -> Result<(), Diagnostic> {
         self.0.write(domain, path, bytes)?;
         self.1.write(domain, path, bytes)
-    }
-}
-
-/// Keeps every file in memory: `serve` answers from it.
-#[derive(Default)]
-pub struct MemorySink {
-    pub files: Mutex<BTreeMap<(String, String), Vec<u8>>>,
-}
-
-impl MemorySink {
-    pub fn into_files(self) -> BTreeMap<(String, String), Vec<u8>> {
-        self.files.into_inner().unwrap_or_default()
-    }
-}
-
-impl Sink for MemorySink {
-    fn write(&self, domain: &str, path: &SitePath, bytes: &[u8]) -> Result<(), Diagnostic> {
-        let mut files = self
-            .files
-            .lock()
-            .map_err(|_| Diagnostic::error("output::memory", "a render thread panicked"))?;
-        files.insert((domain.to_string(), path.to_string()), bytes.to_vec());
-        Ok(())
     }
 }
 
