@@ -5,7 +5,7 @@
 //! Pages are rendered once, by the pipeline, into a [`LinkSink`]; a problem points at the link where it was
 //! written (the page's Markdown file, else the theme template that holds it).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Mutex;
 
 use pulldown_cmark::{Event, Parser, Tag};
@@ -117,9 +117,17 @@ impl<'a> LinkSink<'a> {
             file: page.file.clone(),
             index,
         };
-        for (index, link) in links.into_iter().enumerate() {
-            match verdict(self.site, &page, &link) {
-                Verdict::Works => {}
+        // A page links to itself and its alternates several times (switcher,
+        // canonical, hreflang): a link that works is followed once.
+        let mut working = HashSet::new();
+        for (index, link) in links.iter().enumerate() {
+            if working.contains(link.as_str()) {
+                continue;
+            }
+            match verdict(self.site, &page, link) {
+                Verdict::Works => {
+                    working.insert(link.as_str());
+                }
                 Verdict::Fails(problem) => failed.push(Failed {
                     place: place(index),
                     problem,
@@ -131,7 +139,7 @@ impl<'a> LinkSink<'a> {
                 } => {
                     let wanted = Fragment {
                         place: place(index),
-                        link,
+                        link: link.clone(),
                         path,
                         fragment,
                     };
@@ -250,20 +258,34 @@ impl Fragment {
     }
 }
 
-/// The values of `name="..."` attributes, entity-decoded.
+/// The values of `name="..."` attributes, entity-decoded: those of the first
+/// name in document order, then those of the next.
 pub fn attribute_values(html: &str, names: &[&str]) -> Vec<String> {
     let mut found = Vec::new();
-    for name in names {
-        let needle = format!(" {name}=\"");
-        let mut rest = html;
-        while let Some(at) = rest.find(&needle) {
-            let after = &rest[at + needle.len()..];
-            let end = after.find('"').unwrap_or(after.len());
-            found.push(crate::render::unescape(&after[..end]));
-            rest = &after[end..];
+    // One pass over the page from each `=`, not one search per name: on a
+    // 40,000-page site the link check reads every page the build writes.
+    let bytes = html.as_bytes();
+    let mut from = 0;
+    while let Some(equals) = html[from..].find('=').map(|at| from + at) {
+        from = equals + 1;
+        if bytes.get(equals + 1) != Some(&b'"') {
+            continue;
         }
+        let before = &bytes[..equals];
+        let named = |name: &&str| {
+            let name = name.as_bytes();
+            before.ends_with(name) && before[..before.len() - name.len()].ends_with(b" ")
+        };
+        let Some(which) = names.iter().position(named) else {
+            continue;
+        };
+        let start = equals + 2;
+        let end = html[start..].find('"').map_or(html.len(), |at| start + at);
+        found.push((which, crate::render::unescape(&html[start..end])));
+        from = end;
     }
-    found
+    found.sort_by_key(|&(which, _)| which);
+    found.into_iter().map(|(_, value)| value).collect()
 }
 
 fn unsafe_scheme(link: &str) -> Option<Problem> {
@@ -406,12 +428,16 @@ fn may_name_unsafe_scheme(markdown: &str) -> bool {
     if markdown.contains('&') {
         return true;
     }
-    let lower = markdown.to_ascii_lowercase();
-    UNSAFE_SCHEMES.iter().any(|scheme| {
-        let name = scheme.trim_end_matches(':');
-        lower.match_indices(name).any(|(at, _)| {
-            let after = &lower[at + name.len()..];
-            after.starts_with(':') || after.starts_with("\\:")
+    // Found from each `:`, which is rare in prose, rather than by lowercasing
+    // the whole page and searching it once per scheme.
+    let bytes = markdown.as_bytes();
+    markdown.match_indices(':').any(|(colon, _)| {
+        let before = &bytes[..colon];
+        let before = before.strip_suffix(b"\\").unwrap_or(before);
+        UNSAFE_SCHEMES.iter().any(|scheme| {
+            let name = scheme.trim_end_matches(':').as_bytes();
+            before.len() >= name.len()
+                && before[before.len() - name.len()..].eq_ignore_ascii_case(name)
         })
     })
 }
