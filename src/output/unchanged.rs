@@ -23,6 +23,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -31,7 +32,7 @@ use crate::diagnostics::{Diagnostic, Related, Report, Severity, SourceFile, Span
 use crate::redirects::phase::IsoDate;
 
 /// Bumped when the record's meaning changes.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 
 /// Inputs modified this close to the fingerprint are not trusted to be unchanged.
 const RACY: Duration = Duration::from_secs(1);
@@ -81,28 +82,9 @@ impl Fingerprint {
             hash.update([0]);
             // A symbolic link is read through by the build: what it points at
             // is the input (a link that changes target changes the identity).
-            for entry in walkdir::WalkDir::new(input)
-                .follow_links(true)
-                .sort_by_file_name()
-            {
-                let Ok(entry) = entry else {
-                    hash.update(b"unreadable\0");
-                    continue;
-                };
-                let relative = entry.path().strip_prefix(input).unwrap_or(entry.path());
-                hash.update(relative.to_string_lossy().as_bytes());
-                hash.update([0]);
-                match entry.metadata() {
-                    Ok(metadata) => {
-                        hash.update(identity(&metadata).as_bytes());
-                        if let Ok(modified) = metadata.modified() {
-                            newest = newest.max(modified);
-                        }
-                        newest = newest.max(changed(&metadata));
-                    }
-                    Err(_) => hash.update(b"unreadable\0"),
-                }
-            }
+            let tree = Tree::of(input, true, &[]);
+            hash.update(tree.digest);
+            newest = newest.max(tree.newest);
             // A missing input is a state of its own.
             hash.update(if input.exists() { b"+" } else { b"-" });
         }
@@ -200,18 +182,94 @@ pub fn remember(
 /// Every entry of the output folder by path and identity; `None` when it cannot
 /// be read.
 fn output_fingerprint(target: &Path) -> Option<String> {
-    let mut hash = Sha256::new();
-    for entry in walkdir::WalkDir::new(target)
-        .follow_links(false)
-        .sort_by_file_name()
-    {
-        let entry = entry.ok()?;
-        let relative = entry.path().strip_prefix(target).ok()?;
-        hash.update(relative.to_string_lossy().as_bytes());
-        hash.update([0]);
-        hash.update(identity(&entry.metadata().ok()?).as_bytes());
+    let tree = Tree::of(target, false, &[]);
+    tree.complete.then(|| hex(&tree.digest))
+}
+
+/// What a fingerprint learns from a file or a folder and all it holds.
+struct Tree {
+    /// Each entry's name and identity, a folder's entries in name order.
+    digest: [u8; 32],
+    /// The latest modification or change time in the tree.
+    newest: SystemTime,
+    /// False when an entry could not be read.
+    complete: bool,
+}
+
+impl Tree {
+    /// The tree at `path`, through symbolic links if `follow_links`. The entries
+    /// of a folder are read on every core: at 40,000 pages the fingerprints are
+    /// some 80,000 stats and 40,000 folder reads, which one core spends a
+    /// second on. `ancestors` are the folders above (device, inode), to stop at
+    /// a link that leads back into one of them.
+    fn of(path: &Path, follow_links: bool, ancestors: &[(u64, u64)]) -> Tree {
+        let metadata = if follow_links {
+            std::fs::metadata(path)
+        } else {
+            std::fs::symlink_metadata(path)
+        };
+        let Ok(metadata) = metadata else {
+            return Tree::unreadable();
+        };
+        let mut hash = Sha256::new();
+        hash.update(identity(&metadata).as_bytes());
+        let mut tree = Tree {
+            digest: [0; 32],
+            newest: metadata
+                .modified()
+                .unwrap_or(SystemTime::UNIX_EPOCH)
+                .max(changed(&metadata)),
+            complete: true,
+        };
+        let folder = folder_identity(&metadata);
+        if metadata.is_dir() && !folder.is_some_and(|folder| ancestors.contains(&folder)) {
+            let Ok(entries) = std::fs::read_dir(path) else {
+                return Tree::unreadable();
+            };
+            let names: Result<Vec<_>, _> = entries
+                .map(|entry| entry.map(|entry| entry.file_name()))
+                .collect();
+            let Ok(mut names) = names else {
+                return Tree::unreadable();
+            };
+            names.sort();
+            let ancestors = [ancestors, &folder.into_iter().collect::<Vec<_>>()].concat();
+            let children: Vec<Tree> = names
+                .par_iter()
+                .map(|name| Tree::of(&path.join(name), follow_links, &ancestors))
+                .collect();
+            for (name, child) in names.iter().zip(children) {
+                hash.update(name.to_string_lossy().as_bytes());
+                hash.update([0]);
+                hash.update(child.digest);
+                tree.newest = tree.newest.max(child.newest);
+                tree.complete &= child.complete;
+            }
+        }
+        tree.digest = hash.finalize().into();
+        tree
     }
-    Some(hex(&hash.finalize()))
+
+    fn unreadable() -> Tree {
+        Tree {
+            digest: Sha256::digest(b"unreadable").into(),
+            newest: SystemTime::UNIX_EPOCH,
+            complete: false,
+        }
+    }
+}
+
+#[cfg(unix)]
+fn folder_identity(metadata: &std::fs::Metadata) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    Some((metadata.dev(), metadata.ino()))
+}
+
+/// Unknown: a link back into a folder is then followed until the OS refuses
+/// the path.
+#[cfg(not(unix))]
+fn folder_identity(_: &std::fs::Metadata) -> Option<(u64, u64)> {
+    None
 }
 
 /// Type, size, modification and change time, inode and permissions.
@@ -407,6 +465,24 @@ fn intern(code: String) -> &'static str {
 mod tests {
     use super::*;
     use crate::diagnostics::{render_human, Diagnostic};
+
+    #[cfg(unix)]
+    #[test]
+    fn a_tree_digest_sees_a_deep_change_and_stops_at_a_link_back_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let deep = dir.path().join("content/en/products");
+        std::fs::create_dir_all(&deep).unwrap();
+        std::fs::write(deep.join("a.md"), "one").unwrap();
+        std::os::unix::fs::symlink(dir.path().join("content"), deep.join("loop")).unwrap();
+        let before = Tree::of(dir.path(), true, &[]);
+        assert!(before.complete);
+        assert_eq!(before.digest, Tree::of(dir.path(), true, &[]).digest);
+        std::fs::write(deep.join("a.md"), "two!").unwrap();
+        let after = Tree::of(dir.path(), true, &[]);
+        assert_ne!(before.digest, after.digest);
+        std::fs::remove_file(deep.join("a.md")).unwrap();
+        assert!(!Tree::of(&deep.join("a.md"), true, &[]).complete);
+    }
 
     #[test]
     fn a_stored_diagnostic_reads_back_as_it_renders() {
