@@ -10,7 +10,37 @@
 
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use crate::diagnostics::{Diagnostic, SourceFile, Span};
+
+/// What `pick` finds among the entries under `root` (not `root` itself, and not
+/// through symbolic links), in the order of a walk sorted by file name (a
+/// folder, then what it holds, then the next). The folders are read on every
+/// core: an output of 40,000 pages is 80,000 entries, which one core takes a
+/// second over.
+pub fn find_under<T: Send>(
+    root: &Path,
+    pick: &(dyn Fn(&Path, std::fs::FileType) -> Option<T> + Sync),
+) -> Vec<T> {
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return Vec::new();
+    };
+    let mut entries: Vec<_> = entries.flatten().collect();
+    entries.sort_by_key(std::fs::DirEntry::file_name);
+    entries
+        .par_iter()
+        .flat_map_iter(|entry| {
+            let (path, kind) = (entry.path(), entry.file_type().ok());
+            let found = kind.and_then(|kind| pick(&path, kind));
+            let below = match kind {
+                Some(kind) if kind.is_dir() => find_under(&path, pick),
+                _ => Vec::new(),
+            };
+            found.into_iter().chain(below)
+        })
+        .collect()
+}
 
 /// Reads a UTF-8 file; `shown` is the path as the user knows it.
 pub fn read_to_string(path: &Path, shown: &str) -> Result<String, Diagnostic> {
@@ -168,6 +198,39 @@ pub fn io_error(error: &std::io::Error, shown: &str, verb: &str) -> Diagnostic {
 mod tests {
     use super::*;
     use crate::diagnostics::render_human;
+
+    #[test]
+    fn entries_are_found_in_the_order_of_a_sorted_walk() {
+        let dir = tempfile::tempdir().unwrap();
+        for file in [
+            "b/index.html",
+            "a-b/index.html",
+            "a/x/index.html",
+            "index.html",
+            "a/index.html",
+        ] {
+            let path = dir.path().join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "").unwrap();
+        }
+        let relative = |path: &Path| path.strip_prefix(dir.path()).unwrap().to_path_buf();
+        let found = find_under(dir.path(), &|path, kind| {
+            kind.is_file().then(|| relative(path))
+        });
+        let walked: Vec<PathBuf> = walkdir::WalkDir::new(dir.path())
+            .sort_by_file_name()
+            .into_iter()
+            .flatten()
+            .filter(|entry| entry.file_type().is_file())
+            .map(|entry| relative(entry.path()))
+            .collect();
+        assert_eq!(found, walked);
+        assert_eq!(found.len(), 5);
+        let folders = find_under(dir.path(), &|path, kind| {
+            kind.is_dir().then(|| relative(path))
+        });
+        assert_eq!(folders, ["a", "a/x", "a-b", "b"].map(PathBuf::from));
+    }
 
     #[test]
     fn a_file_that_is_not_utf8_is_shown_at_its_line() {

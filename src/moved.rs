@@ -10,9 +10,8 @@
 //! answers (a page, or a rule written for it: a redirect, a deliberate 410) is
 //! fine; the catch-all for unmatched paths does not count.
 
-use std::path::Path;
-
-use walkdir::WalkDir;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 use crate::config::Locale;
 use crate::diagnostics::{Diagnostic, SourceFile, Span};
@@ -30,42 +29,54 @@ struct OldUrl {
     region: usize,
     /// `/warranty/`
     path: String,
-    /// The `<html lang>` it was served with, when known.
-    lang: Option<Locale>,
     /// Where it is known from: the inventory line, or the old file.
     origin: Origin,
 }
 
 enum Origin {
-    Build(String),
+    /// The old page's file, and its name as shown.
+    Build {
+        file: PathBuf,
+        shown: String,
+    },
     Inventory(Span),
 }
 
 /// Every page URL of the last build in `previous` (one folder per domain) and
 /// of the inventory that the site no longer answers.
 pub fn moved_urls(site: &Site, previous: &Path) -> Vec<Diagnostic> {
-    let mut old = built_pages(site, previous);
+    let mut old = gone_pages(site, previous);
     old.extend(inventory(site));
     let mut seen = std::collections::BTreeSet::new();
     old.retain(|url| seen.insert((url.region, url.path.clone())));
-    old.iter().filter_map(|url| moved(site, url)).collect()
+    if old.is_empty() {
+        return Vec::new();
+    }
+    let pages = PagesBySlug::of(site);
+    old.iter()
+        .filter_map(|url| moved(site, &pages, url))
+        .collect()
 }
 
-/// The pages (`index.html` files) of the last build of every region's domain.
-fn built_pages(site: &Site, previous: &Path) -> Vec<OldUrl> {
+/// The pages (`index.html` files) of the last build of every region's domain
+/// that the site no longer answers, in the order of the folders. Each old page
+/// is only looked up here, on every core; its file is read only when it is gone.
+fn gone_pages(site: &Site, previous: &Path) -> Vec<OldUrl> {
     let mut found = Vec::new();
+    let shown_root = previous.file_name().map_or_else(
+        || previous.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     for (region, r) in site.model.config.regions.iter().enumerate() {
         let dir = previous.join(&r.domain);
         if !dir.is_dir() {
             continue;
         }
-        for entry in WalkDir::new(&dir).sort_by_file_name().into_iter().flatten() {
-            if entry.file_name() != "index.html" || !entry.file_type().is_file() {
-                continue;
+        let gone = crate::fs::find_under(&dir, &|file, kind| {
+            if file.file_name()? != "index.html" || !kind.is_file() {
+                return None;
             }
-            let Ok(relative) = entry.path().parent().unwrap_or(&dir).strip_prefix(&dir) else {
-                continue;
-            };
+            let relative = file.parent()?.strip_prefix(&dir).ok()?;
             let segments: Vec<String> = relative
                 .components()
                 .map(|c| c.as_os_str().to_string_lossy().into_owned())
@@ -75,20 +86,18 @@ fn built_pages(site: &Site, previous: &Path) -> Vec<OldUrl> {
             } else {
                 format!("/{}/", segments.join("/"))
             };
-            found.push(OldUrl {
+            no_longer_answered(site, region, &path)?;
+            let shown = format!("{shown_root}/{}", crate::fs::shown_path(previous, file));
+            Some(OldUrl {
                 region,
                 path,
-                lang: html_lang(entry.path()),
-                origin: Origin::Build(format!(
-                    "{}/{}",
-                    previous.file_name().map_or_else(
-                        || previous.display().to_string(),
-                        |n| n.to_string_lossy().into_owned()
-                    ),
-                    crate::fs::shown_path(previous, entry.path())
-                )),
-            });
-        }
+                origin: Origin::Build {
+                    file: file.to_path_buf(),
+                    shown,
+                },
+            })
+        });
+        found.extend(gone);
     }
     found
 }
@@ -134,38 +143,41 @@ fn inventory(site: &Site) -> Vec<OldUrl> {
         found.push(OldUrl {
             region,
             path: if path.is_empty() { "/" } else { path }.to_string(),
-            lang: None,
             origin: Origin::Inventory(Span::new(&file, start, url.len())),
         });
     }
     found
 }
 
-/// The warning for `url` when the site no longer answers it.
-fn moved(site: &Site, url: &OldUrl) -> Option<Diagnostic> {
-    let table = site.redirects.get(url.region)?;
-    let request = RequestPath::parse(&url.path).ok()?;
+/// The status `path` gets on `region`'s domain when the site no longer
+/// answers it; `None` when a page or a rule written for it (a redirect, or a
+/// deliberate 410) does. The catch-all for unmatched paths does not count.
+fn no_longer_answered(site: &Site, region: usize, path: &str) -> Option<u16> {
+    let table = site.redirects.get(region)?;
+    let request = RequestPath::parse(path).ok()?;
     let resolution = resolve(table, &request);
-    // A rule written for the path (a redirect, or a deliberate 410) answers
-    // it; only the catch-all for unmatched paths does not.
     let ruled = resolution.hops.iter().any(|hop| {
         hop.rule
             .is_some_and(|rule| table.rules[rule].kind != RuleKind::Unmatched)
     });
     let (status, _) = resolution.first_response();
-    if status < 400 || ruled {
-        return None;
-    }
+    (status >= 400 && !ruled).then_some(status)
+}
+
+/// The warning for `url` when the site no longer answers it.
+fn moved(site: &Site, pages: &PagesBySlug, url: &OldUrl) -> Option<Diagnostic> {
+    let status = no_longer_answered(site, url.region, &url.path)?;
+    let table = site.redirects.get(url.region)?;
     let domain = &table.domain;
     let old = format!("https://{domain}{}", url.path);
-    let page = successor(site, url);
-    let from_build = matches!(url.origin, Origin::Build(_));
+    let page = successor(site, pages, url);
+    let from_build = matches!(url.origin, Origin::Build { .. });
     if page.is_none() && !from_build {
         // An old-site URL that no page replaces is the redirect audit's business.
         return None;
     }
     let was = match &url.origin {
-        Origin::Build(_) => "was a page in the last build",
+        Origin::Build { .. } => "was a page in the last build",
         Origin::Inventory(_) => "is in the old-URL inventory",
     };
     let (message, help, at) = match page {
@@ -190,14 +202,40 @@ fn moved(site: &Site, url: &OldUrl) -> Option<Diagnostic> {
     let diagnostic = Diagnostic::error("urls::moved", message).help(help);
     Some(match (&url.origin, at) {
         (Origin::Inventory(span), _) => diagnostic.at(span.clone()),
-        (Origin::Build(_), Some(span)) => diagnostic.at(span),
-        (Origin::Build(file), None) => diagnostic.in_file(file.clone()),
+        (Origin::Build { .. }, Some(span)) => diagnostic.at(span),
+        (Origin::Build { shown, .. }, None) => diagnostic.in_file(shown.clone()),
     })
+}
+
+/// The pages of each region by slug (`/warranty`, no trailing slash), as
+/// indexes in the plan's jobs, found once for all the moved URLs.
+struct PagesBySlug {
+    pages: HashMap<(usize, String), Vec<usize>>,
+}
+
+impl PagesBySlug {
+    fn of(site: &Site) -> Self {
+        let mut pages: HashMap<(usize, String), Vec<usize>> = HashMap::new();
+        for (index, job) in site.model.plan.jobs.iter().enumerate() {
+            let slug = site.model.source(job).slug.dir_url();
+            pages
+                .entry((job.region, slug.trim_end_matches('/').to_string()))
+                .or_default()
+                .push(index);
+        }
+        PagesBySlug { pages }
+    }
+
+    fn get(&self, region: usize, path: &str) -> &[usize] {
+        self.pages
+            .get(&(region, path.trim_end_matches('/').to_string()))
+            .map_or(&[], Vec::as_slice)
+    }
 }
 
 /// The page now published for the old URL: same slug, under a locale prefix
 /// added or removed, preferring the locale the old page was in.
-fn successor<'a>(site: &'a Site, url: &OldUrl) -> Option<&'a PageJob> {
+fn successor<'a>(site: &'a Site, pages: &PagesBySlug, url: &OldUrl) -> Option<&'a PageJob> {
     let region = site.model.region(url.region);
     let segments: Vec<&str> = url.path.split('/').filter(|s| !s.is_empty()).collect();
     let prefix: Option<Locale> = segments.first().and_then(|s| {
@@ -212,18 +250,20 @@ fn successor<'a>(site: &'a Site, url: &OldUrl) -> Option<&'a PageJob> {
     if prefix.is_some() {
         slugs.push(format!("/{}", segments[1..].join("/")));
     }
-    let wanted = url.lang.clone().or(prefix);
-    let candidates: Vec<&PageJob> = site
-        .model
-        .plan
-        .region_jobs(url.region)
-        .filter(|job| {
-            let slug = site.model.source(job).slug.dir_url();
-            slugs
-                .iter()
-                .any(|path| path.trim_end_matches('/') == slug.trim_end_matches('/'))
-        })
+    let lang = match &url.origin {
+        Origin::Build { file, .. } => html_lang(file),
+        Origin::Inventory(_) => None,
+    };
+    let wanted = lang.or(prefix);
+    // In the plan's order, as the region's jobs are.
+    let mut indexes: Vec<usize> = slugs
+        .iter()
+        .flat_map(|slug| pages.get(url.region, slug))
+        .copied()
         .collect();
+    indexes.sort_unstable();
+    indexes.dedup();
+    let candidates: Vec<&PageJob> = indexes.iter().map(|&i| &site.model.plan.jobs[i]).collect();
     candidates
         .iter()
         .find(|job| Some(&job.locale) == wanted.as_ref())

@@ -23,6 +23,7 @@ use super::guard::{ClaimedOutput, MARKER};
 use super::previous::PreviousOutput;
 use crate::diagnostics::Diagnostic;
 use crate::fs;
+use rayon::prelude::*;
 
 /// The output's lock, held: no other build writes to this output meanwhile.
 /// Taken before anything is decided about the output (an unchanged site is
@@ -136,7 +137,7 @@ impl Staging {
         };
         match replaced {
             Ok(Some(old)) => {
-                let _ = std::fs::remove_dir_all(old);
+                remove_folder(&old);
                 keep_only_lock(self.id);
                 Ok(self.locked)
             }
@@ -157,6 +158,24 @@ impl Staging {
         keep_only_lock(self.id);
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// Removes a folder this build owns, its top-level folders (one per domain) on
+/// every core: at 40,000 pages a one-core removal of the old output takes
+/// longer than a second. Each part goes through `remove_dir_all`, which does
+/// not follow a symbolic link.
+fn remove_folder(folder: &Path) {
+    if let Ok(entries) = std::fs::read_dir(folder) {
+        let parts: Vec<PathBuf> = entries
+            .flatten()
+            .filter(|entry| entry.file_type().is_ok_and(|kind| kind.is_dir()))
+            .map(|entry| entry.path())
+            .collect();
+        parts.par_iter().for_each(|part| {
+            let _ = std::fs::remove_dir_all(part);
+        });
+    }
+    let _ = std::fs::remove_dir_all(folder);
 }
 
 fn file_name(path: &Path) -> String {
@@ -200,26 +219,28 @@ fn check_removable(target: &Path) -> Result<(), Diagnostic> {
     if !target.is_dir() {
         return Ok(());
     }
-    let folders = walkdir::WalkDir::new(target)
+    let not_writable = |path: &Path| (!writable(path)).then(|| path.to_path_buf());
+    let first = not_writable(target).or_else(|| {
+        fs::find_under(target, &|path, kind| {
+            kind.is_dir().then(|| not_writable(path)).flatten()
+        })
         .into_iter()
-        .filter_map(Result::ok)
-        .filter(|entry| entry.file_type().is_dir());
-    for folder in folders {
-        if !writable(folder.path()) {
-            return Err(Diagnostic::error(
-                "output::not-writable",
-                format!(
-                    "{} cannot be changed: its permissions forbid writing",
-                    folder.path().display()
-                ),
-            )
-            .help(format!(
-                "give yourself write permission on {} (e.g. `chmod -R u+w {}`), \
-                 or build elsewhere with --output",
-                target.display(),
-                target.display()
-            )));
-        }
+        .next()
+    });
+    if let Some(folder) = first {
+        return Err(Diagnostic::error(
+            "output::not-writable",
+            format!(
+                "{} cannot be changed: its permissions forbid writing",
+                folder.display()
+            ),
+        )
+        .help(format!(
+            "give yourself write permission on {} (e.g. `chmod -R u+w {}`), \
+             or build elsewhere with --output",
+            target.display(),
+            target.display()
+        )));
     }
     Ok(())
 }
