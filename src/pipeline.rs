@@ -20,7 +20,7 @@ use crate::output::staging::{LockedOutput, Staging};
 use crate::output::unchanged::{self, Fingerprint};
 use crate::output::{self, guard, DirSink, Sink, SitemapEntry};
 use crate::paths::SitePath;
-use crate::plan::{self, locale_root};
+use crate::plan::{self, locale_root, PageJob};
 use crate::redirects::pattern::RequestPath;
 use crate::redirects::rules::{read_csv_files, region_rules, AliasRule};
 use crate::redirects::{checks, write as redirects_write, RuleTable};
@@ -599,6 +599,18 @@ impl Site {
     /// Every file of every domain, in a stable order.
     pub fn outputs(&self) -> Vec<Output> {
         let mut outputs: Vec<Output> = (0..self.model.plan.jobs.len()).map(Output::Page).collect();
+        outputs.extend(self.outputs_besides_pages());
+        outputs
+    }
+
+    /// How many files the site has.
+    pub fn output_count(&self) -> usize {
+        self.model.plan.jobs.len() + self.outputs_besides_pages().len()
+    }
+
+    /// The outputs that are not pages: a few per region.
+    fn outputs_besides_pages(&self) -> Vec<Output> {
+        let mut outputs = Vec::new();
         for (region, r) in self.model.config.regions.iter().enumerate() {
             if r.is_multilingual() {
                 outputs.push(Output::Languages { region });
@@ -750,31 +762,35 @@ impl Site {
 
     fn sitemap(&self, region: usize) -> String {
         let model = &self.model;
-        let entries = model
+        // Sorted by URL first; each entry is then made and written in turn.
+        let mut pages: Vec<(String, &PageJob)> = model
             .plan
             .region_jobs(region)
-            .map(|job| {
-                let mut alternates: Vec<(String, String)> = model
-                    .plan
-                    .translations(&job.name)
-                    .map(|other| {
-                        (
-                            other.locale.to_string(),
-                            model.url(other.region, &other.dir.dir_url()),
-                        )
-                    })
-                    .collect();
-                if let Some(x_default) = self.x_default_url(&job.name) {
-                    alternates.push(("x-default".to_string(), x_default));
-                }
-                SitemapEntry {
-                    url: model.url(region, &job.dir.dir_url()),
-                    lastmod: model.source(job).updated.clone(),
-                    alternates,
-                }
-            })
+            .map(|job| (model.url(region, &job.dir.dir_url()), job))
             .collect();
-        output::sitemap(entries)
+        pages.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut sitemap = output::Sitemap::new();
+        for (url, job) in pages {
+            let mut alternates: Vec<(String, String)> = model
+                .plan
+                .translations(&job.name)
+                .map(|other| {
+                    (
+                        other.locale.to_string(),
+                        model.url(other.region, &other.dir.dir_url()),
+                    )
+                })
+                .collect();
+            if let Some(x_default) = self.x_default_url(&job.name) {
+                alternates.push(("x-default".to_string(), x_default));
+            }
+            sitemap.add(SitemapEntry {
+                url,
+                lastmod: model.source(job).updated.clone(),
+                alternates,
+            });
+        }
+        sitemap.finish()
     }
 
     /// Placeholders that reached an HTML page as text (`{{ brand }}` kept by a
@@ -824,16 +840,29 @@ impl Site {
 
     /// Renders every output into `sink`, in parallel; returns every problem.
     pub fn render_all(&self, sink: &dyn Sink) -> Vec<Diagnostic> {
-        self.render_outputs(&self.outputs(), sink)
+        // The pages are counted, not listed: at 100,000 pages a list of
+        // outputs would be 11 MB held through the render.
+        let pages = (0..self.model.plan.jobs.len())
+            .into_par_iter()
+            .map(Output::Page);
+        let others = self.outputs_besides_pages().into_par_iter();
+        self.render_each(pages.chain(others), sink)
     }
 
     /// Renders `outputs` into `sink`, in parallel; returns every problem.
     pub fn render_outputs(&self, outputs: &[Output], sink: &dyn Sink) -> Vec<Diagnostic> {
+        self.render_each(outputs.par_iter().cloned(), sink)
+    }
+
+    fn render_each(
+        &self,
+        outputs: impl IndexedParallelIterator<Item = Output>,
+        sink: &dyn Sink,
+    ) -> Vec<Diagnostic> {
         let mut problems: Vec<Diagnostic> = outputs
-            .par_iter()
-            .flat_map_iter(|output| match self.render(output) {
+            .flat_map_iter(|output| match self.render(&output) {
                 Ok(rendered) => {
-                    let mut found = self.unfilled(output, &rendered);
+                    let mut found = self.unfilled(&output, &rendered);
                     found.extend(
                         sink.write(&rendered.domain, &rendered.path, &rendered.bytes)
                             .err(),
@@ -988,7 +1017,7 @@ fn build_inner(options: &BuildOptions) -> Result<BuildSummary, Diagnostic> {
         Ok(locked) => locked,
         Err(problem) => return Ok(failed(vec![problem], timings)),
     };
-    let files = site.outputs().len();
+    let files = site.output_count();
     let domains: Vec<String> = site
         .model
         .config

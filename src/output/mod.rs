@@ -222,33 +222,66 @@ pub fn text_of(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
 /// `sitemap.xml` with `xhtml:link` alternates, sorted by URL.
 pub fn sitemap(mut entries: Vec<SitemapEntry>) -> String {
     entries.sort_by(|a, b| a.url.cmp(&b.url));
-    let mut out = String::from(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
-         <urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" \
-         xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">\n",
-    );
+    let mut sitemap = Sitemap::new();
     for entry in entries {
+        sitemap.add(entry);
+    }
+    sitemap.finish()
+}
+
+/// `sitemap.xml` written one entry at a time, so a region of 25,000 pages
+/// never holds all its entries besides the file's text.
+pub struct Sitemap {
+    out: String,
+}
+
+impl Sitemap {
+    pub fn new() -> Self {
+        Sitemap {
+            out: String::from(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+                 <urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" \
+                 xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">\n",
+            ),
+        }
+    }
+
+    /// Adds the next entry: entries are added in the order of their URLs.
+    pub fn add(&mut self, entry: SitemapEntry) {
+        use std::fmt::Write as _;
+        let out = &mut self.out;
         out.push_str("  <url>\n");
-        out.push_str(&format!(
-            "    <loc>{}</loc>\n",
+        let _ = writeln!(
+            out,
+            "    <loc>{}</loc>",
             xml_escape(&encode_path(&entry.url))
-        ));
+        );
         if let Some(date) = &entry.lastmod {
-            out.push_str(&format!("    <lastmod>{}</lastmod>\n", xml_escape(date)));
+            let _ = writeln!(out, "    <lastmod>{}</lastmod>", xml_escape(date));
         }
         let mut alternates = entry.alternates;
         alternates.sort();
         for (hreflang, url) in alternates {
-            out.push_str(&format!(
-                "    <xhtml:link rel=\"alternate\" hreflang=\"{}\" href=\"{}\"/>\n",
+            let _ = writeln!(
+                out,
+                "    <xhtml:link rel=\"alternate\" hreflang=\"{}\" href=\"{}\"/>",
                 xml_escape(&hreflang),
                 xml_escape(&encode_path(&url))
-            ));
+            );
         }
         out.push_str("  </url>\n");
     }
-    out.push_str("</urlset>\n");
-    out
+
+    pub fn finish(mut self) -> String {
+        self.out.push_str("</urlset>\n");
+        self.out
+    }
+}
+
+impl Default for Sitemap {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 /// Characters a URL path cannot hold as they are (RFC 3986); anything not ASCII is
