@@ -21,10 +21,12 @@ use crate::redirects::{RedirectsConfig, Target};
 
 pub const CONFIG_FILE: &str = "site.yaml";
 
-/// A BCP 47 language tag such as `fr-BE`, in its canonical spelling.
+/// A BCP 47 language tag such as `fr-BE`, in its canonical spelling. Shared,
+/// not copied: every page and every planned file holds its locale, and a site
+/// has a handful of them.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(into = "String")]
-pub struct Locale(String);
+pub struct Locale(std::sync::Arc<str>);
 
 impl Locale {
     pub fn as_str(&self) -> &str {
@@ -92,7 +94,7 @@ impl Locale {
                 "`{tag}` is not a language tag: CLDR knows no region `{region}`"
             ));
         }
-        Ok(Locale(id.to_string()))
+        Ok(Locale(id.to_string().into()))
     }
 }
 
@@ -104,7 +106,7 @@ impl fmt::Display for Locale {
 
 impl From<Locale> for String {
     fn from(locale: Locale) -> String {
-        locale.0
+        locale.0.to_string()
     }
 }
 
