@@ -63,7 +63,7 @@ pub struct SourcePage {
     /// Where the whole file is.
     pub body: Body,
     /// What the checks and the images need from the body, noted when it was read.
-    pub facts: BodyFacts,
+    pub facts: Facts,
     pub title: String,
     pub description: String,
     /// A short label for the menu; the title when absent.
@@ -114,6 +114,40 @@ pub struct BodyFacts {
     pub message_keys: Vec<(String, usize)>,
     /// A `key=` followed by a variable: the ids used cannot all be known.
     pub dynamic_key: bool,
+}
+
+/// A page's [`BodyFacts`], boxed only when it has any: most pages have none,
+/// and a 100,000-page site keeps this for every page until the build ends.
+#[derive(Debug, Clone, Default)]
+pub struct Facts(Option<Box<BodyFacts>>);
+
+static NO_FACTS: BodyFacts = BodyFacts {
+    images: Vec::new(),
+    image_problems: Vec::new(),
+    unsafe_links: Vec::new(),
+    removed_html: Vec::new(),
+    message_keys: Vec::new(),
+    dynamic_key: false,
+};
+
+impl std::ops::Deref for Facts {
+    type Target = BodyFacts;
+
+    fn deref(&self) -> &BodyFacts {
+        self.0.as_deref().unwrap_or(&NO_FACTS)
+    }
+}
+
+impl From<BodyFacts> for Facts {
+    fn from(facts: BodyFacts) -> Facts {
+        let none = facts.images.is_empty()
+            && facts.image_problems.is_empty()
+            && facts.unsafe_links.is_empty()
+            && facts.removed_html.is_empty()
+            && facts.message_keys.is_empty()
+            && !facts.dynamic_key;
+        Facts((!none).then(|| Box::new(facts)))
+    }
 }
 
 impl BodyFacts {
@@ -597,7 +631,7 @@ pub fn parse_page(file: SourceFile, name: String, locale: Locale) -> Outcome<Sou
         updated,
         body_line: line_of(&file.text, body_offset),
         body_offset,
-        facts: BodyFacts::of(&file, body_offset),
+        facts: BodyFacts::of(&file, body_offset).into(),
         body: Body::Held(file),
         file: front_file,
     })
