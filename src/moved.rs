@@ -31,6 +31,8 @@ struct OldUrl {
     path: String,
     /// Where it is known from: the inventory line, or the old file.
     origin: Origin,
+    /// The status it now gets, when already looked up.
+    status: Option<u16>,
 }
 
 enum Origin {
@@ -86,7 +88,7 @@ fn gone_pages(site: &Site, previous: &Path) -> Vec<OldUrl> {
             } else {
                 format!("/{}/", segments.join("/"))
             };
-            no_longer_answered(site, region, &path)?;
+            let status = no_longer_answered(site, region, &path)?;
             let shown = format!("{shown_root}/{}", crate::fs::shown_path(previous, file));
             Some(OldUrl {
                 region,
@@ -95,6 +97,7 @@ fn gone_pages(site: &Site, previous: &Path) -> Vec<OldUrl> {
                     file: file.to_path_buf(),
                     shown,
                 },
+                status: Some(status),
             })
         });
         found.extend(gone);
@@ -144,6 +147,7 @@ fn inventory(site: &Site) -> Vec<OldUrl> {
             region,
             path: if path.is_empty() { "/" } else { path }.to_string(),
             origin: Origin::Inventory(Span::new(&file, start, url.len())),
+            status: None,
         });
     }
     found
@@ -166,7 +170,11 @@ fn no_longer_answered(site: &Site, region: usize, path: &str) -> Option<u16> {
 
 /// The warning for `url` when the site no longer answers it.
 fn moved(site: &Site, pages: &PagesBySlug, url: &OldUrl) -> Option<Diagnostic> {
-    let status = no_longer_answered(site, url.region, &url.path)?;
+    // An old page of the build was looked up as its folder was walked.
+    let status = match url.status {
+        Some(status) => status,
+        None => no_longer_answered(site, url.region, &url.path)?,
+    };
     let table = site.redirects.get(url.region)?;
     let domain = &table.domain;
     let old = format!("https://{domain}{}", url.path);
