@@ -6,6 +6,8 @@
 //! every domain for `hreflang` and the language switcher.
 
 use std::collections::BTreeMap;
+use std::ops::Range;
+use std::sync::Arc;
 
 use crate::config::{Locale, Region, SiteConfig};
 use crate::content::{Content, SourcePage};
@@ -17,7 +19,8 @@ use crate::paths::SitePath;
 pub struct PageJob {
     pub region: usize,
     pub locale: Locale,
-    pub name: String,
+    /// Shared by the page's jobs on every region and locale.
+    pub name: Arc<str>,
     /// The locale whose file is shown (differs from `locale` on fallback).
     pub source_locale: Locale,
     /// The folder of the page: `index.html` goes inside.
@@ -34,53 +37,63 @@ impl PageJob {
 
 /// All the pages of the site, in a stable order, with the indexes rendering needs
 /// (so no page scans every other page: sites can have tens of thousands).
+///
+/// Every job is kept until the build ends, so the indexes are small: a page's
+/// jobs are found by its name (a handful per name), and a region's are one run
+/// of `jobs`, which are planned region by region.
 #[derive(Debug, Clone, Default)]
 pub struct Plan {
     pub jobs: Vec<PageJob>,
-    /// (region, locale, page name) -> index in `jobs`.
-    index: BTreeMap<(usize, Locale, String), usize>,
     /// page name -> its jobs on every region and locale.
-    by_name: BTreeMap<String, Vec<usize>>,
-    /// region -> its jobs.
-    by_region: BTreeMap<usize, Vec<usize>>,
+    by_name: BTreeMap<Arc<str>, Vec<u32>>,
+    /// region -> where its jobs start and end in `jobs`.
+    by_region: Vec<Range<usize>>,
 }
 
 impl Plan {
     fn push(&mut self, job: PageJob) {
         let at = self.jobs.len();
-        self.index
-            .insert((job.region, job.locale.clone(), job.name.clone()), at);
-        self.by_name.entry(job.name.clone()).or_default().push(at);
-        self.by_region.entry(job.region).or_default().push(at);
+        if self.by_region.len() <= job.region {
+            self.by_region.resize(job.region + 1, at..at);
+        }
+        debug_assert_eq!(
+            self.by_region[job.region].end, at,
+            "jobs are planned region by region"
+        );
+        self.by_region[job.region].end = at + 1;
+        let index = u32::try_from(at).expect("fewer than 4 billion pages");
+        match self.by_name.get_mut(&job.name) {
+            Some(jobs) => jobs.push(index),
+            None => {
+                self.by_name.insert(job.name.clone(), vec![index]);
+            }
+        }
         self.jobs.push(job);
     }
 
     pub fn job(&self, region: usize, locale: &Locale, name: &str) -> Option<&PageJob> {
-        self.index
-            .get(&(region, locale.clone(), name.to_string()))
-            .map(|&i| &self.jobs[i])
+        self.indexes_named(name)
+            .map(|i| &self.jobs[i])
+            .find(|job| job.region == region && job.locale == *locale)
     }
 
     pub fn region_jobs(&self, region: usize) -> impl Iterator<Item = &PageJob> {
-        self.by_region
-            .get(&region)
-            .into_iter()
-            .flatten()
-            .map(|&i| &self.jobs[i])
+        let range = self.by_region.get(region).cloned().unwrap_or_default();
+        self.jobs[range].iter()
     }
 
     /// The indexes in `jobs` of the page `name` on every region and locale.
-    pub fn indexes_named(&self, name: &str) -> &[usize] {
-        self.by_name.get(name).map_or(&[], Vec::as_slice)
-    }
-
-    /// The same page on every region and locale it is published in.
-    pub fn translations<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a PageJob> {
+    pub fn indexes_named(&self, name: &str) -> impl Iterator<Item = usize> + '_ {
         self.by_name
             .get(name)
             .into_iter()
             .flatten()
-            .map(|&i| &self.jobs[i])
+            .map(|&i| i as usize)
+    }
+
+    /// The same page on every region and locale it is published in.
+    pub fn translations(&self, name: &str) -> impl Iterator<Item = &PageJob> {
+        self.indexes_named(name).map(|i| &self.jobs[i])
     }
 }
 
@@ -113,7 +126,7 @@ pub fn plan(config: &SiteConfig, content: &Content) -> (Plan, Vec<Diagnostic>) {
     let mut plan = Plan::default();
     let mut problems = Vec::new();
     let mut collisions = Collisions::default();
-    let names = content.names();
+    let names: Vec<Arc<str>> = content.names().into_iter().map(Arc::from).collect();
     let all_drafts =
         !config.drafts && content.all().next().is_some() && content.all().all(|p| p.draft);
     if all_drafts {
@@ -171,6 +184,8 @@ pub fn plan(config: &SiteConfig, content: &Content) -> (Plan, Vec<Diagnostic>) {
         }
     }
     problems.extend(collisions.diagnostics());
+    // Kept until the build ends: no room for a doubling's spare half.
+    plan.jobs.shrink_to_fit();
     (plan, problems)
 }
 

@@ -70,7 +70,7 @@ struct RegionView<'a> {
 #[derive(Serialize, Clone)]
 struct NavItem {
     #[serde(skip)]
-    name: String,
+    name: Arc<str>,
     title: String,
     /// The menu label: the page's `nav_title`, or its title.
     nav_title: String,
@@ -202,7 +202,7 @@ impl Model {
             .cloned()
             .unwrap_or_default();
         for item in &mut items {
-            item.current = current == Some(item.name.as_str());
+            item.current = current == Some(&*item.name);
         }
         items
     }

@@ -235,8 +235,6 @@ impl Site {
             .filter_map(|file| self.model.content.by_file(file))
             .flat_map(|page| {
                 plan.indexes_named(&page.name)
-                    .iter()
-                    .copied()
                     .filter(move |&i| plan.jobs[i].source_locale == page.locale)
             })
             .collect();
