@@ -6,6 +6,7 @@
 //! per region before Markdown, so one French text serves every French-speaking
 //! region with that region's links.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -19,6 +20,9 @@ use crate::fs;
 use crate::paths::SitePath;
 
 pub const CONTENT_DIR: &str = "content";
+
+/// The template a page is rendered with when its front matter names none.
+pub const DEFAULT_TEMPLATE: &str = "page.html";
 
 /// The code of the error for a site without a single page.
 pub const NO_PAGES: &str = "content::no-pages";
@@ -54,8 +58,9 @@ pub struct Alias {
 /// One Markdown file, loaded and checked, not yet rendered.
 #[derive(Debug, Clone)]
 pub struct SourcePage {
-    /// The file name without `.md`, shared by a page's translations (`index`, `warranty`).
-    pub name: String,
+    /// The file name without `.md`, shared by a page's translations (`index`,
+    /// `warranty`), and shared with the plan's jobs of the page.
+    pub name: Arc<str>,
     pub locale: Locale,
     /// The file's name and its front matter: everything up to the body, so
     /// spans in the front matter point into it. The body is in [`Body`].
@@ -73,7 +78,8 @@ pub struct SourcePage {
     pub weight: i64,
     pub aliases: Vec<Alias>,
     pub draft: bool,
-    pub template: String,
+    /// Most pages use [`DEFAULT_TEMPLATE`], which is then not copied.
+    pub template: Cow<'static, str>,
     /// When the text last changed in substance (`YYYY-MM-DD`): shown by the
     /// theme and written as the sitemap's `<lastmod>`.
     pub updated: Option<String>,
@@ -87,13 +93,15 @@ pub struct SourcePage {
 /// again. A 100,000-page site thus never holds its Markdown in memory.
 #[derive(Debug, Clone)]
 pub enum Body {
-    /// In memory: a page parsed from text, not loaded from a file.
+    /// In memory: a page parsed from text, not loaded from a file (or from a
+    /// file whose name does not lead back to it from the site's folder).
     Held(SourceFile),
-    /// On disk, with the length and hash of the text that was loaded and
-    /// checked: a file changed since is an error, not a page other than the
-    /// one that was checked.
+    /// On disk, at the page's file name under the site's folder (shared by
+    /// every page, rather than a path of its own for each), with the length
+    /// and hash of the text that was loaded and checked: a file changed since
+    /// is an error, not a page other than the one that was checked.
     OnDisk {
-        path: PathBuf,
+        site_root: Arc<Path>,
         len: usize,
         hash: u64,
     },
@@ -179,9 +187,13 @@ impl SourcePage {
     pub fn whole_file(&self) -> Result<SourceFile, Diagnostic> {
         let (path, len, hash) = match &self.body {
             Body::Held(file) => return Ok(file.clone()),
-            Body::OnDisk { path, len, hash } => (path, *len, *hash),
+            Body::OnDisk {
+                site_root,
+                len,
+                hash,
+            } => (site_root.join(&*self.file.name), *len, *hash),
         };
-        let text = fs::read_to_string(path, &self.file.name)?;
+        let text = fs::read_to_string(&path, &self.file.name)?;
         if text.len() != len || text_hash(&text) != hash {
             return Err(Diagnostic::error(
                 "content::changed",
@@ -204,10 +216,13 @@ impl SourcePage {
 
     /// Keeps only the front matter in memory: the rest is read again from
     /// `path` when the page is rendered.
-    fn leave_body_on_disk(&mut self, path: &Path) {
+    fn leave_body_on_disk(&mut self, site_root: &Arc<Path>, path: &Path) {
+        if site_root.join(&*self.file.name) != path {
+            return;
+        }
         if let Body::Held(file) = &self.body {
             self.body = Body::OnDisk {
-                path: path.to_path_buf(),
+                site_root: site_root.clone(),
                 len: file.text.len(),
                 hash: text_hash(&file.text),
             };
@@ -272,7 +287,7 @@ impl SourcePage {
 pub struct Content {
     /// Shared, so that a copy of the site (the preview's next version after an
     /// edit) copies pointers, not pages.
-    pub pages: BTreeMap<Locale, BTreeMap<String, Arc<SourcePage>>>,
+    pub pages: BTreeMap<Locale, BTreeMap<Arc<str>, Arc<SourcePage>>>,
     /// (locale, name) of the files that exist but did not load (`check` goes on
     /// without them): their error is reported, so nothing should also call them
     /// missing.
@@ -285,8 +300,8 @@ impl Content {
     }
 
     /// The names of every page in any locale, sorted.
-    pub fn names(&self) -> Vec<String> {
-        let mut names: Vec<String> = self
+    pub fn names(&self) -> Vec<Arc<str>> {
+        let mut names: Vec<Arc<str>> = self
             .pages
             .values()
             .flat_map(|pages| pages.keys().cloned())
@@ -319,7 +334,7 @@ impl Content {
     fn add(
         &mut self,
         path: &Path,
-        loaded: Outcome<Option<SourcePage>>,
+        loaded: Outcome<Option<Arc<SourcePage>>>,
         problems: &mut Vec<Diagnostic>,
     ) {
         match loaded {
@@ -327,7 +342,7 @@ impl Content {
                 self.pages
                     .entry(page.locale.clone())
                     .or_default()
-                    .insert(page.name.clone(), Arc::new(page));
+                    .insert(page.name.clone(), page);
             }
             Ok(None) => {}
             Err(mut found) => {
@@ -347,6 +362,7 @@ pub fn reload_files(
     paths: &[PathBuf],
 ) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
+    let root: Arc<Path> = Arc::from(config.root.as_path());
     for path in paths {
         let shown = fs::shown_path(&config.root, path);
         for pages in content.pages.values_mut() {
@@ -362,7 +378,7 @@ pub fn reload_files(
             problems.push(problem);
             continue;
         }
-        content.add(path, load_file(&config.root, path), &mut problems);
+        content.add(path, load_shared(&root, path), &mut problems);
     }
     content.pages.retain(|_, pages| !pages.is_empty());
     problems
@@ -409,9 +425,10 @@ pub fn load_lenient(config: &SiteConfig) -> (Content, Vec<Diagnostic>) {
     problems.extend(found);
     files.retain(|path| !is_hidden(path));
     // Parsed in parallel, gathered in the walk's sorted order.
-    let loaded: Vec<Outcome<Option<SourcePage>>> = files
+    let root: Arc<Path> = Arc::from(config.root.as_path());
+    let loaded: Vec<Outcome<Option<Arc<SourcePage>>>> = files
         .par_iter()
-        .map(|path| load_file(&config.root, path))
+        .map(|path| load_shared(&root, path))
         .collect();
     for (path, result) in files.iter().zip(loaded) {
         content.add(path, result, &mut problems);
@@ -447,7 +464,13 @@ fn is_hidden(path: &Path) -> bool {
 }
 
 /// Loads one file; `Ok(None)` for files that are not pages.
-fn load_file(root: &Path, path: &Path) -> Outcome<Option<SourcePage>> {
+/// A page put where it will stay as soon as it is loaded: a list of loaded
+/// pages gathered by value would hold every page twice until they are added.
+fn load_shared(root: &Arc<Path>, path: &Path) -> Outcome<Option<Arc<SourcePage>>> {
+    load_file(root, path).map(|page| page.map(Arc::new))
+}
+
+fn load_file(root: &Arc<Path>, path: &Path) -> Outcome<Option<SourcePage>> {
     let shown = fs::shown_path(root, path);
     if path.extension().and_then(|e| e.to_str()) != Some("md") {
         return Ok(None);
@@ -491,7 +514,7 @@ fn load_file(root: &Path, path: &Path) -> Outcome<Option<SourcePage>> {
     let text = fs::read_to_string(path, &shown).map_err(|d| vec![d])?;
     let file = SourceFile::new(shown, text);
     let mut page = parse_page(file, name, locale)?;
-    page.leave_body_on_disk(path);
+    page.leave_body_on_disk(root, path);
     Ok(Some(page))
 }
 
@@ -594,7 +617,9 @@ pub fn parse_page(file: SourceFile, name: String, locale: Locale) -> Outcome<Sou
             span: alias_span(&front_file, body_offset, alias),
         })
         .collect();
-    let template = raw.template.unwrap_or_else(|| "page.html".to_string());
+    let template = raw
+        .template
+        .map_or(Cow::Borrowed(DEFAULT_TEMPLATE), Cow::Owned);
     let updated = raw.updated.map(|date| date.trim().to_string());
     if let Some(date) = &updated {
         if crate::i18n::icu::parse_date(date).is_err() {
@@ -618,7 +643,7 @@ pub fn parse_page(file: SourceFile, name: String, locale: Locale) -> Outcome<Sou
         return Err(problems);
     }
     Ok(SourcePage {
-        name,
+        name: name.into(),
         locale,
         title: raw.title,
         description: raw.description,
@@ -1054,9 +1079,11 @@ mod tests {
         let text =
             "---\ntitle: Help\ndescription: D\n---\nSee ![a](a.png) and [x](javascript:x).\n";
         std::fs::write(&path, text).unwrap();
-        let page = load_file(root.path(), &path).unwrap().unwrap();
-        // Only the front matter is in memory; what the checks need was noted.
+        let page = load_file(&Arc::from(root.path()), &path).unwrap().unwrap();
+        // Only the front matter is in memory, and the file is found again from
+        // its name; what the checks need was noted.
         assert_eq!(&*page.file.text, "---\ntitle: Help\ndescription: D\n---\n");
+        assert!(matches!(page.body, Body::OnDisk { .. }), "{:?}", page.body);
         assert_eq!(page.facts.images.len(), 1);
         assert_eq!(page.facts.unsafe_links.len(), 1);
         assert_eq!(&*page.whole_file().unwrap().text, text);

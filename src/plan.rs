@@ -126,7 +126,7 @@ pub fn plan(config: &SiteConfig, content: &Content) -> (Plan, Vec<Diagnostic>) {
     let mut plan = Plan::default();
     let mut problems = Vec::new();
     let mut collisions = Collisions::default();
-    let names: Vec<Arc<str>> = content.names().into_iter().map(Arc::from).collect();
+    let names = content.names();
     let all_drafts =
         !config.drafts && content.all().next().is_some() && content.all().all(|p| p.draft);
     if all_drafts {

@@ -14,6 +14,7 @@ pub mod usage;
 
 use std::collections::BTreeSet;
 use std::path::Path;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -232,7 +233,7 @@ fn content_problems(site: &Site) -> Vec<Diagnostic> {
 fn fill_page_coverage(site: &Site, coverage: &mut Vec<Coverage>) {
     let config: &SiteConfig = &site.model.config;
     let content = &site.model.content;
-    let reference: BTreeSet<&String> = content
+    let reference: BTreeSet<&Arc<str>> = content
         .pages
         .get(&config.reference_locale)
         .map(|pages| {
