@@ -6,7 +6,7 @@
 //! `tests/fuzz_regressions.rs` replays the committed seed corpus and every input
 //! that ever failed, so CI runs them without running a fuzzer.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -14,6 +14,7 @@ use crate::config::{self, Locale, SiteConfig};
 use crate::diagnostics::{render_human, Diagnostic, SourceFile};
 use crate::i18n::Translations;
 use crate::paths::SitePath;
+use crate::redirects::files::FileSet;
 use crate::redirects::pattern::{Pattern, RequestPath};
 use crate::redirects::rules::{region_rules, CsvFiles};
 use crate::redirects::write::{ordered, parse_redirects_file, redirects_file, written};
@@ -177,7 +178,7 @@ fn tables_for(config: &SiteConfig, csv: &str) -> (Vec<RuleTable>, Vec<Diagnostic
         "redirects/map.csv".to_string(),
         SourceFile::new("redirects/map.csv", csv),
     );
-    let pages: BTreeSet<RequestPath> = ["/index.html", "/warranty/index.html", "/404.html"]
+    let pages: FileSet = ["/index.html", "/warranty/index.html", "/404.html"]
         .iter()
         .map(|p| RequestPath::parse(p).expect("valid"))
         .collect();

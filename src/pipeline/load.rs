@@ -16,6 +16,7 @@ use crate::diagnostics::{Diagnostic, Outcome};
 use crate::i18n::Translations;
 use crate::media::Media;
 use crate::plan;
+use crate::redirects::files::FileSet;
 use crate::redirects::pattern::RequestPath;
 use crate::redirects::rules::{read_csv_files, region_rules, AliasRule};
 use crate::redirects::{checks, RuleTable};
@@ -155,14 +156,10 @@ impl Site {
     fn load_redirects(&mut self) -> Vec<Diagnostic> {
         let config = &self.model.config;
         let (csv_files, mut problems) = read_csv_files(config);
-        let mut files: Vec<BTreeSet<RequestPath>> = vec![Default::default(); config.regions.len()];
-        for output in self.outputs() {
-            if let (Some(region), path) = self.placement(&output) {
-                if let Ok(request) = RequestPath::parse(&path.file_url()) {
-                    files[region].insert(request);
-                }
-            }
-        }
+        let files: Vec<FileSet> = (0..config.regions.len())
+            .into_par_iter()
+            .map(|region| self.region_files(region))
+            .collect();
         // Regions are independent: their tables are built and checked in parallel.
         let checked: Vec<(RuleTable, Vec<Diagnostic>)> = config
             .regions
@@ -215,6 +212,22 @@ impl Site {
         problems.extend(across.into_iter().flatten());
         self.redirects = Arc::new(tables);
         problems
+    }
+
+    /// The files written to `region`'s folder, as the requests that fetch them.
+    fn region_files(&self, region: usize) -> FileSet {
+        let pages = self.model.plan.region_jobs(region).map(|job| job.output());
+        let others = self
+            .outputs_besides_pages()
+            .into_iter()
+            .filter_map(|output| match self.placement(&output) {
+                (Some(r), path) if r == region => Some(path),
+                _ => None,
+            });
+        pages
+            .chain(others)
+            .filter_map(|path| RequestPath::parse(&path.file_url()).ok())
+            .collect()
     }
 
     fn check_required_templates(&self) -> Outcome<()> {

@@ -227,20 +227,16 @@ fn hidden_page(table: &RuleTable, index: usize, rule: &Rule) -> Option<Diagnosti
         },
         Some(path) => table.file_for(&path),
         None if serves_files_first => None,
-        None => table
-            .files
-            .iter()
-            .find(|file| {
-                // The cheap match first: sites can have tens of thousands of files.
-                serving_urls(file).iter().any(|url| {
-                    rule.from.matches(url, table.target.exact_slash()).is_some()
-                        && matches!(table.served(url), Served::File(_))
-                        && table
-                            .first_match(url)
-                            .is_some_and(|(first, _)| first == index)
-                })
+        None => table.files.iter().find(|file| {
+            // The cheap match first: sites can have tens of thousands of files.
+            serving_urls(file).iter().any(|url| {
+                rule.from.matches(url, table.target.exact_slash()).is_some()
+                    && matches!(table.served(url), Served::File(_))
+                    && table
+                        .first_match(url)
+                        .is_some_and(|(first, _)| first == index)
             })
-            .cloned(),
+        }),
     }?;
     let code = "redirects::hides-page";
     Some(if serves_files_first {

@@ -152,7 +152,7 @@ pub struct FileIndex {
 }
 
 impl FileIndex {
-    pub fn new<'f>(files: impl IntoIterator<Item = &'f RequestPath>) -> FileIndex {
+    pub fn new(files: impl IntoIterator<Item = RequestPath>) -> FileIndex {
         let mut hashes = HashTable::new();
         for file in files {
             let hash = Self::hash(&file.segments, None, file.trailing_slash);

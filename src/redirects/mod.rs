@@ -9,6 +9,7 @@
 //! dynamic rule catches is reported as shadowed.
 
 pub mod checks;
+pub mod files;
 pub mod index;
 pub mod lookup;
 pub mod pattern;
@@ -24,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
 
 use crate::diagnostics::Span;
+use files::FileSet;
 use index::{FileIndex, PathIndex};
 use pattern::{Pattern, RequestPath};
 
@@ -188,7 +190,7 @@ pub struct RuleTable {
     pub target: Target,
     pub rules: Vec<Rule>,
     /// Generated files as request paths (`/warranty/index.html`).
-    pub files: BTreeSet<RequestPath>,
+    pub files: FileSet,
     /// Rules handover added: Cloudflare's trailing-slash twin of the rule before.
     pub twins: BTreeSet<usize>,
     /// Static rules by the path they match (first occurrence wins).
@@ -208,7 +210,7 @@ impl RuleTable {
         domain: String,
         target: Target,
         rules: Vec<Rule>,
-        files: BTreeSet<RequestPath>,
+        files: FileSet,
     ) -> RuleTable {
         let table = RuleTable::build(region, domain, target, rules, files, BTreeSet::new());
         if target != Target::Cloudflare {
@@ -223,7 +225,7 @@ impl RuleTable {
         domain: String,
         target: Target,
         rules: Vec<Rule>,
-        files: BTreeSet<RequestPath>,
+        files: FileSet,
         twins: BTreeSet<usize>,
     ) -> RuleTable {
         let mut statics = PathIndex::with_capacity(rules.len(), target.exact_slash());
@@ -238,7 +240,7 @@ impl RuleTable {
                 dynamics.push(index);
             }
         }
-        let file_index = FileIndex::new(&files);
+        let file_index = FileIndex::new(files.iter());
         RuleTable {
             region,
             domain,

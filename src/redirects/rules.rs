@@ -2,7 +2,7 @@
 //! (the region's, then the shared ones with the region's values), CSV maps, page
 //! aliases and the unmatched policy. Every rule keeps the file and line it came from.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use crate::config::{check_https_url, Region, SiteConfig};
 use crate::diagnostics::{did_you_mean, Diagnostic, SourceFile, Span};
@@ -10,9 +10,9 @@ use crate::fs;
 use crate::plan::locale_root;
 use crate::yaml::span_of;
 
+use super::files::FileSet;
 use super::pattern::{
-    describe_char, is_invisible, is_name, normalise_segment, placeholders, Pattern, RequestPath,
-    Segment,
+    describe_char, is_invisible, is_name, normalise_segment, placeholders, Pattern, Segment,
 };
 use super::{Destination, RawRule, RedirectsConfig, Rule, RuleKind, Target, Unmatched};
 
@@ -75,7 +75,7 @@ pub fn region_rules(
     region: &Region,
     aliases: &[AliasRule],
     csv_files: &CsvFiles,
-    files: &BTreeSet<RequestPath>,
+    files: &FileSet,
 ) -> (Vec<Rule>, Vec<Diagnostic>) {
     let mut reader = Reader {
         config,
@@ -116,7 +116,7 @@ impl Reader<'_> {
     /// After `notice_until`: every notice page (each folder's `index.html`, the
     /// home included) 301s to the region's `new_home`, before any other rule, and
     /// forced on Netlify (it would serve the page first).
-    fn notice_phase(&mut self, files: &BTreeSet<RequestPath>) {
+    fn notice_phase(&mut self, files: &FileSet) {
         let phase = match super::phase::phase(self.config, self.region) {
             Ok(phase) => phase,
             Err(problem) => {
@@ -140,7 +140,7 @@ impl Reader<'_> {
             .or(self.config.redirects.notice_until.as_ref())
             .expect("a redirects phase has a date");
         let span = span_of(&self.config.file, until);
-        for file in files {
+        for file in files.iter() {
             let Some((last, folder)) = file.segments.split_last() else {
                 continue;
             };

@@ -74,7 +74,7 @@ fn hides_a_page(table: &RuleTable, from: &Pattern) -> bool {
     match from.as_request() {
         Some(path) => matches!(table.served(&path), Served::File(_)),
         None => table.files.iter().any(|file| {
-            super::checks::serving_urls(file)
+            super::checks::serving_urls(&file)
                 .iter()
                 .any(|url| from.matches(url, true).is_some())
         }),
