@@ -211,11 +211,16 @@ impl<'a> LinkSink<'a> {
 }
 
 impl Sink for LinkSink<'_> {
+    /// Links are read from pages only.
+    fn wants(&self, path: &SitePath) -> bool {
+        path.file_url().ends_with(".html")
+    }
+
     fn write(&self, domain: &str, path: &SitePath, bytes: &[u8]) -> Result<(), Diagnostic> {
-        let file = path.file_url();
-        if !file.ends_with(".html") {
+        if !self.wants(path) {
             return Ok(());
         }
+        let file = path.file_url();
         let Some(region) = self.site.redirects.iter().position(|t| t.domain == domain) else {
             return Ok(());
         };

@@ -23,6 +23,24 @@ use crate::paths::SitePath;
 /// Receives every output file, from many threads at once.
 pub trait Sink: Sync {
     fn write(&self, domain: &str, path: &SitePath, bytes: &[u8]) -> Result<(), Diagnostic>;
+
+    /// Whether this sink does anything with the file at `path`.
+    fn wants(&self, _path: &SitePath) -> bool {
+        true
+    }
+
+    /// Writes a file given as pieces, in order. A region's sitemap of 25,000
+    /// pages is about 10 MB: a sink that writes to disk writes each piece as
+    /// it comes instead of holding the whole text. Other sinks get it whole.
+    fn write_pieces(
+        &self,
+        domain: &str,
+        path: &SitePath,
+        pieces: &mut dyn Iterator<Item = String>,
+    ) -> Result<(), Diagnostic> {
+        let whole: String = pieces.collect();
+        self.write(domain, path, whole.as_bytes())
+    }
 }
 
 /// Writes under a folder: `<root>/<domain>/<path>`, linking the files whose
@@ -95,6 +113,55 @@ impl DirSink {
                     write_fresh(path, bytes)
                 }
             });
+        self.record(path, size, started, result);
+    }
+
+    /// Like [`DirSink::write_file`], for a file given as pieces: they are
+    /// written as they come, then the file is compared with the previous
+    /// output's, whose file is linked in its place when they are the same.
+    fn write_file_pieces(
+        &self,
+        relative: &str,
+        path: &Path,
+        pieces: &mut dyn Iterator<Item = String>,
+    ) {
+        let rest = |pieces: &mut dyn Iterator<Item = String>| -> u64 {
+            pieces.map(|piece| piece.len() as u64).sum()
+        };
+        if self.failed() {
+            self.unwritten.fetch_add(rest(pieces), Ordering::Relaxed);
+            return;
+        }
+        let started = std::time::Instant::now();
+        let mut size = 0;
+        let result = path
+            .parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| write_fresh_pieces(path, pieces, &mut size))
+            .map(|()| {
+                let same = self
+                    .previous
+                    .as_ref()
+                    .is_some_and(|previous| previous.link_if_same_file(relative, path, size));
+                if same {
+                    self.reused.fetch_add(1, Ordering::Relaxed);
+                }
+            });
+        if result.is_err() {
+            // What the build needed, for the disk-full message.
+            size += rest(pieces);
+        }
+        self.record(path, size, started, result);
+    }
+
+    /// Counts a file written (or not) and keeps the first failure.
+    fn record(
+        &self,
+        path: &Path,
+        size: u64,
+        started: std::time::Instant,
+        result: std::io::Result<()>,
+    ) {
         let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
         self.write_nanos.fetch_add(nanos, Ordering::Relaxed);
         match result {
@@ -151,20 +218,40 @@ impl DirSink {
 /// bytes must not change before the swap (nor after: the new output shares it).
 fn write_fresh(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
+    create_fresh(path)?.write_all(bytes)
+}
+
+/// A new file at `path` (see [`write_fresh`]).
+fn create_fresh(path: &Path) -> std::io::Result<std::fs::File> {
     let create = || {
         std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
             .open(path)
     };
-    let mut file = match create() {
+    match create() {
         Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
             std::fs::remove_file(path)?;
-            create()?
+            create()
         }
-        other => other?,
-    };
-    file.write_all(bytes)
+        other => other,
+    }
+}
+
+/// Writes `pieces` in turn to a new file at `path`, as [`write_fresh`] does,
+/// adding each piece's length to `size` once it is written.
+fn write_fresh_pieces(
+    path: &Path,
+    pieces: &mut dyn Iterator<Item = String>,
+    size: &mut u64,
+) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut file = create_fresh(path)?;
+    for piece in pieces {
+        file.write_all(piece.as_bytes())?;
+        *size += piece.len() as u64;
+    }
+    Ok(())
 }
 
 /// `2.4 MB`, `512 KB`, `37 bytes`.
@@ -176,16 +263,36 @@ fn human_size(bytes: u64) -> String {
     }
 }
 
-impl Sink for DirSink {
-    fn write(&self, domain: &str, path: &SitePath, bytes: &[u8]) -> Result<(), Diagnostic> {
-        // A domain was checked to be a hostname, a path to hold no `..`: both stay
-        // inside `root`.
+impl DirSink {
+    /// Where `path` of `domain` goes, relative to `root` and below it. A domain
+    /// was checked to be a hostname, a path to hold no `..`: both stay inside.
+    fn place(&self, domain: &str, path: &SitePath) -> Result<(SitePath, PathBuf), Diagnostic> {
         let domain_dir = SitePath::root()
             .child(domain)
             .map_err(|why| Diagnostic::error("output::path", format!("domain `{domain}` {why}")))?;
         let relative = domain_dir.join(path);
         let file = relative.under(&self.root);
+        Ok((relative, file))
+    }
+}
+
+impl Sink for DirSink {
+    fn write(&self, domain: &str, path: &SitePath, bytes: &[u8]) -> Result<(), Diagnostic> {
+        let (relative, file) = self.place(domain, path)?;
         staging::while_not_interrupted(|| self.write_file(&relative.to_string(), &file, bytes));
+        Ok(())
+    }
+
+    fn write_pieces(
+        &self,
+        domain: &str,
+        path: &SitePath,
+        pieces: &mut dyn Iterator<Item = String>,
+    ) -> Result<(), Diagnostic> {
+        let (relative, file) = self.place(domain, path)?;
+        staging::while_not_interrupted(|| {
+            self.write_file_pieces(&relative.to_string(), &file, pieces);
+        });
         Ok(())
     }
 }
@@ -198,6 +305,29 @@ impl Sink for Both<'_> {
     fn write(&self, domain: &str, path: &SitePath, bytes: &[u8]) -> Result<(), Diagnostic> {
         self.0.write(domain, path, bytes)?;
         self.1.write(domain, path, bytes)
+    }
+
+    fn wants(&self, path: &SitePath) -> bool {
+        self.0.wants(path) || self.1.wants(path)
+    }
+
+    /// Pieces go on as pieces to the one sink that wants the file (the link
+    /// check wants pages only), and whole to both when both do.
+    fn write_pieces(
+        &self,
+        domain: &str,
+        path: &SitePath,
+        pieces: &mut dyn Iterator<Item = String>,
+    ) -> Result<(), Diagnostic> {
+        match (self.0.wants(path), self.1.wants(path)) {
+            (true, false) => self.0.write_pieces(domain, path, pieces),
+            (false, true) => self.1.write_pieces(domain, path, pieces),
+            (false, false) => Ok(()),
+            (true, true) => {
+                let whole: String = pieces.collect();
+                self.write(domain, path, whole.as_bytes())
+            }
+        }
     }
 }
 
@@ -270,6 +400,16 @@ impl Sitemap {
             );
         }
         out.push_str("  </url>\n");
+    }
+
+    /// The length of the text added and not yet taken.
+    pub fn pending(&self) -> usize {
+        self.out.len()
+    }
+
+    /// The text added since the last call, to be written before what follows.
+    pub fn take(&mut self) -> String {
+        std::mem::take(&mut self.out)
     }
 
     pub fn finish(mut self) -> String {
@@ -384,6 +524,41 @@ mod tests {
         assert!(sink.finish().is_none());
         assert_eq!(std::fs::read(&staged).unwrap(), b"new bytes");
         assert_eq!(std::fs::read(&live).unwrap(), b"live");
+    }
+
+    /// A file given in pieces is the file given whole; over a previous output
+    /// with the same bytes, the old file is kept (its inode and time).
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_file_in_pieces_is_written_whole_and_reuses_the_same_old_file() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let pieces = || ["<urlset>", "", "<url/>", "</urlset>\n"].map(String::from);
+        let path = SitePath::parse("sitemap.xml").unwrap();
+        let first = DirSink::new(dir.path().join("public"));
+        first
+            .write_pieces("uk", &path, &mut pieces().into_iter())
+            .unwrap();
+        assert!(first.finish().is_none());
+        let old = dir.path().join("public/uk/sitemap.xml");
+        assert_eq!(std::fs::read_to_string(&old).unwrap(), pieces().concat());
+
+        let fresh = std::fs::metadata(&old).unwrap();
+        let previous = previous::PreviousOutput::open(&dir.path().join("public"), &fresh);
+        let second = DirSink::reusing(dir.path().join("staging"), previous);
+        second
+            .write_pieces("uk", &path, &mut pieces().into_iter())
+            .unwrap();
+        let changed = SitePath::parse("other.xml").unwrap();
+        second
+            .write_pieces("uk", &changed, &mut pieces().into_iter())
+            .unwrap();
+        assert!(second.finish().is_none());
+        assert_eq!(second.reused(), 1);
+        let new = std::fs::metadata(dir.path().join("staging/uk/sitemap.xml")).unwrap();
+        assert_eq!((new.dev(), new.ino()), (fresh.dev(), fresh.ino()));
+        let other = dir.path().join("staging/uk/other.xml");
+        assert_eq!(std::fs::read_to_string(other).unwrap(), pieces().concat());
     }
 
     #[test]

@@ -76,19 +76,28 @@ impl PreviousOutput {
         }
     }
 
-    #[cfg(target_os = "linux")]
-    fn link_if_same_linux(
-        &self,
-        relative: &str,
-        bytes: &[u8],
-        destination: &Path,
-    ) -> std::io::Result<bool> {
-        use rustix::fs::{
-            fstat, linkat, openat2, AtFlags, FileType, Mode, OFlags, ResolveFlags, CWD,
-        };
-        use std::io::Read;
-        use std::os::fd::AsRawFd;
+    /// Like [`PreviousOutput::link_if_same`] for a file already written at
+    /// `written` (`len` bytes): when the old file has the same bytes, it takes
+    /// the written file's place. False, and the written file kept, otherwise.
+    pub fn link_if_same_file(&self, relative: &str, written: &Path, len: u64) -> bool {
+        #[cfg(target_os = "linux")]
+        {
+            self.link_if_same_file_linux(relative, written, len)
+                .unwrap_or(false)
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = (relative, written, len);
+            false
+        }
+    }
 
+    /// The old file at `relative`, when it is a regular file of `len` bytes
+    /// that a write by this build would have made (same owner and mode), and
+    /// has no other name.
+    #[cfg(target_os = "linux")]
+    fn candidate(&self, relative: &str, len: u64) -> std::io::Result<Option<std::fs::File>> {
+        use rustix::fs::{fstat, openat2, FileType, Mode, OFlags, ResolveFlags};
         let fd = openat2(
             &self.dir,
             relative,
@@ -99,30 +108,107 @@ impl PreviousOutput {
         let stat = fstat(&fd)?;
         // One name only: a file also linked from elsewhere (a backup made with
         // `cp -al`, say) could be changed in place through that other name.
-        if FileType::from_raw_mode(stat.st_mode) != FileType::RegularFile
-            || u64::try_from(stat.st_size).ok() != Some(bytes.len() as u64)
-            || stat.st_nlink != 1
-            || stat.st_uid != self.owner
-            || (stat.st_mode & 0o7777) != self.mode
-        {
+        let fits = FileType::from_raw_mode(stat.st_mode) == FileType::RegularFile
+            && u64::try_from(stat.st_size).ok() == Some(len)
+            && stat.st_nlink == 1
+            && stat.st_uid == self.owner
+            && (stat.st_mode & 0o7777) == self.mode;
+        Ok(fits.then(|| std::fs::File::from(fd)))
+    }
+
+    #[cfg(target_os = "linux")]
+    fn link_if_same_linux(
+        &self,
+        relative: &str,
+        bytes: &[u8],
+        destination: &Path,
+    ) -> std::io::Result<bool> {
+        use std::io::Read;
+        let Some(mut file) = self.candidate(relative, bytes.len() as u64)? else {
             return Ok(false);
-        }
-        let mut file = std::fs::File::from(fd);
+        };
         let mut old = Vec::with_capacity(bytes.len() + 1);
         file.read_to_end(&mut old)?;
         if old != bytes {
             return Ok(false);
         }
-        // The file just compared, by its descriptor: no path is looked up again.
-        let by_fd = format!("/proc/self/fd/{}", file.as_raw_fd());
-        linkat(
-            CWD,
-            by_fd.as_str(),
-            CWD,
-            destination,
-            AtFlags::SYMLINK_FOLLOW,
-        )?;
+        link_open_file(&file, destination)?;
         Ok(true)
+    }
+
+    #[cfg(target_os = "linux")]
+    fn link_if_same_file_linux(
+        &self,
+        relative: &str,
+        written: &Path,
+        len: u64,
+    ) -> std::io::Result<bool> {
+        let Some(old) = self.candidate(relative, len)? else {
+            return Ok(false);
+        };
+        if !same_bytes(&old, &std::fs::File::open(written)?)? {
+            return Ok(false);
+        }
+        // Linked beside the written file, then renamed over it: the written
+        // file stays in place until the old one has a name to replace it.
+        let Some(name) = written.file_name() else {
+            return Ok(false);
+        };
+        let mut beside = std::ffi::OsString::from(".handover-link-");
+        beside.push(name);
+        let beside = written.with_file_name(beside);
+        link_open_file(&old, &beside)?;
+        if let Err(error) = std::fs::rename(&beside, written) {
+            let _ = std::fs::remove_file(&beside);
+            return Err(error);
+        }
+        Ok(true)
+    }
+}
+
+/// Gives the open `file` the name `destination`, through its descriptor: no
+/// path is looked up again between the comparison and the link.
+#[cfg(target_os = "linux")]
+fn link_open_file(file: &std::fs::File, destination: &Path) -> std::io::Result<()> {
+    use rustix::fs::{linkat, AtFlags, CWD};
+    use std::os::fd::AsRawFd;
+    let by_fd = format!("/proc/self/fd/{}", file.as_raw_fd());
+    linkat(
+        CWD,
+        by_fd.as_str(),
+        CWD,
+        destination,
+        AtFlags::SYMLINK_FOLLOW,
+    )?;
+    Ok(())
+}
+
+/// Whether two open files hold the same bytes, read in blocks from where
+/// they are (the start, for files just opened).
+#[cfg(target_os = "linux")]
+fn same_bytes(a: &std::fs::File, b: &std::fs::File) -> std::io::Result<bool> {
+    use std::io::Read;
+    const BLOCK: usize = 64 * 1024;
+    let (mut a, mut b) = (a, b);
+    let (mut block_a, mut block_b) = (vec![0; BLOCK], vec![0; BLOCK]);
+    loop {
+        let read = read_full(&mut a, &mut block_a)?;
+        if read_full(&mut b, &mut block_b[..])? != read || block_a[..read] != block_b[..read] {
+            return Ok(false);
+        }
+        if read == 0 {
+            return Ok(true);
+        }
+    }
+    fn read_full(from: &mut impl Read, into: &mut [u8]) -> std::io::Result<usize> {
+        let mut filled = 0;
+        while filled < into.len() {
+            match from.read(&mut into[filled..])? {
+                0 => break,
+                n => filled += n,
+            }
+        }
+        Ok(filled)
     }
 }
 
@@ -180,6 +266,49 @@ mod tests {
         assert!(!previous.link_if_same("uk/other.html", b"after!!", &new.join("uk/o2")));
         assert!(!previous.link_if_same("uk/none.html", b"", &new.join("uk/o3")));
         assert!(!new.join("uk/o1").exists() && !new.join("uk/o2").exists());
+    }
+
+    #[test]
+    fn a_written_file_is_replaced_by_the_old_one_only_when_their_bytes_are_the_same() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = dir.path().join("public");
+        let new = dir.path().join("staging");
+        std::fs::create_dir_all(old.join("uk")).unwrap();
+        std::fs::create_dir_all(new.join("uk")).unwrap();
+        // Longer than one block of the comparison, differing in the last byte.
+        let text = "x".repeat(200_000);
+        std::fs::write(old.join("uk/sitemap.xml"), &text).unwrap();
+        std::fs::write(old.join("uk/other.xml"), format!("{text}y")).unwrap();
+        let previous = PreviousOutput::open(&old, &fresh(dir.path())).unwrap();
+        let len = text.len() as u64;
+
+        let written = new.join("uk/sitemap.xml");
+        std::fs::write(&written, &text).unwrap();
+        assert!(previous.link_if_same_file("uk/sitemap.xml", &written, len));
+        let (a, b) = (
+            std::fs::metadata(old.join("uk/sitemap.xml")).unwrap(),
+            std::fs::metadata(&written).unwrap(),
+        );
+        assert_eq!(
+            (a.dev(), a.ino()),
+            (b.dev(), b.ino()),
+            "the old file, linked"
+        );
+        assert_eq!(
+            std::fs::read_dir(new.join("uk")).unwrap().count(),
+            1,
+            "nothing left beside it"
+        );
+
+        let other = new.join("uk/other.xml");
+        std::fs::write(&other, format!("{text}z")).unwrap();
+        assert!(!previous.link_if_same_file("uk/other.xml", &other, len + 1));
+        assert_eq!(
+            std::fs::read(&other).unwrap().last(),
+            Some(&b'z'),
+            "the written file stays"
+        );
+        assert!(!previous.link_if_same_file("uk/none.xml", &other, len + 1));
     }
 
     #[test]

@@ -14,6 +14,9 @@ use crate::plan::{locale_root, PageJob};
 use crate::redirects::write as redirects_write;
 use crate::render;
 
+/// About how much of a sitemap is written at a time.
+const SITEMAP_PIECE: usize = 64 * 1024;
+
 impl Site {
     /// Every file of every domain, in a stable order.
     pub fn outputs(&self) -> Vec<Output> {
@@ -180,36 +183,55 @@ impl Site {
     }
 
     fn sitemap(&self, region: usize) -> String {
+        self.sitemap_pieces(region, usize::MAX).collect()
+    }
+
+    /// The region's sitemap in pieces of about `piece` bytes (a few entries
+    /// more), in order: the URLs are sorted first, then each entry is made in
+    /// turn.
+    fn sitemap_pieces(&self, region: usize, piece: usize) -> impl Iterator<Item = String> + '_ {
         let model = &self.model;
-        // Sorted by URL first; each entry is then made and written in turn.
         let mut pages: Vec<(String, &PageJob)> = model
             .plan
             .region_jobs(region)
             .map(|job| (model.url(region, &job.dir.dir_url()), job))
             .collect();
         pages.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut sitemap = output::Sitemap::new();
-        for (url, job) in pages {
-            let mut alternates: Vec<(String, String)> = model
-                .plan
-                .translations(&job.name)
-                .map(|other| {
-                    (
-                        other.locale.to_string(),
-                        model.url(other.region, &other.dir.dir_url()),
-                    )
-                })
-                .collect();
-            if let Some(x_default) = self.x_default_url(&job.name) {
-                alternates.push(("x-default".to_string(), x_default));
+        let mut pages = pages.into_iter();
+        let mut sitemap = Some(output::Sitemap::new());
+        std::iter::from_fn(move || {
+            let open = sitemap.as_mut()?;
+            for (url, job) in pages.by_ref() {
+                open.add(self.sitemap_entry(url, job));
+                if open.pending() >= piece {
+                    return Some(open.take());
+                }
             }
-            sitemap.add(SitemapEntry {
-                url,
-                lastmod: model.source(job).updated.clone(),
-                alternates,
-            });
+            sitemap.take().map(output::Sitemap::finish)
+        })
+    }
+
+    /// A page's sitemap entry: its URL and its alternates on every domain.
+    fn sitemap_entry(&self, url: String, job: &PageJob) -> SitemapEntry {
+        let model = &self.model;
+        let mut alternates: Vec<(String, String)> = model
+            .plan
+            .translations(&job.name)
+            .map(|other| {
+                (
+                    other.locale.to_string(),
+                    model.url(other.region, &other.dir.dir_url()),
+                )
+            })
+            .collect();
+        if let Some(x_default) = self.x_default_url(&job.name) {
+            alternates.push(("x-default".to_string(), x_default));
         }
-        sitemap.finish()
+        SitemapEntry {
+            url,
+            lastmod: model.source(job).updated.clone(),
+            alternates,
+        }
     }
 
     /// Placeholders that reached an HTML page as text (`{{ brand }}` kept by a
@@ -279,19 +301,51 @@ impl Site {
         sink: &dyn Sink,
     ) -> Vec<Diagnostic> {
         let mut problems: Vec<Diagnostic> = outputs
-            .flat_map_iter(|output| match self.render(&output) {
-                Ok(rendered) => {
-                    let mut found = self.unfilled(&output, &rendered);
-                    found.extend(
-                        sink.write(&rendered.domain, &rendered.path, &rendered.bytes)
-                            .err(),
-                    );
-                    found
+            .flat_map_iter(|output| match output {
+                Output::Sitemap { region } => {
+                    let (domain, path) = self.destination(&output);
+                    let mut pieces = self.sitemap_pieces(region, SITEMAP_PIECE);
+                    sink.write_pieces(&domain, &path, &mut pieces)
+                        .err()
+                        .into_iter()
+                        .collect()
                 }
-                Err(found) => found,
+                _ => self.render_one(&output, sink),
             })
             .collect();
         problems.extend(self.model.translations.fallback_warnings());
         problems
+    }
+
+    /// Renders `output`, checks it, and gives it to `sink`.
+    fn render_one(&self, output: &Output, sink: &dyn Sink) -> Vec<Diagnostic> {
+        match self.render(output) {
+            Ok(rendered) => {
+                let mut found = self.unfilled(output, &rendered);
+                found.extend(
+                    sink.write(&rendered.domain, &rendered.path, &rendered.bytes)
+                        .err(),
+                );
+                found
+            }
+            Err(found) => found,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sitemap_in_pieces_is_the_sitemap() {
+        let site = Site::load(std::path::Path::new("tests/fixtures/multi")).expect("loads");
+        for region in 0..site.model.config.regions.len() {
+            let whole = site.sitemap(region);
+            let pieces: Vec<String> = site.sitemap_pieces(region, 1).collect();
+            assert!(pieces.len() > 2, "one piece per entry, and the end");
+            assert_eq!(pieces.concat(), whole);
+            assert!(whole.ends_with("</urlset>\n"));
+        }
     }
 }
