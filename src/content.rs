@@ -55,6 +55,13 @@ pub struct Alias {
     pub span: Span,
 }
 
+/// A page's file, by the name the user knows it by (`content/fr-FR/garantie.md`).
+/// The text is not kept: a 100,000-page site would hold every front matter.
+#[derive(Debug, Clone)]
+pub struct PageFile {
+    pub name: Arc<str>,
+}
+
 /// One Markdown file, loaded and checked, not yet rendered.
 #[derive(Debug, Clone)]
 pub struct SourcePage {
@@ -62,9 +69,9 @@ pub struct SourcePage {
     /// `warranty`), and shared with the plan's jobs of the page.
     pub name: Arc<str>,
     pub locale: Locale,
-    /// The file's name and its front matter: everything up to the body, so
-    /// spans in the front matter point into it. The body is in [`Body`].
-    pub file: SourceFile,
+    /// The file's name. Its text is read again to show a problem in it
+    /// ([`SourcePage::source`]).
+    pub file: PageFile,
     /// Where the whole file is.
     pub body: Body,
     /// What the checks and the images need from the body, noted when it was read.
@@ -205,12 +212,19 @@ impl SourcePage {
         Ok(SourceFile::new(self.file.name.clone(), text))
     }
 
+    /// The whole file, to show a problem in it: with no text when it can no
+    /// longer be read as it was loaded (its spans then point at its start).
+    pub fn source(&self) -> SourceFile {
+        self.whole_file()
+            .unwrap_or_else(|_| SourceFile::new(self.file.name.clone(), ""))
+    }
+
     /// A span in the whole file, for a problem found in the body after loading.
     /// At the opening `---` if the file can no longer be read as it was.
     pub fn span_at(&self, offset: usize, len: usize) -> Span {
         match self.whole_file() {
             Ok(file) => Span::new(&file, offset, len),
-            Err(_) => Span::new(&self.file, 0, 3),
+            Err(_) => Span::new(&self.source(), 0, 3),
         }
     }
 
@@ -246,17 +260,24 @@ impl SourcePage {
 
     /// The whole `key: value` line of the front matter, if the page has that key.
     pub fn line_span(&self, key: &str) -> Option<Span> {
-        let front = &self.file.text[..self.body_offset];
+        let file = self.source();
+        let front = self.front_matter(&file);
         let at = front.find(&format!("\n{key}:"))? + 1;
         let len = front[at..].find(['\r', '\n']).unwrap_or(front.len() - at);
-        Some(Span::new(&self.file, at, len))
+        Some(Span::new(&file, at, len))
+    }
+
+    /// The front matter in `file` (the page's [`SourcePage::source`]).
+    fn front_matter<'f>(&self, file: &'f SourceFile) -> &'f str {
+        file.text.get(..self.body_offset).unwrap_or_default()
     }
 
     /// Where the value of `key:` starts: its 1-based line and 0-based column
     /// (after an opening quote), so a problem inside a title is shown at its
     /// place in the file.
     pub fn value_start(&self, key: &str) -> (usize, usize) {
-        let front = &self.file.text[..self.body_offset];
+        let file = self.source();
+        let front = self.front_matter(&file);
         let Some(at) = front.find(&format!("\n{key}:")) else {
             return (1, 0);
         };
@@ -268,16 +289,16 @@ impl SourcePage {
             value += 1;
         }
         let column = front[line_start..value].chars().count();
-        (line_of(&self.file.text, line_start), column)
+        (line_of(&file.text, line_start), column)
     }
 
     /// A span for the whole front matter's `key:` line, for page-level problems.
     pub fn key_span(&self, key: &str) -> Span {
-        let front = &self.file.text[..self.body_offset];
+        let file = self.source();
         let needle = format!("\n{key}:");
-        match front.find(&needle) {
-            Some(at) => Span::new(&self.file, at + 1, key.len()),
-            None => Span::new(&self.file, 0, 3),
+        match self.front_matter(&file).find(&needle) {
+            Some(at) => Span::new(&file, at + 1, key.len()),
+            None => Span::new(&file, 0, 3),
         }
     }
 }
@@ -658,7 +679,9 @@ pub fn parse_page(file: SourceFile, name: String, locale: Locale) -> Outcome<Sou
         body_offset,
         facts: BodyFacts::of(&file, body_offset).into(),
         body: Body::Held(file),
-        file: front_file,
+        file: PageFile {
+            name: front_file.name.clone(),
+        },
     })
 }
 
@@ -1080,9 +1103,11 @@ mod tests {
             "---\ntitle: Help\ndescription: D\n---\nSee ![a](a.png) and [x](javascript:x).\n";
         std::fs::write(&path, text).unwrap();
         let page = load_file(&Arc::from(root.path()), &path).unwrap().unwrap();
-        // Only the front matter is in memory, and the file is found again from
-        // its name; what the checks need was noted.
-        assert_eq!(&*page.file.text, "---\ntitle: Help\ndescription: D\n---\n");
+        // No text is in memory: the file is found again from its name, for the
+        // body and for a problem's span; what the checks need was noted.
+        let title = page.key_span("title");
+        assert_eq!(&title.file.text[title.offset..][..title.len], "title");
+        assert_eq!(&*title.file.text, text);
         assert!(matches!(page.body, Body::OnDisk { .. }), "{:?}", page.body);
         assert_eq!(page.facts.images.len(), 1);
         assert_eq!(page.facts.unsafe_links.len(), 1);

@@ -380,12 +380,12 @@ impl TemplateSources<'_> {
         if let Some((file, key)) = name.rsplit_once('#') {
             let page = self.content.all().find(|p| &*p.file.name == file)?;
             let (line, column) = page.value_start(key);
-            return Some((page.file.clone(), line, column));
+            return Some((page.source(), line, column));
         }
         self.content
             .all()
             .find(|p| &*p.file.name == name)
-            .map(|p| (p.file.clone(), p.body_line, 0))
+            .map(|p| (p.source(), p.body_line, 0))
     }
 }
 
