@@ -43,7 +43,7 @@ pub struct LinkSink<'a> {
 #[derive(Default)]
 struct Seen {
     /// The ids of each page rendered so far, by [`page_key`].
-    ids: HashMap<u64, Box<[Box<str>]>>,
+    ids: HashMap<u64, PageIds>,
     /// `#fragment` links to pages not rendered yet, by the target's key.
     waiting: HashMap<u64, Vec<Fragment>>,
     /// The links that do not work.
@@ -85,6 +85,27 @@ enum Verdict {
     },
 }
 
+/// A page's ids, kept in one string for every page until the check ends.
+/// They are separated by NUL, which no id holds: a browser reads a NUL in an
+/// attribute (or `&#0;`) as U+FFFD, and so does [`PageIds::new`].
+struct PageIds(Box<str>);
+
+impl PageIds {
+    /// Each id after a NUL, so that no ids and one empty id differ.
+    fn new(ids: Vec<String>) -> PageIds {
+        let mut joined = String::new();
+        for id in ids {
+            joined.push('\0');
+            joined.push_str(&id.replace('\0', "\u{FFFD}"));
+        }
+        PageIds(joined.into_boxed_str())
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &str> {
+        self.0.split('\0').skip(1)
+    }
+}
+
 /// The key of a rendered file of a region.
 fn page_key(region: usize, file: &str) -> u64 {
     use std::hash::{DefaultHasher, Hash, Hasher};
@@ -104,10 +125,7 @@ impl<'a> LinkSink<'a> {
     /// Checks the links of one rendered HTML page.
     fn page(&self, page: PageRef, html: &str) {
         let links = attribute_values(html, &["href", "src"]);
-        let ids: Box<[Box<str>]> = attribute_values(html, &["id"])
-            .into_iter()
-            .map(String::into_boxed_str)
-            .collect();
+        let ids = PageIds::new(attribute_values(html, &["id"]));
         let own = (page.region, page.file.as_str());
         let mut failed = Vec::new();
         let mut needs_ids = Vec::new();
@@ -178,17 +196,22 @@ impl<'a> LinkSink<'a> {
             .extend(waiting.into_iter().filter_map(|wanted| wanted.check(None)));
         seen.failed.sort_by(|a, b| a.place.cmp(&b.place));
         let site = self.site;
+        // The pages of the failed links only: one entry per page of a
+        // 100,000-page site would be 8 MB.
+        let failing: HashSet<(usize, &str)> = seen
+            .failed
+            .iter()
+            .map(|failed| (failed.place.region, failed.place.file.as_str()))
+            .collect();
         let sources: HashMap<(usize, String), &SourcePage> = site
             .model
             .plan
             .jobs
             .iter()
-            .map(|job| {
-                (
-                    (job.region, job.output().file_url()),
-                    site.model.source(job),
-                )
-            })
+            .filter(|_| !failing.is_empty())
+            .map(|job| ((job.region, job.output().file_url()), job))
+            .filter(|((region, file), _)| failing.contains(&(*region, file.as_str())))
+            .map(|(key, job)| (key, site.model.source(job)))
             .collect();
         let mut problems: Vec<Diagnostic> = seen
             .failed
@@ -241,17 +264,17 @@ impl Sink for LinkSink<'_> {
 impl Fragment {
     /// The problem when the page linked to (with `ids`; `None`: no HTML page)
     /// has no such id.
-    fn check(self, ids: Option<&[Box<str>]>) -> Option<Failed> {
+    fn check(self, ids: Option<&PageIds>) -> Option<Failed> {
         let Fragment {
             place,
             link,
             path,
             fragment,
         } = self;
-        if ids.is_some_and(|ids| ids.iter().any(|id| **id == *fragment)) {
+        if ids.is_some_and(|ids| ids.iter().any(|id| id == fragment)) {
             return None;
         }
-        let close = ids.and_then(|ids| closest(&fragment, ids.iter().map(|id| &**id)));
+        let close = ids.and_then(|ids| closest(&fragment, ids.iter()));
         let problem = (
             ("links::fragment", format!("the link `{link}` points to `#{fragment}`, which {} does not have", path_or_self(&path))),
             match close {
@@ -480,6 +503,20 @@ fn locate(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pages_ids_are_kept_as_they_were_found() {
+        let ids = |list: &[&str]| PageIds::new(list.iter().map(|id| id.to_string()).collect());
+        let kept = ids(&["main", "", "a b", "r\u{e9}sum\u{e9}"]);
+        assert_eq!(
+            kept.iter().collect::<Vec<_>>(),
+            ["main", "", "a b", "r\u{e9}sum\u{e9}"]
+        );
+        assert_eq!(ids(&[]).iter().count(), 0);
+        assert_eq!(ids(&[""]).iter().collect::<Vec<_>>(), [""]);
+        // A NUL is U+FFFD, as a browser reads it: it never splits an id.
+        assert_eq!(ids(&["a\0b"]).iter().collect::<Vec<_>>(), ["a\u{FFFD}b"]);
+    }
 
     #[test]
     fn links_with_a_scheme_leave_the_site() {
