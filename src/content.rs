@@ -76,20 +76,20 @@ pub struct SourcePage {
     pub body: Body,
     /// What the checks and the images need from the body, noted when it was read.
     pub facts: Facts,
-    pub title: String,
-    pub description: String,
+    pub title: Box<str>,
+    pub description: Box<str>,
     /// A short label for the menu; the title when absent.
-    pub nav_title: Option<String>,
+    pub nav_title: Option<Box<str>>,
     /// The path under the locale root (`garantie`, or empty for the home page).
     pub slug: SitePath,
     pub weight: i64,
-    pub aliases: Vec<Alias>,
+    pub aliases: Box<[Alias]>,
     pub draft: bool,
     /// Most pages use [`DEFAULT_TEMPLATE`], which is then not copied.
     pub template: Cow<'static, str>,
     /// When the text last changed in substance (`YYYY-MM-DD`): shown by the
     /// theme and written as the sitemap's `<lastmod>`.
-    pub updated: Option<String>,
+    pub updated: Option<Box<str>>,
     /// Byte offset of the body in the file, and its 1-based first line.
     pub body_offset: usize,
     pub body_line: usize,
@@ -666,15 +666,15 @@ pub fn parse_page(file: SourceFile, name: String, locale: Locale) -> Outcome<Sou
     Ok(SourcePage {
         name: name.into(),
         locale,
-        title: raw.title,
-        description: raw.description,
-        nav_title: raw.nav_title,
+        title: raw.title.into(),
+        description: raw.description.into(),
+        nav_title: raw.nav_title.map(String::into_boxed_str),
         slug,
         weight: raw.weight,
         aliases,
         draft: raw.draft,
         template,
-        updated,
+        updated: updated.map(String::into_boxed_str),
         body_line: line_of(&file.text, body_offset),
         body_offset,
         facts: BodyFacts::of(&file, body_offset).into(),
@@ -946,7 +946,7 @@ mod tests {
     #[test]
     fn front_matter_is_split_at_byte_zero_and_the_body_keeps_its_line() {
         let p = page("---\ntitle: Warranty\ndescription: Same as ever.\nweight: 2\n---\nBody\n---\nnot front matter\n").unwrap();
-        assert_eq!(p.title, "Warranty");
+        assert_eq!(&*p.title, "Warranty");
         let whole = p.whole_file().unwrap();
         assert_eq!(
             &whole.text[p.body_offset..],

@@ -322,11 +322,12 @@ fn navs(
                 source.weight,
                 NavItem {
                     name: job.name.clone(),
-                    title: source.title.clone(),
+                    title: source.title.to_string(),
                     nav_title: source
                         .nav_title
-                        .clone()
-                        .unwrap_or_else(|| source.title.clone()),
+                        .as_deref()
+                        .unwrap_or(&source.title)
+                        .to_string(),
                     url: format!("https://{}{}", config.regions[job.region].domain, path),
                     path,
                     current: false,
@@ -439,14 +440,14 @@ impl Renderer {
             .iter()
             .flat_map(|page| {
                 [
-                    ("title", Some(&page.title)),
-                    ("description", Some(&page.description)),
-                    ("nav_title", page.nav_title.as_ref()),
+                    ("title", Some(&*page.title)),
+                    ("description", Some(&*page.description)),
+                    ("nav_title", page.nav_title.as_deref()),
                 ]
                 .into_iter()
                 .filter_map(|(key, text)| Some((key, text?)))
                 .filter(|(_, text)| has_placeholder(text))
-                .map(|(key, text)| (format!("{}#{key}", page.file.name), text.as_str()))
+                .map(|(key, text)| (format!("{}#{key}", page.file.name), text))
             })
             .collect();
         if front.add_raw_templates(texts.iter().cloned()).is_err() {
@@ -572,9 +573,9 @@ impl Renderer {
         let name = format!("{}#{key}", source.file.name);
         if !self.front.contains_template(&name) {
             return Ok(match key {
-                "title" => source.title.clone(),
-                "nav_title" => source.nav_title.clone().unwrap_or_default(),
-                _ => source.description.clone(),
+                "title" => source.title.to_string(),
+                "nav_title" => source.nav_title.as_deref().unwrap_or_default().to_string(),
+                _ => source.description.to_string(),
             });
         }
         self.front

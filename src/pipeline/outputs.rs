@@ -229,7 +229,7 @@ impl Site {
         }
         SitemapEntry {
             url,
-            lastmod: model.source(job).updated.clone(),
+            lastmod: model.source(job).updated.as_deref().map(str::to_string),
             alternates,
         }
     }
