@@ -220,12 +220,10 @@ impl SourcePage {
     }
 
     /// A span in the whole file, for a problem found in the body after loading.
-    /// At the opening `---` if the file can no longer be read as it was.
+    /// At the file's start, with no text, if the file can no longer be read
+    /// as it was (its own error says so).
     pub fn span_at(&self, offset: usize, len: usize) -> Span {
-        match self.whole_file() {
-            Ok(file) => Span::new(&file, offset, len),
-            Err(_) => Span::new(&self.source(), 0, 3),
-        }
+        Span::new(&self.source(), offset, len)
     }
 
     /// Keeps only the front matter in memory: the rest is read again from

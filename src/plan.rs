@@ -248,23 +248,25 @@ impl<'a> Collisions<'a> {
                     format!("two pages differ only in case at {at}")
                 };
                 let mut problem = Diagnostic::error("content::collision", message);
-                problem = match second.line_span("slug") {
+                // Each reads its page's file again: once per page.
+                let (second_slug, first_slug) = (second.line_span("slug"), first.line_span("slug"));
+                let neither_has_a_slug = second_slug.is_none() && first_slug.is_none();
+                problem = match second_slug {
                     Some(span) => problem.at(span),
                     None => problem.in_file(second.file.name.to_string()),
                 };
-                problem = match first.line_span("slug") {
+                problem = match first_slug {
                     Some(span) => problem.also_at(span, "the other page with this address"),
                     None => problem.also_in(
                         first.file.name.to_string(),
                         "the other page with this address (from its file name)",
                     ),
                 };
-                let help =
-                    if second.line_span("slug").is_none() && first.line_span("slug").is_none() {
-                        "rename one of the files, or give one of the pages another `slug`"
-                    } else {
-                        "give one of the pages another `slug`"
-                    };
+                let help = if neither_has_a_slug {
+                    "rename one of the files, or give one of the pages another `slug`"
+                } else {
+                    "give one of the pages another `slug`"
+                };
                 problem.help(help)
             })
             .collect()

@@ -156,9 +156,10 @@ impl Site {
     fn load_redirects(&mut self) -> Vec<Diagnostic> {
         let config = &self.model.config;
         let (csv_files, mut problems) = read_csv_files(config);
+        let others = self.outputs_besides_pages();
         let files: Vec<FileSet> = (0..config.regions.len())
             .into_par_iter()
-            .map(|region| self.region_files(region))
+            .map(|region| self.region_files(region, &others))
             .collect();
         // Regions are independent: their tables are built and checked in parallel.
         let checked: Vec<(RuleTable, Vec<Diagnostic>)> = config
@@ -214,13 +215,14 @@ impl Site {
         problems
     }
 
-    /// The files written to `region`'s folder, as the requests that fetch them.
-    fn region_files(&self, region: usize) -> FileSet {
+    /// The files written to `region`'s folder, as the requests that fetch them:
+    /// its pages, and those of the site's `others` (the outputs besides pages)
+    /// that go there.
+    fn region_files(&self, region: usize, others: &[Output]) -> FileSet {
         let pages = self.model.plan.region_jobs(region).map(|job| job.output());
-        let others = self
-            .outputs_besides_pages()
-            .into_iter()
-            .filter_map(|output| match self.placement(&output) {
+        let others = others
+            .iter()
+            .filter_map(|output| match self.placement(output) {
                 (Some(r), path) if r == region => Some(path),
                 _ => None,
             });
