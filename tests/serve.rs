@@ -75,8 +75,8 @@ async fn serve_with(site: &Path, drafts: bool) -> Server {
 async fn checked(server: &Server) {
     let deadline = Instant::now() + Duration::from_secs(20);
     while Instant::now() < deadline {
-        let (good, failure) = server.shared.current();
-        if failure.is_some() || good.is_some_and(|build| build.checked) {
+        let current = server.shared.current();
+        if current.failure.is_some() || current.build.is_some_and(|build| build.checked) {
             return;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -245,6 +245,80 @@ async fn unexpected_hosts_and_foreign_origins_are_refused() {
     server.stop().await;
 }
 
+/// The reload channel of `path` on `host`, for a page served after `seen`
+/// changes: whether it says "reload" within `within`.
+async fn told_to_reload(
+    addr: SocketAddr,
+    host: &str,
+    path: &str,
+    seen: &str,
+    within: Duration,
+) -> bool {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let text = format!(
+        "GET /__handover/ws?path={path}&seen={seen} HTTP/1.1\r\nHost: {host}\r\n\
+         Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nOrigin: http://{host}\r\n\r\n"
+    );
+    stream.write_all(text.as_bytes()).await.unwrap();
+    let deadline = Instant::now() + within;
+    let mut bytes = Vec::new();
+    let mut buffer = [0u8; 512];
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        match tokio::time::timeout(left, stream.read(&mut buffer)).await {
+            Ok(Ok(read)) if read > 0 => bytes.extend_from_slice(&buffer[..read]),
+            _ => break,
+        }
+        // An unmasked text frame from the server: 0x81, its length, the text.
+        if bytes.windows(8).any(|w| w == b"\x81\x06reload") {
+            return true;
+        }
+    }
+    assert!(bytes.starts_with(b"HTTP/1.1 101"), "{bytes:?}");
+    false
+}
+
+/// The number of changes a preview page says it was served after.
+fn seen_of(body: &str) -> String {
+    let (_, rest) = body.split_once("data-seen=\"").expect("the reload script");
+    rest[..rest.find('"').unwrap()].to_string()
+}
+
+#[tokio::test]
+async fn a_tab_whose_page_changed_before_it_listened_is_told_to_reload() {
+    let site = copy_of_multi();
+    let server = serve(site.path()).await;
+    let global = host(&server, "global");
+    let before = request(server.addr, &global, "/help/", "").await;
+    let seen = seen_of(&before.body);
+    let page = site.path().join("content/en/help.md");
+    let original = std::fs::read_to_string(&page).unwrap();
+    save(&page, &format!("{original}\nA new paragraph.\n"));
+    let after = wait_for(server.addr, &global, "/help/", |r| {
+        r.body.contains("A new paragraph.")
+    })
+    .await;
+    checked(&server).await;
+    let short = Duration::from_millis(500);
+    // The tab of the old page connects only now: the change has been announced.
+    assert!(
+        told_to_reload(
+            server.addr,
+            &global,
+            "/help/",
+            &seen,
+            Duration::from_secs(5)
+        )
+        .await
+    );
+    // Another page, unchanged, is not reloaded; nor is the new page.
+    assert!(!told_to_reload(server.addr, &global, "/", &seen, short).await);
+    let now = seen_of(&request(server.addr, &global, "/help/", "").await.body);
+    assert!(!told_to_reload(server.addr, &global, "/help/", &now, short).await);
+    assert_ne!(seen, now, "{}", after.body);
+    server.stop().await;
+}
+
 async fn wait_for(
     addr: SocketAddr,
     host: &str,
@@ -359,7 +433,7 @@ async fn a_body_edit_renders_only_that_page_and_a_title_edit_renders_the_site() 
     let site = copy_of_multi();
     let server = serve(site.path()).await;
     let global = host(&server, "global");
-    let all = server.shared.current().0.unwrap().files.len();
+    let all = server.shared.current().build.unwrap().files.len();
     let page = site.path().join("content/en/help.md");
     let original = std::fs::read_to_string(&page).unwrap();
 
@@ -370,7 +444,7 @@ async fn a_body_edit_renders_only_that_page_and_a_title_edit_renders_the_site() 
     .await;
     assert!(edited.body.contains("A new paragraph."));
     // en/help.md is shown on www (en) and, by fallback, on be (nl-BE): two files.
-    assert_eq!(server.shared.current().0.unwrap().rendered, 2);
+    assert_eq!(server.shared.current().build.unwrap().rendered, 2);
 
     let retitled = original.replacen("title: ", "title: Retitled ", 1);
     assert_ne!(retitled, original);
@@ -379,7 +453,7 @@ async fn a_body_edit_renders_only_that_page_and_a_title_edit_renders_the_site() 
         r.body.contains("Retitled")
     })
     .await;
-    let build = server.shared.current().0.unwrap();
+    let build = server.shared.current().build.unwrap();
     assert_eq!(
         build.rendered, all,
         "navigation on every page shows the title"
@@ -415,7 +489,7 @@ async fn a_translation_edit_renders_the_pages_of_the_locales_that_read_it() {
     let site = copy_of_multi();
     let server = serve(site.path()).await;
     let be = host(&server, "be");
-    let all = server.shared.current().0.unwrap().files.len();
+    let all = server.shared.current().build.unwrap().files.len();
     let french = site.path().join("locales/fr-FR/main.ftl");
     let text = std::fs::read_to_string(&french).unwrap();
     assert!(text.contains("nav-label = Pages"));
@@ -429,7 +503,7 @@ async fn a_translation_edit_renders_the_pages_of_the_locales_that_read_it() {
         r.body.contains("Rubriques")
     })
     .await;
-    let build = server.shared.current().0.unwrap();
+    let build = server.shared.current().build.unwrap();
     let fr_be: Vec<&(String, String)> = build
         .files
         .keys()
@@ -452,10 +526,10 @@ async fn a_translation_edit_renders_the_pages_of_the_locales_that_read_it() {
     let text = std::fs::read_to_string(&english).unwrap();
     save(&english, &format!("{text}\nunused-new-message = New\n"));
     let deadline = Instant::now() + Duration::from_secs(10);
-    while server.shared.current().0.unwrap().rendered != pages && Instant::now() < deadline {
+    while server.shared.current().build.unwrap().rendered != pages && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    assert_eq!(server.shared.current().0.unwrap().rendered, pages);
+    assert_eq!(server.shared.current().build.unwrap().rendered, pages);
     server.stop().await;
 }
 
@@ -798,7 +872,7 @@ async fn the_preview_sends_the_security_headers_of_the_generated_headers_file() 
     let page = request(server.addr, &global, "/help/", "").await;
     assert_eq!(page.status, 200);
     // What `_headers` gives every path (`/*`), from the same build.
-    let build = server.shared.current().0.unwrap();
+    let build = server.shared.current().build.unwrap();
     let written = build
         .files
         .get(&("www.acme.example".to_string(), "_headers".to_string()))
@@ -831,7 +905,7 @@ async fn the_preview_sends_the_security_headers_of_the_generated_headers_file() 
     assert!(!page.body.contains("<script>"), "{}", page.body);
     assert!(page
         .body
-        .contains("<script src=\"/__handover/reload.js\"></script>"));
+        .contains("<script src=\"/__handover/reload.js\" data-seen=\""));
     let script = request(server.addr, &global, "/__handover/reload.js", "").await;
     assert_eq!(script.status, 200);
     assert!(script.body.contains("new WebSocket"));

@@ -71,7 +71,7 @@ impl ServeArgs {
             );
         }
         let port = server.addr.port();
-        let (build, _) = server.shared.current();
+        let build = server.shared.current().build;
         eprintln!("handover serve: every region on its own origin (Ctrl-C stops)");
         if let Some(build) = build {
             for region in &build.regions {

@@ -22,8 +22,8 @@ use percent_encoding::percent_decode_str;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use super::pages;
-use super::snapshot::{Build, FileKey};
-use super::Shared;
+use super::snapshot::{Build, Change, FileKey};
+use super::{Current, Shared};
 use crate::config::RegionId;
 use crate::redirects::lookup::{resolve, resolve_in, End, Options};
 use crate::redirects::pattern::RequestPath;
@@ -173,29 +173,30 @@ fn checked_path(raw: &str) -> Result<RequestPath, String> {
 }
 
 async fn handle(State(shared): State<Arc<Shared>>, request: Request<Body>) -> Response {
-    let (build, failure) = shared.current();
+    let current = shared.current();
     let host = request
         .headers()
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("")
         .to_string();
-    let Some(origin) = origin_for(&host, &shared, build.as_deref()) else {
+    let Some(origin) = origin_for(&host, &shared, current.build.as_deref()) else {
         return text(
             StatusCode::MISDIRECTED_REQUEST,
             format!("handover serve does not answer for the host `{host}`: open http://localhost:{}/ for the list of regions\n", shared.port),
         );
     };
-    let response = answer(&shared, (build, failure), origin, &host, request).await;
+    let response = answer(&shared, current, origin, &host, request).await;
     with_security_headers(response, &host)
 }
 
-/// The current build and the problems of the last one, as one request sees them.
-type Current = (Option<Arc<Build>>, Option<Arc<crate::diagnostics::Report>>);
-
 async fn answer(
     shared: &Arc<Shared>,
-    (build, failure): Current,
+    Current {
+        build,
+        failure,
+        seen,
+    }: Current,
     origin: Origin,
     host: &str,
     request: Request<Body>,
@@ -215,7 +216,7 @@ async fn answer(
         return match failure {
             Some(report) => html(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                pages::failure_page(&report),
+                pages::failure_page(&report, seen),
             ),
             // Before the first build has loaded the site.
             None => html(StatusCode::SERVICE_UNAVAILABLE, pages::loading_page()),
@@ -227,6 +228,7 @@ async fn answer(
             let notes = pages::Notes {
                 failure: failure.as_deref(),
                 refused: refused.as_ref(),
+                seen,
                 ..pages::Notes::default()
             };
             html(
@@ -240,7 +242,12 @@ async fn answer(
         ),
         Origin::Region(region) => {
             let query = request.uri().query().map(str::to_string);
-            region_response(shared, &build, failure.as_deref(), region, &path, query)
+            let told = pages::Notes {
+                failure: failure.as_deref(),
+                seen,
+                ..pages::Notes::default()
+            };
+            region_response(shared, &build, told, region, &path, query)
         }
         // Built since the origin was read: the tab reloads into the region.
         Origin::Pending => text(
@@ -287,10 +294,12 @@ fn with_security_headers(mut response: Response, host: &str) -> Response {
 
 /// Answers like the CDN: the first matching rule (with the target's file
 /// shadowing and force), a generated file, or the site's 404 page.
+///
+/// `told` is what every page of this answer tells besides its own notes.
 fn region_response(
     shared: &Shared,
     build: &Build,
-    failure: Option<&crate::diagnostics::Report>,
+    told: pages::Notes,
     region: usize,
     path: &RequestPath,
     query: Option<String>,
@@ -330,7 +339,7 @@ fn region_response(
         .and_then(|f| file_key(&table.domain, &f))
         .filter(|k| !is_cdn_config(k))
     {
-        Some(key) => serve_file(shared, build, failure, &key, status),
+        Some(key) => serve_file(shared, build, told, &key, status),
         None => text(StatusCode::NOT_FOUND, "not found\n"),
     }
 }
@@ -362,7 +371,7 @@ fn file_key(domain: &str, url_path: &str) -> Option<FileKey> {
 fn serve_file(
     shared: &Shared,
     build: &Build,
-    failure: Option<&crate::diagnostics::Report>,
+    told: pages::Notes,
     key: &FileKey,
     status: StatusCode,
 ) -> Response {
@@ -374,7 +383,7 @@ fn serve_file(
             Some(Err(report)) => {
                 return html(
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    pages::failure_page(&report),
+                    pages::failure_page(&report, told.seen),
                 )
             }
             None => return text(StatusCode::NOT_FOUND, "not found\n"),
@@ -385,10 +394,10 @@ fn serve_file(
         let page = crate::output::text_of(&bytes);
         let refused = build.refused();
         let notes = pages::Notes {
-            failure,
             refused: refused.as_ref(),
             warnings: build.notes.get(key).map_or(&[], Vec::as_slice),
             draft: build.drafts.contains(key),
+            ..told
         };
         return html(
             status,
@@ -437,19 +446,26 @@ async fn reload_channel(
             "refused: the reload channel only answers this server's own pages\n",
         );
     }
-    let page = request
-        .uri()
-        .query()
-        .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("path=")))
-        .and_then(|p| percent_decode_str(p).decode_utf8().ok())
-        .map(|p| p.into_owned())
-        .unwrap_or_else(|| "/".to_string());
+    let page = query_value(&request, "path").unwrap_or_else(|| "/".to_string());
+    // A page that does not say what it was served from reloads at the next change.
+    let seen = query_value(&request, "seen").and_then(|s| s.parse::<u64>().ok());
     let watched = watched_file(&shared, &origin, &page);
     let (mut parts, _) = request.into_parts();
     match WebSocketUpgrade::from_request_parts(&mut parts, &shared).await {
-        Ok(upgrade) => upgrade.on_upgrade(move |socket| notify_reloads(shared, socket, watched)),
+        Ok(upgrade) => {
+            upgrade.on_upgrade(move |socket| notify_reloads(shared, socket, watched, seen))
+        }
         Err(rejection) => rejection.into_response(),
     }
+}
+
+/// The decoded value of `name` in the request's query.
+fn query_value(request: &Request<Body>, name: &str) -> Option<String> {
+    let query = request.uri().query()?;
+    let value = query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))?;
+    Some(percent_decode_str(value).decode_utf8().ok()?.into_owned())
 }
 
 /// The file a tab shows, so it reloads only when that file changes.
@@ -457,7 +473,7 @@ fn watched_file(shared: &Shared, origin: &Origin, page: &str) -> Option<FileKey>
     let Origin::Region(region) = origin else {
         return None;
     };
-    let (build, _) = shared.current();
+    let build = shared.current().build;
     let build = build?;
     let table = &build.site.redirects[*region];
     let path = checked_path(page).ok()?;
@@ -468,14 +484,30 @@ fn watched_file(shared: &Shared, origin: &Origin, page: &str) -> Option<FileKey>
     }
 }
 
-async fn notify_reloads(shared: Arc<Shared>, mut socket: WebSocket, watched: Option<FileKey>) {
-    let mut changes = shared.changes.subscribe();
+/// Tells the tab to reload when a change concerns its page: at once for one
+/// announced after its page was served (the `seen`-th change) and before it
+/// connected, as a reload's page connects again after being served.
+async fn notify_reloads(
+    shared: Arc<Shared>,
+    mut socket: WebSocket,
+    watched: Option<FileKey>,
+    seen: Option<u64>,
+) {
+    let concerns = |change: &Change| {
+        change.everything
+            || watched
+                .as_ref()
+                .is_none_or(|key| change.files.contains(key))
+    };
+    let (mut changes, missed) = shared.subscribe(seen.unwrap_or(u64::MAX), concerns);
+    if missed && socket.send(Message::Text("reload".into())).await.is_err() {
+        return;
+    }
     loop {
         tokio::select! {
             change = changes.recv() => {
                 let reload = match change {
-                    Ok(change) => change.everything
-                        || watched.as_ref().is_none_or(|key| change.files.contains(key)),
+                    Ok(change) => concerns(&change),
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => true,
                     Err(_) => return,
                 };

@@ -49,7 +49,11 @@ pub const IDLE_TIMEOUT: Duration = Duration::from_secs(10);
 /// State shared by the HTTP handlers and the rebuild thread.
 pub struct Shared {
     pub snapshot: RwLock<Snapshot>,
-    pub changes: broadcast::Sender<Arc<Change>>,
+    /// Every change announced, in order: see [`Shared::announce`].
+    changes: broadcast::Sender<Arc<Change>>,
+    /// The last changes announced, so a tab that connects late learns what it
+    /// missed since its page was served.
+    announced: Mutex<Announced>,
     pub port: u16,
     pub bind: IpAddr,
     /// Drafts are rendered (`serve --drafts`).
@@ -65,15 +69,76 @@ pub struct Shared {
 }
 
 impl Shared {
-    pub fn current(
-        &self,
-    ) -> (
-        Option<Arc<snapshot::Build>>,
-        Option<Arc<crate::diagnostics::Report>>,
-    ) {
+    /// The current build, the problems of the last one, and how many changes
+    /// had been announced before they were read: a page served from them says
+    /// so, and its tab is told of any change announced since when it connects.
+    pub fn current(&self) -> Current {
+        // Counted first: a change announced between the two reads makes the tab
+        // reload once more, never miss one.
+        let seen = self.announced().count;
         let snapshot = self.snapshot.read().unwrap_or_else(|e| e.into_inner());
-        (snapshot.good.clone(), snapshot.failure.clone())
+        Current {
+            build: snapshot.good.clone(),
+            failure: snapshot.failure.clone(),
+            seen,
+        }
     }
+
+    /// Tells every open tab of `change`, and keeps it for tabs still connecting.
+    fn announce(&self, change: Change) {
+        let change = Arc::new(change);
+        let mut announced = self.announced();
+        announced.count += 1;
+        if announced.recent.len() == Announced::KEPT {
+            announced.recent.pop_front();
+        }
+        announced.recent.push_back(change.clone());
+        // Sent under the lock, so `subscribe` sees each change once: either
+        // among the recent ones or on its receiver.
+        let _ = self.changes.send(change);
+    }
+
+    /// A receiver of the changes to come, and whether any announced after the
+    /// `seen`-th is true of `concerns` (also when too many came to tell).
+    pub fn subscribe(
+        &self,
+        seen: u64,
+        concerns: impl Fn(&Change) -> bool,
+    ) -> (broadcast::Receiver<Arc<Change>>, bool) {
+        let announced = self.announced();
+        let missed = announced.count.saturating_sub(seen);
+        let missed_one = missed > announced.recent.len() as u64
+            || announced
+                .recent
+                .iter()
+                .rev()
+                .take(missed as usize)
+                .any(|change| concerns(change));
+        (self.changes.subscribe(), missed_one)
+    }
+
+    fn announced(&self) -> std::sync::MutexGuard<'_, Announced> {
+        self.announced.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// What [`Shared::current`] reads for one request.
+pub struct Current {
+    pub build: Option<Arc<snapshot::Build>>,
+    pub failure: Option<Arc<crate::diagnostics::Report>>,
+    /// How many changes had been announced before these were read.
+    pub seen: u64,
+}
+
+/// The changes announced so far: their count, and the last [`Announced::KEPT`].
+#[derive(Default)]
+struct Announced {
+    count: u64,
+    recent: std::collections::VecDeque<Arc<Change>>,
+}
+
+impl Announced {
+    const KEPT: usize = 64;
 }
 
 /// A running server; dropping `shutdown` or sending on it stops it.
@@ -121,6 +186,7 @@ pub async fn start(options: ServeOptions) -> Result<Server, Diagnostic> {
     let shared = Arc::new(Shared {
         snapshot: RwLock::new(Snapshot::default()),
         changes,
+        announced: Mutex::default(),
         port: addr.port(),
         bind: options.bind,
         drafts: options.drafts,
@@ -209,7 +275,7 @@ pub fn rebuild(shared: &Shared, root: &std::path::Path, change: &InputChange) {
         }
     }
     let generation = change.generation;
-    let _ = shared.changes.send(Arc::new(change));
+    shared.announce(change);
     if let (Some(good), Some((_, false))) = (good, built) {
         shared.to_check.put((generation, good));
         let _ = shared.checks.send(());
@@ -300,7 +366,7 @@ fn checker(shared: &Weak<Shared>, root: &std::path::Path, wake: &mpsc::Receiver<
             eprintln!("checked in {} ms: {found}", started.elapsed().as_millis());
         }
         shown = Some(now);
-        let _ = shared.changes.send(Arc::new(change));
+        shared.announce(change);
     }
 }
 
@@ -321,5 +387,61 @@ mod tests {
         );
         assert_eq!(waiting.take().as_deref(), Some(&"newer site"));
         assert_eq!(waiting.take(), None);
+    }
+
+    fn shared() -> Shared {
+        let (checks, _) = mpsc::channel();
+        Shared {
+            snapshot: RwLock::default(),
+            changes: broadcast::channel(4).0,
+            announced: Mutex::default(),
+            port: 0,
+            bind: IpAddr::from([127, 0, 0, 1]),
+            drafts: false,
+            to_check: Latest::default(),
+            checks,
+            verbose: false,
+        }
+    }
+
+    fn change_of(file: &str) -> Change {
+        Change {
+            files: [("uk.po.co".to_string(), file.to_string())].into(),
+            ..Change::default()
+        }
+    }
+
+    #[test]
+    fn a_tab_that_connects_late_learns_of_the_changes_since_its_page_was_served() {
+        let shared = shared();
+        let of_page = |change: &Change| change.files.iter().any(|(_, f)| f == "a.html");
+        let served = shared.current().seen;
+        assert!(!shared.subscribe(served, of_page).1, "nothing came since");
+        shared.announce(change_of("b.html"));
+        assert!(!shared.subscribe(served, of_page).1, "not its page");
+        shared.announce(change_of("a.html"));
+        let after = shared.current().seen;
+        assert!(shared.subscribe(served, of_page).1, "its page changed");
+        assert!(
+            !shared.subscribe(after, of_page).1,
+            "served after the change"
+        );
+        let (mut receiver, _) = shared.subscribe(after, of_page);
+        shared.announce(change_of("a.html"));
+        assert!(
+            receiver.try_recv().is_ok(),
+            "later changes come on the receiver"
+        );
+    }
+
+    #[test]
+    fn a_tab_that_missed_more_changes_than_are_kept_reloads() {
+        let shared = shared();
+        let served = shared.current().seen;
+        for _ in 0..=Announced::KEPT {
+            shared.announce(change_of("b.html"));
+        }
+        assert!(shared.subscribe(served, |_| false).1);
+        assert!(!shared.subscribe(shared.current().seen, |_| false).1);
     }
 }

@@ -23,6 +23,10 @@ pub const RELOAD_JS: &str = r#"(() => {
   const url = new URL("/__handover/ws", location.href);
   url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
   url.searchParams.set("path", location.pathname);
+  // How many changes the server had announced when it served this page: it
+  // tells at once of one that came since, before this tab could listen.
+  const seen = document.currentScript && document.currentScript.dataset.seen;
+  if (seen) url.searchParams.set("seen", seen);
   let lost = false;
   const connect = () => {
     const socket = new WebSocket(url);
@@ -34,7 +38,10 @@ pub const RELOAD_JS: &str = r#"(() => {
 })();
 "#;
 
-const RELOAD_SCRIPT: &str = "<script src=\"/__handover/reload.js\"></script>";
+/// The reload script's element, for a page served after `seen` changes.
+fn reload_script(seen: u64) -> String {
+    format!("<script src=\"{SCRIPT_PATH}\" data-seen=\"{seen}\"></script>")
+}
 const STYLESHEET: &str = "<link rel=\"stylesheet\" href=\"/__handover/preview.css\">";
 
 /// The box of problems. Fixed to the bottom of the window, at most most of its
@@ -68,6 +75,8 @@ pub struct Notes<'a> {
     pub warnings: &'a [Diagnostic],
     /// The page is a draft (`serve --drafts`): not published by a build.
     pub draft: bool,
+    /// How many changes the server had announced when it read what the page shows.
+    pub seen: u64,
 }
 
 /// Adds the reload script and the box of problems to an HTML page, and points
@@ -83,7 +92,7 @@ pub fn decorate(html: &str, notes: &Notes, regions: &[RegionInfo], port: u16) ->
         }
     }
     addition.push_str(&problems);
-    addition.push_str(RELOAD_SCRIPT);
+    addition.push_str(&reload_script(notes.seen));
     match html.rfind("</body>") {
         Some(at) => html.insert_str(at, &addition),
         None => html.push_str(&addition),
@@ -177,17 +186,19 @@ fn panel(id: &str, open: bool, title: &str, intro: &str, diagnostics: &[Diagnost
 }
 
 /// A whole page for when there is nothing good to show yet.
-pub fn failure_page(report: &Report) -> String {
+pub fn failure_page(report: &Report, seen: u64) -> String {
     let notes = Notes {
         failure: Some(report),
+        seen,
         ..Notes::default()
     };
     format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>handover: build failed</title>{STYLESHEET}</head>\
-         <body>{}{RELOAD_SCRIPT}</body></html>",
-        problems_box(&notes)
+         <body>{}{}</body></html>",
+        problems_box(&notes),
+        reload_script(seen)
     )
 }
 
@@ -257,14 +268,17 @@ mod tests {
         }];
         let html = decorate(
             "<body><a href=\"https://fr.po.co/x/\">fr</a></body>",
-            &Notes::default(),
+            &Notes {
+                seen: 7,
+                ..Notes::default()
+            },
             &regions,
             1111,
         );
         assert_eq!(
             html,
             "<body><a href=\"http://fr.localhost:1111/x/\">fr</a>\
-             <script src=\"/__handover/reload.js\"></script></body>"
+             <script src=\"/__handover/reload.js\" data-seen=\"7\"></script></body>"
         );
         let boxed = decorate(
             "<head></head><body></body>",
