@@ -3,20 +3,36 @@
 //! Every rule table keeps them for the whole build, and a 100,000-page site has
 //! 100,000 of them: as `RequestPath`s (a string per segment, in a tree) they
 //! took about 230 bytes each. Here each is one string, its canonical request
-//! path (`/warranty/index.html`), in a sorted list.
+//! path (`/warranty/index.html`), in a sorted list, found by the hash of its
+//! segments.
 
 use std::cmp::Ordering;
 
+use hashbrown::HashTable;
+
+use super::index::PathHash;
 use super::pattern::RequestPath;
 
 /// A set of request paths, iterated in [`RequestPath`]'s order (segment by
 /// segment, so `/a/b` comes before `/a-b`, as in a walk of the folders).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct FileSet {
     /// Each path as it is written (`RequestPath`'s `Display`), sorted by
-    /// [`compare`].
+    /// [`compare_written`].
     paths: Vec<Box<str>>,
+    /// Each path's place in `paths`, by the hash of its segments. Most paths a
+    /// check asks about are not files: the hash says so without building the
+    /// path, and a hit is compared with the string in place.
+    places: HashTable<u32>,
 }
+
+impl PartialEq for FileSet {
+    fn eq(&self, other: &FileSet) -> bool {
+        self.paths == other.paths
+    }
+}
+
+impl Eq for FileSet {}
 
 /// The segments and trailing slash of a path written by `RequestPath`'s
 /// `Display`: `/` is the root, `/a/b/` has two segments and a trailing slash.
@@ -26,15 +42,6 @@ fn parts(written: &str) -> (impl Iterator<Item = &str>, bool) {
     let inner = inner.strip_suffix('/').unwrap_or(inner);
     let segments = inner.split('/').filter(move |_| !inner.is_empty());
     (segments, trailing_slash)
-}
-
-/// Orders a written path against a request path as `RequestPath`'s derived
-/// `Ord` orders two request paths: segments first, then the trailing slash.
-fn compare(written: &str, path: &RequestPath) -> Ordering {
-    let (segments, trailing_slash) = parts(written);
-    segments
-        .cmp(path.segments.iter().map(String::as_str))
-        .then(trailing_slash.cmp(&path.trailing_slash))
 }
 
 fn compare_written(a: &str, b: &str) -> Ordering {
@@ -51,11 +58,74 @@ fn parse_written(written: &str) -> RequestPath {
     }
 }
 
+fn hash_written(written: &str) -> u64 {
+    let (segments, trailing_slash) = parts(written);
+    PathHash::new().segments(segments).finish(trailing_slash)
+}
+
+/// A path asked about as it is found, without a copy: the segments of `parent`,
+/// then `last` (a stem and a suffix, so `x` + `.html` needs no new string).
+struct Probe<'a> {
+    parent: &'a [String],
+    last: Option<(&'a str, &'a str)>,
+    trailing_slash: bool,
+}
+
+impl Probe<'_> {
+    fn hash(&self) -> u64 {
+        let mut hash = PathHash::new().segments(self.parent.iter().map(String::as_str));
+        if let Some((stem, suffix)) = self.last {
+            hash = hash
+                .bytes(stem.as_bytes())
+                .bytes(suffix.as_bytes())
+                .end_segment();
+        }
+        hash.finish(self.trailing_slash)
+    }
+
+    fn is(&self, written: &str) -> bool {
+        let (mut segments, trailing_slash) = parts(written);
+        if trailing_slash != self.trailing_slash {
+            return false;
+        }
+        let parent_matches = self
+            .parent
+            .iter()
+            .all(|segment| segments.next() == Some(segment.as_str()));
+        let last_matches = match (self.last, segments.next()) {
+            (Some((stem, suffix)), Some(segment)) => {
+                segment.len() == stem.len() + suffix.len()
+                    && segment.starts_with(stem)
+                    && segment.ends_with(suffix)
+            }
+            (None, None) => true,
+            _ => false,
+        };
+        parent_matches && last_matches && segments.next().is_none()
+    }
+}
+
 impl FileSet {
     pub fn contains(&self, path: &RequestPath) -> bool {
-        self.paths
-            .binary_search_by(|written| compare(written, path))
-            .is_ok()
+        self.holds(&path.segments, None, path.trailing_slash)
+    }
+
+    /// Whether the set has `parent` + `last` (`last` split as a stem and a
+    /// suffix), with or without a trailing slash.
+    pub fn holds(
+        &self,
+        parent: &[String],
+        last: Option<(&str, &str)>,
+        trailing_slash: bool,
+    ) -> bool {
+        let probe = Probe {
+            parent,
+            last,
+            trailing_slash,
+        };
+        self.places
+            .find(probe.hash(), |&place| probe.is(&self.paths[place as usize]))
+            .is_some()
     }
 
     /// Each path, in order. Made as it is read: the set keeps strings only.
@@ -84,7 +154,14 @@ impl FromIterator<RequestPath> for FileSet {
         paths.sort_unstable_by(|a, b| compare_written(a, b));
         paths.dedup();
         paths.shrink_to_fit();
-        FileSet { paths }
+        let mut places = HashTable::with_capacity(paths.len());
+        for (place, written) in paths.iter().enumerate() {
+            let place = u32::try_from(place).expect("fewer than 4 billion files");
+            places.insert_unique(hash_written(written), place, |&other| {
+                hash_written(&paths[other as usize])
+            });
+        }
+        FileSet { paths, places }
     }
 }
 
@@ -123,6 +200,15 @@ mod tests {
         for other in ["/a/b", "/a", "/a/b/index.htm", "/a-b/", "/zz/index.html"] {
             assert!(!files.contains(&path(other)), "{other}");
         }
+        // Probed as a parent and a last segment in two parts, as `served` asks.
+        let parent = |p: &[&str]| p.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(files.holds(&parent(&["a", "b"]), Some(("index", ".html")), false));
+        assert!(files.holds(&parent(&["a"]), Some(("b", "")), true));
+        assert!(files.holds(&parent(&[]), Some(("ab", ".html")), false));
+        assert!(!files.holds(&parent(&["a"]), Some(("b", "")), false));
+        assert!(!files.holds(&parent(&["a"]), Some(("ind", "ex.htm")), false));
+        assert!(!files.holds(&parent(&["a", "b"]), None, false));
+        assert!(!files.holds(&parent(&["a", "b", "index.html"]), Some(("x", "")), false));
     }
 
     #[test]

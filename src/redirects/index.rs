@@ -11,18 +11,19 @@ use super::Rule;
 
 /// A hash of a path's segments and, where it counts, its trailing slash. It is
 /// computed byte by byte, so `["a", "b.html"]` hashes the same whether `b.html`
-/// is one string or `b` followed by `.html` (what [`FileIndex`] probes).
+/// is one string or `b` followed by `.html` (what [`super::files::FileSet`]
+/// probes).
 #[derive(Clone, Copy)]
-struct PathHash(u64);
+pub(super) struct PathHash(u64);
 
 impl PathHash {
     const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
 
-    fn new() -> PathHash {
+    pub(super) fn new() -> PathHash {
         PathHash(0)
     }
 
-    fn bytes(mut self, bytes: &[u8]) -> PathHash {
+    pub(super) fn bytes(mut self, bytes: &[u8]) -> PathHash {
         for &b in bytes {
             self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(Self::SEED);
         }
@@ -31,17 +32,17 @@ impl PathHash {
 
     /// Ends a segment: 0xFF never occurs in UTF-8, so no two lists of segments
     /// run together into the same bytes.
-    fn end_segment(self) -> PathHash {
+    pub(super) fn end_segment(self) -> PathHash {
         self.bytes(&[0xFF])
     }
 
-    fn segments<'s>(self, segments: impl IntoIterator<Item = &'s str>) -> PathHash {
+    pub(super) fn segments<'s>(self, segments: impl IntoIterator<Item = &'s str>) -> PathHash {
         segments.into_iter().fold(self, |hash, segment| {
             hash.bytes(segment.as_bytes()).end_segment()
         })
     }
 
-    fn finish(self, trailing_slash: bool) -> u64 {
+    pub(super) fn finish(self, trailing_slash: bool) -> u64 {
         self.bytes(&[u8::from(trailing_slash)]).0
     }
 }
@@ -140,45 +141,5 @@ impl PathIndex {
                 self.same(&rules[i], segments.clone(), rule.from.trailing_slash)
             })
             .copied()
-    }
-}
-
-/// The generated files' paths as hashes: most paths a check asks about are not
-/// files, and the hash says so without building the path. A hit is confirmed
-/// against the files themselves.
-#[derive(Debug, Clone, Default)]
-pub struct FileIndex {
-    hashes: HashTable<u64>,
-}
-
-impl FileIndex {
-    pub fn new(files: impl IntoIterator<Item = RequestPath>) -> FileIndex {
-        let mut hashes = HashTable::new();
-        for file in files {
-            let hash = Self::hash(&file.segments, None, file.trailing_slash);
-            if hashes.find(hash, |&h| h == hash).is_none() {
-                hashes.insert_unique(hash, hash, |&h| h);
-            }
-        }
-        FileIndex { hashes }
-    }
-
-    /// The hash of `parent` + `last` (`last` split as a stem and a suffix, so
-    /// `x` + `.html` needs no new string).
-    fn hash(parent: &[String], last: Option<(&str, &str)>, trailing_slash: bool) -> u64 {
-        let mut hash = PathHash::new().segments(parent.iter().map(String::as_str));
-        if let Some((stem, suffix)) = last {
-            hash = hash
-                .bytes(stem.as_bytes())
-                .bytes(suffix.as_bytes())
-                .end_segment();
-        }
-        hash.finish(trailing_slash)
-    }
-
-    /// Could `parent` + `last` (no trailing slash) be a file? `false` is certain.
-    pub fn may_hold(&self, parent: &[String], last: Option<(&str, &str)>) -> bool {
-        let hash = Self::hash(parent, last, false);
-        self.hashes.find(hash, |&h| h == hash).is_some()
     }
 }

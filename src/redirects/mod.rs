@@ -26,7 +26,7 @@ use serde_saphyr::Spanned;
 
 use crate::diagnostics::Span;
 use files::FileSet;
-use index::{FileIndex, PathIndex};
+use index::PathIndex;
 use pattern::{Pattern, RequestPath};
 
 /// The CDN whose `_redirects` dialect, defaults and limits apply.
@@ -196,7 +196,6 @@ pub struct RuleTable {
     /// Static rules by the path they match (first occurrence wins).
     statics: PathIndex,
     /// `files` as hashes, to answer "not a file" without building the path.
-    file_index: FileIndex,
     /// Indexes of the dynamic rules, in order.
     dynamics: Vec<usize>,
     /// (later, earlier) pairs of rules never reached: computed once, used by the
@@ -240,7 +239,6 @@ impl RuleTable {
                 dynamics.push(index);
             }
         }
-        let file_index = FileIndex::new(files.iter());
         RuleTable {
             region,
             domain,
@@ -249,7 +247,6 @@ impl RuleTable {
             files,
             twins,
             statics,
-            file_index,
             dynamics,
             shadowed: std::sync::OnceLock::new(),
         }
@@ -306,10 +303,9 @@ impl RuleTable {
     pub fn served(&self, path: &RequestPath) -> Served {
         let path = path.normalised();
         let segments = &path.segments;
-        // Probed for every rule: the hash index answers "no file" without a copy.
-        let has = |parent: &[String], last: Option<(&str, &str)>| {
-            self.file_index.may_hold(parent, last) && self.files.contains(&joined(parent, last))
-        };
+        // Probed for every rule: the set answers without a copy of the path.
+        let has =
+            |parent: &[String], last: Option<(&str, &str)>| self.files.holds(parent, last, false);
         let file = |parent: &[String], last| Served::File(joined(parent, last));
         let slash = |segments: &[String], trailing_slash: bool| {
             Served::Slash(
