@@ -481,15 +481,20 @@ impl Renderer {
         let mut context = model.base_context(job.region, &job.locale);
         let whole = source.whole_file().map_err(|problem| vec![problem])?;
         let written = &whole.text[source.body_offset..];
-        // Only bodies with template syntax go through Tera: any other renders to
-        // itself.
-        let body: std::borrow::Cow<str> = if has_template_syntax(written) {
-            self.bodies
-                .render_str(written, &context, false)
-                .map_err(|e| self.failure_in(&e, model, Some((&whole, source.body_line))))?
-                .into()
-        } else {
-            written.into()
+        // Only the lines of a body that hold template syntax go through Tera:
+        // the rest renders to itself, and Tera would read it all again.
+        let body: std::borrow::Cow<str> = match template_lines(written) {
+            None => written.into(),
+            Some(lines) => {
+                let first_line = source.body_line + written[..lines.start].matches('\n').count();
+                let rendered = self
+                    .bodies
+                    .render_str(&written[lines.clone()], &context, false)
+                    .map_err(|e| self.failure_in(&e, model, Some((&whole, first_line))))?;
+                [&written[..lines.start], &rendered, &written[lines.end..]]
+                    .concat()
+                    .into()
+            }
         };
         let title = self.front_text(model, source, "title", &context)?;
         let description = self.front_text(model, source, "description", &context)?;
@@ -1020,10 +1025,38 @@ pub fn has_placeholder(text: &str) -> bool {
     text.contains("{{") || text.contains("{%")
 }
 
-/// Whether Tera would read anything in `text` other than plain text: a
-/// placeholder, a tag or a comment.
-fn has_template_syntax(text: &str) -> bool {
-    has_placeholder(text) || text.contains("{#")
+/// The whole lines of `text` that Tera must read, from the line of the first
+/// `{{`, `{%` or `{#` to that of the last `}}`, `%}` or `#}`; `None` when there is
+/// none of the three, and `text` renders to itself. The text around them holds
+/// no tag, so Tera would copy it as it is, unless a whitespace control (`{{-`,
+/// `-}}`) at the edge trims into it: then the range reaches that end of `text`.
+fn template_lines(text: &str) -> Option<std::ops::Range<usize>> {
+    // Found from each brace, which is rare in prose: one fast scan per kind,
+    // not one search per delimiter.
+    let bytes = text.as_bytes();
+    let mut openers = text
+        .match_indices('{')
+        .map(|(at, _)| at)
+        .filter(|&at| matches!(bytes.get(at + 1), Some(b'{' | b'%' | b'#')));
+    let first = openers.next()?;
+    let last_open = openers.last().unwrap_or(first);
+    let last_close = text
+        .rmatch_indices('}')
+        .map(|(at, _)| at)
+        .find(|&at| at > 0 && matches!(bytes[at - 1], b'}' | b'%' | b'#'))
+        .map(|at| at - 1);
+    let start = match bytes.get(first + 2) == Some(&b'-') {
+        true => 0,
+        false => text[..first].rfind('\n').map_or(0, |at| at + 1),
+    };
+    let end = match last_close {
+        // An opener after the last closer is left for Tera to report.
+        Some(close) if close > last_open && !text[..close].ends_with('-') => text[close..]
+            .find('\n')
+            .map_or(text.len(), |at| close + at + 1),
+        _ => text.len(),
+    };
+    Some(start..end)
 }
 
 /// `for_markdown`: translations inserted without autoescape are escaped, because
@@ -1376,11 +1409,61 @@ mod tests {
     #[test]
     fn only_text_with_a_placeholder_tag_or_comment_is_a_template() {
         for template in ["{{ brand }}", "a {% if x %}", "{# note #}"] {
-            assert!(has_template_syntax(template), "{template}");
+            assert!(template_lines(template).is_some(), "{template}");
         }
         for text in ["plain", "a }} b %} c #}", "{ x }", "{", "100% {sure}"] {
-            assert!(!has_template_syntax(text), "{text}");
+            assert_eq!(template_lines(text), None, "{text}");
         }
+    }
+
+    /// Renders `text` whole, and as `Renderer::page` does: only its template
+    /// lines through Tera.
+    fn whole_and_by_lines(text: &str) -> (Result<String, String>, Result<String, String>) {
+        let mut tera = Tera::new();
+        let mut context = Context::new();
+        context.insert("x", "X");
+        context.insert("items", &["a", "b"]);
+        let whole = tera
+            .render_str(text, &context, false)
+            .map_err(|e| format!("{e:?}"));
+        let lines = template_lines(text).unwrap_or(text.len()..text.len());
+        let by_lines = tera
+            .render_str(&text[lines.clone()], &context, false)
+            .map(|inner| [&text[..lines.start], &inner, &text[lines.end..]].concat())
+            .map_err(|e| format!("{e:?}"));
+        (whole, by_lines)
+    }
+
+    #[test]
+    fn a_body_rendered_from_its_template_lines_is_the_body_rendered_whole() {
+        let bodies = [
+            "# Title\n\nSome text.\n\nPublished {{ x }}. More.\n\n## After\n\nText } and }} %} #}.\n",
+            "{{ x }} at the start\nand text after\n",
+            "text before\nat the end {{ x }}",
+            "a\n\n  {{- x }} trims the lines before\nb\n",
+            "a\n{{ x -}}\n\n  trims the lines after\n",
+            "a\n{% for i in items %}\n- {{ i }}\n{% endfor %}\nz\n",
+            "a\n{# a comment #}\nz\n",
+            "a\n{% raw %}{{ x }} }} {% endraw %}\nz }}\n",
+            "a\n{%- raw -%}\n {{ x }} \n{%- endraw -%}\n\nz\n",
+            "a\n{{ x }}\nb {{ unclosed\nc\n",
+            "a\n{% if true %}\nb\n",
+            "a %} b\n{{ x }}\nc {{ x }} d\ne\n",
+            "\r\na\r\n{{ x }}\r\nb\r\n",
+        ];
+        for body in bodies {
+            let (whole, by_lines) = whole_and_by_lines(body);
+            assert_eq!(
+                whole.is_ok(),
+                by_lines.is_ok(),
+                "{body:?}: {whole:?} {by_lines:?}"
+            );
+            if whole.is_ok() {
+                assert_eq!(whole, by_lines, "{body:?}");
+            }
+        }
+        let lines = template_lines("one\ntwo {{ x }} three\nfour\n").unwrap();
+        assert_eq!(lines, 4..22, "the whole line of the placeholder, no more");
     }
 
     #[test]
