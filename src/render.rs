@@ -1039,7 +1039,7 @@ fn template_lines(text: &str) -> Option<std::ops::Range<usize>> {
         .map(|(at, _)| at)
         .filter(|&at| matches!(bytes.get(at + 1), Some(b'{' | b'%' | b'#')));
     let first = openers.next()?;
-    let last_open = openers.last().unwrap_or(first);
+    let last_open = openers.next_back().unwrap_or(first);
     let last_close = text
         .rmatch_indices('}')
         .map(|(at, _)| at)
@@ -1419,7 +1419,7 @@ mod tests {
     /// Renders `text` whole, and as `Renderer::page` does: only its template
     /// lines through Tera.
     fn whole_and_by_lines(text: &str) -> (Result<String, String>, Result<String, String>) {
-        let mut tera = Tera::new();
+        let tera = Tera::new();
         let mut context = Context::new();
         context.insert("x", "X");
         context.insert("items", &["a", "b"]);
