@@ -2,9 +2,9 @@
 //!
 //! Every rule table keeps them for the whole build, and a 100,000-page site has
 //! 100,000 of them: as `RequestPath`s (a string per segment, in a tree) they
-//! took about 230 bytes each. Here each is one string, its canonical request
-//! path (`/warranty/index.html`), in a sorted list, found by the hash of its
-//! segments.
+//! took about 230 bytes each. Here each is its canonical request path
+//! (`/warranty/index.html`), written one after another in a single string in
+//! sorted order, and found by the hash of its segments.
 
 use std::cmp::Ordering;
 
@@ -18,9 +18,12 @@ use super::pattern::RequestPath;
 #[derive(Debug, Clone, Default)]
 pub struct FileSet {
     /// Each path as it is written (`RequestPath`'s `Display`), sorted by
-    /// [`compare_written`].
-    paths: Vec<Box<str>>,
-    /// Each path's place in `paths`, by the hash of its segments. Most paths a
+    /// [`compare_written`], one after another: a string of its own would cost
+    /// more than the path.
+    text: Box<str>,
+    /// Where each path ends in `text`.
+    ends: Vec<u32>,
+    /// Each path's place in `ends`, by the hash of its segments. Most paths a
     /// check asks about are not files: the hash says so without building the
     /// path, and a hit is compared with the string in place.
     places: HashTable<u32>,
@@ -28,7 +31,7 @@ pub struct FileSet {
 
 impl PartialEq for FileSet {
     fn eq(&self, other: &FileSet) -> bool {
-        self.paths == other.paths
+        self.text == other.text && self.ends == other.ends
     }
 }
 
@@ -56,6 +59,12 @@ fn parse_written(written: &str) -> RequestPath {
         segments: segments.map(str::to_string).collect(),
         trailing_slash,
     }
+}
+
+/// The path at `place` in order, as written in `text`, which ends at `ends`.
+fn path_at<'a>(text: &'a str, ends: &[u32], place: usize) -> &'a str {
+    let start = place.checked_sub(1).map_or(0, |before| ends[before]);
+    &text[start as usize..ends[place] as usize]
 }
 
 fn hash_written(written: &str) -> u64 {
@@ -124,21 +133,25 @@ impl FileSet {
             trailing_slash,
         };
         self.places
-            .find(probe.hash(), |&place| probe.is(&self.paths[place as usize]))
+            .find(probe.hash(), |&place| probe.is(self.path(place as usize)))
             .is_some()
     }
 
     /// Each path, in order. Made as it is read: the set keeps strings only.
     pub fn iter(&self) -> impl Iterator<Item = RequestPath> + '_ {
-        self.paths.iter().map(|written| parse_written(written))
+        (0..self.len()).map(|place| parse_written(self.path(place)))
     }
 
     pub fn len(&self) -> usize {
-        self.paths.len()
+        self.ends.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.paths.is_empty()
+        self.ends.is_empty()
+    }
+
+    fn path(&self, place: usize) -> &str {
+        path_at(&self.text, &self.ends, place)
     }
 }
 
@@ -153,15 +166,27 @@ impl FromIterator<RequestPath> for FileSet {
             .collect();
         paths.sort_unstable_by(|a, b| compare_written(a, b));
         paths.dedup();
-        paths.shrink_to_fit();
-        let mut places = HashTable::with_capacity(paths.len());
+        let text: Box<str> = paths.concat().into_boxed_str();
+        let ends: Vec<u32> = paths
+            .iter()
+            .scan(0, |end, path| {
+                *end += path.len();
+                Some(u32::try_from(*end).expect("under 4 GB of file names"))
+            })
+            .collect();
+        let mut set = FileSet {
+            text,
+            ends,
+            places: HashTable::with_capacity(paths.len()),
+        };
         for (place, written) in paths.iter().enumerate() {
             let place = u32::try_from(place).expect("fewer than 4 billion files");
+            let FileSet { text, ends, places } = &mut set;
             places.insert_unique(hash_written(written), place, |&other| {
-                hash_written(&paths[other as usize])
+                hash_written(path_at(text, ends, other as usize))
             });
         }
-        FileSet { paths, places }
+        set
     }
 }
 
