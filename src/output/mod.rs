@@ -349,16 +349,6 @@ pub fn text_of(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// `sitemap.xml` with `xhtml:link` alternates, sorted by URL.
-pub fn sitemap(mut entries: Vec<SitemapEntry>) -> String {
-    entries.sort_by(|a, b| a.url.cmp(&b.url));
-    let mut sitemap = Sitemap::new();
-    for entry in entries {
-        sitemap.add(entry);
-    }
-    sitemap.finish()
-}
-
 /// `sitemap.xml` written one entry at a time, so a region of 25,000 pages
 /// never holds all its entries besides the file's text.
 pub struct Sitemap {
@@ -506,6 +496,16 @@ pub fn headers(fingerprinted: &[SitePath]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `sitemap.xml` of `entries`, sorted by URL as the pipeline sorts them.
+    fn sitemap(mut entries: Vec<SitemapEntry>) -> String {
+        entries.sort_by(|a, b| a.url.cmp(&b.url));
+        let mut sitemap = Sitemap::new();
+        for entry in entries {
+            sitemap.add(entry);
+        }
+        sitemap.finish()
+    }
 
     /// A file already in the folder may be a hard link to the live output: a
     /// write replaces it with a new file and leaves the other name's bytes alone.
