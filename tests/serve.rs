@@ -204,6 +204,11 @@ async fn a_theme_file_linked_outside_the_site_is_an_error_that_shows_no_content(
     server.stop().await;
 }
 
+/// The headers that ask for a WebSocket (the reload channel), without `Origin`.
+const WS_HANDSHAKE: &str =
+    "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\
+                            Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
+
 #[tokio::test]
 async fn unexpected_hosts_and_foreign_origins_are_refused() {
     let site = copy_of_multi();
@@ -218,8 +223,7 @@ async fn unexpected_hosts_and_foreign_origins_are_refused() {
         let response = request(server.addr, bad, "/", "").await;
         assert_eq!(response.status, 421, "{bad}");
     }
-    let handshake = "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\
-                     Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
+    let handshake = WS_HANDSHAKE;
     let global = host(&server, "global");
     let foreign = request(
         server.addr,
@@ -257,8 +261,7 @@ async fn told_to_reload(
     let mut stream = TcpStream::connect(addr).await.unwrap();
     let text = format!(
         "GET /__handover/ws?path={path}&seen={seen} HTTP/1.1\r\nHost: {host}\r\n\
-         Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\
-         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nOrigin: http://{host}\r\n\r\n"
+         {WS_HANDSHAKE}Origin: http://{host}\r\n\r\n"
     );
     stream.write_all(text.as_bytes()).await.unwrap();
     let deadline = Instant::now() + within;

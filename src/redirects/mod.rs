@@ -195,7 +195,6 @@ pub struct RuleTable {
     pub twins: BTreeSet<usize>,
     /// Static rules by the path they match (first occurrence wins).
     statics: PathIndex,
-    /// `files` as hashes, to answer "not a file" without building the path.
     /// Indexes of the dynamic rules, in order.
     dynamics: Vec<usize>,
     /// (later, earlier) pairs of rules never reached: computed once, used by the

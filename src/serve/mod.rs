@@ -100,7 +100,7 @@ impl Shared {
 
     /// A receiver of the changes to come, and whether any announced after the
     /// `seen`-th is true of `concerns` (also when too many came to tell).
-    pub fn subscribe(
+    fn subscribe(
         &self,
         seen: u64,
         concerns: impl Fn(&Change) -> bool,

@@ -42,6 +42,7 @@ pub const RELOAD_JS: &str = r#"(() => {
 fn reload_script(seen: u64) -> String {
     format!("<script src=\"{SCRIPT_PATH}\" data-seen=\"{seen}\"></script>")
 }
+
 const STYLESHEET: &str = "<link rel=\"stylesheet\" href=\"/__handover/preview.css\">";
 
 /// The box of problems. Fixed to the bottom of the window, at most most of its
