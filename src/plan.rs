@@ -27,6 +27,11 @@ pub struct PageJob {
     pub dir: SitePath,
 }
 
+// One job per page, region and locale is kept until the build ends (7 MB of
+// a 100,000-page build's 68 MB heap): a field more is a choice.
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(std::mem::size_of::<PageJob>() == 72);
+
 impl PageJob {
     pub fn output(&self) -> SitePath {
         self.dir
