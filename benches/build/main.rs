@@ -265,8 +265,9 @@ fn measure_size(options: &Options, per_locale: usize) -> SizeFigures {
             .join(", ")
     );
     println!(
-        "  per 1,000 pages:    {:.1} ms, {:.2} MiB",
+        "  per 1,000 pages:    {:.1} ms ({:.1} ms of CPU), {:.2} MiB",
         seconds(full.wall) * 1e6 / pages as f64,
+        seconds(full.cpu) * 1e6 / pages as f64,
         full.peak_mib * 1e3 / pages as f64
     );
     println!(
@@ -383,17 +384,31 @@ fn main() {
     if let Some(first) = figures.first() {
         println!("\n== summary (ratios against the smallest size)");
         println!(
-            "{:>8} {:>9} {:>10} {:>10} {:>10} {:>9} {:>11} {:>10}",
-            "pages", "build s", "ms/1000", "cost x", "peak MiB", "peak x", "floor x", "unchanged"
+            "{:>8} {:>9} {:>10} {:>10} {:>11} {:>10} {:>10} {:>9} {:>11} {:>10}",
+            "pages",
+            "build s",
+            "ms/1000",
+            "cost x",
+            "cpu ms/1000",
+            "cpu cost x",
+            "peak MiB",
+            "peak x",
+            "floor x",
+            "unchanged"
         );
         let cost = |f: &SizeFigures| seconds(f.full.wall) / f.pages as f64;
+        // CPU time per page: the work a page costs, whether or not both cores
+        // were kept busy, and less moved by a neighbour's load than wall time.
+        let cpu_cost = |f: &SizeFigures| seconds(f.full.cpu) / f.pages as f64;
         for f in &figures {
             println!(
-                "{:>8} {:>9.3} {:>10.1} {:>10.2} {:>10.0} {:>9.2} {:>11.2} {:>9.0}%",
+                "{:>8} {:>9.3} {:>10.1} {:>10.2} {:>11.1} {:>10.2} {:>10.0} {:>9.2} {:>11.2} {:>9.0}%",
                 f.pages,
                 seconds(f.full.wall),
                 cost(f) * 1e6,
                 cost(f) / cost(first),
+                cpu_cost(f) * 1e6,
+                cpu_cost(f) / cpu_cost(first),
                 f.full.peak_mib,
                 f.full.peak_mib / first.full.peak_mib,
                 seconds(f.full.wall) / seconds(f.floor),
