@@ -53,6 +53,12 @@ pub struct Plan {
     by_name: BTreeMap<Arc<str>, Vec<u32>>,
     /// region -> where its jobs start and end in `jobs`.
     by_region: Vec<Range<usize>>,
+    /// The longest page path (`/fr-be/garantie/`) as a sitemap writes it,
+    /// and the most regions and locales one page is published in: together
+    /// they bound how large a sitemap can be, so that a region's is split
+    /// before a file would pass the sitemap limits.
+    longest_sitemap_path: usize,
+    most_versions: usize,
 }
 
 impl Plan {
@@ -99,6 +105,31 @@ impl Plan {
     /// The same page on every region and locale it is published in.
     pub fn translations(&self, name: &str) -> impl Iterator<Item = &PageJob> {
         self.indexes_named(name).map(|i| &self.jobs[i])
+    }
+
+    /// How many pages `region` has.
+    pub fn region_len(&self, region: usize) -> usize {
+        self.by_region.get(region).map_or(0, |range| range.len())
+    }
+
+    /// The length of the longest page path once written in a sitemap.
+    pub fn longest_sitemap_path(&self) -> usize {
+        self.longest_sitemap_path
+    }
+
+    /// The most regions and locales one page is published in.
+    pub fn most_versions(&self) -> usize {
+        self.most_versions
+    }
+
+    fn measure(&mut self) {
+        self.longest_sitemap_path = self
+            .jobs
+            .iter()
+            .map(|job| crate::output::sitemap_url_len(&job.dir.dir_url()))
+            .max()
+            .unwrap_or(0);
+        self.most_versions = self.by_name.values().map(Vec::len).max().unwrap_or(0);
     }
 }
 
@@ -191,6 +222,7 @@ pub fn plan(config: &SiteConfig, content: &Content) -> (Plan, Vec<Diagnostic>) {
     problems.extend(collisions.diagnostics());
     // Kept until the build ends: no room for a doubling's spare half.
     plan.jobs.shrink_to_fit();
+    plan.measure();
     (plan, problems)
 }
 

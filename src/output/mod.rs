@@ -349,6 +349,60 @@ pub fn text_of(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// How much one sitemap file may hold: a region with more URLs gets several
+/// files and a sitemap index that names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SitemapLimits {
+    pub urls: usize,
+    /// Uncompressed.
+    pub bytes: usize,
+}
+
+impl Default for SitemapLimits {
+    /// sitemaps.org's: 50,000 URLs and 50 MB (52,428,800 bytes).
+    fn default() -> Self {
+        SitemapLimits {
+            urls: 50_000,
+            bytes: 52_428_800,
+        }
+    }
+}
+
+/// The file name of part `part` (from 0) of a sitemap split in several.
+pub fn sitemap_part_name(part: usize) -> String {
+    format!("sitemap-{}.xml", part + 1)
+}
+
+/// `sitemap.xml` of a region whose URLs are split over `parts` files: the
+/// sitemap index that names them, which `robots.txt` points to.
+pub fn sitemap_index(domain: &str, parts: usize) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    for part in 0..parts {
+        let url = format!("https://{domain}/{}", sitemap_part_name(part));
+        let _ = writeln!(
+            out,
+            "  <sitemap>\n    <loc>{}</loc>\n  </sitemap>",
+            xml_escape(&encode_path(&url))
+        );
+    }
+    out.push_str("</sitemapindex>\n");
+    out
+}
+
+/// How long `url` is once written in a sitemap (encoded, then escaped).
+pub fn sitemap_url_len(url: &str) -> usize {
+    let plain = |b: &u8| b.is_ascii_alphanumeric() || b"-_./:~".contains(b);
+    if url.bytes().all(|b| plain(&b)) {
+        url.len()
+    } else {
+        xml_escape(&encode_path(url)).len()
+    }
+}
+
 /// `sitemap.xml` written one entry at a time, so a region of 25,000 pages
 /// never holds all its entries besides the file's text.
 pub struct Sitemap {
@@ -403,8 +457,27 @@ impl Sitemap {
     }
 
     pub fn finish(mut self) -> String {
-        self.out.push_str("</urlset>\n");
+        self.out.push_str(Self::END);
         self.out
+    }
+
+    const END: &str = "</urlset>\n";
+
+    /// The most bytes a sitemap of `urls` entries takes, when no URL is
+    /// longer than `url_len` once written ([`sitemap_url_len`]), no entry has
+    /// more than `alternates` alternates, and no `hreflang` is longer than
+    /// `hreflang_len`: measured on the longest entry [`Sitemap::add`] can
+    /// write, so that the bound follows the format.
+    pub fn bound(urls: usize, url_len: usize, alternates: usize, hreflang_len: usize) -> usize {
+        let url = format!("https://{}", "a".repeat(url_len.saturating_sub(8)));
+        let longest = SitemapEntry {
+            url: url.clone(),
+            lastmod: Some("9999-12-31".to_string()),
+            alternates: vec![("a".repeat(hreflang_len), url); alternates],
+        };
+        let mut one = Sitemap { out: String::new() };
+        one.add(longest);
+        Sitemap::new().out.len() + urls * one.out.len() + Self::END.len()
     }
 }
 

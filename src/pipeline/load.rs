@@ -15,6 +15,7 @@ use crate::content;
 use crate::diagnostics::{Diagnostic, Outcome};
 use crate::i18n::Translations;
 use crate::media::Media;
+use crate::output::SitemapLimits;
 use crate::plan;
 use crate::redirects::files::FileSet;
 use crate::redirects::pattern::RequestPath;
@@ -137,6 +138,7 @@ impl Site {
             renderer: Arc::new(renderer),
             redirects: Arc::default(),
             warnings: Vec::new(),
+            sitemap_limits: SitemapLimits::default(),
         };
         if let Err(found) = site.check_required_templates() {
             problems.extend(found);
@@ -295,7 +297,7 @@ impl Site {
                         ),
                     )
                     .at(source.key_span("slug"))
-                    .help("give the page another `slug`: 404.html, sitemap.xml, robots.txt, _headers, _redirects and the theme's static files are taken"),
+                    .help("give the page another `slug`: 404.html, sitemap.xml (and sitemap-1.xml, ... on a domain of over 50,000 pages), robots.txt, _headers, _redirects and the theme's static files are taken"),
                 );
             }
         }

@@ -23,6 +23,7 @@ use std::sync::Arc;
 
 use crate::config::Locale;
 use crate::diagnostics::{Diagnostic, Outcome};
+use crate::output::SitemapLimits;
 use crate::paths::SitePath;
 use crate::redirects::RuleTable;
 use crate::render::{Model, Renderer};
@@ -38,6 +39,9 @@ pub struct Site {
     pub redirects: Arc<Vec<RuleTable>>,
     /// Problems that do not stop the build (fallbacks and the like).
     pub warnings: Vec<Diagnostic>,
+    /// How many URLs and bytes one sitemap file may hold: sitemaps.org's
+    /// limits (tests set smaller ones to see a region's sitemap split).
+    pub sitemap_limits: SitemapLimits,
 }
 
 /// Where Cloudflare Bulk Redirects lists go: beside the domain folders, because
@@ -65,8 +69,15 @@ pub enum Output {
         region: usize,
         path: SitePath,
     },
+    /// `sitemap.xml`: the region's URLs, or, when they are more than one
+    /// sitemap may hold, the index of its [`Output::SitemapPart`]s.
     Sitemap {
         region: usize,
+    },
+    /// `sitemap-<n>.xml`: one part of a region's URLs.
+    SitemapPart {
+        region: usize,
+        part: usize,
     },
     Robots {
         region: usize,

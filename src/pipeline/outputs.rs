@@ -65,6 +65,10 @@ impl Site {
                 outputs.push(Output::Image { region, path });
             }
             outputs.push(Output::Sitemap { region });
+            let parts = self.sitemap_parts(region);
+            if parts.len() > 1 {
+                outputs.extend((0..parts.len()).map(|part| Output::SitemapPart { region, part }));
+            }
             outputs.push(Output::Robots { region });
             outputs.push(Output::Headers { region });
             outputs.push(Output::Redirects { region });
@@ -107,6 +111,9 @@ impl Site {
             }
             Output::Image { region, path } => (Some(*region), path.clone()),
             Output::Sitemap { region } => (Some(*region), fixed("sitemap.xml")),
+            Output::SitemapPart { region, part } => {
+                (Some(*region), fixed(&output::sitemap_part_name(*part)))
+            }
             Output::Robots { region } => (Some(*region), fixed("robots.txt")),
             Output::Headers { region } => (Some(*region), fixed("_headers")),
             Output::Redirects { region } => (Some(*region), fixed("_redirects")),
@@ -147,7 +154,10 @@ impl Site {
                 .expect("listed from the theme")
                 .bytes
                 .clone(),
-            Output::Sitemap { region } => self.sitemap(*region).into_bytes(),
+            Output::Sitemap { .. } | Output::SitemapPart { .. } => self
+                .sitemap_pieces(output, usize::MAX)
+                .collect::<String>()
+                .into_bytes(),
             Output::Robots { region } => output::robots(&model.region(*region).domain).into_bytes(),
             Output::Image { path, .. } => model
                 .media
@@ -182,14 +192,69 @@ impl Site {
         })
     }
 
-    fn sitemap(&self, region: usize) -> String {
-        self.sitemap_pieces(region, usize::MAX).collect()
+    /// Which of the region's pages, in the order of their URLs, each of its
+    /// sitemap files lists: one range, unless they are more than one file may
+    /// hold (50,000 URLs or 50 MB). The split is planned from the longest
+    /// entry the region could have, before any entry is written, so that
+    /// every file is known when the site's files are listed.
+    pub(super) fn sitemap_parts(&self, region: usize) -> Vec<std::ops::Range<usize>> {
+        let pages = self.model.plan.region_len(region);
+        let limits = self.sitemap_limits;
+        let per_file = if pages <= limits.urls && self.sitemap_bound(pages) <= limits.bytes {
+            pages.max(1)
+        } else {
+            let entry = self.sitemap_bound(1) - self.sitemap_bound(0);
+            let room = limits.bytes.saturating_sub(self.sitemap_bound(0));
+            (room / entry.max(1)).clamp(1, limits.urls.max(1))
+        };
+        (0..pages.div_ceil(per_file).max(1))
+            .map(|part| part * per_file..((part + 1) * per_file).min(pages))
+            .collect()
     }
 
-    /// The region's sitemap in pieces of about `piece` bytes (a few entries
-    /// more), in order: the URLs are sorted first, then each entry is made in
-    /// turn.
-    fn sitemap_pieces(&self, region: usize, piece: usize) -> impl Iterator<Item = String> + '_ {
+    /// The most bytes a sitemap of `urls` of the site's pages can take: as if
+    /// each had the longest domain and path of the site, and as many
+    /// alternates as the page published in the most regions and locales.
+    fn sitemap_bound(&self, urls: usize) -> usize {
+        let model = &self.model;
+        let regions = &model.config.regions;
+        let longest_domain = regions.iter().map(|r| r.domain.len()).max();
+        let url_len =
+            "https://".len() + longest_domain.unwrap_or(0) + model.plan.longest_sitemap_path();
+        let longest_locale = regions
+            .iter()
+            .flat_map(|r| &r.locales)
+            .map(|l| l.as_str().len())
+            .max();
+        let hreflang_len = longest_locale.unwrap_or(0).max("x-default".len());
+        // Its versions, and x-default.
+        let alternates = model.plan.most_versions() + 1;
+        output::Sitemap::bound(urls, url_len, alternates, hreflang_len)
+    }
+
+    /// A sitemap file of the region ([`Output::Sitemap`] or
+    /// [`Output::SitemapPart`]) in pieces of about `piece` bytes (a few
+    /// entries more), in order: the URLs are sorted first, then each entry of
+    /// the file is made in turn.
+    fn sitemap_pieces(
+        &self,
+        output: &Output,
+        piece: usize,
+    ) -> Box<dyn Iterator<Item = String> + '_> {
+        let (region, part) = match *output {
+            Output::Sitemap { region } => (region, None),
+            Output::SitemapPart { region, part } => (region, Some(part)),
+            _ => return Box::new(std::iter::empty()),
+        };
+        let parts = self.sitemap_parts(region);
+        let range = match part {
+            Some(part) => parts.get(part).cloned().unwrap_or_default(),
+            None if parts.len() > 1 => {
+                let domain = &self.model.region(region).domain;
+                return Box::new(std::iter::once(output::sitemap_index(domain, parts.len())));
+            }
+            None => parts.first().cloned().unwrap_or_default(),
+        };
         let model = &self.model;
         let mut pages: Vec<(String, &PageJob)> = model
             .plan
@@ -197,9 +262,10 @@ impl Site {
             .map(|job| (model.url(region, &job.dir.dir_url()), job))
             .collect();
         pages.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut pages = pages.into_iter();
+        pages.truncate(range.end);
+        let mut pages = pages.into_iter().skip(range.start);
         let mut sitemap = Some(output::Sitemap::new());
-        std::iter::from_fn(move || {
+        Box::new(std::iter::from_fn(move || {
             let open = sitemap.as_mut()?;
             for (url, job) in pages.by_ref() {
                 open.add(self.sitemap_entry(url, job));
@@ -208,7 +274,7 @@ impl Site {
                 }
             }
             sitemap.take().map(output::Sitemap::finish)
-        })
+        }))
     }
 
     /// A page's sitemap entry: its URL and its alternates on every domain.
@@ -302,9 +368,9 @@ impl Site {
     ) -> Vec<Diagnostic> {
         let mut problems: Vec<Diagnostic> = outputs
             .flat_map_iter(|output| match output {
-                Output::Sitemap { region } => {
+                Output::Sitemap { .. } | Output::SitemapPart { .. } => {
                     let (domain, path) = self.destination(&output);
-                    let mut pieces = self.sitemap_pieces(region, SITEMAP_PIECE);
+                    let mut pieces = self.sitemap_pieces(&output, SITEMAP_PIECE);
                     sink.write_pieces(&domain, &path, &mut pieces)
                         .err()
                         .into_iter()
@@ -336,16 +402,125 @@ impl Site {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::output::SitemapLimits;
 
     #[test]
     fn a_sitemap_in_pieces_is_the_sitemap() {
         let site = Site::load(std::path::Path::new("tests/fixtures/multi")).expect("loads");
         for region in 0..site.model.config.regions.len() {
-            let whole = site.sitemap(region);
-            let pieces: Vec<String> = site.sitemap_pieces(region, 1).collect();
+            let sitemap = Output::Sitemap { region };
+            let whole: String = site.sitemap_pieces(&sitemap, usize::MAX).collect();
+            let pieces: Vec<String> = site.sitemap_pieces(&sitemap, 1).collect();
             assert!(pieces.len() > 2, "one piece per entry, and the end");
             assert_eq!(pieces.concat(), whole);
             assert!(whole.ends_with("</urlset>\n"));
+        }
+    }
+
+    /// The `<loc>`s of a sitemap or sitemap index, in order.
+    fn locs(text: &str) -> Vec<String> {
+        text.split("<loc>")
+            .skip(1)
+            .map(|rest| rest.split("</loc>").next().unwrap_or_default().to_string())
+            .collect()
+    }
+
+    fn text(site: &Site, output: &Output) -> String {
+        let rendered = site.render(output).expect("renders");
+        String::from_utf8(rendered.bytes).expect("text")
+    }
+
+    /// Each region's sitemap files other than `sitemap.xml`, with their paths.
+    fn parts_of(site: &Site, region: usize) -> Vec<(String, String)> {
+        site.outputs()
+            .iter()
+            .filter(|o| matches!(o, Output::SitemapPart { region: r, .. } if *r == region))
+            .map(|part| (site.placement(part).1.to_string(), text(site, part)))
+            .collect()
+    }
+
+    #[test]
+    fn a_region_with_more_urls_than_a_sitemap_holds_gets_an_index_of_parts() {
+        let mut site = Site::load(std::path::Path::new(".")).expect("loads");
+        let regions = site.model.config.regions.len();
+        let whole: Vec<String> = (0..regions)
+            .map(|region| text(&site, &Output::Sitemap { region }))
+            .collect();
+        assert!((0..regions).all(|region| parts_of(&site, region).is_empty()));
+        site.sitemap_limits = SitemapLimits {
+            urls: 2,
+            bytes: usize::MAX,
+        };
+        for (region, whole) in whole.iter().enumerate() {
+            let pages = site.model.plan.region_len(region);
+            assert!(
+                pages > 2,
+                "the bundled site's regions have more than 2 pages"
+            );
+            let parts = parts_of(&site, region);
+            assert_eq!(parts.len(), pages.div_ceil(2));
+            let domain = &site.model.region(region).domain;
+            let index = text(&site, &Output::Sitemap { region });
+            assert!(index.contains("<sitemapindex"), "{index}");
+            let named: Vec<String> = (1..=parts.len())
+                .map(|n| format!("https://{domain}/sitemap-{n}.xml"))
+                .collect();
+            assert_eq!(locs(&index), named);
+            let mut listed = Vec::new();
+            for (n, (path, part)) in parts.iter().enumerate() {
+                assert_eq!(*path, format!("sitemap-{}.xml", n + 1));
+                assert!(part.starts_with("<?xml") && part.ends_with("</urlset>\n"));
+                assert!(locs(part).len() <= 2);
+                listed.extend(locs(part));
+            }
+            // Every URL once, in the order of the whole sitemap, with its alternates.
+            assert_eq!(listed, locs(whole));
+            let links = |text: &str| text.matches("<xhtml:link").count();
+            assert_eq!(
+                parts.iter().map(|(_, p)| links(p)).sum::<usize>(),
+                links(whole)
+            );
+        }
+    }
+
+    #[test]
+    fn no_sitemap_file_is_larger_than_the_limit() {
+        let mut site = Site::load(std::path::Path::new(".")).expect("loads");
+        let whole = text(&site, &Output::Sitemap { region: 0 });
+        // Room for one entry per file.
+        let limit = site.sitemap_bound(1);
+        assert!(whole.len() > limit, "{} bytes", whole.len());
+        site.sitemap_limits = SitemapLimits {
+            urls: 50_000,
+            bytes: limit,
+        };
+        let parts = parts_of(&site, 0);
+        assert_eq!(parts.len(), site.model.plan.region_len(0));
+        for (path, part) in &parts {
+            assert!(part.len() <= limit, "{path}: {} bytes", part.len());
+        }
+        let listed: Vec<String> = parts.iter().flat_map(|(_, part)| locs(part)).collect();
+        assert_eq!(listed, locs(&whole));
+    }
+
+    #[test]
+    fn a_sitemap_is_never_larger_than_its_bound() {
+        for fixture in ["tests/fixtures/multi", "tests/fixtures/cloudflare", "."] {
+            let site = Site::load(std::path::Path::new(fixture)).expect("loads");
+            for region in 0..site.model.config.regions.len() {
+                let written = text(&site, &Output::Sitemap { region }).len();
+                let pages = site.model.plan.region_len(region);
+                let bound = site.sitemap_bound(pages);
+                assert!(
+                    written <= bound,
+                    "{fixture} region {region}: {written} > {bound}"
+                );
+                // Close enough not to split a region that fits.
+                assert!(
+                    bound < 3 * written,
+                    "{fixture} region {region}: {bound} for {written}"
+                );
+            }
         }
     }
 }

@@ -209,6 +209,7 @@ impl Site {
             renderer,
             redirects: self.redirects.clone(),
             warnings: self.warnings.clone(),
+            sitemap_limits: self.sitemap_limits,
         }
     }
 
