@@ -4,7 +4,8 @@
 //!
 //! `cargo bench --bench build` measures N = 1,000, 10,000 and 25,000 (4,000 to
 //! 100,000 pages); `cargo bench --bench build -- 2000 --repeat 5` other sizes.
-//! For each N, in one interleaved loop repeated `--repeat` times (default 3),
+//! Every size is generated first; then, `--repeat` times (default 3), each
+//! size in turn is timed in one interleaved round, and the figures are the
 //! medians of:
 //! - the full build's wall time, peak memory (the child's own `ru_maxrss`) and
 //!   cores busy;
@@ -176,58 +177,110 @@ fn seconds(d: Duration) -> f64 {
     d.as_secs_f64()
 }
 
-fn measure_size(options: &Options, per_locale: usize) -> SizeFigures {
+/// A generated site of one size, and where its builds go.
+struct Prepared {
+    per_locale: usize,
+    pages: usize,
+    dir: tempfile::TempDir,
+    site: PathBuf,
+    output: PathBuf,
+    copy: PathBuf,
+    /// The same content for Hugo, when Hugo runs at this size.
+    hugo_site: Option<PathBuf>,
+}
+
+/// The timed runs of one size, gathered one round at a time.
+#[derive(Default)]
+struct Rounds {
+    fulls: Vec<Run>,
+    floors: Vec<Duration>,
+    unchanged: Vec<Duration>,
+    hugos: Vec<Run>,
+    inputs_read: usize,
+    outputs_copied: usize,
+}
+
+fn prepare(options: &Options, per_locale: usize) -> Prepared {
     let dir = tempfile::Builder::new()
         .prefix("handover-bench-")
         .tempdir_in(&options.dir)
         .expect("a folder for the benchmark");
     let site = dir.path().join("site");
-    let output = dir.path().join("out/public");
-    let copy = dir.path().join("copy");
     site::handover(&site, per_locale);
-    // A build does not trust inputs modified less than a second before it to
-    // stay unchanged (it keeps no record of them): let the generated site age.
-    std::thread::sleep(Duration::from_millis(1_100));
-    let hugo = options
+    let hugo_site = options
         .hugo
-        .as_deref()
-        .filter(|_| per_locale <= options.hugo_max);
-    let hugo_site = dir.path().join("hugo");
-    if hugo.is_some() {
-        site::hugo(&hugo_site, per_locale);
+        .as_ref()
+        .filter(|_| per_locale <= options.hugo_max)
+        .map(|_| {
+            let hugo_site = dir.path().join("hugo");
+            site::hugo(&hugo_site, per_locale);
+            hugo_site
+        });
+    Prepared {
+        per_locale,
+        pages: (per_locale + 1) * site::LOCALES.len(),
+        output: dir.path().join("out/public"),
+        copy: dir.path().join("copy"),
+        site,
+        hugo_site,
+        dir,
     }
-    let pages = (per_locale + 1) * site::LOCALES.len();
+}
+
+/// One round at one size: a full build, the floor, an unchanged rebuild and
+/// Hugo. The output and the floor's copy are removed afterwards, so that what
+/// the file system holds (memory, on tmpfs) does not weigh on the next size.
+fn round(options: &Options, prepared: &Prepared, rounds: &mut Rounds) {
+    let Prepared { dir, site, .. } = prepared;
+    let _ = std::fs::remove_dir_all(dir.path().join("out"));
+    rounds.fulls.push(build(site, &prepared.output));
+    let (time, read, written) = floor(
+        &[
+            &site.join("content"),
+            &site.join("locales"),
+            &site.join("themes"),
+            &site.join("site.yaml"),
+        ],
+        &prepared.output,
+        &prepared.copy,
+    );
+    rounds.floors.push(time);
+    (rounds.inputs_read, rounds.outputs_copied) = (read, written);
+    rounds.unchanged.push(build(site, &prepared.output).wall);
+    if let (Some(hugo), Some(hugo_site)) = (&options.hugo, &prepared.hugo_site) {
+        let hugo_out = dir.path().join("hugo-out");
+        let _ = std::fs::remove_dir_all(&hugo_out);
+        let _ = std::fs::remove_dir_all(hugo_site.join(".cache"));
+        rounds.hugos.push(hugo_build(hugo, hugo_site, &hugo_out));
+        let _ = std::fs::remove_dir_all(&hugo_out);
+    }
+    let _ = std::fs::remove_dir_all(dir.path().join("out"));
+    let _ = std::fs::remove_dir_all(&prepared.copy);
+}
+
+/// Prints the figures of one size from its rounds, then measures what is
+/// done once: a changed-page rebuild and `serve`.
+fn report(options: &Options, prepared: Prepared, rounds: Rounds) -> SizeFigures {
+    let Prepared {
+        per_locale,
+        pages,
+        dir,
+        site,
+        output,
+        ..
+    } = prepared;
+    let Rounds {
+        fulls,
+        floors,
+        unchanged,
+        hugos,
+        inputs_read,
+        outputs_copied,
+    } = rounds;
     println!(
         "\n== {per_locale} pages per locale: {pages} pages on 4 domains (in {})",
         dir.path().display()
     );
-
-    let (mut fulls, mut floors, mut unchanged, mut hugos) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let (mut inputs_read, mut outputs_copied) = (0, 0);
-    for _ in 0..options.repeat {
-        let _ = std::fs::remove_dir_all(dir.path().join("out"));
-        fulls.push(build(&site, &output));
-        let (time, read, written) = floor(
-            &[
-                &site.join("content"),
-                &site.join("locales"),
-                &site.join("themes"),
-                &site.join("site.yaml"),
-            ],
-            &output,
-            &copy,
-        );
-        floors.push(time);
-        (inputs_read, outputs_copied) = (read, written);
-        unchanged.push(build(&site, &output).wall);
-        if let Some(hugo) = hugo {
-            let hugo_out = dir.path().join("hugo-out");
-            let _ = std::fs::remove_dir_all(&hugo_out);
-            let _ = std::fs::remove_dir_all(hugo_site.join(".cache"));
-            hugos.push(hugo_build(hugo, &hugo_site, &hugo_out));
-        }
-    }
     let pick = |runs: &[Run]| -> Run {
         let walls: Vec<f64> = runs.iter().map(|r| seconds(r.wall)).collect();
         let middle = median(&walls);
@@ -299,6 +352,7 @@ fn measure_size(options: &Options, per_locale: usize) -> SizeFigures {
     }
 
     // One page edited: which output files does the rebuild rewrite?
+    build(&site, &output);
     let before = mtimes(&output);
     std::thread::sleep(Duration::from_millis(20));
     let page = site::handover_page(&site, site::LOCALES[0], per_locale / 2);
@@ -376,10 +430,35 @@ fn main() {
     if let Some(note) = crowded(&options.dir) {
         println!("{note}");
     }
-    let figures: Vec<SizeFigures> = options
+    // Every size is generated first, then timed round by round, the sizes in
+    // turn within each round: this shared machine's speed drifts over
+    // minutes, and sizes timed one after the other compared that drift more
+    // than their cost per page (1.18x to 1.30x one run, 0.80x to 0.86x
+    // another, at 100,004 against 4,004 pages; built in turn, 0.96x to 1.04x).
+    let prepared: Vec<Prepared> = options
         .sizes
         .iter()
-        .map(|&n| measure_size(&options, n))
+        .map(|&n| prepare(&options, n))
+        .collect();
+    // A build does not trust inputs modified less than a second before it to
+    // stay unchanged (it keeps no record of them): let the generated sites age.
+    std::thread::sleep(Duration::from_millis(1_100));
+    // One build untimed, so that the first timed one does not also load the
+    // binary and the machine's caches.
+    if let Some(first) = prepared.first() {
+        build(&first.site, &first.output);
+        let _ = std::fs::remove_dir_all(first.dir.path().join("out"));
+    }
+    let mut rounds: Vec<Rounds> = prepared.iter().map(|_| Rounds::default()).collect();
+    for _ in 0..options.repeat {
+        for (prepared, rounds) in prepared.iter().zip(&mut rounds) {
+            round(&options, prepared, rounds);
+        }
+    }
+    let figures: Vec<SizeFigures> = prepared
+        .into_iter()
+        .zip(rounds)
+        .map(|(prepared, rounds)| report(&options, prepared, rounds))
         .collect();
     if let Some(first) = figures.first() {
         println!("\n== summary (ratios against the smallest size)");
