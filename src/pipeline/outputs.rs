@@ -154,8 +154,12 @@ impl Site {
                 .expect("listed from the theme")
                 .bytes
                 .clone(),
-            Output::Sitemap { .. } | Output::SitemapPart { .. } => self
-                .sitemap_pieces(output, usize::MAX)
+            Output::Sitemap { region } => self
+                .sitemap_pieces(*region, None, usize::MAX)
+                .collect::<String>()
+                .into_bytes(),
+            Output::SitemapPart { region, part } => self
+                .sitemap_pieces(*region, Some(*part), usize::MAX)
                 .collect::<String>()
                 .into_bytes(),
             Output::Robots { region } => output::robots(&model.region(*region).domain).into_bytes(),
@@ -232,20 +236,16 @@ impl Site {
         output::Sitemap::bound(urls, url_len, alternates, hreflang_len)
     }
 
-    /// A sitemap file of the region ([`Output::Sitemap`] or
-    /// [`Output::SitemapPart`]) in pieces of about `piece` bytes (a few
-    /// entries more), in order: the URLs are sorted first, then each entry of
-    /// the file is made in turn.
+    /// A sitemap file of the region in pieces of about `piece` bytes (a few
+    /// entries more), in order: `sitemap.xml` ([`Output::Sitemap`]) without
+    /// a `part`, else that [`Output::SitemapPart`]. The URLs are sorted
+    /// first, then each entry of the file is made in turn.
     fn sitemap_pieces(
         &self,
-        output: &Output,
+        region: usize,
+        part: Option<usize>,
         piece: usize,
     ) -> Box<dyn Iterator<Item = String> + '_> {
-        let (region, part) = match *output {
-            Output::Sitemap { region } => (region, None),
-            Output::SitemapPart { region, part } => (region, Some(part)),
-            _ => return Box::new(std::iter::empty()),
-        };
         let parts = self.sitemap_parts(region);
         let range = match part {
             Some(part) => parts.get(part).cloned().unwrap_or_default(),
@@ -367,16 +367,16 @@ impl Site {
         sink: &dyn Sink,
     ) -> Vec<Diagnostic> {
         let mut problems: Vec<Diagnostic> = outputs
-            .flat_map_iter(|output| match output {
-                Output::Sitemap { .. } | Output::SitemapPart { .. } => {
+            .flat_map_iter(|output| match output.sitemap_file() {
+                Some((region, part)) => {
                     let (domain, path) = self.destination(&output);
-                    let mut pieces = self.sitemap_pieces(&output, SITEMAP_PIECE);
+                    let mut pieces = self.sitemap_pieces(region, part, SITEMAP_PIECE);
                     sink.write_pieces(&domain, &path, &mut pieces)
                         .err()
                         .into_iter()
                         .collect()
                 }
-                _ => self.render_one(&output, sink),
+                None => self.render_one(&output, sink),
             })
             .collect();
         problems.extend(self.model.translations.fallback_warnings());
@@ -399,6 +399,17 @@ impl Site {
     }
 }
 
+impl Output {
+    /// The region and part of a sitemap file (no part: `sitemap.xml`).
+    fn sitemap_file(&self) -> Option<(usize, Option<usize>)> {
+        match *self {
+            Output::Sitemap { region } => Some((region, None)),
+            Output::SitemapPart { region, part } => Some((region, Some(part))),
+            _ => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -408,9 +419,8 @@ mod tests {
     fn a_sitemap_in_pieces_is_the_sitemap() {
         let site = Site::load(std::path::Path::new("tests/fixtures/multi")).expect("loads");
         for region in 0..site.model.config.regions.len() {
-            let sitemap = Output::Sitemap { region };
-            let whole: String = site.sitemap_pieces(&sitemap, usize::MAX).collect();
-            let pieces: Vec<String> = site.sitemap_pieces(&sitemap, 1).collect();
+            let whole: String = site.sitemap_pieces(region, None, usize::MAX).collect();
+            let pieces: Vec<String> = site.sitemap_pieces(region, None, 1).collect();
             assert!(pieces.len() > 2, "one piece per entry, and the end");
             assert_eq!(pieces.concat(), whole);
             assert!(whole.ends_with("</urlset>\n"));
