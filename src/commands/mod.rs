@@ -73,6 +73,35 @@ impl Cli {
     }
 }
 
+/// How many problems with one code the terminal shows. A mistake in a shared
+/// template or a rule repeats on every page: one broken link on each page of a
+/// 100,000-page domain printed 1.6 million lines, which hide the one fix they
+/// call for. The rest are counted; JSON lists every one.
+const SHOWN_PER_CODE: usize = 1_000;
+
+/// The diagnostics the terminal shows, in order, and how many more of each
+/// code are not shown.
+fn shown_in_terminal(
+    report: &Report,
+) -> (Vec<&diagnostics::Diagnostic>, Vec<(&'static str, usize)>) {
+    let mut seen: std::collections::BTreeMap<&'static str, usize> = Default::default();
+    let shown = report
+        .diagnostics
+        .iter()
+        .filter(|diagnostic| {
+            let count = seen.entry(diagnostic.code).or_default();
+            *count += 1;
+            *count <= SHOWN_PER_CODE
+        })
+        .collect();
+    let hidden = seen
+        .into_iter()
+        .filter(|(_, count)| *count > SHOWN_PER_CODE)
+        .map(|(code, count)| (code, count - SHOWN_PER_CODE))
+        .collect();
+    (shown, hidden)
+}
+
 /// Prints a report's diagnostics in the chosen format (JSON is printed by the caller,
 /// inside its own document).
 pub fn print_diagnostics(report: &Report, format: Format) {
@@ -81,13 +110,20 @@ pub fn print_diagnostics(report: &Report, format: Format) {
     match format {
         Format::Human => {
             let colour = stderr.is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            for diagnostic in &report.diagnostics {
+            let (shown, hidden) = shown_in_terminal(report);
+            for diagnostic in shown {
                 let text = if colour {
                     diagnostics::render_human_styled(diagnostic)
                 } else {
                     diagnostics::render_human(diagnostic)
                 };
                 let _ = writeln!(err, "{text}");
+            }
+            for (code, more) in hidden {
+                let _ = writeln!(
+                    err,
+                    "note: {more} more `{code}` problems are not shown (the first {SHOWN_PER_CODE} are above): `--format json` lists every one\n"
+                );
             }
         }
         Format::Github => {
@@ -132,4 +168,41 @@ pub fn load_site(cli: &Cli) -> Result<crate::pipeline::Site, Status> {
 pub fn print_json(value: &serde_json::Value) {
     let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| "{}".to_string());
     println!("{text}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostics::Diagnostic;
+
+    #[test]
+    fn the_terminal_shows_a_thousand_problems_of_a_code_and_counts_the_rest() {
+        let mut problems: Vec<Diagnostic> = (0..1_003)
+            .map(|n| {
+                Diagnostic::error("links::broken", format!("link {n:04}"))
+                    .in_file(format!("content/en/p{n:04}.md"))
+            })
+            .collect();
+        problems.push(Diagnostic::error("content::date", "bad date").in_file("content/en/a.md"));
+        problems.push(
+            Diagnostic::warning("content::fallback", "falls back").in_file("content/fr/b.md"),
+        );
+        let report = Report::new(problems);
+        let (shown, hidden) = shown_in_terminal(&report);
+        assert_eq!(shown.len(), 1_002);
+        assert_eq!(hidden, [("links::broken", 3)]);
+        let links: Vec<&str> = shown
+            .iter()
+            .filter(|d| d.code == "links::broken")
+            .map(|d| d.message.as_str())
+            .collect();
+        assert_eq!(links.first(), Some(&"link 0000"));
+        assert_eq!(links.last(), Some(&"link 0999"));
+        assert!(shown.iter().any(|d| d.code == "content::date"));
+        assert!(shown.iter().any(|d| d.code == "content::fallback"));
+        // Below the limit nothing is hidden.
+        let one = Report::new(vec![Diagnostic::error("x::y", "one")]);
+        let (shown, hidden) = shown_in_terminal(&one);
+        assert_eq!((shown.len(), hidden.len()), (1, 0));
+    }
 }
