@@ -403,7 +403,7 @@ fn report(options: &Options, prepared: Prepared, rounds: Rounds) -> SizeFigures 
 fn crowded(dir: &Path) -> Option<String> {
     let stats = rustix::fs::statvfs(dir).ok()?;
     let used = stats.f_blocks.saturating_sub(stats.f_bfree) * stats.f_frsize;
-    (used > 1 << 30).then(|| {
+    (used > 1_000_000_000).then(|| {
         format!(
             "note: {} already holds {:.1} GB; the floor slows with what it holds more than the build does: \
              empty it (the sites kept with --keep too) for figures to compare with other runs",

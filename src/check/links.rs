@@ -90,7 +90,7 @@ enum Verdict {
 
 /// A page's ids in one string, each after a NUL, which no id holds: a
 /// browser reads a NUL in an attribute (or `&#0;`) as U+FFFD, and so does
-/// [`PageIds::new`].
+/// [`PageIds::join`].
 #[derive(Clone, Copy)]
 struct PageIds<'a>(&'a str);
 
