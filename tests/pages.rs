@@ -56,6 +56,38 @@ fn a_link_to_a_heading_is_checked_against_the_ids_headings_get() {
 }
 
 #[test]
+fn relative_links_with_dot_segments_are_checked_where_a_browser_goes() {
+    let site = copy_of(&fixtures().join("fixtures/multi"));
+    // help.md is `/help/` on www and, as nl-BE's fallback, `/nl-be/help/` on be.
+    append(
+        &site.path().join("content/en/help.md"),
+        "\n[Home](../), [this heading](./#help-support), [that one](../help/#help-suport) and [too far](../../../).\n",
+    );
+    let output = run(site.path(), &["check"]);
+    let text = stderr(&output);
+    assert!(
+        text.contains(
+            "error[links::fragment]: the link `../help/#help-suport` points to `#help-suport`, which `/help/` does not have\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "error[links::broken]: the link `../../../` climbs 2 levels above the root of www.acme.example\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("= help: from /help/, use one `../` fewer per level"),
+        "{text}"
+    );
+    for works in ["`../`", "`./#help-support`"] {
+        assert!(!text.contains(&format!("the link {works}")), "{text}");
+    }
+    assert_eq!(output.status.code(), Some(1), "{text}");
+}
+
+#[test]
 fn a_missing_image_is_one_error_at_its_reference_in_check_too() {
     let site = copy_of(&fixtures().join("fixtures/multi"));
     append(

@@ -5,6 +5,7 @@
 //! Pages are rendered once, by the pipeline, into a [`LinkSink`]; a problem points at the link where it was
 //! written (the page's Markdown file, else the theme template that holds it).
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::ops::Range;
 use std::sync::Mutex;
@@ -444,9 +445,27 @@ fn verdict(site: &Site, page: &PageRef, link: &str) -> Verdict {
         Some((path, fragment)) => (path.to_string(), Some(fragment.to_string())),
         None => (path_and_fragment, None),
     };
-    let path = path.split('?').next().unwrap_or("").to_string();
+    let path = path.split('?').next().unwrap_or("");
     let table = &site.redirects[region];
     let domain = &table.domain;
+    let path = match resolve_dot_segments(path) {
+        Ok(path) => path.into_owned(),
+        Err(levels) => {
+            return Verdict::Fails((
+                (
+                    "links::broken",
+                    format!(
+                        "the link `{link}` climbs {levels} level{} above the root of {domain}",
+                        if levels == 1 { "" } else { "s" }
+                    ),
+                ),
+                format!(
+                    "from {}, use one `../` fewer per level, or a path from the root such as `/warranty/`",
+                    page.url_dir
+                ),
+            ))
+        }
+    };
     let request = match RequestPath::parse(&path) {
         Ok(request) => request,
         Err(why) => {
@@ -475,6 +494,60 @@ fn verdict(site: &Site, page: &PageRef, link: &str) -> Verdict {
             "link to a generated page, or add a redirect rule for the old address".to_string(),
         )),
     }
+}
+
+/// `path` (from `/`) as a browser requests it: each `.` segment is dropped and
+/// each `..` drops the segment before it (RFC 3986, 5.2.4), so that
+/// `../warranty/` written on `/fr-fr/help/` is checked as `/fr-fr/warranty/`.
+/// Browsers also read `%2e` as a dot. `Err` with how many levels the `..`
+/// segments climb above the root: a browser stops there, so the link would
+/// not lead where it was meant to.
+fn resolve_dot_segments(path: &str) -> Result<Cow<'_, str>, usize> {
+    let Some(rest) = path.strip_prefix('/') else {
+        return Ok(Cow::Borrowed(path));
+    };
+    if !rest.split('/').any(|segment| dots(segment).is_some()) {
+        return Ok(Cow::Borrowed(path));
+    }
+    let segments: Vec<&str> = rest.split('/').collect();
+    let mut kept: Vec<&str> = Vec::with_capacity(segments.len());
+    let mut above_root = 0;
+    let last = segments.len() - 1;
+    for (at, segment) in segments.iter().enumerate() {
+        match dots(segment) {
+            Some(dot_count) => {
+                if dot_count == 2 && kept.pop().is_none() {
+                    above_root += 1;
+                }
+                // `a/..` and `a/.` end in a folder: `/`.
+                if at == last {
+                    kept.push("");
+                }
+            }
+            None => kept.push(segment),
+        }
+    }
+    if above_root > 0 {
+        return Err(above_root);
+    }
+    Ok(Cow::Owned(format!("/{}", kept.join("/"))))
+}
+
+/// 1 for a `.` segment, 2 for `..`, each dot perhaps written `%2e` or `%2E`.
+fn dots(segment: &str) -> Option<usize> {
+    let mut rest = segment.as_bytes();
+    let mut count = 0;
+    while !rest.is_empty() && count < 3 {
+        if rest[0] == b'.' {
+            rest = &rest[1..];
+        } else if rest.len() >= 3 && rest[..3].eq_ignore_ascii_case(b"%2e") {
+            rest = &rest[3..];
+        } else {
+            return None;
+        }
+        count += 1;
+    }
+    (rest.is_empty() && (1..=2).contains(&count)).then_some(count)
 }
 
 fn path_or_self(path: &str) -> String {
@@ -615,6 +688,35 @@ mod tests {
         }
         let empty = text.push("");
         assert_eq!(text.get(empty), "");
+    }
+
+    #[test]
+    fn dot_segments_are_resolved_as_a_browser_resolves_them() {
+        let resolved = |path| resolve_dot_segments(path).map(|p| p.into_owned());
+        for (written, requested) in [
+            ("/fr-fr/help/../warranty/", "/fr-fr/warranty/"),
+            ("/fr-fr/help/./", "/fr-fr/help/"),
+            ("/fr-fr/help/..", "/fr-fr/"),
+            ("/fr-fr/help/.", "/fr-fr/help/"),
+            ("/fr-fr/help/../../", "/"),
+            ("/a/%2e%2E/b", "/b"),
+            ("/a/.%2e/b/%2E/c", "/b/c"),
+            ("/a//../b", "/a/b"),
+        ] {
+            assert_eq!(resolved(written), Ok(requested.to_string()), "{written}");
+        }
+        // Not dot segments: left as they are.
+        for path in [
+            "/a/.../b",
+            "/a/..b/",
+            "/.well-known/x",
+            "/a/%2e%2e%2e/",
+            "/",
+        ] {
+            assert!(matches!(resolve_dot_segments(path), Ok(Cow::Borrowed(p)) if p == path));
+        }
+        assert_eq!(resolved("/help/../../"), Err(1));
+        assert_eq!(resolved("/../../x"), Err(2));
     }
 
     #[test]
