@@ -1329,7 +1329,7 @@ fn is_translation_fault(error: &tera::Error) -> bool {
 
 /// Marks a filter given an undefined value, followed by the region's value
 /// names: Tera points such an error at the value as written, and
-/// [`tera_diagnostic`] turns it into "`values.x` is not defined" with a
+/// [`tera_diagnostics`] turns it into "`values.x` is not defined" with a
 /// did-you-mean.
 const UNDEFINED_INPUT: &str = "handover-undefined:";
 

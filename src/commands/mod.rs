@@ -3,6 +3,10 @@
 //! Exit codes are the same everywhere: 0 when the site is fine, 1 when it has
 //! problems, 2 when the command itself could not run (bad arguments, no site).
 
+// The commands' doc comments are their `--help` text, where `<root>` and
+// `<port>` name a value the user gives, not an HTML tag.
+#![allow(rustdoc::invalid_html_tags)]
+
 pub mod build;
 pub mod check;
 pub mod new;

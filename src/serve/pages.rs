@@ -14,7 +14,7 @@ use super::snapshot::RegionInfo;
 
 /// Where the preview's own script and stylesheet are served. They are files,
 /// not inline code, so the pages keep the site's Content-Security-Policy in the
-/// preview (see [`super::http`]), which allows exactly these two besides it.
+/// preview (see `src/serve/http.rs`), which allows exactly these two besides it.
 pub const SCRIPT_PATH: &str = "/__handover/reload.js";
 pub const STYLE_PATH: &str = "/__handover/preview.css";
 
