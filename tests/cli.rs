@@ -631,3 +631,39 @@ fn check_says_which_phase_each_region_is_in() {
         stderr(&output)
     );
 }
+
+#[test]
+fn serve_lists_the_regions_before_the_first_checks_report() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    // A check of this small site takes a few milliseconds: started beside the
+    // listing, its report came before it more often than not.
+    for _ in 0..3 {
+        let mut child = common::handover()
+            .args(["--root"])
+            .arg(multi())
+            .args(["serve", "--port", "0"])
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut seen = Vec::new();
+        for line in lines {
+            let line = line.unwrap_or_default();
+            let done = line.starts_with("checked in ");
+            seen.push(line);
+            if done || Instant::now() > deadline {
+                break;
+            }
+        }
+        child.kill().ok();
+        child.wait().ok();
+        let at = |start: &str| seen.iter().position(|l| l.trim_start().starts_with(start));
+        let listed = at("http://localhost:").expect("the list of regions");
+        let checked = at("checked in ").expect("the check's report");
+        assert!(listed < checked, "{seen:#?}");
+        assert_eq!(at("built in memory in "), Some(0), "{seen:#?}");
+    }
+}

@@ -64,27 +64,6 @@ impl ServeArgs {
                 return Status::CouldNotRun;
             }
         };
-        if !self.bind.is_loopback() {
-            eprintln!(
-                "WARNING: listening on {}: anyone who can reach this machine can see the preview.\n         Use the default (--bind 127.0.0.1) to keep it on this machine.",
-                self.bind
-            );
-        }
-        let port = server.addr.port();
-        let build = server.shared.current().build;
-        eprintln!("handover serve: every region on its own origin (Ctrl-C stops)");
-        if let Some(build) = build {
-            for region in &build.regions {
-                let locales: Vec<&str> = region.locales.iter().map(|l| l.as_str()).collect();
-                eprintln!(
-                    "  http://{}.localhost:{port}/   {} ({})",
-                    region.id,
-                    region.domain,
-                    locales.join(", ")
-                );
-            }
-        }
-        eprintln!("  http://localhost:{port}/   the list of regions");
         let _ = tokio::signal::ctrl_c().await;
         eprintln!("stopping");
         server.stop().await;

@@ -199,10 +199,6 @@ pub async fn start(options: ServeOptions) -> Result<Server, Diagnostic> {
         .root
         .canonicalize()
         .unwrap_or_else(|_| options.root.clone());
-    std::thread::spawn({
-        let (shared, root) = (Arc::downgrade(&shared), root.clone());
-        move || checker(&shared, &root, &wake_checker)
-    });
     // Requests are answered from the start: with a page that reloads until the
     // site is loaded, then with each file rendered on request until the whole
     // site is rendered.
@@ -215,6 +211,15 @@ pub async fn start(options: ServeOptions) -> Result<Server, Diagnostic> {
         move || rebuild(&shared, &root, &InputChange::Everything)
     });
     let _ = first.await;
+    if options.verbose {
+        print_banner(&shared);
+    }
+    // Started after the banner, so that the first check's report comes after
+    // it, not sometimes before: the first build waits for it in `to_check`.
+    std::thread::spawn({
+        let (shared, root) = (Arc::downgrade(&shared), root.clone());
+        move || checker(&shared, &root, &wake_checker)
+    });
     let watcher = watch::Watcher::start(&root, shared.clone())?;
     Ok(Server {
         addr,
@@ -223,6 +228,31 @@ pub async fn start(options: ServeOptions) -> Result<Server, Diagnostic> {
         task,
         _watcher: watcher,
     })
+}
+
+/// Where each region is served, and a warning when the preview is open to
+/// the network.
+fn print_banner(shared: &Shared) {
+    let port = shared.port;
+    if !shared.bind.is_loopback() {
+        eprintln!(
+            "WARNING: listening on {}: anyone who can reach this machine can see the preview.\n         Use the default (--bind 127.0.0.1) to keep it on this machine.",
+            shared.bind
+        );
+    }
+    eprintln!("handover serve: every region on its own origin (Ctrl-C stops)");
+    if let Some(build) = shared.current().build {
+        for region in &build.regions {
+            let locales: Vec<&str> = region.locales.iter().map(|l| l.as_str()).collect();
+            eprintln!(
+                "  http://{}.localhost:{port}/   {} ({})",
+                region.id,
+                region.domain,
+                locales.join(", ")
+            );
+        }
+    }
+    eprintln!("  http://localhost:{port}/   the list of regions");
 }
 
 /// Rebuilds into memory (only what `change` needs when the last build was good),
