@@ -194,6 +194,26 @@ pub fn io_error(error: &std::io::Error, shown: &str, verb: &str) -> Diagnostic {
         .help(help)
 }
 
+/// The status change time: a content change always moves it, even when the
+/// modification time is set back by hand, and no program can set it.
+#[cfg(unix)]
+pub fn change_time(metadata: &std::fs::Metadata) -> std::time::SystemTime {
+    use std::os::unix::fs::MetadataExt;
+    use std::time::{Duration, SystemTime};
+    let (seconds, nanos) = (metadata.ctime(), metadata.ctime_nsec());
+    match (u64::try_from(seconds), u32::try_from(nanos)) {
+        (Ok(seconds), Ok(nanos)) => SystemTime::UNIX_EPOCH + Duration::new(seconds, nanos),
+        _ => SystemTime::UNIX_EPOCH,
+    }
+}
+
+#[cfg(not(unix))]
+pub fn change_time(metadata: &std::fs::Metadata) -> std::time::SystemTime {
+    metadata
+        .modified()
+        .unwrap_or(std::time::SystemTime::UNIX_EPOCH)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -125,11 +125,19 @@ fn a_successful_build_replaces_the_previous_output_entirely() {
     copy_tree(&multi(), site.path());
     let public = site.path().join("public");
     assert!(run(site.path(), &["build"]).status.success());
-    std::fs::create_dir_all(public.join("gone.example")).unwrap();
-    std::fs::write(public.join("gone.example/index.html"), "old").unwrap();
+    assert!(public.join("be.acme.example/index.html").is_file());
+    // The Belgian region moves to another domain: its old folder goes.
+    let config = site.path().join("site.yaml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        text.replace("be.acme.example", "belgium.acme.example"),
+    )
+    .unwrap();
     let output = run(site.path(), &["build"]);
     assert!(output.status.success(), "{}", stderr(&output));
-    assert!(!public.join("gone.example").exists());
+    assert!(!public.join("be.acme.example").exists());
+    assert!(public.join("belgium.acme.example/index.html").is_file());
     assert!(public.join("www.acme.example/index.html").is_file());
     let siblings: Vec<String> = std::fs::read_dir(site.path())
         .unwrap()

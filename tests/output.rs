@@ -127,16 +127,110 @@ fn missing_empty_and_handover_written_folders_are_fine() {
     let result = build_into(site.path(), out.path());
     assert!(result.status.success(), "{}", stderr(&result));
     assert!(out.path().join(".handover-output").is_file());
-    // Written by handover: replaced, including a file someone dropped in it.
-    std::fs::write(out.path().join("www.acme.example/stray.html"), "x").unwrap();
+    // Written by handover: replaced.
     let result = build_into(site.path(), out.path());
     assert!(result.status.success(), "{}", stderr(&result));
-    assert!(!out.path().join("www.acme.example/stray.html").exists());
     // Missing, two levels down.
     let deep = out.path().join("a/b");
     let result = build_into(site.path(), &deep);
     assert!(result.status.success(), "{}", stderr(&result));
     assert!(deep.join("www.acme.example/index.html").is_file());
+}
+
+/// Builds the site into `public/` after `change` made its output differ from
+/// what the last build wrote: the build must be refused with `listed` named
+/// and every file left as it was.
+fn assert_output_change_refused(change: impl Fn(&Path), listed: &str) {
+    let site = site();
+    let public = site.path().join("public");
+    assert!(run(site.path(), &["build"]).status.success());
+    change(&public);
+    let before = read_tree(site.path());
+    let result = run(site.path(), &["build"]);
+    let text = stderr(&result);
+    assert_eq!(result.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains(&format!(
+            "holds files added or changed after handover wrote it, which the build would lose: {listed}\n"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("= help: to publish a file with the site, put it in themes/plain/static/ (copied to every domain)"),
+        "{text}"
+    );
+    assert_eq!(read_tree(site.path()), before);
+}
+
+#[test]
+fn a_file_added_to_the_output_by_hand_stops_the_build_and_is_kept() {
+    // Right after the build: its last change and this one may fall in one
+    // tick of the file system's clock.
+    assert_output_change_refused(
+        |public| std::fs::write(public.join("www.acme.example/google1234.html"), "verify").unwrap(),
+        "www.acme.example/google1234.html",
+    );
+    assert_output_change_refused(
+        |public| {
+            std::fs::create_dir_all(public.join("be.acme.example/.well-known")).unwrap();
+            std::fs::write(public.join("be.acme.example/.well-known/security.txt"), "x").unwrap();
+            std::os::unix::fs::symlink("/etc/hostname", public.join("link")).unwrap();
+        },
+        "be.acme.example/.well-known/security.txt, link",
+    );
+}
+
+#[test]
+fn a_file_edited_in_the_output_stops_the_build_but_a_removed_one_is_written_again() {
+    assert_output_change_refused(
+        |public| {
+            let page = public.join("www.acme.example/help/index.html");
+            let mut text = std::fs::read_to_string(&page).unwrap();
+            text.push_str("<!-- fixed by hand -->");
+            std::fs::write(page, text).unwrap();
+        },
+        "www.acme.example/help/index.html",
+    );
+    let site = site();
+    let public = site.path().join("public");
+    assert!(run(site.path(), &["build"]).status.success());
+    let written = read_tree(&public);
+    std::fs::remove_file(public.join("www.acme.example/help/index.html")).unwrap();
+    std::fs::remove_dir_all(public.join("be.acme.example/nl-be")).unwrap();
+    // Same bytes, new status: touched, its permissions changed and back.
+    use std::os::unix::fs::PermissionsExt;
+    let page = public.join("www.acme.example/index.html");
+    std::fs::set_permissions(&page, std::fs::Permissions::from_mode(0o600)).unwrap();
+    std::fs::set_permissions(&page, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let result = run(site.path(), &["build"]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    let rebuilt = read_tree(&public);
+    let without_marker = |tree: &std::collections::BTreeMap<String, Vec<u8>>| {
+        tree.iter()
+            .filter(|(path, _)| *path != ".handover-output")
+            .map(|(path, bytes)| (path.clone(), bytes.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(without_marker(&rebuilt), without_marker(&written));
+}
+
+#[test]
+fn files_a_rebuild_reuses_are_not_taken_for_files_changed_by_hand() {
+    // The files linked from the last output change status when their old
+    // names are removed: the marker is written after that.
+    let site = site();
+    for round in 0..4 {
+        let page = site.path().join("content/en/help.md");
+        let mut text = std::fs::read_to_string(&page).unwrap();
+        text.push_str(&format!("\nRound {round}.\n"));
+        std::fs::write(&page, text).unwrap();
+        let result = run(site.path(), &["build"]);
+        assert!(
+            result.status.success(),
+            "round {round}: {}",
+            stderr(&result)
+        );
+    }
 }
 
 #[test]
@@ -285,7 +379,10 @@ fn sigterm_and_ctrl_c_remove_their_staging_folder_and_leave_public_alone() {
     let site = site();
     assert!(run(site.path(), &["build"]).status.success());
     let public = site.path().join("public");
-    std::fs::write(public.join("www.acme.example/index.html"), "previous").unwrap();
+    // The build to stop would change public/.
+    let page = site.path().join("content/en/index.md");
+    let text = std::fs::read_to_string(&page).unwrap();
+    std::fs::write(&page, format!("{text}\nChanged since.\n")).unwrap();
     let before = read_tree(&public);
     for name in ["TERM", "INT"] {
         let (child, staging) = build_paused_before_swap(site.path());

@@ -74,7 +74,7 @@ pub struct Staging {
 impl Staging {
     /// Takes the output's lock (waiting for another build), clears what killed
     /// builds left, checks that the old output can be removed after the swap, and
-    /// creates the staging folder with its marker.
+    /// creates the staging folder (its marker is written by [`Staging::commit`]).
     pub fn create(claimed: &ClaimedOutput) -> Result<Staging, Diagnostic> {
         Staging::create_in(LockedOutput::acquire(claimed)?)
     }
@@ -103,14 +103,12 @@ impl Staging {
         staging.previous = fresh
             .ok()
             .and_then(|fresh| PreviousOutput::open(&staging.target, &fresh));
-        let marker = super::guard::marker_text();
-        let linked = staging.previous.as_ref().is_some_and(|previous| {
-            previous.link_if_same(MARKER, marker.as_bytes(), &staging.dir.join(MARKER))
-        });
-        if !linked {
-            fs::write(&staging.dir.join(MARKER), marker.as_bytes())?;
-        }
         Ok(staging)
+    }
+
+    /// The output folder this staging folder replaces.
+    pub fn target(&self) -> &Path {
+        &self.target
     }
 
     /// The output folder this staging folder will replace, to reuse its
@@ -123,6 +121,12 @@ impl Staging {
     /// Gives back the output's lock, still held, so what follows the swap (the
     /// record of what was built) is written before another build starts.
     pub fn commit(self) -> Result<LockedOutput, Diagnostic> {
+        // Its time is set again after the swap (see `mark_written`).
+        let marker = super::guard::marker_text();
+        if let Err(problem) = fs::write(&self.dir.join(MARKER), marker.as_bytes()) {
+            self.abandon();
+            return Err(problem);
+        }
         pause_before_swap();
         let replaced = {
             // No interrupt handler runs while the folders change places; after,
@@ -139,9 +143,15 @@ impl Staging {
             Ok(Some(old)) => {
                 remove_folder(&old);
                 keep_only_lock(self.id);
+                // Removing the old names of the files linked from it changed
+                // their status time: the marker is written again after it.
+                mark_written(&self.target);
                 Ok(self.locked)
             }
-            Ok(None) => Ok(self.locked),
+            Ok(None) => {
+                mark_written(&self.target);
+                Ok(self.locked)
+            }
             Err(error) => {
                 let _ = std::fs::remove_dir_all(&self.dir);
                 Err(fs::io_error(
@@ -158,6 +168,47 @@ impl Staging {
         keep_only_lock(self.id);
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// Sets the output's marker's modification time to when the build had made
+/// its last change there (after the old output's removal, which changes the
+/// status of the files linked from it). Best effort: a marker left with an
+/// earlier time makes the next build refuse files it reused, never lose one.
+fn mark_written(output: &Path) {
+    let probe = output.join(format!("{MARKER}.{}", std::process::id()));
+    let written_at = last_change_stamped(&probe);
+    let _ = std::fs::remove_file(&probe);
+    let Some(written_at) = written_at else {
+        return;
+    };
+    if let Ok(marker) = std::fs::File::options()
+        .write(true)
+        .open(output.join(MARKER))
+    {
+        let _ = marker.set_modified(written_at);
+    }
+}
+
+/// A status time no earlier than any change made so far, and earlier than
+/// any change made after this returns, as the file system at `probe` stamps
+/// them. It stamps with a clock that moves in ticks (4 ms at 250 Hz; a second
+/// or two on some file systems), so a change in the same tick would get the
+/// same time: the probe is written until its time moves past the first one.
+fn last_change_stamped(probe: &Path) -> Option<std::time::SystemTime> {
+    let stamp = || -> Option<std::time::SystemTime> {
+        std::fs::write(probe, b".").ok()?;
+        let metadata = std::fs::symlink_metadata(probe).ok()?;
+        Some(crate::fs::change_time(&metadata))
+    };
+    let first = stamp()?;
+    let started = std::time::Instant::now();
+    while started.elapsed() < std::time::Duration::from_secs(3) {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+        if stamp()? > first {
+            return Some(first);
+        }
+    }
+    None
 }
 
 /// Removes a folder this build owns, its top-level folders (one per domain) on

@@ -12,7 +12,8 @@
 //! - the binary (its version and the executable file's size, time and inode),
 //!   and what else decides the bytes: `--as-of` or today's date;
 //! - the output folder: every entry by path, size, time and inode, so a file
-//!   changed, added or removed there by hand is put right by the next build.
+//!   removed there by hand is put back by the next build (one added or edited
+//!   there stops it: see [`crate::output::guard::lost_by_replacing`]).
 //!
 //! When all of them match, the output is already what a build would write: the
 //! build leaves it as it is and shows the report of the build that wrote it. Any
@@ -218,7 +219,7 @@ impl Tree {
             newest: metadata
                 .modified()
                 .unwrap_or(SystemTime::UNIX_EPOCH)
-                .max(changed(&metadata)),
+                .max(crate::fs::change_time(&metadata)),
             complete: true,
         };
         let folder = folder_identity(&metadata);
@@ -290,26 +291,9 @@ fn identity(metadata: &std::fs::Metadata) -> String {
         "{kind} {} {} {} {}\0",
         metadata.len(),
         nanos(metadata.modified()),
-        nanos(Ok(changed(metadata))),
+        nanos(Ok(crate::fs::change_time(metadata))),
         unix_identity(metadata)
     )
-}
-
-/// The status change time (a content change always moves it, even when the
-/// modification time is set back by hand).
-#[cfg(unix)]
-fn changed(metadata: &std::fs::Metadata) -> SystemTime {
-    use std::os::unix::fs::MetadataExt;
-    let (seconds, nanos) = (metadata.ctime(), metadata.ctime_nsec());
-    match (u64::try_from(seconds), u32::try_from(nanos)) {
-        (Ok(seconds), Ok(nanos)) => SystemTime::UNIX_EPOCH + Duration::new(seconds, nanos),
-        _ => SystemTime::UNIX_EPOCH,
-    }
-}
-
-#[cfg(not(unix))]
-fn changed(metadata: &std::fs::Metadata) -> SystemTime {
-    metadata.modified().unwrap_or(SystemTime::UNIX_EPOCH)
 }
 
 #[cfg(unix)]

@@ -151,6 +151,15 @@ fn build_inner(options: &BuildOptions) -> Result<BuildSummary, Diagnostic> {
         staging.abandon();
         return Ok(failed_with(report, timings));
     }
+    // Checked at the end, with the lock held: the files to keep are known.
+    let lost = timings.stage("swap", || {
+        guard::lost_by_replacing(staging.target(), &staging.dir)
+    });
+    if !lost.is_empty() {
+        staging.abandon();
+        let shown = options.output.display().to_string();
+        return Err(guard::refuse_to_lose(&shown, &lost, &site.model.config));
+    }
     let locked = match timings.stage("swap", || staging.commit()) {
         Ok(locked) => locked,
         Err(problem) => return Ok(failed(vec![problem], timings)),
