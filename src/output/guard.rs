@@ -171,18 +171,34 @@ pub fn lost_by_replacing(output: &Path, staged: &Path) -> Vec<String> {
         // as before (or no output at all).
         return Vec::new();
     };
-    changed_after(output, written_at)
-        .into_iter()
-        .filter(|relative| !same_file_bytes(&output.join(relative), &staged.join(relative)))
-        .collect()
+    lost_files(output, staged, written_at)
 }
 
-/// Both are regular files (not links) with the same bytes.
-fn same_file_bytes(old: &Path, new: &Path) -> bool {
-    let regular = |path: &Path| std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file());
-    regular(old)
-        && regular(new)
-        && matches!((std::fs::read(old), std::fs::read(new)), (Ok(a), Ok(b)) if a == b)
+/// `staged` keeps the bytes of the old file at `old`: it is the same file
+/// (linked from the old output, which changed its status time) or a regular
+/// file with the same bytes.
+fn kept_in(old: &Path, old_metadata: &std::fs::Metadata, staged: &Path) -> bool {
+    let Ok(new_metadata) = std::fs::symlink_metadata(staged) else {
+        return false;
+    };
+    if same_file(old_metadata, &new_metadata) {
+        return true;
+    }
+    old_metadata.is_file()
+        && new_metadata.is_file()
+        && old_metadata.len() == new_metadata.len()
+        && matches!((std::fs::read(old), std::fs::read(staged)), (Ok(a), Ok(b)) if a == b)
+}
+
+#[cfg(unix)]
+fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    (a.dev(), a.ino()) == (b.dev(), b.ino())
+}
+
+#[cfg(not(unix))]
+fn same_file(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
+    false
 }
 
 /// The refusal for files a build would lose ([`lost_by_replacing`]).
@@ -210,19 +226,20 @@ pub fn refuse_to_lose(shown: &str, lost: &[String], config: &SiteConfig) -> Diag
     )
 }
 
-/// The files (and symbolic links) under `folder` changed after `time`, by
-/// path relative to it, sorted; the marker aside. Folders are not counted:
-/// one changes when a file in it is removed, which loses nothing. Read on
-/// every core: an output of 100,000 pages holds as many files.
-fn changed_after(folder: &Path, time: SystemTime) -> Vec<String> {
-    let tops: Vec<PathBuf> = std::fs::read_dir(folder)
+/// The files (and symbolic links) under `output` changed after `time` that
+/// `staged` does not keep ([`kept_in`]), by path relative to `output`,
+/// sorted; the marker aside. Folders are not counted: one changes when a file
+/// in it is removed, which loses nothing. Read on every core: an output of
+/// 100,000 pages holds as many files.
+fn lost_files(output: &Path, staged: &Path, time: SystemTime) -> Vec<String> {
+    let tops: Vec<PathBuf> = std::fs::read_dir(output)
         .into_iter()
         .flatten()
         .flatten()
         .map(|entry| entry.path())
         .filter(|top| top.file_name().is_none_or(|name| name != MARKER))
         .collect();
-    let mut changed: Vec<String> = tops
+    let mut lost: Vec<String> = tops
         .par_iter()
         .flat_map_iter(|top| {
             walkdir::WalkDir::new(top)
@@ -230,20 +247,20 @@ fn changed_after(folder: &Path, time: SystemTime) -> Vec<String> {
                 .into_iter()
                 .flatten()
                 .filter(|entry| !entry.file_type().is_dir())
-                .filter(|entry| {
-                    entry
-                        .metadata()
-                        .is_ok_and(|metadata| crate::fs::change_time(&metadata) > time)
-                })
-                .map(|entry| {
-                    let relative = entry.path().strip_prefix(folder).unwrap_or(entry.path());
-                    relative.to_string_lossy().into_owned()
+                .filter_map(|entry| {
+                    let metadata = entry.metadata().ok()?;
+                    if crate::fs::change_time(&metadata) <= time {
+                        return None;
+                    }
+                    let relative = entry.path().strip_prefix(output).ok()?;
+                    let kept = kept_in(entry.path(), &metadata, &staged.join(relative));
+                    (!kept).then(|| relative.to_string_lossy().into_owned())
                 })
                 .collect::<Vec<_>>()
         })
         .collect();
-    changed.sort();
-    changed
+    lost.sort();
+    lost
 }
 
 /// Output written before handover left its marker: nothing but folders named
