@@ -45,7 +45,9 @@ fn a_folder_without_site_yaml_exits_2_and_says_what_to_do() {
 
 #[test]
 fn json_format_reports_success_and_counts() {
-    let out = tempfile::tempdir().unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    // Not the temporary folder itself: the record of the build goes beside it.
+    let out = scratch.path().join("public");
     let output = run(
         &multi(),
         &[
@@ -53,7 +55,7 @@ fn json_format_reports_success_and_counts() {
             "json",
             "build",
             "-o",
-            out.path().to_str().unwrap(),
+            out.as_path().to_str().unwrap(),
         ],
     );
     assert!(output.status.success(), "{}", stderr(&output));
@@ -105,18 +107,18 @@ fn github_format_prints_annotations() {
 
 #[test]
 fn one_thread_and_many_give_the_same_bytes() {
-    let one = tempfile::tempdir().unwrap();
-    let many = tempfile::tempdir().unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    let (one, many) = (scratch.path().join("one"), scratch.path().join("many"));
     for (dir, jobs) in [(&one, "1"), (&many, "8")] {
         let output = run(
             &multi(),
-            &["build", "-j", jobs, "-o", dir.path().to_str().unwrap()],
+            &["build", "-j", jobs, "-o", dir.to_str().unwrap()],
         );
         assert!(output.status.success(), "{}", stderr(&output));
     }
-    let a = read_tree(one.path());
+    let a = read_tree(&one);
     assert!(a.len() > 10);
-    assert_eq!(a, read_tree(many.path()));
+    assert_eq!(a, read_tree(&many));
 }
 
 #[test]
@@ -201,12 +203,17 @@ fn new_creates_a_site_that_builds_with_no_edits() {
 
 #[test]
 fn the_bundled_site_has_short_menu_labels_and_a_language_switcher_on_its_404() {
-    let out = tempfile::tempdir().unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    // Not the temporary folder itself: the record of the build goes beside it.
+    let out = scratch.path().join("public");
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let output = run(root, &["build", "--output", out.path().to_str().unwrap()]);
+    let output = run(
+        root,
+        &["build", "--output", out.as_path().to_str().unwrap()],
+    );
     assert!(output.status.success(), "{}", stderr(&output));
 
-    let home = std::fs::read_to_string(out.path().join("de.po.co/index.html")).unwrap();
+    let home = std::fs::read_to_string(out.as_path().join("de.po.co/index.html")).unwrap();
     assert!(home.contains("<h1>POCO ist jetzt Teil des Xiaomi Stores</h1>"));
     assert!(
         home.contains("<ul>\n<li><strong>Ihre Garantie bleibt, wie sie ist.</strong>"),
@@ -217,7 +224,7 @@ fn the_bundled_site_has_short_menu_labels_and_a_language_switcher_on_its_404() {
         "the menu shows nav_title, not the title:\n{home}"
     );
 
-    let not_found = std::fs::read_to_string(out.path().join("de.po.co/404.html")).unwrap();
+    let not_found = std::fs::read_to_string(out.as_path().join("de.po.co/404.html")).unwrap();
     assert!(not_found.contains(r#"<nav class="languages" aria-label="Sprache und Land">"#));
     for home in [
         r#"<a href="https://uk.po.co/" hreflang="en-GB" lang="en-GB">"#,
@@ -231,7 +238,7 @@ fn the_bundled_site_has_short_menu_labels_and_a_language_switcher_on_its_404() {
     assert!(not_found.contains(">Garantie und Kundendienst</a>"));
 
     // content/SOURCES.md is a note for editors, not a page.
-    let files = common::read_tree(out.path());
+    let files = common::read_tree(out.as_path());
     assert!(
         !files.keys().any(|f| f.to_lowercase().contains("sources")),
         "{:?}",
@@ -488,8 +495,10 @@ fn list_json_gives_what_the_file_holds_after_chains_are_collapsed() {
 
 #[test]
 fn export_without_region_writes_one_file_per_domain() {
-    let out = tempfile::tempdir().unwrap();
-    let folder = out.path().join("vercel");
+    let scratch = tempfile::tempdir().unwrap();
+    // Not the temporary folder itself: the record of the build goes beside it.
+    let out = scratch.path().join("public");
+    let folder = out.as_path().join("vercel");
     let output = run(
         &multi(),
         &[
@@ -527,7 +536,7 @@ fn export_without_region_writes_one_file_per_domain() {
         ],
     );
     assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
-    let theirs = out.path().join("theirs");
+    let theirs = out.as_path().join("theirs");
     std::fs::create_dir_all(&theirs).unwrap();
     std::fs::write(theirs.join("vercel.json"), "mine").unwrap();
     let refused = run(
@@ -577,8 +586,10 @@ fn site_with_notice_until(date: &str) -> tempfile::TempDir {
 fn after_notice_until_every_notice_page_redirects_to_new_home() {
     let site = site_with_notice_until("2025-06-30");
     let redirects = |as_of: &str| {
-        let out = tempfile::tempdir().unwrap();
-        let output = out.path().join("public");
+        let scratch = tempfile::tempdir().unwrap();
+        // Not the temporary folder itself: the record of the build goes beside it.
+        let out = scratch.path().join("public");
+        let output = out.as_path().join("public");
         let built = run(
             site.path(),
             &[

@@ -13,14 +13,19 @@ use common::{fixtures, read_tree, run, stderr};
 
 fn check_fixture(name: &str) {
     let site = fixtures().join("fixtures").join(name);
-    let out = tempfile::tempdir().unwrap();
-    let output = run(&site, &["build", "--output", out.path().to_str().unwrap()]);
+    let scratch = tempfile::tempdir().unwrap();
+    // Not the temporary folder itself: the record of the build goes beside it.
+    let out = scratch.path().join("public");
+    let output = run(
+        &site,
+        &["build", "--output", out.as_path().to_str().unwrap()],
+    );
     assert!(
         output.status.success(),
         "{name} failed to build:\n{}",
         stderr(&output)
     );
-    let actual = read_tree(out.path());
+    let actual = read_tree(out.as_path());
     let expected_dir = site.join("expected");
 
     if std::env::var_os("UPDATE_GOLDEN").is_some() {

@@ -122,16 +122,18 @@ fn a_file_or_a_link_as_output_is_refused() {
 #[test]
 fn missing_empty_and_handover_written_folders_are_fine() {
     let site = site();
-    let out = tempfile::tempdir().unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    let out = scratch.path().join("out");
+    std::fs::create_dir(&out).unwrap();
     // Empty.
-    let result = build_into(site.path(), out.path());
+    let result = build_into(site.path(), &out);
     assert!(result.status.success(), "{}", stderr(&result));
-    assert!(out.path().join(".handover-output").is_file());
+    assert!(out.as_path().join(".handover-output").is_file());
     // Written by handover: replaced.
-    let result = build_into(site.path(), out.path());
+    let result = build_into(site.path(), out.as_path());
     assert!(result.status.success(), "{}", stderr(&result));
     // Missing, two levels down.
-    let deep = out.path().join("a/b");
+    let deep = out.as_path().join("a/b");
     let result = build_into(site.path(), &deep);
     assert!(result.status.success(), "{}", stderr(&result));
     assert!(deep.join("www.acme.example/index.html").is_file());
