@@ -150,13 +150,15 @@ fn hugo_build(hugo: &Path, site: &Path, output: &Path) -> Run {
         .args(["--quiet", "--noBuildLock"]))
 }
 
-/// Every file under `dir` with its modification time.
+/// Every file a CDN deploys from `dir` with its modification time.
 fn mtimes(dir: &Path) -> HashMap<PathBuf, SystemTime> {
     walkdir::WalkDir::new(dir)
         .sort_by_file_name()
         .into_iter()
         .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
+        // In the domain folders: the marker beside them is not deployed, and
+        // its time says when each build ended.
+        .filter(|e| e.file_type().is_file() && e.depth() >= 2)
         .map(|e| {
             let modified = e.metadata().expect("metadata").modified().expect("mtime");
             let relative = e.path().strip_prefix(dir).expect("under dir");
