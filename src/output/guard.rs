@@ -5,8 +5,9 @@
 //! is missing, empty, or carries the [`MARKER`] that handover leaves at the top of
 //! every output it writes (beside the domain folders, so no CDN deploys it);
 //! and even then the swap stops at a file added or changed in it since the
-//! build that left the marker ([`lost_by_replacing`]). The site root, anything that contains it, and every input folder are refused even
-//! with the marker: no flag overrides that.
+//! build that left the marker ([`lost_by_replacing`]). The site root, anything
+//! that contains it, and every input folder are refused even with the marker:
+//! no flag overrides that.
 
 use std::path::{Component, Path, PathBuf};
 use std::time::SystemTime;
@@ -228,7 +229,7 @@ pub fn refuse_to_lose(shown: &str, lost: &[String], config: &SiteConfig) -> Diag
 
 /// The files (and symbolic links) under `output` changed after `time` that
 /// `staged` does not keep ([`kept_in`]), by path relative to `output`,
-/// sorted; the marker aside. Folders are not counted: one changes when a file
+/// sorted; the marker (and its probe) aside. Folders are not counted: one changes when a file
 /// in it is removed, which loses nothing. Read on every core: an output of
 /// 100,000 pages holds as many files.
 fn lost_files(output: &Path, staged: &Path, time: SystemTime) -> Vec<String> {
@@ -237,7 +238,11 @@ fn lost_files(output: &Path, staged: &Path, time: SystemTime) -> Vec<String> {
         .flatten()
         .flatten()
         .map(|entry| entry.path())
-        .filter(|top| top.file_name().is_none_or(|name| name != MARKER))
+        // The marker, and the probe that timed it if a build died there.
+        .filter(|top| {
+            top.file_name()
+                .is_none_or(|name| !name.to_string_lossy().starts_with(MARKER))
+        })
         .collect();
     let mut lost: Vec<String> = tops
         .par_iter()

@@ -144,7 +144,7 @@ impl Staging {
                 remove_folder(&old);
                 keep_only_lock(self.id);
                 // Removing the old names of the files linked from it changed
-                // their status time: the marker is written again after it.
+                // their status time: the marker's time is set after it.
                 mark_written(&self.target);
                 Ok(self.locked)
             }
