@@ -158,7 +158,7 @@ fn assert_output_change_refused(change: impl Fn(&Path), listed: &str) {
         "{text}"
     );
     assert!(
-        text.contains("= help: to publish a file with the site, put it in themes/plain/static/ (copied to every domain)"),
+        text.contains("to keep them, or delete them (the build writes its own files again); a file to serve beside the site belongs in the deploy step"),
         "{text}"
     );
     assert_eq!(read_tree(site.path()), before);

@@ -203,26 +203,21 @@ fn same_file(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
 }
 
 /// The refusal for files a build would lose ([`lost_by_replacing`]).
-pub fn refuse_to_lose(shown: &str, lost: &[String], config: &SiteConfig) -> Diagnostic {
+pub fn refuse_to_lose(shown: &str, lost: &[String]) -> Diagnostic {
     let more = lost.len().saturating_sub(5);
     let mut names: Vec<String> = lost.iter().take(5).cloned().collect();
     if more > 0 {
         names.push(format!("and {more} more"));
     }
-    let theme = config
-        .root
-        .join("themes")
-        .join(&config.theme)
-        .join("static");
     refusal(
         format!(
             "the output folder {shown} holds files added or changed after handover wrote it, which the build would lose: {}",
             names.join(", ")
         ),
         format!(
-            "to publish a file with the site, put it in {}/ (copied to every domain); \
-             to keep it, move it out of {shown}; a file edited by mistake can be deleted, and the build writes it again",
-            crate::fs::shown_path(&config.root, &theme)
+            "move them out of {shown} to keep them, or delete them (the build writes its own files again); \
+             a file to serve beside the site belongs in the deploy step, added to a copy of the domain folder, \
+             and a search engine's verification can be a meta tag in the theme's templates"
         ),
     )
 }

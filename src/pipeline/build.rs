@@ -158,7 +158,7 @@ fn build_inner(options: &BuildOptions) -> Result<BuildSummary, Diagnostic> {
     if !lost.is_empty() {
         staging.abandon();
         let shown = options.output.display().to_string();
-        return Err(guard::refuse_to_lose(&shown, &lost, &site.model.config));
+        return Err(guard::refuse_to_lose(&shown, &lost));
     }
     let locked = match timings.stage("swap", || staging.commit()) {
         Ok(locked) => locked,
