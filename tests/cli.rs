@@ -50,13 +50,7 @@ fn json_format_reports_success_and_counts() {
     let out = scratch.path().join("public");
     let output = run(
         &multi(),
-        &[
-            "--format",
-            "json",
-            "build",
-            "-o",
-            out.as_path().to_str().unwrap(),
-        ],
+        &["--format", "json", "build", "-o", out.to_str().unwrap()],
     );
     assert!(output.status.success(), "{}", stderr(&output));
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
@@ -207,13 +201,10 @@ fn the_bundled_site_has_short_menu_labels_and_a_language_switcher_on_its_404() {
     // Not the temporary folder itself: the record of the build goes beside it.
     let out = scratch.path().join("public");
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let output = run(
-        root,
-        &["build", "--output", out.as_path().to_str().unwrap()],
-    );
+    let output = run(root, &["build", "--output", out.to_str().unwrap()]);
     assert!(output.status.success(), "{}", stderr(&output));
 
-    let home = std::fs::read_to_string(out.as_path().join("de.po.co/index.html")).unwrap();
+    let home = std::fs::read_to_string(out.join("de.po.co/index.html")).unwrap();
     assert!(home.contains("<h1>POCO ist jetzt Teil des Xiaomi Stores</h1>"));
     assert!(
         home.contains("<ul>\n<li><strong>Ihre Garantie bleibt, wie sie ist.</strong>"),
@@ -224,7 +215,7 @@ fn the_bundled_site_has_short_menu_labels_and_a_language_switcher_on_its_404() {
         "the menu shows nav_title, not the title:\n{home}"
     );
 
-    let not_found = std::fs::read_to_string(out.as_path().join("de.po.co/404.html")).unwrap();
+    let not_found = std::fs::read_to_string(out.join("de.po.co/404.html")).unwrap();
     assert!(not_found.contains(r#"<nav class="languages" aria-label="Sprache und Land">"#));
     for home in [
         r#"<a href="https://uk.po.co/" hreflang="en-GB" lang="en-GB">"#,
@@ -238,7 +229,7 @@ fn the_bundled_site_has_short_menu_labels_and_a_language_switcher_on_its_404() {
     assert!(not_found.contains(">Garantie und Kundendienst</a>"));
 
     // content/SOURCES.md is a note for editors, not a page.
-    let files = common::read_tree(out.as_path());
+    let files = common::read_tree(&out);
     assert!(
         !files.keys().any(|f| f.to_lowercase().contains("sources")),
         "{:?}",
@@ -495,10 +486,8 @@ fn list_json_gives_what_the_file_holds_after_chains_are_collapsed() {
 
 #[test]
 fn export_without_region_writes_one_file_per_domain() {
-    let scratch = tempfile::tempdir().unwrap();
-    // Not the temporary folder itself: the record of the build goes beside it.
-    let out = scratch.path().join("public");
-    let folder = out.as_path().join("vercel");
+    let out = tempfile::tempdir().unwrap();
+    let folder = out.path().join("vercel");
     let output = run(
         &multi(),
         &[
@@ -536,7 +525,7 @@ fn export_without_region_writes_one_file_per_domain() {
         ],
     );
     assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
-    let theirs = out.as_path().join("theirs");
+    let theirs = out.path().join("theirs");
     std::fs::create_dir_all(&theirs).unwrap();
     std::fs::write(theirs.join("vercel.json"), "mine").unwrap();
     let refused = run(
@@ -586,10 +575,8 @@ fn site_with_notice_until(date: &str) -> tempfile::TempDir {
 fn after_notice_until_every_notice_page_redirects_to_new_home() {
     let site = site_with_notice_until("2025-06-30");
     let redirects = |as_of: &str| {
-        let scratch = tempfile::tempdir().unwrap();
-        // Not the temporary folder itself: the record of the build goes beside it.
-        let out = scratch.path().join("public");
-        let output = out.as_path().join("public");
+        let out = tempfile::tempdir().unwrap();
+        let output = out.path().join("public");
         let built = run(
             site.path(),
             &[

@@ -16,16 +16,13 @@ fn check_fixture(name: &str) {
     let scratch = tempfile::tempdir().unwrap();
     // Not the temporary folder itself: the record of the build goes beside it.
     let out = scratch.path().join("public");
-    let output = run(
-        &site,
-        &["build", "--output", out.as_path().to_str().unwrap()],
-    );
+    let output = run(&site, &["build", "--output", out.to_str().unwrap()]);
     assert!(
         output.status.success(),
         "{name} failed to build:\n{}",
         stderr(&output)
     );
-    let actual = read_tree(out.as_path());
+    let actual = read_tree(&out);
     let expected_dir = site.join("expected");
 
     if std::env::var_os("UPDATE_GOLDEN").is_some() {

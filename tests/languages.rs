@@ -132,12 +132,9 @@ fn switcher_names_come_from_cldr_and_tell_regions_apart() {
     // Not the temporary folder itself: the record of the build goes beside it.
     let out = scratch.path().join("public");
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let built = run(
-        root,
-        &["build", "--output", out.as_path().to_str().unwrap()],
-    );
+    let built = run(root, &["build", "--output", out.to_str().unwrap()]);
     assert!(built.status.success(), "{}", stderr(&built));
-    let uk = std::fs::read_to_string(out.as_path().join("uk.po.co/index.html")).unwrap();
+    let uk = std::fs::read_to_string(out.join("uk.po.co/index.html")).unwrap();
     for name in [
         ">English (United Kingdom)</a>",
         ">Français</a>",

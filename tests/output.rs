@@ -128,12 +128,12 @@ fn missing_empty_and_handover_written_folders_are_fine() {
     // Empty.
     let result = build_into(site.path(), &out);
     assert!(result.status.success(), "{}", stderr(&result));
-    assert!(out.as_path().join(".handover-output").is_file());
+    assert!(out.join(".handover-output").is_file());
     // Written by handover: replaced.
-    let result = build_into(site.path(), out.as_path());
+    let result = build_into(site.path(), &out);
     assert!(result.status.success(), "{}", stderr(&result));
     // Missing, two levels down.
-    let deep = out.as_path().join("a/b");
+    let deep = out.join("a/b");
     let result = build_into(site.path(), &deep);
     assert!(result.status.success(), "{}", stderr(&result));
     assert!(deep.join("www.acme.example/index.html").is_file());
