@@ -343,27 +343,121 @@ fn builds_running_at_the_same_time_take_turns() {
 
 /// Starts a build that stops just before the swap, and waits until it is there.
 fn build_paused_before_swap(site: &Path) -> (std::process::Child, PathBuf) {
+    build_paused(site, &[("HANDOVER_TEST_PAUSE_BEFORE_SWAP_MS", "20000")])
+}
+
+/// Starts a build with the test pauses `pauses` and waits until it has
+/// checked its output and written its marker, just before the swap.
+fn build_paused(site: &Path, pauses: &[(&str, &str)]) -> (std::process::Child, PathBuf) {
     // Without the record of the last build, an unchanged site is built again.
     let _ = std::fs::remove_file(site.join(".public.cache"));
     let child = handover()
         .arg("--root")
         .arg(site)
         .arg("build")
-        .env("HANDOVER_TEST_PAUSE_BEFORE_SWAP_MS", "20000")
+        .envs(pauses.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let staging = site.join(format!(".public.staging-{}", child.id()));
+    wait_for(&staging.join(".handover-output"));
+    (child, staging)
+}
+
+fn wait_for(file: &Path) {
     let started = Instant::now();
-    // The build is small: once its staging folder has a sitemap, it is rendered
-    // and waits at the swap.
-    while !staging.join("www.acme.example/sitemap.xml").is_file() {
-        assert!(started.elapsed() < Duration::from_secs(30), "no staging");
+    while !file.is_file() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no {}",
+            file.display()
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
-    std::thread::sleep(Duration::from_millis(500));
-    (child, staging)
+}
+
+/// The folders `public.kept-<pid>` beside `public/`, each as its files.
+fn kept_beside(site: &Path) -> Vec<std::collections::BTreeMap<String, Vec<u8>>> {
+    let mut kept: Vec<PathBuf> = std::fs::read_dir(site)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| {
+            path.file_name()
+                .is_some_and(|name| name.to_string_lossy().starts_with("public.kept-"))
+        })
+        .collect();
+    kept.sort();
+    kept.iter().map(|folder| read_tree(folder)).collect()
+}
+
+#[cfg(unix)]
+#[test]
+fn a_file_added_while_a_build_runs_after_its_check_is_kept_beside_the_output() {
+    let site = site();
+    assert!(run(site.path(), &["build"]).status.success());
+    let public = site.path().join("public");
+    let (child, _) = build_paused(
+        site.path(),
+        &[("HANDOVER_TEST_PAUSE_BEFORE_SWAP_MS", "1000")],
+    );
+    // Checked already: the build would replace the folder without it.
+    std::fs::write(public.join("www.acme.example/google1234.html"), "verify").unwrap();
+    let result = child.wait_with_output().unwrap();
+    let text = stderr(&result);
+    assert!(result.status.success(), "{text}");
+    assert!(
+        text.contains("while the build ran") && text.contains("www.acme.example/google1234.html"),
+        "{text}"
+    );
+    assert!(!public.join("www.acme.example/google1234.html").exists());
+    let only_it = std::collections::BTreeMap::from([(
+        "www.acme.example/google1234.html".to_string(),
+        b"verify".to_vec(),
+    )]);
+    assert_eq!(kept_beside(site.path()), vec![only_it]);
+    assert!(
+        leftovers(site.path()).is_empty(),
+        "{:?}",
+        leftovers(site.path())
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_file_added_while_a_build_runs_is_kept_even_when_it_is_killed_after_the_swap() {
+    let site = site();
+    assert!(run(site.path(), &["build"]).status.success());
+    let public = site.path().join("public");
+    let (mut child, staging) = build_paused(
+        site.path(),
+        &[
+            ("HANDOVER_TEST_PAUSE_BEFORE_SWAP_MS", "1000"),
+            ("HANDOVER_TEST_PAUSE_AFTER_SWAP_MS", "20000"),
+        ],
+    );
+    std::fs::write(public.join("www.acme.example/google1234.html"), "verify").unwrap();
+    // Swapped: the old output, with the file, is where the staging folder was.
+    wait_for(&staging.join("www.acme.example/google1234.html"));
+    signal(&child, "KILL");
+    let _ = child.wait();
+    assert!(kept_beside(site.path()).is_empty());
+    let result = run(site.path(), &["build"]);
+    let text = stderr(&result);
+    assert!(result.status.success(), "{text}");
+    assert!(text.contains("www.acme.example/google1234.html"), "{text}");
+    assert_eq!(
+        kept_beside(site.path()),
+        vec![std::collections::BTreeMap::from([(
+            "www.acme.example/google1234.html".to_string(),
+            b"verify".to_vec(),
+        )])]
+    );
+    assert!(
+        leftovers(site.path()).is_empty(),
+        "{:?}",
+        leftovers(site.path())
+    );
 }
 
 #[cfg(unix)]

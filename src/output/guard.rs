@@ -175,6 +175,11 @@ pub fn lost_by_replacing(output: &Path, staged: &Path) -> Vec<String> {
     lost_files(output, staged, written_at)
 }
 
+/// When the build that wrote `output` had written it, if its marker says.
+pub fn written_at_of(output: &Path) -> Option<SystemTime> {
+    written_at(&output.join(MARKER))
+}
+
 /// `staged` keeps the bytes of the old file at `old`: it is the same file
 /// (linked from the old output, which changed its status time) or a regular
 /// file with the same bytes.
@@ -204,22 +209,52 @@ fn same_file(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
 
 /// The refusal for files a build would lose ([`lost_by_replacing`]).
 pub fn refuse_to_lose(shown: &str, lost: &[String]) -> Diagnostic {
-    let more = lost.len().saturating_sub(5);
-    let mut names: Vec<String> = lost.iter().take(5).cloned().collect();
-    if more > 0 {
-        names.push(format!("and {more} more"));
-    }
     refusal(
         format!(
             "the output folder {shown} holds files added or changed after handover wrote it, which the build would lose: {}",
-            names.join(", ")
+            first_five(lost)
         ),
         format!(
             "move them out of {shown} to keep them, or delete them (the build writes its own files again); \
-             a file to serve beside the site belongs in the deploy step, added to a copy of the domain folder, \
-             and a search engine's verification can be a meta tag in the theme's templates"
+             {WHERE_FILES_GO}"
         ),
     )
+}
+
+/// Where a file to publish beside the site goes, since not in the output.
+const WHERE_FILES_GO: &str = "a file to serve beside the site belongs in the deploy step, added to a copy of the domain folder, \
+     and a search engine's verification can be a meta tag in the theme's templates";
+
+/// The warning for files added to the output `now` in place while a build
+/// ran, after it had looked for them: they were moved with the old output,
+/// and kept in `kept_in` rather than removed with it.
+pub fn kept_beside(now: &Path, kept_in: &Path, kept: &[String]) -> Diagnostic {
+    Diagnostic::warning(
+        "output::kept-beside",
+        format!(
+            "files were added to or changed in {} while the build ran, after it had checked the folder; \
+             they are not in the new output but were kept in {}: {}",
+            now.display(),
+            kept_in.display(),
+            first_five(kept)
+        ),
+    )
+    .help(format!(
+        "move them where they belong and delete {}: a build replaces its output folder as a whole, \
+         so nothing should be added to it while one runs; {WHERE_FILES_GO}",
+        kept_in.display()
+    ))
+}
+
+/// Up to five of `names`, and how many more.
+fn first_five(names: &[String]) -> String {
+    let more = names.len().saturating_sub(5);
+    let mut shown: Vec<&str> = names.iter().take(5).map(String::as_str).collect();
+    let rest = format!("and {more} more");
+    if more > 0 {
+        shown.push(&rest);
+    }
+    shown.join(", ")
 }
 
 /// The files (and symbolic links) under `output` changed after `time` that
@@ -228,39 +263,84 @@ pub fn refuse_to_lose(shown: &str, lost: &[String]) -> Diagnostic {
 /// in it is removed, which loses nothing. Read on every core: an output of
 /// 100,000 pages holds as many files.
 fn lost_files(output: &Path, staged: &Path, time: SystemTime) -> Vec<String> {
+    sweep(output, staged, time, false)
+}
+
+/// Removes `output`, which `staged` replaced, but for the files
+/// [`lost_files`] finds: it then holds only them, and its marker. Returns them.
+pub fn remove_all_but_lost(output: &Path, staged: &Path, time: SystemTime) -> Vec<String> {
+    sweep(output, staged, time, true)
+}
+
+/// Finds the files lost by replacing `output` with `staged` ([`lost_files`]),
+/// and with `remove`, removes everything else as it goes (a file is looked
+/// at just before it would be removed), and `output` when nothing is lost.
+fn sweep(output: &Path, staged: &Path, time: SystemTime, remove: bool) -> Vec<String> {
     let tops: Vec<PathBuf> = std::fs::read_dir(output)
         .into_iter()
         .flatten()
         .flatten()
         .map(|entry| entry.path())
-        // The marker, and the probe that timed it if a build died there.
-        .filter(|top| {
-            top.file_name()
-                .is_none_or(|name| !name.to_string_lossy().starts_with(MARKER))
-        })
         .collect();
+    // The marker, and the probe that timed it if a build died there.
+    let ours = |top: &Path| {
+        top.file_name()
+            .is_some_and(|name| name.to_string_lossy().starts_with(MARKER))
+    };
     let mut lost: Vec<String> = tops
         .par_iter()
+        .filter(|top| !ours(top))
         .flat_map_iter(|top| {
-            walkdir::WalkDir::new(top)
+            let mut lost = Vec::new();
+            let entries = walkdir::WalkDir::new(top)
                 .follow_links(false)
-                .into_iter()
-                .flatten()
-                .filter(|entry| !entry.file_type().is_dir())
-                .filter_map(|entry| {
-                    let metadata = entry.metadata().ok()?;
-                    if crate::fs::change_time(&metadata) <= time {
-                        return None;
+                .contents_first(remove);
+            for entry in entries.into_iter().flatten() {
+                if entry.file_type().is_dir() {
+                    if remove {
+                        // Fails, as it should, when a file in it is lost.
+                        let _ = std::fs::remove_dir(entry.path());
                     }
-                    let relative = entry.path().strip_prefix(output).ok()?;
-                    let kept = kept_in(entry.path(), &metadata, &staged.join(relative));
-                    (!kept).then(|| relative.to_string_lossy().into_owned())
-                })
-                .collect::<Vec<_>>()
+                    continue;
+                }
+                match lost_file(&entry, output, staged, time) {
+                    Some(name) => lost.push(name),
+                    None if remove => {
+                        let _ = std::fs::remove_file(entry.path());
+                    }
+                    None => {}
+                }
+            }
+            lost
         })
         .collect();
+    // The marker goes last: a folder of lost files keeps the time they are
+    // compared with.
+    if remove && lost.is_empty() {
+        for top in tops.iter().filter(|top| ours(top)) {
+            let _ = std::fs::remove_file(top);
+        }
+        let _ = std::fs::remove_dir(output);
+    }
     lost.sort();
     lost
+}
+
+/// The path of `entry` relative to `output` when it changed after `time` and
+/// `staged` does not keep it ([`kept_in`]).
+fn lost_file(
+    entry: &walkdir::DirEntry,
+    output: &Path,
+    staged: &Path,
+    time: SystemTime,
+) -> Option<String> {
+    let metadata = entry.metadata().ok()?;
+    if crate::fs::change_time(&metadata) <= time {
+        return None;
+    }
+    let relative = entry.path().strip_prefix(output).ok()?;
+    let kept = kept_in(entry.path(), &metadata, &staged.join(relative));
+    (!kept).then(|| relative.to_string_lossy().into_owned())
 }
 
 /// Output written before handover left its marker: nothing but folders named

@@ -18,6 +18,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, RwLock};
+use std::time::SystemTime;
 
 use super::guard::{ClaimedOutput, MARKER};
 use super::previous::PreviousOutput;
@@ -69,6 +70,17 @@ pub struct Staging {
     /// The output being replaced, to link unchanged files from.
     previous: Option<PreviousOutput>,
     locked: LockedOutput,
+    /// Files found in folders that killed builds left, kept ([`remove_replaced`]).
+    kept: Vec<Diagnostic>,
+    /// When [`Staging::would_lose`] looked, as the file system stamps times.
+    checked_from: Option<SystemTime>,
+}
+
+/// A swapped-in output: its lock, still held, and the files found in the old
+/// output (or in folders killed builds left) that were kept rather than lost.
+pub struct Committed {
+    pub locked: LockedOutput,
+    pub kept: Vec<Diagnostic>,
 }
 
 impl Staging {
@@ -82,7 +94,7 @@ impl Staging {
     /// [`Staging::create`] with the lock already held.
     pub fn create_in(locked: LockedOutput) -> Result<Staging, Diagnostic> {
         let target = locked.target.clone();
-        remove_stale_siblings(&target);
+        let kept = remove_stale_siblings(&target);
         check_removable(&target)?;
         let dir = sibling(&target, "staging", std::process::id());
         std::fs::create_dir(&dir).map_err(|error| cannot_write_beside(&error, &target))?;
@@ -93,6 +105,8 @@ impl Staging {
             id: locked.id,
             previous: None,
             locked,
+            kept,
+            checked_from: None,
         };
         // A file written here shows the owner and permissions every written
         // file gets: the old files to reuse must have the same.
@@ -111,6 +125,14 @@ impl Staging {
         &self.target
     }
 
+    /// What the swap would lose ([`super::guard::lost_by_replacing`]). Notes
+    /// when it looked: what changes after is kept when the old output is
+    /// removed after the swap ([`remove_replaced`]).
+    pub fn would_lose(&mut self) -> Vec<String> {
+        self.checked_from = stamp_in(&self.target);
+        super::guard::lost_by_replacing(&self.target, &self.dir)
+    }
+
     /// The output folder this staging folder will replace, to reuse its
     /// unchanged files (once).
     pub fn previous(&mut self) -> Option<PreviousOutput> {
@@ -119,8 +141,10 @@ impl Staging {
 
     /// Replaces the target with the staged folder and removes the old output.
     /// Gives back the output's lock, still held, so what follows the swap (the
-    /// record of what was built) is written before another build starts.
-    pub fn commit(self) -> Result<LockedOutput, Diagnostic> {
+    /// record of what was built) is written before another build starts, with
+    /// a warning for each folder of files that were kept rather than lost
+    /// ([`remove_replaced`]).
+    pub fn commit(self) -> Result<Committed, Diagnostic> {
         // Its time is set again after the swap (see `mark_written`).
         let marker = super::guard::marker_text();
         if let Err(problem) = fs::write(&self.dir.join(MARKER), marker.as_bytes()) {
@@ -129,38 +153,41 @@ impl Staging {
         }
         pause_before_swap();
         let replaced = {
-            // No interrupt handler runs while the folders change places; after,
-            // it removes the old output if it comes before we do.
+            // No interrupt handler runs while the folders change places.
             let _writes = WRITES.write().unwrap_or_else(|e| e.into_inner());
             let swapped = swap(&self.dir, &self.target);
-            match &swapped {
-                Ok(Some(old)) => register_as(self.id, old),
-                _ => keep_only_lock(self.id),
-            }
+            // After the swap, the handler leaves the old output alone: it may
+            // hold a file added while the build ran, which the next build's
+            // removal of stale folders keeps as this one's would.
+            keep_only_lock(self.id);
             swapped
         };
+        let mut kept = self.kept;
         match replaced {
             Ok(Some(old)) => {
-                remove_folder(&old);
-                keep_only_lock(self.id);
+                test_pause("HANDOVER_TEST_PAUSE_AFTER_SWAP_MS");
+                // An interrupt waits for the removal to finish.
+                while_not_interrupted(|| {
+                    kept.extend(remove_replaced(&old, &self.target, self.checked_from));
+                });
                 // Removing the old names of the files linked from it changed
                 // their status time: the marker's time is set after it.
                 mark_written(&self.target);
-                Ok(self.locked)
             }
-            Ok(None) => {
-                mark_written(&self.target);
-                Ok(self.locked)
-            }
+            Ok(None) => mark_written(&self.target),
             Err(error) => {
                 let _ = std::fs::remove_dir_all(&self.dir);
-                Err(fs::io_error(
+                return Err(fs::io_error(
                     &error,
                     &self.target.display().to_string(),
                     "replace",
-                ))
+                ));
             }
         }
+        Ok(Committed {
+            locked: self.locked,
+            kept,
+        })
     }
 
     /// Removes the staged folder, leaving the target untouched.
@@ -175,10 +202,7 @@ impl Staging {
 /// status of the files linked from it). Best effort: a marker left with an
 /// earlier time makes the next build refuse files it reused, never lose one.
 fn mark_written(output: &Path) {
-    let probe = output.join(format!("{MARKER}.{}", std::process::id()));
-    let written_at = last_change_stamped(&probe);
-    let _ = std::fs::remove_file(&probe);
-    let Some(written_at) = written_at else {
+    let Some(written_at) = stamp_in(output) else {
         return;
     };
     if let Ok(marker) = std::fs::File::options()
@@ -189,12 +213,21 @@ fn mark_written(output: &Path) {
     }
 }
 
+/// [`last_change_stamped`] in `folder`, by a probe named after the marker
+/// (which the scans for lost files skip).
+fn stamp_in(folder: &Path) -> Option<SystemTime> {
+    let probe = folder.join(format!("{MARKER}.{}", std::process::id()));
+    let stamped = last_change_stamped(&probe);
+    let _ = std::fs::remove_file(&probe);
+    stamped
+}
+
 /// A status time no earlier than any change made so far, and earlier than
 /// any change made after this returns, as the file system at `probe` stamps
 /// them. It stamps with a clock that moves in ticks (4 ms at 250 Hz; a second
 /// or two on some file systems), so a change in the same tick would get the
 /// same time: the probe is written until its time moves past the first one.
-fn last_change_stamped(probe: &Path) -> Option<std::time::SystemTime> {
+fn last_change_stamped(probe: &Path) -> Option<SystemTime> {
     let stamp = || -> Option<std::time::SystemTime> {
         std::fs::write(probe, b".").ok()?;
         let metadata = std::fs::symlink_metadata(probe).ok()?;
@@ -241,16 +274,18 @@ fn sibling(target: &Path, kind: &str, pid: u32) -> PathBuf {
 }
 
 /// Removes `.<name>.staging-<pid>` and `.<name>.old-<pid>` folders that builds
-/// killed before they could clean up left beside the output. Only called with
-/// the output's lock held, so no running build owns them.
-fn remove_stale_siblings(target: &Path) {
+/// killed before they could clean up left beside the output, but for the
+/// files in them a build would have kept ([`remove_replaced`]). Only called
+/// with the output's lock held, so no running build owns them.
+fn remove_stale_siblings(target: &Path) -> Vec<Diagnostic> {
     let name = file_name(target);
     let Some(parent) = target.parent() else {
-        return;
+        return Vec::new();
     };
     let Ok(entries) = std::fs::read_dir(parent) else {
-        return;
+        return Vec::new();
     };
+    let mut kept = Vec::new();
     for entry in entries.flatten() {
         let entry_name = entry.file_name().to_string_lossy().into_owned();
         let stale = ["staging", "old"].iter().any(|kind| {
@@ -259,9 +294,53 @@ fn remove_stale_siblings(target: &Path) {
                 .is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
         });
         if stale && entry.file_type().is_ok_and(|t| t.is_dir()) {
-            let _ = std::fs::remove_dir_all(entry.path());
+            kept.extend(remove_replaced(&entry.path(), target, None));
         }
     }
+    kept
+}
+
+/// Removes `old`, an output that `now` replaced, but for what replacing it
+/// would have lost: files added to the output, or edited there, while a
+/// build ran, after the build had looked for them (since `checked_from`), or
+/// in a folder a build killed after the swap left (since its marker's time,
+/// [`super::guard::lost_by_replacing`]). Those are kept in a folder beside
+/// the output, named in the warning returned.
+fn remove_replaced(old: &Path, now: &Path, checked_from: Option<SystemTime>) -> Option<Diagnostic> {
+    let Some(since) = checked_from.or_else(|| super::guard::written_at_of(old)) else {
+        // An output of a handover that did not say when it was written.
+        remove_folder(old);
+        return None;
+    };
+    let added = super::guard::remove_all_but_lost(old, now, since);
+    if added.is_empty() {
+        return None;
+    }
+    let kept_in = unused_name(now, "kept");
+    let kept_in = match std::fs::rename(old, &kept_in) {
+        Ok(()) => {
+            // The user's folder now: it is no output.
+            let _ = std::fs::remove_file(kept_in.join(MARKER));
+            kept_in
+        }
+        // Left where it is, hidden, with the marker that says since when
+        // files are kept: the next build keeps them too.
+        Err(_) => old.to_path_buf(),
+    };
+    Some(super::guard::kept_beside(now, &kept_in, &added))
+}
+
+/// `<name>.<kind>-<pid>` beside `target`, visible, with `-<n>` added when
+/// that is taken.
+fn unused_name(target: &Path, kind: &str) -> PathBuf {
+    let base = format!("{}.{kind}-{}", file_name(target), std::process::id());
+    (1..)
+        .map(|n| match n {
+            1 => target.with_file_name(&base),
+            n => target.with_file_name(format!("{base}-{n}")),
+        })
+        .find(|path| std::fs::symlink_metadata(path).is_err())
+        .expect("an unused name")
 }
 
 /// After the swap the old output is deleted: every folder in it must let us.
@@ -600,6 +679,92 @@ mod tests {
         );
         assert_eq!(std::fs::read_to_string(target.join("v")).unwrap(), "new");
         assert_eq!(std::fs::read_to_string(old.join("v")).unwrap(), "old");
+    }
+
+    /// An old output beside `now`, its marker timed at `written_at`: a file
+    /// linked into `now`, one `now` holds with the same bytes, one it holds
+    /// with others, and one it does not hold.
+    #[cfg(unix)]
+    fn replaced_output(dir: &Path, written_at: std::time::SystemTime) -> (PathBuf, PathBuf) {
+        let (old, now) = (dir.join(".public.staging-1"), dir.join("public"));
+        for folder in [&old, &now] {
+            std::fs::create_dir_all(folder.join("www.example/help")).unwrap();
+        }
+        std::fs::write(old.join("www.example/linked.html"), "linked").unwrap();
+        std::fs::hard_link(
+            old.join("www.example/linked.html"),
+            now.join("www.example/linked.html"),
+        )
+        .unwrap();
+        for (name, old_bytes, new_bytes) in [
+            ("www.example/same.html", "same", "same"),
+            ("www.example/help/index.html", "before", "after"),
+        ] {
+            std::fs::write(old.join(name), old_bytes).unwrap();
+            std::fs::write(now.join(name), new_bytes).unwrap();
+        }
+        std::fs::write(old.join("www.example/google1234.html"), "verify").unwrap();
+        std::fs::write(old.join(MARKER), super::super::guard::marker_text()).unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(old.join(MARKER))
+            .unwrap()
+            .set_modified(written_at)
+            .unwrap();
+        (old, now)
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_replaced_output_is_removed_but_for_what_changed_after_its_build_and_is_not_kept() {
+        let hour = std::time::Duration::from_secs(3600);
+        // Its build was after every file's last change: all go.
+        let dir = tempfile::tempdir().unwrap();
+        let (old, now) = replaced_output(dir.path(), std::time::SystemTime::now() + hour);
+        assert!(remove_replaced(&old, &now, None).is_none());
+        assert_eq!(siblings(dir.path()), ["public"]);
+        // Its build was before: what `now` does not hold as it is stays, in
+        // a folder that says so.
+        let dir = tempfile::tempdir().unwrap();
+        let (old, now) = replaced_output(dir.path(), std::time::SystemTime::now() - hour);
+        let warning = remove_replaced(&old, &now, None).expect("files kept");
+        let kept_in = format!("public.kept-{}", std::process::id());
+        assert_eq!(siblings(dir.path()), ["public", kept_in.as_str()]);
+        let kept: Vec<String> = walkdir::WalkDir::new(dir.path().join(&kept_in))
+            .min_depth(1)
+            .sort_by_file_name()
+            .into_iter()
+            .map(|entry| {
+                entry
+                    .unwrap()
+                    .path()
+                    .strip_prefix(dir.path())
+                    .unwrap()
+                    .display()
+                    .to_string()
+            })
+            .collect();
+        let kept_in = |name: &str| format!("{kept_in}/{name}");
+        assert_eq!(
+            kept,
+            [
+                kept_in("www.example"),
+                kept_in("www.example/google1234.html"),
+                kept_in("www.example/help"),
+                kept_in("www.example/help/index.html"),
+            ]
+        );
+        assert!(
+            warning
+                .message
+                .contains("www.example/google1234.html, www.example/help/index.html"),
+            "{}",
+            warning.message
+        );
+        assert_eq!(
+            std::fs::read_to_string(now.join("www.example/linked.html")).unwrap(),
+            "linked"
+        );
     }
 
     #[test]

@@ -144,7 +144,7 @@ fn build_inner(options: &BuildOptions) -> Result<BuildSummary, Diagnostic> {
             )
         })
         .report;
-    let (Some(site), Some(staging)) = (site, staging) else {
+    let (Some(site), Some(mut staging)) = (site, staging) else {
         return Ok(failed_with(report, timings));
     };
     if report.has_errors() {
@@ -152,18 +152,17 @@ fn build_inner(options: &BuildOptions) -> Result<BuildSummary, Diagnostic> {
         return Ok(failed_with(report, timings));
     }
     // Checked at the end, with the lock held: the files to keep are known.
-    let lost = timings.stage("swap", || {
-        guard::lost_by_replacing(staging.target(), &staging.dir)
-    });
+    let lost = timings.stage("swap", || staging.would_lose());
     if !lost.is_empty() {
         staging.abandon();
         let shown = options.output.display().to_string();
         return Err(guard::refuse_to_lose(&shown, &lost));
     }
-    let locked = match timings.stage("swap", || staging.commit()) {
-        Ok(locked) => locked,
+    let committed = match timings.stage("swap", || staging.commit()) {
+        Ok(committed) => committed,
         Err(problem) => return Ok(failed(vec![problem], timings)),
     };
+    let locked = committed.locked;
     let files = site.output_count();
     let domains: Vec<String> = site
         .model
@@ -176,6 +175,14 @@ fn build_inner(options: &BuildOptions) -> Result<BuildSummary, Diagnostic> {
         unchanged::remember(locked.target(), &fingerprint, &report, files, &domains)
     });
     drop(locked);
+    // Said by this build only: not remembered for an unchanged build to repeat.
+    let report = Report::new(
+        report
+            .diagnostics
+            .into_iter()
+            .chain(committed.kept)
+            .collect(),
+    );
     // A rule table holds a few allocations per rule (100,000 rows make half a
     // million): freed on every core, not one after the other at the return.
     if let Ok(tables) = Arc::try_unwrap(site.redirects) {
