@@ -228,7 +228,7 @@ fn stamp_in(folder: &Path) -> Option<SystemTime> {
 /// or two on some file systems), so a change in the same tick would get the
 /// same time: the probe is written until its time moves past the first one.
 fn last_change_stamped(probe: &Path) -> Option<SystemTime> {
-    let stamp = || -> Option<std::time::SystemTime> {
+    let stamp = || -> Option<SystemTime> {
         std::fs::write(probe, b".").ok()?;
         let metadata = std::fs::symlink_metadata(probe).ok()?;
         Some(crate::fs::change_time(&metadata))
