@@ -267,7 +267,8 @@ fn lost_files(output: &Path, staged: &Path, time: SystemTime) -> Vec<String> {
 }
 
 /// Removes `output`, which `staged` replaced, but for the files
-/// [`lost_files`] finds: it then holds only them, and its marker. Returns them.
+/// [`lost_by_replacing`] would find after `time`: it then holds only them,
+/// and its marker. Returns them.
 pub fn remove_all_but_lost(output: &Path, staged: &Path, time: SystemTime) -> Vec<String> {
     sweep(output, staged, time, true)
 }

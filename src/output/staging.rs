@@ -127,7 +127,7 @@ impl Staging {
 
     /// What the swap would lose ([`super::guard::lost_by_replacing`]). Notes
     /// when it looked: what changes after is kept when the old output is
-    /// removed after the swap ([`remove_replaced`]).
+    /// removed after the swap (see `remove_replaced`).
     pub fn would_lose(&mut self) -> Vec<String> {
         self.checked_from = stamp_in(&self.target);
         super::guard::lost_by_replacing(&self.target, &self.dir)
@@ -143,7 +143,7 @@ impl Staging {
     /// Gives back the output's lock, still held, so what follows the swap (the
     /// record of what was built) is written before another build starts, with
     /// a warning for each folder of files that were kept rather than lost
-    /// ([`remove_replaced`]).
+    /// (see `remove_replaced`).
     pub fn commit(self) -> Result<Committed, Diagnostic> {
         // Its time is set again after the swap (see `mark_written`).
         let marker = super::guard::marker_text();
