@@ -186,9 +186,11 @@ impl BodyFacts {
 }
 
 /// The hash a page's text is recognised by when it is read again.
+/// Not a guard against an attacker, who can edit the file anyway: a check
+/// that the text is the one loaded, with its length.
 fn text_hash(text: &str) -> u64 {
-    use std::hash::{DefaultHasher, Hasher};
-    let mut hasher = DefaultHasher::new();
+    use std::hash::Hasher;
+    let mut hasher = rustc_hash::FxHasher::default();
     hasher.write(text.as_bytes());
     hasher.finish()
 }

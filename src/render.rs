@@ -766,68 +766,91 @@ pub struct MarkdownContext<'a> {
 /// the page, the same in every build) so a section can be linked. Images get the
 /// size and fingerprinted file [`crate::media`] found for them.
 pub fn markdown_to_html(markdown: &str, page: &MarkdownContext) -> String {
-    let mut ids = page.reserved_ids.clone();
-    let mut events: Vec<Event> = Vec::new();
     // The policy turns the editor's raw HTML into text (`escape`) before the
     // image tags below are added, which are handover's own.
     let sanitize = std::cell::Cell::new(false);
-    let mut parser = Parser::new_ext(markdown, raw_html::markdown_options())
-        .map(|e| {
-            sanitize.set(sanitize.get() || page.raw_html.acts_on(&e));
-            page.raw_html.events(e)
-        })
-        .peekable();
-    while let Some(event) = parser.next() {
-        match event {
+    let parser = Parser::new_ext(markdown, raw_html::markdown_options()).map(|e| {
+        sanitize.set(sanitize.get() || page.raw_html.acts_on(&e));
+        page.raw_html.events(e)
+    });
+    let events = PageEvents {
+        parser: parser.peekable(),
+        pending: std::collections::VecDeque::new(),
+        ids: page.reserved_ids.clone(),
+        page,
+    };
+    let mut out = String::with_capacity(markdown.len() * 3 / 2);
+    html::push_html(&mut out, events);
+    if sanitize.get() {
+        page.raw_html.apply(&out)
+    } else {
+        out
+    }
+}
+
+/// A page's Markdown events as they are written to HTML: headings with their
+/// ids and images with their size. Streamed rather than collected: only a
+/// heading's or an image's own events wait, for the text their id or `alt`
+/// is made of.
+struct PageEvents<'a, 'p, I: Iterator<Item = Event<'a>>> {
+    parser: std::iter::Peekable<I>,
+    /// Events already taken from `parser`, to give before the next of it.
+    pending: std::collections::VecDeque<Event<'a>>,
+    /// The ids the page holds so far.
+    ids: BTreeSet<String>,
+    page: &'p MarkdownContext<'p>,
+}
+
+impl<'a, I: Iterator<Item = Event<'a>>> Iterator for PageEvents<'a, '_, I> {
+    type Item = Event<'a>;
+
+    fn next(&mut self) -> Option<Event<'a>> {
+        if let Some(event) = self.pending.pop_front() {
+            return Some(event);
+        }
+        match self.parser.next()? {
             Event::Start(Tag::Heading {
                 level,
                 id,
                 classes,
                 attrs,
             }) => {
-                let inner = until_end(&mut parser);
+                let inner = until_end(&mut self.parser);
                 let wanted = id.map_or_else(|| slugify(&plain_text(&inner)), |id| id.to_string());
-                let id = unique_id(&wanted, &mut ids);
-                events.push(Event::Start(Tag::Heading {
+                let id = unique_id(&wanted, &mut self.ids);
+                self.pending.extend(inner);
+                Some(Event::Start(Tag::Heading {
                     level,
                     id: Some(id.into()),
                     classes,
                     attrs,
-                }));
-                events.extend(inner);
+                }))
             }
             Event::Start(Tag::Image {
                 dest_url, title, ..
             }) => {
-                let inner = until_end(&mut parser);
+                let inner = until_end(&mut self.parser);
                 let alt = plain_text(&inner);
                 // `{width=600}` right after the image asks for a width.
                 let mut width = None;
                 let mut rest = None;
-                if let Some(Event::Text(text)) = parser.peek() {
+                if let Some(Event::Text(text)) = self.parser.peek() {
                     if let Ok(Some((w, len))) = media::width_suffix(text) {
                         width = Some(w);
                         rest = Some(text[len..].to_string());
                     }
                 }
                 if rest.is_some() {
-                    parser.next();
+                    self.parser.next();
                 }
-                let html = image_html(&dest_url, &alt, &title, width, page);
-                events.push(Event::InlineHtml(html.into()));
                 if let Some(rest) = rest.filter(|r| !r.is_empty()) {
-                    events.push(Event::Text(rest.into()));
+                    self.pending.push_back(Event::Text(rest.into()));
                 }
+                let html = image_html(&dest_url, &alt, &title, width, self.page);
+                Some(Event::InlineHtml(html.into()))
             }
-            other => events.push(other),
+            other => Some(other),
         }
-    }
-    let mut out = String::with_capacity(markdown.len() * 3 / 2);
-    html::push_html(&mut out, events.into_iter());
-    if sanitize.get() {
-        page.raw_html.apply(&out)
-    } else {
-        out
     }
 }
 

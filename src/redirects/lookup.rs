@@ -115,13 +115,20 @@ pub fn resolve_in(
 ) -> Resolution {
     let mut hops: Vec<Hop> = Vec::new();
     let mut visited = BTreeSet::new();
-    let mut current = path.clone();
+    // Most requests (every link a build checks) end where they start: they
+    // need no copy of the path and no record of where they have been.
+    let mut current = std::borrow::Cow::Borrowed(path);
     let mut at = start;
     let mut query = options.query.clone().filter(|q| !q.is_empty());
     let end = loop {
         let table = &tables[at];
-        if !visited.insert((at, key(&current, table.target))) || hops.len() > MAX_HOPS {
-            break End::Loop;
+        if !hops.is_empty() {
+            if visited.is_empty() {
+                visited.insert((start, key(path, tables[start].target)));
+            }
+            if !visited.insert((at, key(&current, table.target))) || hops.len() > MAX_HOPS {
+                break End::Loop;
+            }
         }
         let served = table.served(&current);
         let rule = table.first_match(&current);
@@ -151,7 +158,7 @@ pub fn resolve_in(
                     });
                     match RequestPath::parse(&location) {
                         Ok(next) => {
-                            current = next;
+                            current = std::borrow::Cow::Owned(next);
                             continue;
                         }
                         Err(_) => {
@@ -240,7 +247,7 @@ pub fn resolve_in(
             }
         }
         at = next_table;
-        current = next;
+        current = std::borrow::Cow::Owned(next);
     };
     Resolution {
         request: path.to_string(),
