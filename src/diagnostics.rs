@@ -261,6 +261,11 @@ impl Diagnostic {
         self.severity == Severity::Error
     }
 
+    /// About the output folder (`output::...`), not the site's files.
+    pub fn is_about_the_output(&self) -> bool {
+        self.code.starts_with("output::")
+    }
+
     pub fn position(&self) -> Option<Position> {
         self.span.as_ref().map(|span| span.position())
     }
@@ -335,15 +340,17 @@ impl Report {
         self.errors() > 0
     }
 
-    /// What a build shows: everything when it succeeded; only the errors when it
-    /// failed, so the reason is not buried under warnings (`check` lists them all).
+    /// What a build shows: everything when it succeeded; when it failed, the
+    /// errors, so the reason is not buried under warnings (`check` lists them
+    /// all), and the warnings about the output folder, which `check` does not
+    /// see (files kept beside it).
     pub fn shown_for_build(&self) -> Report {
         if self.has_errors() {
             Report {
                 diagnostics: self
                     .diagnostics
                     .iter()
-                    .filter(|d| d.is_error())
+                    .filter(|d| d.is_error() || d.is_about_the_output())
                     .cloned()
                     .collect(),
             }

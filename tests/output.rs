@@ -461,6 +461,43 @@ fn a_file_added_while_a_build_runs_is_kept_even_when_it_is_killed_after_the_swap
 }
 
 #[cfg(unix)]
+#[test]
+fn a_build_that_fails_still_says_where_it_kept_a_killed_builds_files() {
+    let site = site();
+    assert!(run(site.path(), &["build"]).status.success());
+    let public = site.path().join("public");
+    let (mut child, staging) = build_paused(
+        site.path(),
+        &[
+            ("HANDOVER_TEST_PAUSE_BEFORE_SWAP_MS", "1000"),
+            ("HANDOVER_TEST_PAUSE_AFTER_SWAP_MS", "20000"),
+        ],
+    );
+    std::fs::write(public.join("www.acme.example/google1234.html"), "verify").unwrap();
+    wait_for(&staging.join("www.acme.example/google1234.html"));
+    signal(&child, "KILL");
+    let _ = child.wait();
+    // The next build fails on a link, found as it renders, after it has
+    // cleared the killed build's folders: it still keeps the file, and says so.
+    let page = site.path().join("content/en/index.md");
+    let text = std::fs::read_to_string(&page).unwrap();
+    std::fs::write(&page, format!("{text}\n[Gone](/nowhere/)\n")).unwrap();
+    let result = run(site.path(), &["build"]);
+    let text = stderr(&result);
+    assert!(!result.status.success(), "{text}");
+    assert!(text.contains("links::broken"), "{text}");
+    assert!(text.contains("output::kept-beside"), "{text}");
+    assert!(text.contains("www.acme.example/google1234.html"), "{text}");
+    assert_eq!(
+        kept_beside(site.path()),
+        vec![std::collections::BTreeMap::from([(
+            "www.acme.example/google1234.html".to_string(),
+            b"verify".to_vec(),
+        )])]
+    );
+}
+
+#[cfg(unix)]
 fn signal(child: &std::process::Child, name: &str) {
     let status = Command::new("kill")
         .args([&format!("-{name}"), &child.id().to_string()])

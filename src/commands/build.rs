@@ -91,7 +91,9 @@ impl BuildArgs {
                 }
             ),
             _ => {
-                let warnings = match summary.report.warnings() {
+                let shown = summary.report.shown_for_build();
+                let hidden = summary.report.warnings() - shown.warnings();
+                let warnings = match hidden {
                     0 => String::new(),
                     1 => " (and 1 warning, not shown: `handover check` lists it)".to_string(),
                     n => format!(" (and {n} warnings, not shown: `handover check` lists them)"),

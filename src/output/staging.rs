@@ -144,12 +144,14 @@ impl Staging {
     /// record of what was built) is written before another build starts, with
     /// a warning for each folder of files that were kept rather than lost
     /// (see `remove_replaced`).
-    pub fn commit(self) -> Result<Committed, Diagnostic> {
+    /// When it fails, the error comes with those warnings.
+    pub fn commit(self) -> Result<Committed, Vec<Diagnostic>> {
         // Its time is set again after the swap (see `mark_written`).
         let marker = super::guard::marker_text();
         if let Err(problem) = fs::write(&self.dir.join(MARKER), marker.as_bytes()) {
-            self.abandon();
-            return Err(problem);
+            let mut problems = vec![problem];
+            problems.extend(self.abandon());
+            return Err(problems);
         }
         pause_before_swap();
         let replaced = {
@@ -177,11 +179,8 @@ impl Staging {
             Ok(None) => mark_written(&self.target),
             Err(error) => {
                 let _ = std::fs::remove_dir_all(&self.dir);
-                return Err(fs::io_error(
-                    &error,
-                    &self.target.display().to_string(),
-                    "replace",
-                ));
+                let problem = fs::io_error(&error, &self.target.display().to_string(), "replace");
+                return Err([vec![problem], kept].concat());
             }
         }
         Ok(Committed {
@@ -190,10 +189,14 @@ impl Staging {
         })
     }
 
-    /// Removes the staged folder, leaving the target untouched.
-    pub fn abandon(self) {
+    /// Removes the staged folder, leaving the target untouched. Gives back the
+    /// warnings about files kept from folders killed builds left: a failed
+    /// build still says where they are.
+    #[must_use = "a failed build still says where kept files are"]
+    pub fn abandon(self) -> Vec<Diagnostic> {
         keep_only_lock(self.id);
         let _ = std::fs::remove_dir_all(&self.dir);
+        self.kept
     }
 }
 
@@ -622,7 +625,7 @@ mod tests {
         std::fs::write(target.join("old/index.html"), "before").unwrap();
         let staging = Staging::create(&claimed(&target)).unwrap();
         std::fs::write(staging.dir.join("half"), "x").unwrap();
-        staging.abandon();
+        assert!(staging.abandon().is_empty());
         assert_eq!(
             std::fs::read_to_string(target.join("old/index.html")).unwrap(),
             "before"

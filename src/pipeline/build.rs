@@ -148,19 +148,22 @@ fn build_inner(options: &BuildOptions) -> Result<BuildSummary, Diagnostic> {
         return Ok(failed_with(report, timings));
     };
     if report.has_errors() {
-        staging.abandon();
+        let kept = staging.abandon();
+        let report = Report::new(report.diagnostics.into_iter().chain(kept).collect());
         return Ok(failed_with(report, timings));
     }
     // Checked at the end, with the lock held: the files to keep are known.
     let lost = timings.stage("swap", || staging.would_lose());
     if !lost.is_empty() {
-        staging.abandon();
+        // Only a killed build's folder of kept files, visible beside the
+        // output, goes unsaid here: the refusal is one error.
+        let _kept = staging.abandon();
         let shown = options.output.display().to_string();
         return Err(guard::refuse_to_lose(&shown, &lost));
     }
     let committed = match timings.stage("swap", || staging.commit()) {
         Ok(committed) => committed,
-        Err(problem) => return Ok(failed(vec![problem], timings)),
+        Err(problems) => return Ok(failed(problems, timings)),
     };
     let locked = committed.locked;
     let files = site.output_count();
