@@ -423,9 +423,10 @@ fn a_file_added_while_a_build_runs_after_its_check_is_kept_beside_the_output() {
     );
 }
 
+/// A site whose build was killed after its swap, before it removed the old
+/// output, to which a file had been added while it ran.
 #[cfg(unix)]
-#[test]
-fn a_file_added_while_a_build_runs_is_kept_even_when_it_is_killed_after_the_swap() {
+fn killed_after_the_swap_with_a_file_added() -> tempfile::TempDir {
     let site = site();
     assert!(run(site.path(), &["build"]).status.success());
     let public = site.path().join("public");
@@ -442,17 +443,31 @@ fn a_file_added_while_a_build_runs_is_kept_even_when_it_is_killed_after_the_swap
     signal(&child, "KILL");
     let _ = child.wait();
     assert!(kept_beside(site.path()).is_empty());
-    let result = run(site.path(), &["build"]);
-    let text = stderr(&result);
-    assert!(result.status.success(), "{text}");
+    site
+}
+
+/// The file [`killed_after_the_swap_with_a_file_added`] added, named in
+/// `text` and kept beside the output with its bytes.
+#[cfg(unix)]
+fn assert_added_file_kept(site: &Path, text: &str) {
     assert!(text.contains("www.acme.example/google1234.html"), "{text}");
     assert_eq!(
-        kept_beside(site.path()),
+        kept_beside(site),
         vec![std::collections::BTreeMap::from([(
             "www.acme.example/google1234.html".to_string(),
             b"verify".to_vec(),
         )])]
     );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_file_added_while_a_build_runs_is_kept_even_when_it_is_killed_after_the_swap() {
+    let site = killed_after_the_swap_with_a_file_added();
+    let result = run(site.path(), &["build"]);
+    let text = stderr(&result);
+    assert!(result.status.success(), "{text}");
+    assert_added_file_kept(site.path(), &text);
     assert!(
         leftovers(site.path()).is_empty(),
         "{:?}",
@@ -463,20 +478,7 @@ fn a_file_added_while_a_build_runs_is_kept_even_when_it_is_killed_after_the_swap
 #[cfg(unix)]
 #[test]
 fn a_build_that_fails_still_says_where_it_kept_a_killed_builds_files() {
-    let site = site();
-    assert!(run(site.path(), &["build"]).status.success());
-    let public = site.path().join("public");
-    let (mut child, staging) = build_paused(
-        site.path(),
-        &[
-            ("HANDOVER_TEST_PAUSE_BEFORE_SWAP_MS", "1000"),
-            ("HANDOVER_TEST_PAUSE_AFTER_SWAP_MS", "20000"),
-        ],
-    );
-    std::fs::write(public.join("www.acme.example/google1234.html"), "verify").unwrap();
-    wait_for(&staging.join("www.acme.example/google1234.html"));
-    signal(&child, "KILL");
-    let _ = child.wait();
+    let site = killed_after_the_swap_with_a_file_added();
     // The next build fails on a link, found as it renders, after it has
     // cleared the killed build's folders: it still keeps the file, and says so.
     let page = site.path().join("content/en/index.md");
@@ -487,14 +489,7 @@ fn a_build_that_fails_still_says_where_it_kept_a_killed_builds_files() {
     assert!(!result.status.success(), "{text}");
     assert!(text.contains("links::broken"), "{text}");
     assert!(text.contains("output::kept-beside"), "{text}");
-    assert!(text.contains("www.acme.example/google1234.html"), "{text}");
-    assert_eq!(
-        kept_beside(site.path()),
-        vec![std::collections::BTreeMap::from([(
-            "www.acme.example/google1234.html".to_string(),
-            b"verify".to_vec(),
-        )])]
-    );
+    assert_added_file_kept(site.path(), &text);
 }
 
 #[cfg(unix)]
