@@ -248,6 +248,53 @@ impl SourcePage {
         }
     }
 
+    /// The length and hash of the page's whole text, as it was loaded: what
+    /// a build that reuses the last output's pages recognises it by.
+    pub fn text_identity(&self) -> (u64, u64) {
+        match &self.body {
+            Body::OnDisk { len, hash, .. } => (*len as u64, *hash),
+            Body::Held(file) => (file.text.len() as u64, text_hash(&file.text)),
+        }
+    }
+
+    /// Feeds `hasher` all that the site's other files may show of this page:
+    /// its file, front matter and images, not the rest of its text. Two loads
+    /// of a site whose pages give the same [`Content::shape`] differ only in
+    /// the text of pages, each of which is then all that its own page shows.
+    fn hash_shape(&self, hasher: &mut impl std::hash::Hasher) {
+        use std::hash::Hash;
+        // Every field is named: one added must be placed on a side.
+        let SourcePage {
+            name,
+            locale,
+            file,
+            body: _,
+            facts,
+            title,
+            description,
+            nav_title,
+            slug,
+            weight,
+            aliases,
+            draft,
+            template,
+            updated,
+            body_offset: _,
+            body_line: _,
+        } = self;
+        (name, locale, &*file.name, title, description, nav_title).hash(hasher);
+        (slug.to_string(), weight, draft, template, updated).hash(hasher);
+        for alias in aliases.iter() {
+            alias.path.hash(hasher);
+        }
+        for image in &facts.images {
+            (&image.dest, image.width).hash(hasher);
+        }
+        (&facts.message_keys, facts.dynamic_key).hash(hasher);
+        (facts.image_problems.len(), facts.unsafe_links.len()).hash(hasher);
+        facts.removed_html.len().hash(hasher);
+    }
+
     /// Same front matter: only the body differs, so no other page (navigation,
     /// sitemap, redirects) changes with it.
     pub fn same_front_matter(&self, other: &SourcePage) -> bool {
@@ -308,6 +355,22 @@ impl SourcePage {
     }
 }
 
+/// SHA-256 through the `Hash` trait: a shape that differs must not hash the
+/// same by chance, as 64 bits could.
+#[derive(Default)]
+struct Sha256Hasher(sha2::Sha256);
+
+impl std::hash::Hasher for Sha256Hasher {
+    fn write(&mut self, bytes: &[u8]) {
+        sha2::Digest::update(&mut self.0, bytes);
+    }
+
+    /// Not used: the digest is read whole.
+    fn finish(&self) -> u64 {
+        0
+    }
+}
+
 /// All pages of the site, by locale and then name.
 #[derive(Debug, Clone, Default)]
 pub struct Content {
@@ -349,6 +412,26 @@ impl Content {
         let (locale, name) = page_key(Path::new(file))?;
         self.page(&locale, &name)
             .filter(|page| *page.file.name == *file)
+    }
+
+    /// What the site's files other than each page's own show of its pages
+    /// (which pages there are, and their front matter and images), as a hash:
+    /// when it is the same as a build's, each page's own text is all that can
+    /// make its file differ from that build's.
+    pub fn shape(&self) -> String {
+        use sha2::Digest;
+        use std::hash::Hash;
+        let mut hasher = Sha256Hasher::default();
+        for page in self.all() {
+            page.hash_shape(&mut hasher);
+        }
+        self.broken.hash(&mut hasher);
+        hasher
+            .0
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 
     /// Whether the page `name` in `locale` exists but did not load.
@@ -1096,6 +1179,43 @@ mod tests {
     fn empty_title_is_an_error() {
         let errors = page("---\ntitle: \"\"\ndescription: D\n---\n").unwrap_err();
         assert_eq!(errors[0].message, "the title is empty");
+    }
+
+    /// The shape of a site of one page.
+    fn shape_of(text: &str) -> String {
+        let page = page(text).unwrap();
+        let mut content = Content::default();
+        content
+            .pages
+            .entry(page.locale.clone())
+            .or_default()
+            .insert(page.name.clone(), Arc::new(page));
+        content.shape()
+    }
+
+    #[test]
+    fn the_shape_changes_with_what_other_files_show_not_with_the_body() {
+        let base = "---\ntitle: Help\ndescription: Where.\n---\nSee ![a](a.png).\n";
+        let shape = shape_of(base);
+        assert_eq!(shape.len(), 64);
+        assert_eq!(shape_of(&base.replace("See", "Look at")), shape);
+        let changed = [
+            base.replace("title: Help", "title: Aid"),
+            base.replace("Where.", "Here."),
+            base.replace("---\nSee", "nav_title: Aid\n---\nSee"),
+            base.replace("---\nSee", "slug: aid\n---\nSee"),
+            base.replace("---\nSee", "weight: 3\n---\nSee"),
+            base.replace("---\nSee", "aliases: [/old/]\n---\nSee"),
+            base.replace("---\nSee", "draft: true\n---\nSee"),
+            base.replace("---\nSee", "template: other.html\n---\nSee"),
+            base.replace("---\nSee", "updated: 2025-01-09\n---\nSee"),
+            base.replace("a.png", "b.png"),
+            base.replace("(a.png)", "(a.png){width=40}"),
+            base.replace("See", "See {{ t(key=\"more\") }}"),
+        ];
+        for text in changed {
+            assert_ne!(shape_of(&text), shape, "{text}");
+        }
     }
 
     #[test]

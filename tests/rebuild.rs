@@ -270,7 +270,9 @@ fn a_stale_or_forged_record_never_changes_the_output() {
     // A record changed by hand: any field, or no longer JSON.
     let good = std::fs::read_to_string(&record).unwrap();
     let json: serde_json::Value = serde_json::from_str(&good).unwrap();
-    for field in ["binary", "date", "inputs", "output", "format"] {
+    for field in [
+        "binary", "date", "inputs", "rest", "output", "format", "pages",
+    ] {
         let mut forged = json.clone();
         forged[field] = match &json[field] {
             serde_json::Value::Number(_) => serde_json::json!(99),
@@ -375,4 +377,187 @@ fn a_file_changed_by_hand_in_the_output_is_never_taken_for_unchanged() {
     assert!(!rebuilt.contains(SKIPPED), "{rebuilt}");
     assert_eq!(read_tree(&output), expected);
     assert!(build(site.path(), &output, &[]).contains(SKIPPED));
+}
+
+/// What a build that keeps pages says, with how many.
+const KEPT: &str = "unchanged since the last build, were kept as they were";
+
+/// Builds `site` into `output` with `--format json`: the build's JSON, and its
+/// exit code.
+fn build_json(site: &Path, output: &Path) -> (Option<i32>, serde_json::Value) {
+    let built = run(
+        site,
+        &[
+            "--format",
+            "json",
+            "build",
+            "--output",
+            output.to_str().unwrap(),
+        ],
+    );
+    let json =
+        serde_json::from_str(&stdout(&built)).unwrap_or_else(|_| panic!("{}", stderr(&built)));
+    (built.status.code(), json)
+}
+
+/// Appends `text` to the file `relative` of `site`, then lets the edit settle.
+fn append(site: &Path, relative: &str, text: &str) {
+    let file = site.join(relative);
+    let old = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, format!("{old}{text}")).unwrap();
+    settle();
+}
+
+/// When only the text of a page changed, its own files are the only pages
+/// rendered again: the other pages' files are the last build's, not even read,
+/// and the output is still byte for byte what a fresh build writes.
+#[cfg(unix)]
+#[test]
+fn only_the_pages_whose_text_changed_are_rendered_again() {
+    let site = site();
+    let out = tempfile::tempdir().unwrap();
+    let output = out.path().join("public");
+    build(site.path(), &output, &[]);
+    let before = identities(&output);
+
+    append(site.path(), "content/en/help.md", "\nOne more sentence.\n");
+    let rebuilt = build(site.path(), &output, &[]);
+    // Six pages: the English help page is shown on www and, in nl-BE, on be.
+    assert!(rebuilt.contains(&format!("; 4 pages, {KEPT}")), "{rebuilt}");
+    assert_eq!(read_tree(&output), fresh(site.path(), &[]));
+    let after = identities(&output);
+    let rendered: Vec<&String> = after
+        .keys()
+        .filter(|name| name.ends_with("index.html") && after[*name].0 != before[*name].0)
+        .collect();
+    assert_eq!(
+        rendered,
+        [
+            "be.acme.example/nl-be/help/index.html",
+            "www.acme.example/help/index.html"
+        ],
+        "{rebuilt}"
+    );
+
+    // Saved by renaming a new file over it, as many editors save.
+    let page = site.path().join("content/fr-FR/help.md");
+    let text = std::fs::read_to_string(&page).unwrap();
+    let saved = site.path().join("content/fr-FR/.help.md.swp");
+    std::fs::write(&saved, text.replace("Écrivez-nous.", "Écrivez-nous vite.")).unwrap();
+    std::fs::rename(&saved, &page).unwrap();
+    settle();
+    let (code, json) = build_json(site.path(), &output);
+    assert_eq!(code, Some(0), "{json}");
+    assert_eq!(json["kept_pages"], 5, "{json}");
+    assert_eq!(read_tree(&output), fresh(site.path(), &[]));
+}
+
+/// A change that other files show (a title, in every page's menu) or a new
+/// page renders every page again.
+#[cfg(unix)]
+#[test]
+fn a_change_other_pages_show_renders_every_page() {
+    let site = site();
+    let out = tempfile::tempdir().unwrap();
+    let output = out.path().join("public");
+    build(site.path(), &output, &[]);
+
+    let page = site.path().join("content/en/help.md");
+    let text = std::fs::read_to_string(&page).unwrap();
+    std::fs::write(
+        &page,
+        text.replacen("title: Help & support", "title: Help", 1),
+    )
+    .unwrap();
+    settle();
+    let (code, json) = build_json(site.path(), &output);
+    assert_eq!((code, &json["kept_pages"]), (Some(0), &0.into()), "{json}");
+    assert_eq!(read_tree(&output), fresh(site.path(), &[]));
+
+    std::fs::write(
+        site.path().join("content/en/news.md"),
+        "---\ntitle: News\ndescription: What is new.\n---\nNothing yet.\n",
+    )
+    .unwrap();
+    settle();
+    let (code, json) = build_json(site.path(), &output);
+    assert_eq!((code, &json["kept_pages"]), (Some(0), &0.into()), "{json}");
+    assert_eq!(read_tree(&output), fresh(site.path(), &[]));
+
+    // A translation that every page shows: every page again.
+    let messages = site.path().join("locales/en/main.ftl");
+    let text = std::fs::read_to_string(&messages).unwrap();
+    std::fs::write(
+        &messages,
+        text.replace("nav-label = Pages", "nav-label = Menu"),
+    )
+    .unwrap();
+    settle();
+    let (code, json) = build_json(site.path(), &output);
+    assert_eq!((code, &json["kept_pages"]), (Some(0), &0.into()), "{json}");
+    assert_eq!(read_tree(&output), fresh(site.path(), &[]));
+}
+
+/// `#fragment` links between a page rendered again and one kept are checked
+/// as a full build checks them: against the kept page's ids, and, when the
+/// page rendered again loses an id, by rendering every page.
+#[cfg(unix)]
+#[test]
+fn fragment_links_between_kept_and_rendered_pages_are_checked() {
+    let site = site();
+    append(
+        site.path(),
+        "content/en/index.md",
+        "\nSee [help](/help/#help-support).\n",
+    );
+    let out = tempfile::tempdir().unwrap();
+    let output = out.path().join("public");
+    build(site.path(), &output, &[]);
+
+    // From the page rendered again to a kept page: an id it has works...
+    append(
+        site.path(),
+        "content/en/index.md",
+        "\nAnd [help again](/help/#help-support-1).\n",
+    );
+    let rebuilt = build(site.path(), &output, &[]);
+    assert!(rebuilt.contains(KEPT), "{rebuilt}");
+    assert_eq!(read_tree(&output), fresh(site.path(), &[]));
+
+    // ...one it has not is an error at the link, as in a full build.
+    append(
+        site.path(),
+        "content/en/index.md",
+        "\nNot [this](/help/#nowhere).\n",
+    );
+    let kept = read_tree(&output);
+    let (code, json) = build_json(site.path(), &output);
+    assert_eq!(code, Some(1), "{json}");
+    let said = json["diagnostics"].to_string();
+    assert!(
+        said.contains("links::fragment") && said.contains("#nowhere"),
+        "{said}"
+    );
+    assert!(said.contains("content/en/index.md"), "{said}");
+    assert_eq!(read_tree(&output), kept);
+    let index = site.path().join("content/en/index.md");
+    let text = std::fs::read_to_string(&index).unwrap();
+    std::fs::write(&index, text.replace("\nNot [this](/help/#nowhere).\n", "")).unwrap();
+    settle();
+    build(site.path(), &output, &[]);
+
+    // A kept page links to an id the page rendered again no longer has.
+    let help = site.path().join("content/en/help.md");
+    let text = std::fs::read_to_string(&help).unwrap();
+    let text = text
+        .replace("## Help & support", "## Support")
+        .replace("(#help-support)", "(#support)");
+    std::fs::write(&help, text).unwrap();
+    settle();
+    let (code, json) = build_json(site.path(), &output);
+    assert_eq!(code, Some(1), "{json}");
+    let said = json["diagnostics"].to_string();
+    assert!(said.contains("`#help-support`"), "{said}");
+    assert!(said.contains("content/en/index.md"), "{said}");
+    assert_eq!(read_tree(&output), kept);
 }

@@ -65,6 +65,8 @@ struct Place {
 /// A link to a `#fragment` of a page, checked once that page's ids are known.
 struct Fragment {
     place: Place,
+    /// The page linked to: its region and file (`/help/index.html`).
+    target: (usize, String),
     link: String,
     /// The path as linked (`/help/`), for the message.
     path: String,
@@ -225,16 +227,18 @@ impl<'a> LinkSink<'a> {
                     path,
                     fragment,
                 } => {
+                    let key = page_key(target.0, &target.1);
                     let wanted = Fragment {
                         place: place(index),
+                        target,
                         link: link.clone(),
                         path,
                         fragment,
                     };
-                    if (target.0, target.1.as_str()) == own {
+                    if (wanted.target.0, wanted.target.1.as_str()) == own {
                         failed.extend(wanted.check(Some(ids)));
                     } else {
-                        needs_ids.push((page_key(target.0, &target.1), wanted));
+                        needs_ids.push((key, wanted));
                     }
                 }
             }
@@ -254,6 +258,36 @@ impl<'a> LinkSink<'a> {
         }
         seen.failed.append(&mut failed);
         seen.keep_ids(key, &joined_ids);
+    }
+
+    /// The ids of the page `file` of `region`, if it was rendered.
+    pub fn ids_of(&self, region: usize, file: &str) -> Option<Vec<String>> {
+        let seen = self.seen.lock().ok()?;
+        let ids = seen.ids_of(page_key(region, file))?;
+        Some(ids.iter().map(str::to_string).collect())
+    }
+
+    /// Checks the `#fragment` links to pages that were not rendered, against
+    /// the ids of the HTML that `html_of` gives for them (a page of the last
+    /// build, kept as it was). Those it gives none for still wait.
+    pub fn check_waiting_with(&self, html_of: impl Fn(usize, &str) -> Option<Vec<u8>>) {
+        let Ok(mut seen) = self.seen.lock() else {
+            return;
+        };
+        let waiting: Vec<(u64, Vec<Fragment>)> = seen.waiting.drain().collect();
+        for (key, fragments) in waiting {
+            let Some(html) = fragments
+                .first()
+                .and_then(|first| html_of(first.target.0, &first.target.1))
+            else {
+                seen.waiting.insert(key, fragments);
+                continue;
+            };
+            let joined = PageIds::join(ids_in(&crate::output::text_of(&html)));
+            for wanted in fragments {
+                seen.failed.extend(wanted.check(Some(PageIds(&joined))));
+            }
+        }
     }
 
     /// The links that do not work, each told once at the place it was written
@@ -337,6 +371,7 @@ impl Fragment {
     fn check(self, ids: Option<PageIds>) -> Option<Failed> {
         let Fragment {
             place,
+            target: _,
             link,
             path,
             fragment,
@@ -363,6 +398,13 @@ pub fn attribute_values(html: &str, names: &[&str]) -> Vec<String> {
     each_attribute(html, names, |which, value| found.push((which, value)));
     found.sort_by_key(|&(which, _)| which);
     found.into_iter().map(|(_, value)| value).collect()
+}
+
+/// The ids of an HTML page, in order.
+pub fn ids_in(html: &str) -> Vec<String> {
+    let mut ids = Vec::new();
+    each_attribute(html, &["id"], |_, value| ids.push(value));
+    ids
 }
 
 /// A page's links (`href` and `src`, in that order) and its ids, from one

@@ -72,6 +72,7 @@ impl BuildArgs {
                 "errors": summary.report.errors(),
                 "warnings": summary.report.warnings(),
                 "files": summary.files,
+                "kept_pages": summary.kept_pages,
                 "output": output.display().to_string(),
                 "domains": summary.domains,
                 "diagnostics": json_diagnostics(&summary.report),
@@ -84,10 +85,15 @@ impl BuildArgs {
                 summary.files,
                 output.display(),
                 summary.report.summary(),
-                if summary.unchanged {
-                    "; nothing changed since the last build, so nothing was written"
-                } else {
-                    ""
+                match summary.kept_pages {
+                    _ if summary.unchanged => {
+                        "; nothing changed since the last build, so nothing was written".to_string()
+                    }
+                    0 => String::new(),
+                    1 => "; 1 page, unchanged since the last build, was kept as it was".to_string(),
+                    kept => format!(
+                        "; {kept} pages, unchanged since the last build, were kept as they were"
+                    ),
                 }
             ),
             _ => {

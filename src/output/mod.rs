@@ -274,6 +274,38 @@ impl DirSink {
         let file = relative.under(&self.root);
         Ok((relative, file))
     }
+
+    /// Links `path` of `domain` from the previous output, unread: for a file
+    /// known to be what this build would write. False when there is no such
+    /// file to link, or it could not be linked: the caller then writes it.
+    pub fn link_unchanged(&self, domain: &str, path: &SitePath) -> bool {
+        let (Some(previous), Ok((relative, file))) = (&self.previous, self.place(domain, path))
+        else {
+            return false;
+        };
+        if self.failed() {
+            return false;
+        }
+        let started = std::time::Instant::now();
+        let mut linked = false;
+        staging::while_not_interrupted(|| {
+            linked = file
+                .parent()
+                .is_some_and(|dir| std::fs::create_dir_all(dir).is_ok())
+                && previous.link_unchanged(&relative.to_string(), &file);
+        });
+        if linked {
+            self.reused.fetch_add(1, Ordering::Relaxed);
+            self.record(&file, 0, started, Ok(()));
+        }
+        linked
+    }
+
+    /// The bytes of `path` of `domain` in the previous output.
+    pub fn read_previous(&self, domain: &str, path: &SitePath) -> Option<Vec<u8>> {
+        let (relative, _) = self.place(domain, path).ok()?;
+        self.previous.as_ref()?.read(&relative.to_string())
+    }
 }
 
 impl Sink for DirSink {

@@ -92,28 +92,85 @@ impl PreviousOutput {
         }
     }
 
-    /// The old file at `relative`, when it is a regular file of `len` bytes
-    /// that a write by this build would have made (same owner and mode), and
-    /// has no other name.
+    /// Links the old file at `relative` to `destination` without comparing
+    /// bytes: for a file the caller knows a build would write the same (a page
+    /// whose inputs did not change since the build that wrote the output).
+    /// False when it is missing or cannot be linked (the caller then renders it).
+    pub fn link_unchanged(&self, relative: &str, destination: &Path) -> bool {
+        #[cfg(target_os = "linux")]
+        {
+            self.candidate(relative, None)
+                .ok()
+                .flatten()
+                .is_some_and(|file| link_open_file(&file, destination).is_ok())
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = (relative, destination);
+            false
+        }
+    }
+
+    /// The bytes of the old file at `relative`, read beneath the output folder
+    /// as [`PreviousOutput::link_unchanged`] would link it.
+    pub fn read(&self, relative: &str) -> Option<Vec<u8>> {
+        #[cfg(target_os = "linux")]
+        {
+            use rustix::fs::{fstat, FileType};
+            use std::io::Read;
+            // Any file of the output, also one this build has linked already.
+            let fd = self.open_beneath(relative).ok()?;
+            let regular = fstat(&fd)
+                .is_ok_and(|stat| FileType::from_raw_mode(stat.st_mode) == FileType::RegularFile);
+            if !regular {
+                return None;
+            }
+            let mut file = std::fs::File::from(fd);
+            let mut bytes = Vec::new();
+            file.read_to_end(&mut bytes).ok()?;
+            Some(bytes)
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = relative;
+            None
+        }
+    }
+
+    /// The old file at `relative`, when it is a regular file (of `len` bytes,
+    /// if given) that a write by this build would have made (same owner and
+    /// mode), and has no other name.
     #[cfg(target_os = "linux")]
-    fn candidate(&self, relative: &str, len: u64) -> std::io::Result<Option<std::fs::File>> {
-        use rustix::fs::{fstat, openat2, FileType, Mode, OFlags, ResolveFlags};
-        let fd = openat2(
+    fn candidate(
+        &self,
+        relative: &str,
+        len: Option<u64>,
+    ) -> std::io::Result<Option<std::fs::File>> {
+        use rustix::fs::{fstat, FileType};
+        let fd = self.open_beneath(relative)?;
+        let stat = fstat(&fd)?;
+        // One name only: a file also linked from elsewhere (a backup made with
+        // `cp -al`, say) could be changed in place through that other name.
+        let fits = FileType::from_raw_mode(stat.st_mode) == FileType::RegularFile
+            && len.is_none_or(|len| u64::try_from(stat.st_size).ok() == Some(len))
+            && stat.st_nlink == 1
+            && stat.st_uid == self.owner
+            && (stat.st_mode & 0o7777) == self.mode;
+        Ok(fits.then(|| std::fs::File::from(fd)))
+    }
+
+    /// The old file at `relative`, opened with no symbolic link followed on
+    /// its path and nothing outside the output reached.
+    #[cfg(target_os = "linux")]
+    fn open_beneath(&self, relative: &str) -> std::io::Result<std::os::fd::OwnedFd> {
+        use rustix::fs::{openat2, Mode, OFlags, ResolveFlags};
+        Ok(openat2(
             &self.dir,
             relative,
             OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW,
             Mode::empty(),
             ResolveFlags::BENEATH | ResolveFlags::NO_SYMLINKS | ResolveFlags::NO_MAGICLINKS,
-        )?;
-        let stat = fstat(&fd)?;
-        // One name only: a file also linked from elsewhere (a backup made with
-        // `cp -al`, say) could be changed in place through that other name.
-        let fits = FileType::from_raw_mode(stat.st_mode) == FileType::RegularFile
-            && u64::try_from(stat.st_size).ok() == Some(len)
-            && stat.st_nlink == 1
-            && stat.st_uid == self.owner
-            && (stat.st_mode & 0o7777) == self.mode;
-        Ok(fits.then(|| std::fs::File::from(fd)))
+        )?)
     }
 
     #[cfg(target_os = "linux")]
@@ -124,7 +181,7 @@ impl PreviousOutput {
         destination: &Path,
     ) -> std::io::Result<bool> {
         use std::io::Read;
-        let Some(mut file) = self.candidate(relative, bytes.len() as u64)? else {
+        let Some(mut file) = self.candidate(relative, Some(bytes.len() as u64))? else {
             return Ok(false);
         };
         let mut old = Vec::with_capacity(bytes.len() + 1);
@@ -143,7 +200,7 @@ impl PreviousOutput {
         written: &Path,
         len: u64,
     ) -> std::io::Result<bool> {
-        let Some(old) = self.candidate(relative, len)? else {
+        let Some(old) = self.candidate(relative, Some(len))? else {
             return Ok(false);
         };
         if !same_bytes(&old, &std::fs::File::open(written)?)? {

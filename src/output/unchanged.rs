@@ -29,11 +29,12 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::config::SiteConfig;
+use crate::content::{Content, SourcePage};
 use crate::diagnostics::{Diagnostic, Related, Report, Severity, SourceFile, Span};
 use crate::redirects::phase::IsoDate;
 
 /// Bumped when the record's meaning changes.
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 4;
 
 /// Inputs modified this close to the fingerprint are not trusted to be unchanged.
 const RACY: Duration = Duration::from_secs(1);
@@ -42,6 +43,10 @@ const RACY: Duration = Duration::from_secs(1);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fingerprint {
     inputs: String,
+    /// The inputs but the text of the Markdown files under `content/` (each
+    /// still counted by its name): when only that text changed, a build
+    /// renders again only the pages whose text is not the text recorded.
+    rest: String,
     binary: String,
     date: String,
     /// False when an input was modified too recently to be trusted, or the
@@ -56,7 +61,11 @@ struct Record {
     binary: String,
     date: String,
     inputs: String,
+    rest: String,
     output: String,
+    /// The pages of the build, when their render had nothing to say (so the
+    /// pages a next build does not render again have nothing to say either).
+    pages: Option<StoredPages>,
     files: usize,
     domains: Vec<String>,
     diagnostics: Vec<StoredDiagnostic>,
@@ -73,27 +82,33 @@ impl Fingerprint {
     /// Fingerprints the inputs of the site in `config`, built for `as_of`.
     pub fn of(config: &SiteConfig, inputs: &[PathBuf], as_of: Option<IsoDate>) -> Fingerprint {
         let started = SystemTime::now();
-        let mut hash = Sha256::new();
+        let (mut hash, mut rest) = (Sha256::new(), Sha256::new());
         let mut newest = SystemTime::UNIX_EPOCH;
-        hash.update(config.root.to_string_lossy().as_bytes());
-        hash.update([0]);
+        let content = config.root.join(crate::content::CONTENT_DIR);
+        for hash in [&mut hash, &mut rest] {
+            hash.update(config.root.to_string_lossy().as_bytes());
+            hash.update([0]);
+        }
         for input in inputs {
             let shown = crate::fs::shown_path(&config.root, input);
-            hash.update(shown.as_bytes());
-            hash.update([0]);
             // A symbolic link is read through by the build: what it points at
             // is the input (a link that changes target changes the identity).
-            let tree = Tree::of(input, true, &[]);
-            hash.update(tree.digest);
+            let tree = Tree::of(input, true, *input == content, &[]);
             newest = newest.max(tree.newest);
-            // A missing input is a state of its own.
-            hash.update(if input.exists() { b"+" } else { b"-" });
+            for (hash, digest) in [(&mut hash, tree.digest), (&mut rest, tree.rest)] {
+                hash.update(shown.as_bytes());
+                hash.update([0]);
+                hash.update(digest);
+                // A missing input is a state of its own.
+                hash.update(if input.exists() { b"+" } else { b"-" });
+            }
         }
         // A binary that cannot tell what file it is could be replaced unseen.
         let binary = binary_identity();
         let trusted = newest + RACY < started && binary.is_some();
         Fingerprint {
             inputs: hex(&hash.finalize()),
+            rest: hex(&rest.finalize()),
             binary: binary.unwrap_or_default(),
             date: as_of.unwrap_or_else(IsoDate::today).to_string(),
             trusted,
@@ -110,23 +125,129 @@ fn record_path(target: &Path) -> PathBuf {
     target.with_file_name(format!(".{name}.cache"))
 }
 
-/// The build that wrote `target` had this fingerprint and the output is still
-/// as it left it: its report. Call with the output's lock held.
-pub fn check(target: &Path, fingerprint: &Fingerprint) -> Option<Unchanged> {
-    if !fingerprint.trusted {
-        return None;
+/// The [`Content::shape`] of a build's site, and each page's text as
+/// [`PageText`]s in hex, sorted.
+#[derive(Serialize, Deserialize)]
+struct StoredPages {
+    shape: String,
+    texts: String,
+}
+
+/// What a build may take from the build that wrote the output.
+pub enum Reuse {
+    /// Every file: nothing changed.
+    Unchanged(Unchanged),
+    /// The files of pages whose text did not change, when the pages' front
+    /// matter did not either ([`LastPages`]).
+    Pages(LastPages),
+    /// Nothing: a full build.
+    Nothing,
+}
+
+/// The pages of the build that wrote the output, whose every other input
+/// was as this build's, and whose render had nothing to say (so that the
+/// pages this build does not render have nothing to say either).
+pub struct LastPages {
+    shape: String,
+    /// Sorted.
+    pages: Vec<PageText>,
+}
+
+/// A page's file and text, by hashes: its file name's, and its text's length
+/// and hash ([`SourcePage::text_identity`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PageText([u64; 3]);
+
+impl PageText {
+    pub fn of(page: &SourcePage) -> PageText {
+        use std::hash::Hasher;
+        let mut name = rustc_hash::FxHasher::default();
+        name.write(page.file.name.as_bytes());
+        let (len, hash) = page.text_identity();
+        PageText([name.finish(), len, hash])
     }
-    let text = std::fs::read_to_string(record_path(target)).ok()?;
-    let record: Record = serde_json::from_str(&text).ok()?;
+
+    /// The pages of `content`, sorted, as the record keeps them.
+    pub fn all_in(content: &Content) -> Vec<PageText> {
+        let mut pages: Vec<PageText> = content.all().map(PageText::of).collect();
+        pages.sort_unstable();
+        pages
+    }
+
+    fn to_hex(pages: &[PageText]) -> String {
+        let mut text = String::with_capacity(pages.len() * 48);
+        for page in pages {
+            for part in page.0 {
+                text.push_str(&format!("{part:016x}"));
+            }
+        }
+        text
+    }
+
+    /// `None` when the text is not what [`PageText::to_hex`] writes.
+    fn from_hex(text: &str) -> Option<Vec<PageText>> {
+        if !text.len().is_multiple_of(48) || !text.is_ascii() {
+            return None;
+        }
+        let part = |at: usize| u64::from_str_radix(&text[at..at + 16], 16).ok();
+        (0..text.len() / 48)
+            .map(|i| {
+                Some(PageText([
+                    part(i * 48)?,
+                    part(i * 48 + 16)?,
+                    part(i * 48 + 32)?,
+                ]))
+            })
+            .collect()
+    }
+}
+
+impl LastPages {
+    /// Whether the site's pages show the others what they showed in the last
+    /// build (see [`Content::shape`]).
+    pub fn same_shape(&self, shape: &str) -> bool {
+        self.shape == shape
+    }
+
+    /// Whether `page` has the text it had in the last build.
+    pub fn unchanged(&self, page: &SourcePage) -> bool {
+        self.pages.binary_search(&PageText::of(page)).is_ok()
+    }
+}
+
+/// What the build that wrote `target` leaves this one to do, from its record
+/// and the output as it is now. Call with the output's lock held.
+pub fn reuse(target: &Path, fingerprint: &Fingerprint) -> Reuse {
+    if !fingerprint.trusted {
+        return Reuse::Nothing;
+    }
+    let Some(record) = std::fs::read_to_string(record_path(target))
+        .ok()
+        .and_then(|text| serde_json::from_str::<Record>(&text).ok())
+    else {
+        return Reuse::Nothing;
+    };
     let same = record.format == FORMAT
         && record.binary == fingerprint.binary
         && record.date == fingerprint.date
-        && record.inputs == fingerprint.inputs
-        && Some(record.output) == output_fingerprint(target);
+        && record.rest == fingerprint.rest
+        && Some(&record.output) == output_fingerprint(target).as_ref();
     if !same {
-        return None;
+        return Reuse::Nothing;
     }
-    Some(Unchanged {
+    if record.inputs != fingerprint.inputs {
+        let Some(stored) = record.pages else {
+            return Reuse::Nothing;
+        };
+        return match PageText::from_hex(&stored.texts) {
+            Some(pages) if pages.is_sorted() => Reuse::Pages(LastPages {
+                shape: stored.shape,
+                pages,
+            }),
+            _ => Reuse::Nothing,
+        };
+    }
+    Reuse::Unchanged(Unchanged {
         report: Report::new(
             record
                 .diagnostics
@@ -139,12 +260,14 @@ pub fn check(target: &Path, fingerprint: &Fingerprint) -> Option<Unchanged> {
     })
 }
 
-/// Records a successful build of `fingerprint` into `target`, with its report.
-/// Best effort: without a record the next build is a full one.
+/// Records a successful build of `fingerprint` into `target`, with its report
+/// and, when their render had nothing to say, its `pages`. Best effort:
+/// without a record the next build is a full one.
 pub fn remember(
     target: &Path,
     fingerprint: &Fingerprint,
     report: &Report,
+    pages: Option<&Content>,
     files: usize,
     domains: &[String],
 ) {
@@ -161,7 +284,12 @@ pub fn remember(
         binary: fingerprint.binary.clone(),
         date: fingerprint.date.clone(),
         inputs: fingerprint.inputs.clone(),
+        rest: fingerprint.rest.clone(),
         output,
+        pages: pages.map(|content| StoredPages {
+            shape: content.shape(),
+            texts: PageText::to_hex(&PageText::all_in(content)),
+        }),
         files,
         domains: domains.to_vec(),
         diagnostics: report
@@ -183,7 +311,7 @@ pub fn remember(
 /// Every entry of the output folder by path and identity; `None` when it cannot
 /// be read.
 fn output_fingerprint(target: &Path) -> Option<String> {
-    let tree = Tree::of(target, false, &[]);
+    let tree = Tree::of(target, false, false, &[]);
     tree.complete.then(|| hex(&tree.digest))
 }
 
@@ -191,6 +319,9 @@ fn output_fingerprint(target: &Path) -> Option<String> {
 struct Tree {
     /// Each entry's name and identity, a folder's entries in name order.
     digest: [u8; 32],
+    /// The same, but for pages' Markdown files and their folders, which count
+    /// by name only.
+    rest: [u8; 32],
     /// The latest modification or change time in the tree.
     newest: SystemTime,
     /// False when an entry could not be read.
@@ -198,12 +329,15 @@ struct Tree {
 }
 
 impl Tree {
-    /// The tree at `path`, through symbolic links if `follow_links`. The entries
+    /// The tree at `path`, through symbolic links if `follow_links`; with
+    /// `pages`, the Markdown files and the folders in it count in
+    /// [`Tree::rest`] by name only.
+    /// The entries
     /// of a folder are read on every core: at 40,000 pages the fingerprints are
     /// some 80,000 stats and 40,000 folder reads, which one core spends a
     /// second on. `ancestors` are the folders above (device, inode), to stop at
     /// a link that leads back into one of them.
-    fn of(path: &Path, follow_links: bool, ancestors: &[(u64, u64)]) -> Tree {
+    fn of(path: &Path, follow_links: bool, pages: bool, ancestors: &[(u64, u64)]) -> Tree {
         let metadata = if follow_links {
             std::fs::metadata(path)
         } else {
@@ -213,9 +347,24 @@ impl Tree {
             return Tree::unreadable();
         };
         let mut hash = Sha256::new();
-        hash.update(identity(&metadata).as_bytes());
+        let mut rest = Sha256::new();
+        let own = identity(&metadata);
+        hash.update(own.as_bytes());
+        // A folder's own times change when a page in it is saved by renaming
+        // a new file over it, as many editors do: its entries tell the rest.
+        let shown_by_name = if !pages {
+            None
+        } else if metadata.is_dir() {
+            Some("folder\0")
+        } else if metadata.is_file() && path.extension().is_some_and(|e| e == "md") {
+            Some("page\0")
+        } else {
+            None
+        };
+        rest.update(shown_by_name.unwrap_or(&own).as_bytes());
         let mut tree = Tree {
             digest: [0; 32],
+            rest: [0; 32],
             newest: metadata
                 .modified()
                 .unwrap_or(SystemTime::UNIX_EPOCH)
@@ -237,23 +386,27 @@ impl Tree {
             let ancestors = [ancestors, &folder.into_iter().collect::<Vec<_>>()].concat();
             let children: Vec<Tree> = names
                 .par_iter()
-                .map(|name| Tree::of(&path.join(name), follow_links, &ancestors))
+                .map(|name| Tree::of(&path.join(name), follow_links, pages, &ancestors))
                 .collect();
             for (name, child) in names.iter().zip(children) {
-                hash.update(name.to_string_lossy().as_bytes());
-                hash.update([0]);
-                hash.update(child.digest);
+                for (hash, digest) in [(&mut hash, child.digest), (&mut rest, child.rest)] {
+                    hash.update(name.to_string_lossy().as_bytes());
+                    hash.update([0]);
+                    hash.update(digest);
+                }
                 tree.newest = tree.newest.max(child.newest);
                 tree.complete &= child.complete;
             }
         }
         tree.digest = hash.finalize().into();
+        tree.rest = rest.finalize().into();
         tree
     }
 
     fn unreadable() -> Tree {
         Tree {
             digest: Sha256::digest(b"unreadable").into(),
+            rest: Sha256::digest(b"unreadable").into(),
             newest: SystemTime::UNIX_EPOCH,
             complete: false,
         }
@@ -458,14 +611,58 @@ mod tests {
         std::fs::create_dir_all(&deep).unwrap();
         std::fs::write(deep.join("a.md"), "one").unwrap();
         std::os::unix::fs::symlink(dir.path().join("content"), deep.join("loop")).unwrap();
-        let before = Tree::of(dir.path(), true, &[]);
+        let before = Tree::of(dir.path(), true, false, &[]);
         assert!(before.complete);
-        assert_eq!(before.digest, Tree::of(dir.path(), true, &[]).digest);
+        assert_eq!(before.digest, Tree::of(dir.path(), true, false, &[]).digest);
         std::fs::write(deep.join("a.md"), "two!").unwrap();
-        let after = Tree::of(dir.path(), true, &[]);
+        let after = Tree::of(dir.path(), true, false, &[]);
         assert_ne!(before.digest, after.digest);
         std::fs::remove_file(deep.join("a.md")).unwrap();
-        assert!(!Tree::of(&deep.join("a.md"), true, &[]).complete);
+        assert!(!Tree::of(&deep.join("a.md"), true, false, &[]).complete);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_rest_of_the_inputs_sees_every_change_but_a_pages_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let en = dir.path().join("en");
+        std::fs::create_dir_all(&en).unwrap();
+        std::fs::write(en.join("a.md"), "one").unwrap();
+        std::fs::write(en.join("photo.png"), "png").unwrap();
+        let tree = || Tree::of(dir.path(), true, true, &[]);
+        let before = tree();
+
+        // A page saved by renaming a new file over it: its text and its
+        // folder's times change, not the rest.
+        std::fs::write(en.join(".a.md.new"), "two!").unwrap();
+        std::fs::rename(en.join(".a.md.new"), en.join("a.md")).unwrap();
+        let saved = tree();
+        assert_ne!(saved.digest, before.digest);
+        assert_eq!(saved.rest, before.rest);
+
+        // A page more, an image changed: the rest changes.
+        std::fs::write(en.join("b.md"), "new").unwrap();
+        assert_ne!(tree().rest, saved.rest);
+        let added = tree();
+        std::fs::write(en.join("photo.png"), "png, edited").unwrap();
+        assert_ne!(tree().rest, added.rest);
+
+        // Outside `content/`, a Markdown file is an input like any other.
+        let outside = Tree::of(dir.path(), true, false, &[]);
+        std::fs::write(en.join("a.md"), "three").unwrap();
+        assert_ne!(Tree::of(dir.path(), true, false, &[]).rest, outside.rest);
+    }
+
+    #[test]
+    fn page_texts_read_back_as_written() {
+        let pages = vec![PageText([0, 1, u64::MAX]), PageText([7, 0x1234, 42])];
+        let hex = PageText::to_hex(&pages);
+        assert_eq!(hex.len(), 96);
+        assert_eq!(PageText::from_hex(&hex), Some(pages));
+        assert_eq!(PageText::from_hex(""), Some(Vec::new()));
+        assert_eq!(PageText::from_hex(&hex[1..]), None);
+        assert_eq!(PageText::from_hex(&"z".repeat(48)), None);
+        assert_eq!(PageText::from_hex(&"é".repeat(24)), None);
     }
 
     #[test]

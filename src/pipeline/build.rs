@@ -2,17 +2,19 @@
 //! check, and swap the staging folder into place only when nothing failed.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use super::Site;
+use super::{Output, Site};
 use crate::check::{self, links::LinkSink};
 use crate::config;
 use crate::diagnostics::{Diagnostic, Report};
 use crate::output::staging::{LockedOutput, Staging};
-use crate::output::unchanged::{self, Fingerprint};
+use crate::output::unchanged::{self, Fingerprint, LastPages, Reuse};
 use crate::output::{self, guard, DirSink};
+use crate::paths::SitePath;
 use crate::timings::Timings;
 
 /// What a build was asked to do.
@@ -37,6 +39,9 @@ pub struct BuildSummary {
     /// Nothing changed since the build that wrote the output: it was left as
     /// it is, and the report is that build's.
     pub unchanged: bool,
+    /// Pages whose text and every other input were as the last build's: their
+    /// files were linked from the output, not rendered again.
+    pub kept_pages: usize,
     /// Each stage's time and memory, when asked for.
     pub timings: Timings,
 }
@@ -68,6 +73,7 @@ fn failed_with(report: Report, timings: Timings) -> BuildSummary {
         files: 0,
         domains: Vec::new(),
         unchanged: false,
+        kept_pages: 0,
         timings,
     }
 }
@@ -91,30 +97,45 @@ fn build_inner(options: &BuildOptions) -> Result<BuildSummary, Diagnostic> {
         let inputs = guard::input_paths(&config);
         Fingerprint::of(&config, &inputs, config.redirects.as_of)
     });
-    if let Some(same) = timings.stage("fingerprint", || {
-        unchanged::check(locked.target(), &fingerprint)
-    }) {
-        timings.note(
-            "fingerprint",
-            "nothing changed since the last build: the output was left as it is".to_string(),
-        );
-        return Ok(BuildSummary {
-            report: same.report,
-            files: same.files,
-            domains: same.domains,
-            unchanged: true,
-            timings,
-        });
-    }
+    let reuse = timings.stage("fingerprint", || {
+        unchanged::reuse(locked.target(), &fingerprint)
+    });
+    let last_pages = match reuse {
+        Reuse::Pages(last) => Some(last),
+        Reuse::Nothing => None,
+        Reuse::Unchanged(same) => {
+            timings.note(
+                "fingerprint",
+                "nothing changed since the last build: the output was left as it is".to_string(),
+            );
+            return Ok(BuildSummary {
+                report: same.report,
+                files: same.files,
+                domains: same.domains,
+                unchanged: true,
+                kept_pages: 0,
+                timings,
+            });
+        }
+    };
     // Loaded as `check` loads it, so the two report the same problems.
     let (site, mut problems) = Site::load_from(config, true, &timings);
     let links = site.as_ref().map(LinkSink::new);
+    let (mut kept_pages, mut render_clean) = (0, false);
     let staging = match (&site, &links) {
         (Some(site), Some(links)) if !problems.iter().any(Diagnostic::is_error) => {
             let mut staging = timings.stage("swap", || Staging::create_in(locked))?;
             let files = DirSink::reusing(staging.dir.clone(), staging.previous());
-            problems
-                .extend(timings.stage("render", || site.render_all(&output::Both(&files, links))));
+            let last = last_pages
+                .as_ref()
+                .filter(|last| last.same_shape(&site.model.content.shape()));
+            let rendered = timings.stage("render", || match last {
+                Some(last) => render_changed_pages(site, last, &files, links),
+                None => Rendered::all(site.render_all(&output::Both(&files, links))),
+            });
+            render_clean = rendered.problems.is_empty();
+            problems.extend(rendered.problems);
+            kept_pages = rendered.kept_pages;
             timings.note(
                 "render",
                 format!(
@@ -175,7 +196,14 @@ fn build_inner(options: &BuildOptions) -> Result<BuildSummary, Diagnostic> {
         .map(|r| r.domain.clone())
         .collect();
     timings.stage("fingerprint", || {
-        unchanged::remember(locked.target(), &fingerprint, &report, files, &domains)
+        unchanged::remember(
+            locked.target(),
+            &fingerprint,
+            &report,
+            render_clean.then_some(&site.model.content),
+            files,
+            &domains,
+        )
     });
     drop(locked);
     // Said by this build only: not remembered for an unchanged build to repeat.
@@ -195,7 +223,86 @@ fn build_inner(options: &BuildOptions) -> Result<BuildSummary, Diagnostic> {
         files,
         domains,
         unchanged: false,
+        kept_pages,
         report,
         timings,
     })
+}
+
+/// What the render gave: its problems, and how many pages it kept from the
+/// last build instead of rendering them.
+struct Rendered {
+    problems: Vec<Diagnostic>,
+    kept_pages: usize,
+}
+
+impl Rendered {
+    fn all(problems: Vec<Diagnostic>) -> Rendered {
+        Rendered {
+            problems,
+            kept_pages: 0,
+        }
+    }
+}
+
+/// Renders the outputs of a site whose every input but the text of some pages
+/// is as the last build's ([`LastPages`]): every file but the pages whose text
+/// did not change, which are linked from the last output as they are.
+///
+/// One case renders them all: a page rendered again that lost an id its last
+/// version had, to which a page not rendered may link (`#fragment`). The
+/// fragment links of the pages rendered to those not rendered are checked
+/// against the ids of the last output's pages.
+fn render_changed_pages(
+    site: &Site,
+    last: &LastPages,
+    files: &DirSink,
+    links: &LinkSink,
+) -> Rendered {
+    let jobs = &site.model.plan.jobs;
+    let kept = |index: usize| last.unchanged(site.model.source(&jobs[index]));
+    let sink = output::Both(files, links);
+    let mut problems = site.render_every_output_but(&kept, &sink);
+    let page = |index: usize| site.destination(&Output::Page(index));
+    let lost_an_id = (0..jobs.len())
+        .into_par_iter()
+        .filter(|index| !kept(*index))
+        .any(|index| {
+            let (domain, path) = page(index);
+            let Some(old) = files.read_previous(&domain, &path) else {
+                return true;
+            };
+            let new = links
+                .ids_of(jobs[index].region, &path.file_url())
+                .unwrap_or_default();
+            let new: std::collections::HashSet<&str> = new.iter().map(String::as_str).collect();
+            check::links::ids_in(&output::text_of(&old))
+                .iter()
+                .any(|id| !new.contains(id.as_str()))
+        });
+    let linked = AtomicUsize::new(0);
+    let unlinked = (0..jobs.len())
+        .into_par_iter()
+        .filter(|index| kept(*index))
+        .filter(|index| {
+            if lost_an_id {
+                return true;
+            }
+            let (domain, path) = page(*index);
+            let done = files.link_unchanged(&domain, &path);
+            linked.fetch_add(usize::from(done), Ordering::Relaxed);
+            !done
+        })
+        .map(Output::Page);
+    problems.extend(site.render_each(unlinked, &sink));
+    problems.extend(site.model.translations.fallback_warnings());
+    links.check_waiting_with(|region, file| {
+        let domain = &site.model.region(region).domain;
+        let path = SitePath::parse(file.trim_start_matches('/')).ok()?;
+        files.read_previous(domain, &path)
+    });
+    Rendered {
+        problems,
+        kept_pages: linked.into_inner(),
+    }
 }

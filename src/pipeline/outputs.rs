@@ -355,10 +355,24 @@ impl Site {
 
     /// Renders every output into `sink`, in parallel; returns every problem.
     pub fn render_all(&self, sink: &dyn Sink) -> Vec<Diagnostic> {
+        let mut problems = self.render_every_output_but(&|_| false, sink);
+        problems.extend(self.model.translations.fallback_warnings());
+        problems
+    }
+
+    /// Renders every output into `sink` but the pages (by index in the
+    /// plan's jobs) that `skip` names, in parallel; returns their problems,
+    /// without the translations' fallback warnings.
+    pub(super) fn render_every_output_but(
+        &self,
+        skip: &(dyn Fn(usize) -> bool + Sync),
+        sink: &dyn Sink,
+    ) -> Vec<Diagnostic> {
         // The pages are counted, not listed: at 100,000 pages a list of
         // outputs would be 11 MB held through the render.
         let pages = (0..self.model.plan.jobs.len())
             .into_par_iter()
+            .filter(|index| !skip(*index))
             .map(Output::Page);
         let others = self.outputs_besides_pages().into_par_iter();
         self.render_each(pages.chain(others), sink)
@@ -366,15 +380,19 @@ impl Site {
 
     /// Renders `outputs` into `sink`, in parallel; returns every problem.
     pub fn render_outputs(&self, outputs: &[Output], sink: &dyn Sink) -> Vec<Diagnostic> {
-        self.render_each(outputs.par_iter().cloned(), sink)
+        let mut problems = self.render_each(outputs.par_iter().cloned(), sink);
+        problems.extend(self.model.translations.fallback_warnings());
+        problems
     }
 
-    fn render_each(
+    /// Renders `outputs` into `sink`, in parallel; returns their problems,
+    /// without the translations' fallback warnings, which are the site's.
+    pub(super) fn render_each(
         &self,
-        outputs: impl IndexedParallelIterator<Item = Output>,
+        outputs: impl ParallelIterator<Item = Output>,
         sink: &dyn Sink,
     ) -> Vec<Diagnostic> {
-        let mut problems: Vec<Diagnostic> = outputs
+        outputs
             .flat_map_iter(|output| match output.sitemap_file() {
                 Some((region, part)) => {
                     let (domain, path) = self.destination(&output);
@@ -386,9 +404,7 @@ impl Site {
                 }
                 None => self.render_one(&output, sink),
             })
-            .collect();
-        problems.extend(self.model.translations.fallback_warnings());
-        problems
+            .collect()
     }
 
     /// Renders `output`, checks it, and gives it to `sink`.
