@@ -111,11 +111,13 @@ pub enum Body {
     /// On disk, at the page's file name under the site's folder (shared by
     /// every page, rather than a path of its own for each), with the length
     /// and hash of the text that was loaded and checked: a file changed since
-    /// is an error, not a page other than the one that was checked.
+    /// is an error, not a page other than the one that was checked. With the
+    /// text's [`text_digest`], by which the next build knows the text.
     OnDisk {
         site_root: Arc<Path>,
         len: usize,
         hash: u64,
+        digest: u64,
     },
 }
 
@@ -185,14 +187,28 @@ impl BodyFacts {
     }
 }
 
-/// The hash a page's text is recognised by when it is read again.
-/// Not a guard against an attacker, who can edit the file anyway: a check
-/// that the text is the one loaded, with its length.
+/// The hash a page's text is recognised by when it is read again, in the same
+/// build. Not a guard against an attacker, who can edit the file anyway: a
+/// check that the text is the one loaded, with its length.
 fn text_hash(text: &str) -> u64 {
     use std::hash::Hasher;
     let mut hasher = rustc_hash::FxHasher::default();
     hasher.write(text.as_bytes());
     hasher.finish()
+}
+
+/// The hash the next build knows a page's text by, with its length: it
+/// renders again only the pages whose text is not the one recorded. 64 bits
+/// of SHA-256, not [`text_hash`]: two texts must not hash the same by chance,
+/// as two that differ in one 16-byte block can with a multiply-and-fold hash
+/// such as FxHash's. With SHA instructions it hashes about 1 GB a second,
+/// once per page (the check at render uses the faster hash).
+fn text_digest(text: &str) -> u64 {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(text.as_bytes());
+    let mut first = [0; 8];
+    first.copy_from_slice(&digest[..8]);
+    u64::from_le_bytes(first)
 }
 
 impl SourcePage {
@@ -205,6 +221,7 @@ impl SourcePage {
                 site_root,
                 len,
                 hash,
+                ..
             } => (site_root.join(&*self.file.name), *len, *hash),
         };
         let text = fs::read_to_string(&path, &self.file.name)?;
@@ -244,16 +261,17 @@ impl SourcePage {
                 site_root: site_root.clone(),
                 len: file.text.len(),
                 hash: text_hash(&file.text),
+                digest: text_digest(&file.text),
             };
         }
     }
 
-    /// The length and hash of the page's whole text, as it was loaded: what
-    /// a build that reuses the last output's pages recognises it by.
+    /// The length and [`text_digest`] of the page's whole text, as it was
+    /// loaded: what a build that reuses the last output's pages knows it by.
     pub fn text_identity(&self) -> (u64, u64) {
         match &self.body {
-            Body::OnDisk { len, hash, .. } => (*len as u64, *hash),
-            Body::Held(file) => (file.text.len() as u64, text_hash(&file.text)),
+            Body::OnDisk { len, digest, .. } => (*len as u64, *digest),
+            Body::Held(file) => (file.text.len() as u64, text_digest(&file.text)),
         }
     }
 

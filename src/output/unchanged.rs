@@ -20,6 +20,12 @@
 //! difference, and any doubt (a record that cannot be read, an input modified
 //! within a second of the fingerprint, where a coarse file system clock could hide
 //! a second edit), means a full build: a stale record can cost time, never bytes.
+//!
+//! The record also keeps the inputs but the text of pages ([`Fingerprint`]'s
+//! `rest`), what the site's files show of its pages ([`Content::shape`]) and
+//! each page's text by hash ([`PageText`]). When only the text of pages
+//! differs, the build renders those pages only ([`Reuse::Pages`]): a page's
+//! text is then all that can make its file differ from the last build's.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -54,9 +60,10 @@ pub struct Fingerprint {
     trusted: bool,
 }
 
-/// What the record holds.
+/// What the record holds: its pages' texts as `T`, written from the pages
+/// ([`PagesInHex`]) and read back as text.
 #[derive(Serialize, Deserialize)]
-struct Record {
+struct Record<T = String> {
     format: u32,
     binary: String,
     date: String,
@@ -65,7 +72,7 @@ struct Record {
     output: String,
     /// The pages of the build, when their render had nothing to say (so the
     /// pages a next build does not render again have nothing to say either).
-    pages: Option<StoredPages>,
+    pages: Option<StoredPages<T>>,
     files: usize,
     domains: Vec<String>,
     diagnostics: Vec<StoredDiagnostic>,
@@ -128,9 +135,30 @@ fn record_path(target: &Path) -> PathBuf {
 /// The [`Content::shape`] of a build's site, and each page's text as
 /// [`PageText`]s in hex, sorted.
 #[derive(Serialize, Deserialize)]
-struct StoredPages {
+struct StoredPages<T> {
     shape: String,
-    texts: String,
+    texts: T,
+}
+
+/// Pages' texts, written as hex straight into the record: at 100,000 pages
+/// the text is 4.8 MB, which the build need not hold at its end.
+struct PagesInHex(Vec<PageText>);
+
+impl Serialize for PagesInHex {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl std::fmt::Display for PagesInHex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for page in &self.0 {
+            for part in page.0 {
+                write!(f, "{part:016x}")?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// What a build may take from the build that wrote the output.
@@ -174,17 +202,7 @@ impl PageText {
         pages
     }
 
-    fn to_hex(pages: &[PageText]) -> String {
-        let mut text = String::with_capacity(pages.len() * 48);
-        for page in pages {
-            for part in page.0 {
-                text.push_str(&format!("{part:016x}"));
-            }
-        }
-        text
-    }
-
-    /// `None` when the text is not what [`PageText::to_hex`] writes.
+    /// `None` when the text is not what [`PagesInHex`] writes.
     fn from_hex(text: &str) -> Option<Vec<PageText>> {
         if !text.len().is_multiple_of(48) || !text.is_ascii() {
             return None;
@@ -223,7 +241,7 @@ pub fn reuse(target: &Path, fingerprint: &Fingerprint) -> Reuse {
     }
     let Some(record) = std::fs::read_to_string(record_path(target))
         .ok()
-        .and_then(|text| serde_json::from_str::<Record>(&text).ok())
+        .and_then(|text| serde_json::from_str::<Record<String>>(&text).ok())
     else {
         return Reuse::Nothing;
     };
@@ -288,7 +306,7 @@ pub fn remember(
         output,
         pages: pages.map(|content| StoredPages {
             shape: content.shape(),
-            texts: PageText::to_hex(&PageText::all_in(content)),
+            texts: PagesInHex(PageText::all_in(content)),
         }),
         files,
         domains: domains.to_vec(),
@@ -298,12 +316,14 @@ pub fn remember(
             .map(StoredDiagnostic::from)
             .collect(),
     };
-    let Ok(text) = serde_json::to_string(&record) else {
-        return;
-    };
     // Written aside and renamed: a reader sees the old record or the new one.
     let temporary = path.with_extension(format!("cache-{}", std::process::id()));
-    if std::fs::write(&temporary, text).is_ok() && std::fs::rename(&temporary, &path).is_err() {
+    let written = std::fs::File::create(&temporary).is_ok_and(|file| {
+        let mut file = std::io::BufWriter::new(file);
+        serde_json::to_writer(&mut file, &record).is_ok()
+            && std::io::Write::flush(&mut file).is_ok()
+    });
+    if !(written && std::fs::rename(&temporary, &path).is_ok()) {
         let _ = std::fs::remove_file(&temporary);
     }
 }
@@ -656,7 +676,7 @@ mod tests {
     #[test]
     fn page_texts_read_back_as_written() {
         let pages = vec![PageText([0, 1, u64::MAX]), PageText([7, 0x1234, 42])];
-        let hex = PageText::to_hex(&pages);
+        let hex = PagesInHex(pages.clone()).to_string();
         assert_eq!(hex.len(), 96);
         assert_eq!(PageText::from_hex(&hex), Some(pages));
         assert_eq!(PageText::from_hex(""), Some(Vec::new()));

@@ -126,11 +126,10 @@ fn build_inner(options: &BuildOptions) -> Result<BuildSummary, Diagnostic> {
         (Some(site), Some(links)) if !problems.iter().any(Diagnostic::is_error) => {
             let mut staging = timings.stage("swap", || Staging::create_in(locked))?;
             let files = DirSink::reusing(staging.dir.clone(), staging.previous());
-            let last = last_pages
-                .as_ref()
-                .filter(|last| last.same_shape(&site.model.content.shape()));
+            // Moved here, so that it is freed once the pages are rendered.
+            let last = last_pages.filter(|last| last.same_shape(&site.model.content.shape()));
             let rendered = timings.stage("render", || match last {
-                Some(last) => render_changed_pages(site, last, &files, links),
+                Some(last) => render_changed_pages(site, &last, &files, links),
                 None => Rendered::all(site.render_all(&output::Both(&files, links))),
             });
             render_clean = rendered.problems.is_empty();
