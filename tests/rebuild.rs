@@ -112,6 +112,24 @@ fn build(site: &Path, output: &Path, extra: &[&str]) -> String {
 
 const SKIPPED: &str = "nothing changed since the last build";
 
+/// Builds `site` into `output` with `--format json`: the build's JSON, and its
+/// exit code.
+fn build_json(site: &Path, output: &Path) -> (Option<i32>, serde_json::Value) {
+    let built = run(
+        site,
+        &[
+            "--format",
+            "json",
+            "build",
+            "--output",
+            output.to_str().unwrap(),
+        ],
+    );
+    let json =
+        serde_json::from_str(&stdout(&built)).unwrap_or_else(|_| panic!("{}", stderr(&built)));
+    (built.status.code(), json)
+}
+
 /// Every file of the output: (inode, modification time).
 fn identities(dir: &Path) -> BTreeMap<String, (u64, SystemTime)> {
     use std::os::unix::fs::MetadataExt;
@@ -166,18 +184,8 @@ fn an_unchanged_site_leaves_every_file_as_it_was() {
 
     // The same report as the build that wrote it.
     let json = |site: &Path| {
-        let built = run(
-            site,
-            &[
-                "--format",
-                "json",
-                "build",
-                "--output",
-                output.to_str().unwrap(),
-            ],
-        );
-        assert_eq!(built.status.code(), Some(0), "{}", stderr(&built));
-        let mut json: serde_json::Value = serde_json::from_str(&stdout(&built)).unwrap();
+        let (code, mut json) = build_json(site, &output);
+        assert_eq!(code, Some(0), "{json}");
         json.as_object_mut().unwrap().remove("timings");
         json
     };
@@ -381,24 +389,6 @@ fn a_file_changed_by_hand_in_the_output_is_never_taken_for_unchanged() {
 
 /// What a build that keeps pages says, with how many.
 const KEPT: &str = "unchanged since the last build, were kept as they were";
-
-/// Builds `site` into `output` with `--format json`: the build's JSON, and its
-/// exit code.
-fn build_json(site: &Path, output: &Path) -> (Option<i32>, serde_json::Value) {
-    let built = run(
-        site,
-        &[
-            "--format",
-            "json",
-            "build",
-            "--output",
-            output.to_str().unwrap(),
-        ],
-    );
-    let json =
-        serde_json::from_str(&stdout(&built)).unwrap_or_else(|_| panic!("{}", stderr(&built)));
-    (built.status.code(), json)
-}
 
 /// Appends `text` to the file `relative` of `site`, then lets the edit settle.
 fn append(site: &Path, relative: &str, text: &str) {
