@@ -268,16 +268,9 @@ fn render_changed_pages(
         .filter(|index| !kept(*index))
         .any(|index| {
             let (domain, path) = page(index);
-            let Some(old) = files.read_previous(&domain, &path) else {
-                return true;
-            };
-            let new = links
-                .ids_of(jobs[index].region, &path.file_url())
-                .unwrap_or_default();
-            let new: std::collections::HashSet<&str> = new.iter().map(String::as_str).collect();
-            check::links::ids_in(&output::text_of(&old))
-                .iter()
-                .any(|id| !new.contains(id.as_str()))
+            let old = files.read_previous(&domain, &path);
+            let new = links.ids_of(jobs[index].region, &path.file_url());
+            lost_ids(old.as_deref(), new.as_deref())
         });
     let linked = AtomicUsize::new(0);
     let unlinked = (0..jobs.len())
@@ -303,5 +296,35 @@ fn render_changed_pages(
     Rendered {
         problems,
         kept_pages: linked.into_inner(),
+    }
+}
+
+/// Whether a page's last version (`old`, its HTML) had an id that its new one
+/// (`new`, its ids) has not; true when either is unknown.
+fn lost_ids(old: Option<&[u8]>, new: Option<&[String]>) -> bool {
+    let (Some(old), Some(new)) = (old, new) else {
+        return true;
+    };
+    let new: std::collections::HashSet<&str> = new.iter().map(String::as_str).collect();
+    check::links::ids_in(&output::text_of(old))
+        .iter()
+        .any(|id| !new.contains(id.as_str()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_loses_an_id_only_when_its_last_version_had_one_it_lacks() {
+        let ids = |list: &[&str]| list.iter().map(|id| id.to_string()).collect::<Vec<_>>();
+        let old = br#"<h2 id="a">A</h2><p id="b">B</p>"#.as_slice();
+        assert!(!lost_ids(Some(old), Some(&ids(&["a", "b"]))));
+        assert!(!lost_ids(Some(old), Some(&ids(&["b", "a", "c"]))));
+        assert!(lost_ids(Some(old), Some(&ids(&["a"]))));
+        assert!(lost_ids(Some(old), Some(&ids(&["a", "B"]))));
+        assert!(!lost_ids(Some(b"<p>none</p>"), Some(&[])));
+        assert!(lost_ids(None, Some(&ids(&["a"]))));
+        assert!(lost_ids(Some(old), None));
     }
 }
