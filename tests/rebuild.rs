@@ -551,3 +551,112 @@ fn fragment_links_between_kept_and_rendered_pages_are_checked() {
     assert!(said.contains("content/en/index.md"), "{said}");
     assert_eq!(read_tree(&output), kept);
 }
+
+/// Edits of every kind, one after the other, each followed by a build into
+/// the same output: each leaves what a fresh build writes, and only an edit
+/// to pages' text alone keeps pages.
+#[cfg(unix)]
+#[test]
+fn every_kind_of_edit_leaves_what_a_fresh_build_writes() {
+    let site = site();
+    let root = site.path().to_path_buf();
+    let out = tempfile::tempdir().unwrap();
+    let output = out.path().join("public");
+    build(&root, &output, &[]);
+
+    let replace = |relative: &str, from: &str, to: &str| {
+        let file = root.join(relative);
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(text.contains(from), "{relative} has no {from:?}");
+        std::fs::write(&file, text.replacen(from, to, 1)).unwrap();
+    };
+    // What the edit is, whether the build keeps pages, and the edit.
+    type Edit<'a> = (&'a str, bool, Box<dyn Fn() + 'a>);
+    let edits: Vec<Edit> = vec![
+        (
+            "a sentence",
+            true,
+            Box::new(|| replace("content/fr-FR/help.md", "Écrivez-nous.", "Écrivez.")),
+        ),
+        (
+            "a heading more",
+            true,
+            Box::new(|| {
+                replace(
+                    "content/en/help.md",
+                    "and more text.",
+                    "and more.\n\n## New",
+                )
+            }),
+        ),
+        (
+            "a placeholder's value",
+            true,
+            Box::new(|| replace("content/nl-BE/index.md", "amount=1234.5", "amount=99")),
+        ),
+        (
+            "an image more",
+            false,
+            Box::new(|| {
+                replace(
+                    "content/en/help.md",
+                    "and more.",
+                    "and ![Photo](photo.png).",
+                )
+            }),
+        ),
+        (
+            "a page renamed",
+            false,
+            Box::new(|| {
+                std::fs::rename(
+                    root.join("content/fr-FR/help.md"),
+                    root.join("content/fr-FR/aide.md"),
+                )
+                .unwrap()
+            }),
+        ),
+        (
+            "a page added",
+            false,
+            Box::new(|| {
+                let page = "---\ntitle: News\ndescription: What is new.\n---\nNothing yet.\n";
+                std::fs::write(root.join("content/en/news.md"), page).unwrap()
+            }),
+        ),
+        (
+            "a template",
+            false,
+            Box::new(|| {
+                let template = root.join("themes/plain/templates/base.html");
+                let text = std::fs::read_to_string(&template).unwrap();
+                std::fs::write(&template, format!("{text}<!-- edited -->\n")).unwrap();
+            }),
+        ),
+        (
+            "the style sheet",
+            false,
+            Box::new(|| replace("themes/plain/static/style.css", "{", "{ margin: 0;")),
+        ),
+        (
+            "a value in site.yaml",
+            false,
+            Box::new(|| {
+                replace(
+                    "site.yaml",
+                    "https://store.example/global/\n",
+                    "https://store.example/world/\n",
+                )
+            }),
+        ),
+    ];
+    for (edit, keeps_pages, apply) in edits {
+        apply();
+        settle();
+        let (code, json) = build_json(&root, &output);
+        assert_eq!(code, Some(0), "{edit}: {json}");
+        let kept = json["kept_pages"].as_u64().unwrap();
+        assert_eq!(kept > 0, keeps_pages, "{edit}: {kept} pages kept");
+        assert_eq!(read_tree(&output), fresh(&root, &[]), "{edit}");
+    }
+}
