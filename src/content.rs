@@ -112,7 +112,7 @@ pub enum Body {
     /// every page, rather than a path of its own for each), with the length
     /// and hash of the text that was loaded and checked: a file changed since
     /// is an error, not a page other than the one that was checked. With the
-    /// text's [`text_digest`], by which the next build knows the text.
+    /// text's `text_digest`, by which the next build knows the text.
     OnDisk {
         site_root: Arc<Path>,
         len: usize,
@@ -266,7 +266,7 @@ impl SourcePage {
         }
     }
 
-    /// The length and [`text_digest`] of the page's whole text, as it was
+    /// The length and `text_digest` of the page's whole text, as it was
     /// loaded: what a build that reuses the last output's pages knows it by.
     pub fn text_identity(&self) -> (u64, u64) {
         match &self.body {

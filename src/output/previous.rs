@@ -111,14 +111,14 @@ impl PreviousOutput {
         }
     }
 
-    /// The bytes of the old file at `relative`, read beneath the output folder
-    /// as [`PreviousOutput::link_unchanged`] would link it.
+    /// The bytes of the old file at `relative`, opened beneath the output
+    /// folder with no symbolic link followed: any regular file, also one with
+    /// another name (this build may have linked it already).
     pub fn read(&self, relative: &str) -> Option<Vec<u8>> {
         #[cfg(target_os = "linux")]
         {
             use rustix::fs::{fstat, FileType};
             use std::io::Read;
-            // Any file of the output, also one this build has linked already.
             let fd = self.open_beneath(relative).ok()?;
             let regular = fstat(&fd)
                 .is_ok_and(|stat| FileType::from_raw_mode(stat.st_mode) == FileType::RegularFile);
