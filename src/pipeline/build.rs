@@ -130,7 +130,7 @@ fn build_inner(options: &BuildOptions) -> Result<BuildSummary, Diagnostic> {
             let last = last_pages.filter(|last| last.same_shape(&site.model.content.shape()));
             let rendered = timings.stage("render", || match last {
                 Some(last) => render_changed_pages(site, &last, &files, links),
-                None => Rendered::all(site.render_all(&output::Both(&files, links))),
+                None => RenderOutcome::all(site.render_all(&output::Both(&files, links))),
             });
             render_clean = rendered.problems.is_empty();
             problems.extend(rendered.problems);
@@ -230,14 +230,14 @@ fn build_inner(options: &BuildOptions) -> Result<BuildSummary, Diagnostic> {
 
 /// What the render gave: its problems, and how many pages it kept from the
 /// last build instead of rendering them.
-struct Rendered {
+struct RenderOutcome {
     problems: Vec<Diagnostic>,
     kept_pages: usize,
 }
 
-impl Rendered {
-    fn all(problems: Vec<Diagnostic>) -> Rendered {
-        Rendered {
+impl RenderOutcome {
+    fn all(problems: Vec<Diagnostic>) -> RenderOutcome {
+        RenderOutcome {
             problems,
             kept_pages: 0,
         }
@@ -257,7 +257,7 @@ fn render_changed_pages(
     last: &LastPages,
     files: &DirSink,
     links: &LinkSink,
-) -> Rendered {
+) -> RenderOutcome {
     let jobs = &site.model.plan.jobs;
     let kept = |index: usize| last.unchanged(site.model.source(&jobs[index]));
     let sink = output::Both(files, links);
@@ -293,7 +293,7 @@ fn render_changed_pages(
         let path = SitePath::parse(file.trim_start_matches('/')).ok()?;
         files.read_previous(domain, &path)
     });
-    Rendered {
+    RenderOutcome {
         problems,
         kept_pages: linked.into_inner(),
     }
