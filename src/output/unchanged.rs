@@ -279,13 +279,14 @@ pub fn reuse(target: &Path, fingerprint: &Fingerprint) -> Reuse {
 }
 
 /// Records a successful build of `fingerprint` into `target`, with its report
-/// and, when their render had nothing to say, its `pages`. Best effort:
-/// without a record the next build is a full one.
+/// and, when their render had nothing to say, its `pages` and their
+/// [`Content::shape`]. Best effort: without a record the next build is a
+/// full one.
 pub fn remember(
     target: &Path,
     fingerprint: &Fingerprint,
     report: &Report,
-    pages: Option<&Content>,
+    pages: Option<(&str, &Content)>,
     files: usize,
     domains: &[String],
 ) {
@@ -304,8 +305,8 @@ pub fn remember(
         inputs: fingerprint.inputs.clone(),
         rest: fingerprint.rest.clone(),
         output,
-        pages: pages.map(|content| StoredPages {
-            shape: content.shape(),
+        pages: pages.map(|(shape, content)| StoredPages {
+            shape: shape.to_string(),
             texts: PagesInHex(PageText::all_in(content)),
         }),
         files,
@@ -351,12 +352,11 @@ struct Tree {
 impl Tree {
     /// The tree at `path`, through symbolic links if `follow_links`; with
     /// `pages`, the Markdown files and the folders in it count in
-    /// [`Tree::rest`] by name only.
-    /// The entries
-    /// of a folder are read on every core: at 40,000 pages the fingerprints are
-    /// some 80,000 stats and 40,000 folder reads, which one core spends a
-    /// second on. `ancestors` are the folders above (device, inode), to stop at
-    /// a link that leads back into one of them.
+    /// [`Tree::rest`] by name only. The entries of a folder are read on every
+    /// core: at 40,000 pages the fingerprints are some 80,000 stats and 40,000
+    /// folder reads, which one core spends a second on. `ancestors` are the
+    /// folders above (device, inode), to stop at a link that leads back into
+    /// one of them.
     fn of(path: &Path, follow_links: bool, pages: bool, ancestors: &[(u64, u64)]) -> Tree {
         let metadata = if follow_links {
             std::fs::metadata(path)

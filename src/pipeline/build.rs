@@ -121,18 +121,21 @@ fn build_inner(options: &BuildOptions) -> Result<BuildSummary, Diagnostic> {
     // Loaded as `check` loads it, so the two report the same problems.
     let (site, mut problems) = Site::load_from(config, true, &timings);
     let links = site.as_ref().map(LinkSink::new);
-    let (mut kept_pages, mut render_clean) = (0, false);
+    // The site's shape, once its render had nothing to say: the record keeps
+    // its pages for the next build to reuse.
+    let (mut kept_pages, mut clean_shape) = (0, None);
     let staging = match (&site, &links) {
         (Some(site), Some(links)) if !problems.iter().any(Diagnostic::is_error) => {
             let mut staging = timings.stage("swap", || Staging::create_in(locked))?;
             let files = DirSink::reusing(staging.dir.clone(), staging.previous());
             // Moved here, so that it is freed once the pages are rendered.
-            let last = last_pages.filter(|last| last.same_shape(&site.model.content.shape()));
+            let shape = site.model.content.shape();
+            let last = last_pages.filter(|last| last.same_shape(&shape));
             let rendered = timings.stage("render", || match last {
                 Some(last) => render_changed_pages(site, &last, &files, links),
                 None => RenderOutcome::all(site.render_all(&output::Both(&files, links))),
             });
-            render_clean = rendered.problems.is_empty();
+            clean_shape = rendered.problems.is_empty().then_some(shape);
             problems.extend(rendered.problems);
             kept_pages = rendered.kept_pages;
             timings.note(
@@ -199,7 +202,9 @@ fn build_inner(options: &BuildOptions) -> Result<BuildSummary, Diagnostic> {
             locked.target(),
             &fingerprint,
             &report,
-            render_clean.then_some(&site.model.content),
+            clean_shape
+                .as_deref()
+                .map(|shape| (shape, &*site.model.content)),
             files,
             &domains,
         )
