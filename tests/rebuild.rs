@@ -546,8 +546,21 @@ fn fragment_links_between_kept_and_rendered_pages_are_checked() {
     settle();
     build(site.path(), &output, &[]);
 
-    // A kept page links to an id the page rendered again no longer has.
+    // A heading renamed: its page lost an id, to which no page links. The
+    // other pages are kept, their links checked from their files.
+    append(site.path(), "content/en/help.md", "\n## Old name\n");
+    build(site.path(), &output, &[]);
     let help = site.path().join("content/en/help.md");
+    let text = std::fs::read_to_string(&help).unwrap();
+    std::fs::write(&help, text.replace("## Old name", "## New name")).unwrap();
+    settle();
+    let (code, json) = build_json(site.path(), &output);
+    assert_eq!(code, Some(0), "{json}");
+    assert_eq!(json["kept_pages"], 4, "{json}");
+    assert_eq!(read_tree(&output), fresh(site.path(), &[]));
+    let kept = read_tree(&output);
+
+    // A kept page links to an id the page rendered again no longer has.
     let text = std::fs::read_to_string(&help).unwrap();
     let text = text
         .replace("## Help & support", "## Support")

@@ -253,10 +253,11 @@ impl RenderOutcome {
 /// is as the last build's ([`LastPages`]): every file but the pages whose text
 /// did not change, which are linked from the last output as they are.
 ///
-/// One case renders them all: a page rendered again that lost an id its last
-/// version had, to which a page not rendered may link (`#fragment`). The
-/// fragment links of the pages rendered to those not rendered are checked
-/// against the ids of the last output's pages.
+/// The fragment links of the pages rendered to those not rendered are checked
+/// against the ids of the last output's pages. When a page rendered again lost
+/// an id its last version had, a page not rendered may link to it
+/// (`#fragment`): the links of every page kept are then checked too, read
+/// from its file, as a full build checks the pages it renders.
 fn render_changed_pages(
     site: &Site,
     last: &LastPages,
@@ -282,11 +283,12 @@ fn render_changed_pages(
         .into_par_iter()
         .filter(|index| kept(*index))
         .filter(|index| {
-            if lost_an_id {
-                return true;
-            }
             let (domain, path) = page(*index);
-            let done = files.link_unchanged(&domain, &path);
+            let done = if lost_an_id {
+                keep_checked(files, links, &domain, &path)
+            } else {
+                files.link_unchanged(&domain, &path)
+            };
             linked.fetch_add(usize::from(done), Ordering::Relaxed);
             !done
         })
@@ -302,6 +304,21 @@ fn render_changed_pages(
         problems,
         kept_pages: linked.into_inner(),
     }
+}
+
+/// Links a kept page's file from the last output, and checks its links from
+/// its bytes. Read before it is linked: a file linked into the staging folder
+/// cannot be written there again, so one that cannot be read is rendered.
+fn keep_checked(files: &DirSink, links: &LinkSink, domain: &str, path: &SitePath) -> bool {
+    let Some(bytes) = files.read_previous(domain, path) else {
+        return false;
+    };
+    if !files.link_unchanged(domain, path) {
+        return false;
+    }
+    // The link check's sink only records what it finds: it never fails.
+    let _ = output::Sink::write(links, domain, path, &bytes);
+    true
 }
 
 /// Whether a page's last version (`old`, its HTML) had an id that its new one
