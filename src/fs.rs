@@ -80,9 +80,43 @@ pub fn read_input(root: &Path, path: &Path, shown: &str) -> Result<String, Diagn
     read_to_string(path, shown)
 }
 
+/// Whether a file of this name is one an editor keeps beside the file it
+/// edits, never a site input: Emacs's lock links (`.#help.md`, which lead
+/// nowhere) and auto-saves (`#help.md#`), the swap files of vim and nano
+/// (`.help.md.swp`, then `.swo`, `.swn`...) and Kate (`.help.md.kate-swp`),
+/// vim's write probe (`4913`), backups (`help.md~`), JetBrains' safe-write
+/// copies (`help.md___jb_tmp___`), gedit's (`.goutputstream-XXXXXX`) and
+/// LibreOffice's locks (`.~lock.map.csv#`). They come and go while a page is
+/// open, so the build neither reads them nor counts them among its inputs.
+pub fn is_editor_temporary(name: &str) -> bool {
+    let vim_swap = name.starts_with('.')
+        && name
+            .rsplit_once('.')
+            .is_some_and(|(_, extension)| extension.len() == 3 && extension.starts_with("sw"));
+    vim_swap
+        || name.starts_with(".#")
+        || (name.len() > 1 && name.starts_with('#') && name.ends_with('#'))
+        || name.starts_with(".~lock.")
+        || name.starts_with(".goutputstream-")
+        || name.ends_with('~')
+        || name.ends_with(".kate-swp")
+        || name.ends_with("___jb_tmp___")
+        || name.ends_with("___jb_old___")
+        || name == "4913"
+}
+
+/// Whether the last part of `path` names an editor's temporary file.
+pub fn names_editor_temporary(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|name| name.to_str())
+        .is_some_and(is_editor_temporary)
+}
+
 /// Every file under `dir`, in a stable sorted order, to at most `max_depth`
 /// levels; links inside the site are followed, links out of it are problems at
-/// the link's path. A missing `dir` has no files.
+/// the link's path. Editors' temporary files are passed over, even when they
+/// cannot be read (an Emacs lock is a link that leads nowhere). A missing
+/// `dir` has no files.
 pub fn input_files(root: &Path, dir: &Path, max_depth: usize) -> (Vec<PathBuf>, Vec<Diagnostic>) {
     let mut files = Vec::new();
     let mut problems = Vec::new();
@@ -101,7 +135,9 @@ pub fn input_files(root: &Path, dir: &Path, max_depth: usize) -> (Vec<PathBuf>, 
         .into_iter();
     while let Some(entry) = walk.next() {
         let entry = match entry {
+            Ok(entry) if names_editor_temporary(entry.path()) => continue,
             Ok(entry) => entry,
+            Err(error) if error.path().is_some_and(names_editor_temporary) => continue,
             Err(error) => {
                 let at = error.path().unwrap_or(dir);
                 let shown = shown_path(root, at);
@@ -218,6 +254,59 @@ pub fn change_time(metadata: &std::fs::Metadata) -> std::time::SystemTime {
 mod tests {
     use super::*;
     use crate::diagnostics::render_human;
+
+    #[test]
+    fn editors_temporary_files_are_told_from_site_files() {
+        for name in [
+            ".#help.md",
+            "#help.md#",
+            ".help.md.swp",
+            ".help.md.swo",
+            ".help.md.swx",
+            ".help.md.kate-swp",
+            "help.md~",
+            "4913",
+            "help.md___jb_tmp___",
+            "help.md___jb_old___",
+            ".~lock.map.csv#",
+            ".goutputstream-X1Y2Z3",
+        ] {
+            assert!(is_editor_temporary(name), "{name}");
+        }
+        for name in [
+            "help.md",
+            ".photo.png",
+            "swap.md",
+            "notes.swp",
+            "#",
+            "#hash.md",
+            "4913.md",
+            ".well-known",
+            "style.css",
+        ] {
+            assert!(!is_editor_temporary(name), "{name}");
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_editors_lock_link_that_leads_nowhere_is_passed_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let en = dir.path().join("content/en");
+        std::fs::create_dir_all(&en).unwrap();
+        std::fs::write(en.join("help.md"), "text").unwrap();
+        std::os::unix::fs::symlink("editor@host.1234:1700000000", en.join(".#help.md")).unwrap();
+        std::fs::write(en.join(".help.md.swp"), "swap").unwrap();
+        let (files, problems) = input_files(dir.path(), &dir.path().join("content"), usize::MAX);
+        assert_eq!(files, vec![en.join("help.md")]);
+        assert!(problems.is_empty(), "{problems:?}");
+
+        // A link that leads nowhere under another name is still an error.
+        std::os::unix::fs::symlink("nowhere", en.join("broken.md")).unwrap();
+        let (_, problems) = input_files(dir.path(), &dir.path().join("content"), usize::MAX);
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].code, "io::unreadable");
+    }
 
     #[test]
     fn entries_are_found_in_the_order_of_a_sorted_walk() {

@@ -683,3 +683,35 @@ fn every_kind_of_edit_leaves_what_a_fresh_build_writes() {
         assert_eq!(read_tree(&output), fresh(&root, &[]), "{edit}");
     }
 }
+
+/// A page open in an editor: Emacs's lock (a link that leads nowhere) and
+/// auto-save, vim's swap file, backups in the theme. `build` and `check` pass
+/// them over, the output is the clean site's, and the swap file written again
+/// between two builds leaves the second with nothing to do.
+#[cfg(unix)]
+#[test]
+fn an_editors_temporary_files_are_not_inputs() {
+    let site = site();
+    let root = site.path();
+    let clean = fresh(root, &[]);
+    let en = root.join("content/en");
+    let theme = root.join("themes/plain");
+    std::os::unix::fs::symlink("editor@host.1234:1700000000", en.join(".#help.md")).unwrap();
+    std::fs::write(en.join("#help.md#"), "---\ntitle: Unsaved\n").unwrap();
+    std::fs::write(en.join(".help.md.swp"), "swap").unwrap();
+    std::fs::write(theme.join("templates/page.html~"), "{{ broken").unwrap();
+    std::fs::write(theme.join("static/style.css~"), "old").unwrap();
+    settle();
+
+    let out = tempfile::tempdir().unwrap();
+    let output = out.path().join("public");
+    build(root, &output, &[]);
+    assert_eq!(read_tree(&output), clean);
+    let checked = run(root, &["check"]);
+    assert!(checked.status.success(), "{}", stderr(&checked));
+
+    std::fs::write(en.join(".help.md.swp"), "swap, written again").unwrap();
+    settle();
+    let again = build(root, &output, &[]);
+    assert!(again.contains(SKIPPED), "{again}");
+}

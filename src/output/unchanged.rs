@@ -402,6 +402,9 @@ impl Tree {
             let Ok(mut names) = names else {
                 return Tree::unreadable();
             };
+            // Not read by the build: a page open in vim or Emacs leaves the
+            // build's inputs as they are.
+            names.retain(|name| !name.to_str().is_some_and(crate::fs::is_editor_temporary));
             names.sort();
             let ancestors = [ancestors, &folder.into_iter().collect::<Vec<_>>()].concat();
             let children: Vec<Tree> = names
@@ -453,13 +456,13 @@ fn identity(metadata: &std::fs::Metadata) -> String {
             .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
             .map_or(0, |d| d.as_nanos())
     };
-    let kind = if metadata.is_dir() {
-        'd'
-    } else if metadata.is_symlink() {
-        'l'
-    } else {
-        'f'
-    };
+    if metadata.is_dir() {
+        // A folder counts by its entries, each by name and identity. Its own
+        // times change with any file made and removed in it, such as the
+        // swap file of a page open in vim, which is not an input.
+        return format!("d {}\0", unix_identity(metadata));
+    }
+    let kind = if metadata.is_symlink() { 'l' } else { 'f' };
     format!(
         "{kind} {} {} {} {}\0",
         metadata.len(),
@@ -671,6 +674,32 @@ mod tests {
         let outside = Tree::of(dir.path(), true, false, &[]);
         std::fs::write(en.join("a.md"), "three").unwrap();
         assert_ne!(Tree::of(dir.path(), true, false, &[]).rest, outside.rest);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_editors_temporary_files_are_not_inputs() {
+        let dir = tempfile::tempdir().unwrap();
+        let en = dir.path().join("en");
+        std::fs::create_dir_all(&en).unwrap();
+        std::fs::write(en.join("a.md"), "one").unwrap();
+        let tree = || Tree::of(dir.path(), true, true, &[]);
+        let before = tree();
+
+        // Emacs's lock (a link that leads nowhere) and auto-save, vim's swap
+        // file, a backup: the page is open, not changed.
+        std::os::unix::fs::symlink("editor@host.1234:1700000000", en.join(".#a.md")).unwrap();
+        std::fs::write(en.join("#a.md#"), "one, unsaved").unwrap();
+        std::fs::write(en.join(".a.md.swp"), "swap").unwrap();
+        std::fs::write(en.join("a.md~"), "backup").unwrap();
+        let open = tree();
+        assert!(open.complete);
+        assert_eq!(open.digest, before.digest);
+        assert_eq!(open.rest, before.rest);
+
+        // A file that is not an editor's, hidden or not, is an input.
+        std::fs::write(en.join(".photo.png"), "png").unwrap();
+        assert_ne!(tree().digest, before.digest);
     }
 
     #[test]

@@ -193,12 +193,8 @@ pub fn is_site_input(root: &Path, path: &Path) -> bool {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let temporary = name.starts_with('.')
-        || name.ends_with('~')
-        || name.ends_with(".swp")
-        || name.ends_with(".swx")
-        || name.ends_with(".tmp")
-        || name == "4913";
+    let temporary =
+        name.starts_with('.') || name.ends_with(".tmp") || crate::fs::is_editor_temporary(&name);
     !temporary
 }
 
