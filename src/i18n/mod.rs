@@ -18,6 +18,7 @@ pub mod variables;
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use fluent_bundle::concurrent::FluentBundle;
@@ -408,6 +409,19 @@ fn describe_fluent_error(error: &FluentError) -> String {
 
 /// Loads `locales/<locale>/*.ftl`; `Ok(None)` when the folder does not exist.
 /// One locale's bundle (absent without a folder) and the problems found on the way.
+/// Reads a `.ftl` file under `root`. A byte-order mark at its start is
+/// dropped: Notepad and translation tools save UTF-8 with one, and Fluent's
+/// parser would take the invisible character for a broken first entry.
+pub fn read_ftl(root: &Path, path: &Path) -> Result<SourceFile, Diagnostic> {
+    let shown = fs::shown_path(root, path);
+    let text = fs::read_to_string(path, &shown)?;
+    let text = match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    };
+    Ok(SourceFile::new(shown, text))
+}
+
 fn load_locale(config: &SiteConfig, locale: &Locale) -> (Option<LocaleBundle>, Vec<Diagnostic>) {
     let dir = config.root.join(LOCALES_DIR).join(locale.as_str());
     if !dir.is_dir() {
@@ -433,15 +447,13 @@ fn load_locale(config: &SiteConfig, locale: &Locale) -> (Option<LocaleBundle>, V
         if path.extension().and_then(|e| e.to_str()) != Some("ftl") {
             continue;
         }
-        let shown = fs::shown_path(&config.root, path);
-        let text = match fs::read_to_string(path, &shown) {
-            Ok(text) => text,
+        let file = match read_ftl(&config.root, path) {
+            Ok(file) => file,
             Err(problem) => {
                 problems.push(problem);
                 continue;
             }
         };
-        let file = SourceFile::new(shown, text);
         let resource = match FluentResource::try_new(file.text.to_string()) {
             Ok(resource) => resource,
             Err((resource, errors)) => {

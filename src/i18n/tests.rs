@@ -161,3 +161,30 @@ fn syntax_errors_and_duplicates_are_all_reported() {
     assert!(codes.contains(&"translations::syntax"), "{codes:?}");
     assert!(codes.contains(&"i18n::duplicate"), "{codes:?}");
 }
+
+#[test]
+fn a_file_saved_with_a_byte_order_mark_reads_as_without() {
+    let t = translations(&[
+        ("en/main.ftl", "\u{feff}hello = Hello\n"),
+        (
+            "fr-FR/main.ftl",
+            "\u{feff}hello = Bonjour\r\nbroken = { $x\r\n",
+        ),
+    ])
+    .err()
+    .expect("the broken entry fails");
+    // Only the broken entry, at its own line and column: the mark is not a
+    // character of the first line.
+    assert_eq!(t.len(), 1, "{t:#?}");
+    let at = t[0].position().expect("a position");
+    assert_eq!(
+        (at.file.as_str(), at.line, at.column),
+        ("locales/fr-FR/main.ftl", 2, 10)
+    );
+
+    let t = translations(&[("en/main.ftl", "\u{feff}hello = Hello\n")]).unwrap();
+    assert_eq!(
+        t.format(&locale("en"), "hello", None, None).unwrap(),
+        "Hello"
+    );
+}

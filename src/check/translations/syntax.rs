@@ -35,9 +35,8 @@ pub(super) fn read_locale(
         if path.extension().and_then(|e| e.to_str()) != Some("ftl") {
             continue;
         }
-        let shown = fs::shown_path(&config.root, path);
-        match fs::read_to_string(path, &shown) {
-            Ok(text) => files.push(SourceFile::new(shown, text)),
+        match crate::i18n::read_ftl(&config.root, path) {
+            Ok(file) => files.push(file),
             Err(problem) => diagnostics.push(problem),
         }
     }
@@ -237,6 +236,15 @@ mod tests {
             "{:#?}",
             report.diagnostics
         );
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_a_syntax_error() {
+        let report = check(&[
+            ("en/main.ftl", "\u{feff}hello = Hello\n"),
+            ("fr-FR/main.ftl", "\u{feff}hello = Bonjour\r\n"),
+        ]);
+        assert!(report.diagnostics.is_empty(), "{:#?}", report.diagnostics);
     }
 
     #[test]
