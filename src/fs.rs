@@ -53,6 +53,15 @@ pub fn read_to_string(path: &Path, shown: &str) -> Result<String, Diagnostic> {
 fn not_utf8(shown: &str, error: std::string::FromUtf8Error) -> Diagnostic {
     let at = error.utf8_error().valid_up_to();
     let bytes = error.into_bytes();
+    // Its mark: a snippet of it would show every other byte as nothing.
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Diagnostic::error(
+            "io::not-utf8",
+            format!("{shown} is saved as UTF-16, not as UTF-8 text"),
+        )
+        .in_file(shown)
+        .help("save the file as UTF-8 (in the editor: Save As, encoding UTF-8; Notepad calls UTF-16 \"Unicode\")");
+    }
     let latin1 = bytes
         .get(at)
         .copied()
@@ -254,6 +263,21 @@ pub fn change_time(metadata: &std::fs::Metadata) -> std::time::SystemTime {
 mod tests {
     use super::*;
     use crate::diagnostics::render_human;
+
+    #[test]
+    fn a_file_saved_as_utf16_is_named_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("help.md");
+        for mark in [[0xFF, 0xFE], [0xFE, 0xFF]] {
+            let mut bytes = mark.to_vec();
+            bytes.extend("---\n".encode_utf16().flat_map(|unit| unit.to_le_bytes()));
+            std::fs::write(&file, bytes).unwrap();
+            let problem = read_to_string(&file, "content/en/help.md").unwrap_err();
+            let shown = render_human(&problem);
+            assert!(shown.contains("is saved as UTF-16"), "{shown}");
+            assert!(!shown.contains("Latin-1"), "{shown}");
+        }
+    }
 
     #[test]
     fn editors_temporary_files_are_told_from_site_files() {
