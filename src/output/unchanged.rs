@@ -100,7 +100,12 @@ impl Fingerprint {
             let shown = crate::fs::shown_path(&config.root, input);
             // A symbolic link is read through by the build: what it points at
             // is the input (a link that changes target changes the identity).
-            let tree = Tree::of(input, true, *input == content, &[]);
+            let walk = if *input == content {
+                Walk::Pages
+            } else {
+                Walk::Input
+            };
+            let tree = Tree::of(input, walk, &[]);
             newest = newest.max(tree.newest);
             for (hash, digest) in [(&mut hash, tree.digest), (&mut rest, tree.rest)] {
                 hash.update(shown.as_bytes());
@@ -332,8 +337,21 @@ pub fn remember(
 /// Every entry of the output folder by path and identity; `None` when it cannot
 /// be read.
 fn output_fingerprint(target: &Path) -> Option<String> {
-    let tree = Tree::of(target, false, false, &[]);
+    let tree = Tree::of(target, Walk::Output, &[]);
     tree.complete.then(|| hex(&tree.digest))
+}
+
+/// How a [`Tree`] is walked.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Walk {
+    /// An input, read through symbolic links as the build reads it, without
+    /// the files editors keep beside the ones they edit.
+    Input,
+    /// `content/`, as an input, whose Markdown files and folders count in
+    /// [`Tree::rest`] by name only.
+    Pages,
+    /// The output: every entry, links as links.
+    Output,
 }
 
 /// What a fingerprint learns from a file or a folder and all it holds.
@@ -350,14 +368,13 @@ struct Tree {
 }
 
 impl Tree {
-    /// The tree at `path`, through symbolic links if `follow_links`; with
-    /// `pages`, the Markdown files and the folders in it count in
-    /// [`Tree::rest`] by name only. The entries of a folder are read on every
-    /// core: at 40,000 pages the fingerprints are some 80,000 stats and 40,000
-    /// folder reads, which one core spends a second on. `ancestors` are the
-    /// folders above (device, inode), to stop at a link that leads back into
-    /// one of them.
-    fn of(path: &Path, follow_links: bool, pages: bool, ancestors: &[(u64, u64)]) -> Tree {
+    /// The tree at `path`, walked as [`Walk`] says. The entries of a folder
+    /// are read on every core: at 40,000 pages the fingerprints are some
+    /// 80,000 stats and 40,000 folder reads, which one core spends a second
+    /// on. `ancestors` are the folders above (device, inode), to stop at a
+    /// link that leads back into one of them.
+    fn of(path: &Path, walk: Walk, ancestors: &[(u64, u64)]) -> Tree {
+        let (follow_links, pages) = (walk != Walk::Output, walk == Walk::Pages);
         let metadata = if follow_links {
             std::fs::metadata(path)
         } else {
@@ -403,13 +420,16 @@ impl Tree {
                 return Tree::unreadable();
             };
             // Not read by the build: a page open in vim or Emacs leaves the
-            // build's inputs as they are.
-            names.retain(|name| !name.to_str().is_some_and(crate::fs::is_editor_temporary));
+            // build's inputs as they are. In the output, such a file would be
+            // deployed: it counts there.
+            if walk != Walk::Output {
+                names.retain(|name| !name.to_str().is_some_and(crate::fs::is_editor_temporary));
+            }
             names.sort();
             let ancestors = [ancestors, &folder.into_iter().collect::<Vec<_>>()].concat();
             let children: Vec<Tree> = names
                 .par_iter()
-                .map(|name| Tree::of(&path.join(name), follow_links, pages, &ancestors))
+                .map(|name| Tree::of(&path.join(name), walk, &ancestors))
                 .collect();
             for (name, child) in names.iter().zip(children) {
                 for (hash, digest) in [(&mut hash, child.digest), (&mut rest, child.rest)] {
@@ -634,14 +654,14 @@ mod tests {
         std::fs::create_dir_all(&deep).unwrap();
         std::fs::write(deep.join("a.md"), "one").unwrap();
         std::os::unix::fs::symlink(dir.path().join("content"), deep.join("loop")).unwrap();
-        let before = Tree::of(dir.path(), true, false, &[]);
+        let before = Tree::of(dir.path(), Walk::Input, &[]);
         assert!(before.complete);
-        assert_eq!(before.digest, Tree::of(dir.path(), true, false, &[]).digest);
+        assert_eq!(before.digest, Tree::of(dir.path(), Walk::Input, &[]).digest);
         std::fs::write(deep.join("a.md"), "two!").unwrap();
-        let after = Tree::of(dir.path(), true, false, &[]);
+        let after = Tree::of(dir.path(), Walk::Input, &[]);
         assert_ne!(before.digest, after.digest);
         std::fs::remove_file(deep.join("a.md")).unwrap();
-        assert!(!Tree::of(&deep.join("a.md"), true, false, &[]).complete);
+        assert!(!Tree::of(&deep.join("a.md"), Walk::Input, &[]).complete);
     }
 
     #[cfg(unix)]
@@ -652,7 +672,7 @@ mod tests {
         std::fs::create_dir_all(&en).unwrap();
         std::fs::write(en.join("a.md"), "one").unwrap();
         std::fs::write(en.join("photo.png"), "png").unwrap();
-        let tree = || Tree::of(dir.path(), true, true, &[]);
+        let tree = || Tree::of(dir.path(), Walk::Pages, &[]);
         let before = tree();
 
         // A page saved by renaming a new file over it: its text and its
@@ -671,9 +691,9 @@ mod tests {
         assert_ne!(tree().rest, added.rest);
 
         // Outside `content/`, a Markdown file is an input like any other.
-        let outside = Tree::of(dir.path(), true, false, &[]);
+        let outside = Tree::of(dir.path(), Walk::Input, &[]);
         std::fs::write(en.join("a.md"), "three").unwrap();
-        assert_ne!(Tree::of(dir.path(), true, false, &[]).rest, outside.rest);
+        assert_ne!(Tree::of(dir.path(), Walk::Input, &[]).rest, outside.rest);
     }
 
     #[cfg(unix)]
@@ -683,8 +703,10 @@ mod tests {
         let en = dir.path().join("en");
         std::fs::create_dir_all(&en).unwrap();
         std::fs::write(en.join("a.md"), "one").unwrap();
-        let tree = || Tree::of(dir.path(), true, true, &[]);
+        let tree = || Tree::of(dir.path(), Walk::Pages, &[]);
         let before = tree();
+        let output = || Tree::of(dir.path(), Walk::Output, &[]).digest;
+        let output_before = output();
 
         // Emacs's lock (a link that leads nowhere) and auto-save, vim's swap
         // file, a backup: the page is open, not changed.
@@ -696,6 +718,8 @@ mod tests {
         assert!(open.complete);
         assert_eq!(open.digest, before.digest);
         assert_eq!(open.rest, before.rest);
+        // In an output, they would be deployed: they count.
+        assert_ne!(output(), output_before);
 
         // A file that is not an editor's, hidden or not, is an input.
         std::fs::write(en.join(".photo.png"), "png").unwrap();
