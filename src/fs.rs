@@ -42,11 +42,20 @@ pub fn find_under<T: Send>(
         .collect()
 }
 
-/// Reads a UTF-8 file; `shown` is the path as the user knows it.
+/// Reads a UTF-8 file; `shown` is the path as the user knows it. A
+/// byte-order mark at its start is dropped: Notepad and many translation
+/// tools save UTF-8 with one, and it is no part of the text (Tera would take
+/// it for text before `{% extends %}`, Fluent for a broken first entry).
 pub fn read_to_string(path: &Path, shown: &str) -> Result<String, Diagnostic> {
-    let bytes = std::fs::read(path).map_err(|error| io_error(&error, shown, "read"))?;
+    let mut bytes = std::fs::read(path).map_err(|error| io_error(&error, shown, "read"))?;
+    if bytes.starts_with(UTF8_MARK) {
+        bytes.drain(..UTF8_MARK.len());
+    }
     String::from_utf8(bytes).map_err(|error| not_utf8(shown, error))
 }
+
+/// The byte-order mark, U+FEFF, in UTF-8.
+const UTF8_MARK: &[u8] = b"\xEF\xBB\xBF";
 
 /// Points at the first byte that is not UTF-8, as a line and column: the snippet
 /// shows the line with `\u{fffd}` where the editor sees an accented letter.
@@ -263,6 +272,17 @@ pub fn change_time(metadata: &std::fs::Metadata) -> std::time::SystemTime {
 mod tests {
     use super::*;
     use crate::diagnostics::render_human;
+
+    #[test]
+    fn a_byte_order_mark_is_not_read_as_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("base.html");
+        std::fs::write(&file, "\u{feff}{% extends \"x\" %}\u{feff}").unwrap();
+        let text = read_to_string(&file, "base.html").unwrap();
+        assert_eq!(text, "{% extends \"x\" %}\u{feff}");
+        std::fs::write(&file, "\u{feff}").unwrap();
+        assert_eq!(read_to_string(&file, "base.html").unwrap(), "");
+    }
 
     #[test]
     fn a_file_saved_as_utf16_is_named_so() {

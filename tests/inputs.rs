@@ -142,3 +142,44 @@ fn links_that_stay_inside_the_site_are_followed() {
     let built = read_tree(&site.path().join("public"));
     assert!(built.contains_key("www.acme.example/index.html"));
 }
+
+/// Every text input saved with a byte-order mark, as Notepad and many
+/// translation tools save UTF-8: `site.yaml`, pages, translations and
+/// templates. The build writes the fixture's golden output, and `check` finds
+/// nothing more than without the marks.
+#[test]
+fn text_inputs_saved_with_a_byte_order_mark_build_as_without() {
+    let site = site();
+    let root = site.path();
+    let marked = [
+        "site.yaml",
+        "content/en/index.md",
+        "content/en/help.md",
+        "content/fr-FR/help.md",
+        "locales/en/main.ftl",
+        "locales/fr-FR/main.ftl",
+        "themes/plain/templates/base.html",
+        "themes/plain/templates/page.html",
+        "themes/plain/templates/languages.html",
+    ];
+    for relative in marked {
+        let file = root.join(relative);
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(!text.starts_with('\u{feff}'), "{relative}");
+        std::fs::write(&file, format!("\u{feff}{text}")).unwrap();
+    }
+    let out = tempfile::tempdir().unwrap();
+    let public = out.path().join("public");
+    let build = run(root, &["build", "--output", public.to_str().unwrap()]);
+    assert!(build.status.success(), "{}", stderr(&build));
+    let expected = read_tree(&fixtures().join("fixtures/multi/expected"));
+    assert!(
+        read_tree(&public) == expected,
+        "the output differs from the golden one"
+    );
+
+    let check = run(root, &["--format", "json", "check"]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&check)).unwrap();
+    assert_eq!(check.status.code(), Some(0), "{json}");
+    assert_eq!(json["errors"], 0, "{json}");
+}

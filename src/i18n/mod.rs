@@ -409,16 +409,10 @@ fn describe_fluent_error(error: &FluentError) -> String {
 
 /// Loads `locales/<locale>/*.ftl`; `Ok(None)` when the folder does not exist.
 /// One locale's bundle (absent without a folder) and the problems found on the way.
-/// Reads a `.ftl` file under `root`. A byte-order mark at its start is
-/// dropped: Notepad and translation tools save UTF-8 with one, and Fluent's
-/// parser would take the invisible character for a broken first entry.
+/// Reads a `.ftl` file under `root`, as the bundles and `check` read it.
 pub fn read_ftl(root: &Path, path: &Path) -> Result<SourceFile, Diagnostic> {
     let shown = fs::shown_path(root, path);
     let text = fs::read_to_string(path, &shown)?;
-    let text = match text.strip_prefix('\u{feff}') {
-        Some(rest) => rest.to_string(),
-        None => text,
-    };
     Ok(SourceFile::new(shown, text))
 }
 
