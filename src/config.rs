@@ -315,6 +315,17 @@ impl SiteConfig {
         all
     }
 
+    /// Every locale whose files the build reads: [`SiteConfig::locales`] and
+    /// the locales they fall back to.
+    pub fn used_locales(&self) -> BTreeSet<Locale> {
+        let shown = self.locales();
+        let fallbacks: Vec<Locale> = shown
+            .iter()
+            .flat_map(|locale| self.fallback_chain(locale))
+            .collect();
+        shown.into_iter().chain(fallbacks).collect()
+    }
+
     /// Where to look, in order, for text in `locale`: itself, its configured
     /// fallbacks, then the reference locale.
     pub fn fallback_chain(&self, locale: &Locale) -> Vec<Locale> {

@@ -49,6 +49,8 @@ fn every_problem_is_found_with_its_file_line_and_column() {
         "error links::fragment content/en/index.md:11:71",
         "error links::broken content/en/index.md:12:38",
         "error links::unsafe-scheme content/en/index.md:13:12",
+        // A folder of pages in a locale no region shows (`fr`, not `fr-FR`).
+        "warning content::no-region content/fr",
         // A page whose file did not load is not also called missing.
         "error content::front-matter content/fr-FR/help.md:5:9",
         "warning content::not-in-reference content/nl-BE/alleen-hier.md:2:1",
@@ -56,6 +58,7 @@ fn every_problem_is_found_with_its_file_line_and_column() {
         "error content::empty content/nl-BE/index.md:3:1",
         "error translations::missing-message locales/en/main.ftl:16:1",
         "warning translations::unused locales/en/main.ftl:21:1",
+        "warning translations::no-region locales/fr",
         "warning translations::dropped-variable locales/fr-FR/main.ftl:4:1",
         "error translations::unknown-reference locales/fr-FR/main.ftl:7:48",
         "error translations::obsolete-attribute locales/fr-FR/main.ftl:10:5",
@@ -79,7 +82,7 @@ fn every_problem_is_found_with_its_file_line_and_column() {
     ];
     assert_eq!(found, expected);
     assert_eq!(report["errors"], 21);
-    assert_eq!(report["warnings"], 11);
+    assert_eq!(report["warnings"], 13);
 }
 
 #[test]
@@ -120,7 +123,7 @@ fn human_output_is_rustc_style_with_a_coverage_table_and_a_count() {
         text.contains("  fr-FR        12/13    92%     1/2    50%\n"),
         "{text}"
     );
-    assert!(text.ends_with("check: 21 errors, 11 warnings\n"), "{text}");
+    assert!(text.ends_with("check: 21 errors, 13 warnings\n"), "{text}");
 }
 
 #[test]
@@ -204,5 +207,66 @@ fn an_unclosed_brace_is_one_error_in_the_translators_file() {
         about_price,
         ["error translations::syntax locales/fr-FR/main.ftl:6:16 this `{` is never closed"],
         "{found:#?}"
+    );
+}
+
+/// A page and a file of messages put in `nl/` where the region shows `nl-BE`:
+/// `build` and `check` say so alike, at the folders, naming `nl-BE`, and
+/// nothing of them is published.
+#[test]
+fn a_folder_of_a_locale_no_region_shows_is_said_by_build_and_check_alike() {
+    let site = tempfile::tempdir().unwrap();
+    common::copy_tree(&fixtures().join("fixtures/multi"), site.path());
+    let nl = site.path().join("content/nl");
+    std::fs::create_dir_all(&nl).unwrap();
+    std::fs::copy(
+        site.path().join("content/nl-BE/index.md"),
+        nl.join("help.md"),
+    )
+    .unwrap();
+    std::fs::create_dir_all(site.path().join("locales/nl")).unwrap();
+    std::fs::copy(
+        site.path().join("locales/nl-BE/main.ftl"),
+        site.path().join("locales/nl/main.ftl"),
+    )
+    .unwrap();
+    let said = |args: &[&str]| {
+        let output = run(site.path(), args);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let mut found: Vec<String> = json["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["code"].as_str().unwrap().ends_with("::no-region"))
+            .map(|d| {
+                let help = d["help"].as_str().unwrap();
+                assert!(help.contains("nl-BE"), "{help}");
+                format!("{} {}", d["code"], d["file"])
+            })
+            .collect();
+        found.sort();
+        found
+    };
+    let out = tempfile::tempdir().unwrap();
+    let public = out.path().join("public");
+    let built = said(&[
+        "--format",
+        "json",
+        "build",
+        "--output",
+        public.to_str().unwrap(),
+    ]);
+    let checked = said(&["--format", "json", "check"]);
+    let expected = [
+        r#""content::no-region" "content/nl""#,
+        r#""translations::no-region" "locales/nl""#,
+    ];
+    assert_eq!(built, expected);
+    assert_eq!(checked, expected);
+    let golden = common::read_tree(&fixtures().join("fixtures/multi/expected"));
+    assert!(
+        common::read_tree(&public) == golden,
+        "only the golden output is published"
     );
 }

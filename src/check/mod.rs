@@ -12,13 +12,13 @@ pub mod links;
 pub mod translations;
 pub mod usage;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::config::{self, SiteConfig};
+use crate::config::{self, Locale, SiteConfig};
 use crate::diagnostics::{Diagnostic, Report, SourceFile};
 use crate::pipeline::Site;
 use crate::raw_html::RawHtml;
@@ -81,6 +81,7 @@ pub fn validate(
     };
     let translation_report = translations::check_translations(&config);
     problems.extend(translation_report.diagnostics);
+    problems.extend(messages_no_region_shows(&config));
     let mut coverage: Vec<Coverage> = translation_report
         .coverage
         .iter()
@@ -109,6 +110,7 @@ pub fn validate(
             problems.extend(links::unsafe_markdown_links(site));
         }
         problems.extend(content_problems(site));
+        problems.extend(pages_no_region_shows(site));
         problems.extend(crate::moved::moved_urls(site, previous));
         fill_page_coverage(site, &mut coverage);
     }
@@ -183,7 +185,14 @@ fn dedup(mut problems: Vec<Diagnostic>) -> Vec<Diagnostic> {
 fn content_problems(site: &Site) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
     let reference = &site.model.config.reference_locale;
-    for page in site.model.content.all() {
+    let used = site.model.config.used_locales();
+    // Those of a locale no region shows have one problem, their folder's.
+    let shown_pages = site
+        .model
+        .content
+        .all()
+        .filter(|page| used.contains(&page.locale));
+    for page in shown_pages {
         let content = &site.model.content;
         if &page.locale != reference
             && content.page(reference, &page.name).is_none()
@@ -227,6 +236,91 @@ fn content_problems(site: &Site) -> Vec<Diagnostic> {
         }
     }
     problems
+}
+
+/// The folders of `content/` with pages in a locale that no region shows nor
+/// falls back to (`content/fr/` where the regions show `fr-FR`): nothing in
+/// them is published. One warning a folder.
+fn pages_no_region_shows(site: &Site) -> Vec<Diagnostic> {
+    let config = &site.model.config;
+    let used = config.used_locales();
+    let content = &site.model.content;
+    let mut files: BTreeMap<&Locale, usize> = BTreeMap::new();
+    let unused = content.all().map(|page| &page.locale);
+    let broken = content.broken.iter().map(|(locale, _)| locale);
+    for locale in unused
+        .chain(broken)
+        .filter(|locale| !used.contains(*locale))
+    {
+        *files.entry(locale).or_default() += 1;
+    }
+    files
+        .into_iter()
+        .map(|(locale, count)| {
+            let what = match count {
+                1 => "1 page".to_string(),
+                n => format!("{n} pages"),
+            };
+            no_region_shows(config, ("content", "content::no-region"), locale, &what)
+        })
+        .collect()
+}
+
+/// The folders of `locales/` with `.ftl` files in a locale that no region
+/// shows nor falls back to: none of their messages is shown.
+fn messages_no_region_shows(config: &SiteConfig) -> Vec<Diagnostic> {
+    let used = config.used_locales();
+    let dir = config.root.join(crate::i18n::LOCALES_DIR);
+    crate::fs::folder_names(&dir)
+        .into_iter()
+        .filter_map(|name| {
+            let locale: Locale = name.parse().ok()?;
+            let files = std::fs::read_dir(dir.join(&name))
+                .ok()?
+                .flatten()
+                .filter(|entry| entry.path().extension().is_some_and(|e| e == "ftl"))
+                .count();
+            if used.contains(&locale) || files == 0 {
+                return None;
+            }
+            let what = match files {
+                1 => "1 file of messages".to_string(),
+                n => format!("{n} files of messages"),
+            };
+            let code = ("locales", "translations::no-region");
+            Some(no_region_shows(config, code, &locale, &what))
+        })
+        .collect()
+}
+
+/// The warning for the folder `dir/locale/`, which holds `what`, in a locale
+/// no region shows; its help names the site's locale closest to it.
+fn no_region_shows(
+    config: &SiteConfig,
+    (dir, code): (&str, &'static str),
+    locale: &Locale,
+    what: &str,
+) -> Diagnostic {
+    let used: Vec<String> = config
+        .used_locales()
+        .iter()
+        .map(Locale::to_string)
+        .collect();
+    let help = match crate::diagnostics::closest(locale.as_str(), used.iter().map(String::as_str)) {
+        Some(close) => format!(
+            "if it is meant for {close}, move its files to {dir}/{close}/; otherwise add {locale} to a region's `locales:` in site.yaml"
+        ),
+        None => format!(
+            "add {locale} to a region's `locales:` in site.yaml (the site's locales are {}), or move the folder out of {dir}/",
+            used.join(", ")
+        ),
+    };
+    Diagnostic::warning(
+        code,
+        format!("{dir}/{locale}/ holds {what} in {locale}, which no region in site.yaml shows: none of it is published"),
+    )
+    .in_file(format!("{dir}/{locale}"))
+    .help(help)
 }
 
 /// Pages present / total per locale, against the reference locale's published pages.

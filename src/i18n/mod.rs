@@ -106,9 +106,7 @@ impl Translations {
                 (locale, chain)
             })
             .collect();
-        let mut wanted: BTreeSet<Locale> = chains.values().flatten().cloned().collect();
-        wanted.extend(chains.keys().cloned());
-        for locale in wanted {
+        for locale in config.used_locales() {
             let (bundle, mut found) = load_locale(config, &locale);
             problems.append(&mut found);
             if let Some(bundle) = bundle {
