@@ -245,23 +245,28 @@ fn pages_no_region_shows(site: &Site) -> Vec<Diagnostic> {
     let config = &site.model.config;
     let used = config.used_locales();
     let content = &site.model.content;
-    let mut files: BTreeMap<&Locale, usize> = BTreeMap::new();
-    let unused = content.all().map(|page| &page.locale);
-    let broken = content.broken.iter().map(|(locale, _)| locale);
-    for locale in unused
-        .chain(broken)
-        .filter(|locale| !used.contains(*locale))
-    {
-        *files.entry(locale).or_default() += 1;
+    // By locale: the folder as it is named, and how many pages it holds.
+    let mut folders: BTreeMap<&Locale, (String, usize)> = BTreeMap::new();
+    let loaded = content.all().map(|page| {
+        let folder = page.file.name.rsplit_once('/').map(|(folder, _)| folder);
+        (&page.locale, folder.map(str::to_string))
+    });
+    let broken = content.broken.iter().map(|(locale, _)| (locale, None));
+    for (locale, folder) in loaded.chain(broken) {
+        if used.contains(locale) {
+            continue;
+        }
+        let folder = folder.unwrap_or_else(|| format!("{}/{locale}", crate::content::CONTENT_DIR));
+        folders.entry(locale).or_insert((folder, 0)).1 += 1;
     }
-    files
+    folders
         .into_iter()
-        .map(|(locale, count)| {
+        .map(|(locale, (folder, count))| {
             let what = match count {
                 1 => "1 page".to_string(),
                 n => format!("{n} pages"),
             };
-            no_region_shows(config, ("content", "content::no-region"), locale, &what)
+            no_region_shows(config, "content::no-region", &folder, locale, &what)
         })
         .collect()
 }
@@ -287,17 +292,19 @@ fn messages_no_region_shows(config: &SiteConfig) -> Vec<Diagnostic> {
                 1 => "1 file of messages".to_string(),
                 n => format!("{n} files of messages"),
             };
-            let code = ("locales", "translations::no-region");
-            Some(no_region_shows(config, code, &locale, &what))
+            let folder = format!("{}/{name}", crate::i18n::LOCALES_DIR);
+            let code = "translations::no-region";
+            Some(no_region_shows(config, code, &folder, &locale, &what))
         })
         .collect()
 }
 
-/// The warning for the folder `dir/locale/`, which holds `what`, in a locale
-/// no region shows; its help names the site's locale closest to it.
+/// The warning `code` for `folder` (`content/fr`), which holds `what` in a
+/// locale no region shows; its help names the site's locale closest to it.
 fn no_region_shows(
     config: &SiteConfig,
-    (dir, code): (&str, &'static str),
+    code: &'static str,
+    folder: &str,
     locale: &Locale,
     what: &str,
 ) -> Diagnostic {
@@ -306,6 +313,7 @@ fn no_region_shows(
         .iter()
         .map(Locale::to_string)
         .collect();
+    let dir = folder.rsplit_once('/').map_or(folder, |(dir, _)| dir);
     let help = match crate::diagnostics::closest(locale.as_str(), used.iter().map(String::as_str)) {
         Some(close) => format!(
             "if it is meant for {close}, move its files to {dir}/{close}/; otherwise add {locale} to a region's `locales:` in site.yaml"
@@ -317,9 +325,9 @@ fn no_region_shows(
     };
     Diagnostic::warning(
         code,
-        format!("{dir}/{locale}/ holds {what} in {locale}, which no region in site.yaml shows: none of it is published"),
+        format!("{folder}/ holds {what} in {locale}, which no region in site.yaml shows: none of it is published"),
     )
-    .in_file(format!("{dir}/{locale}"))
+    .in_file(folder)
     .help(help)
 }
 
