@@ -43,6 +43,8 @@ fn every_problem_is_found_with_its_file_line_and_column() {
         .collect();
     let expected = [
         "warning content::draft content/en/draft.md:4:1",
+        // Saved by Notepad as a text file: not read.
+        "warning content::not-read content/en/faq.md.txt",
         "warning content::long-description content/en/help.md:3:1",
         "warning content::raw-html-removed content/en/help.md:6:10",
         "error links::broken content/en/index.md:11:39",
@@ -69,6 +71,7 @@ fn every_problem_is_found_with_its_file_line_and_column() {
         "error translations::duplicate-message locales/fr-FR/main.ftl:20:1",
         "warning translations::obsolete-message locales/fr-FR/main.ftl:21:1",
         "error translations::syntax locales/fr-FR/main.ftl:22:10",
+        "warning translations::not-read locales/nl-BE/extra.ftl.txt",
         "error translations::duplicate-attribute locales/nl-BE/main.ftl:10:5",
         "error translations::unknown-variable locales/nl-BE/main.ftl:17:33",
         "warning translations::impossible-plural-category locales/nl-BE/main.ftl:20:6",
@@ -82,7 +85,7 @@ fn every_problem_is_found_with_its_file_line_and_column() {
     ];
     assert_eq!(found, expected);
     assert_eq!(report["errors"], 21);
-    assert_eq!(report["warnings"], 13);
+    assert_eq!(report["warnings"], 15);
 }
 
 #[test]
@@ -123,7 +126,7 @@ fn human_output_is_rustc_style_with_a_coverage_table_and_a_count() {
         text.contains("  fr-FR        12/13    92%     1/2    50%\n"),
         "{text}"
     );
-    assert!(text.ends_with("check: 21 errors, 13 warnings\n"), "{text}");
+    assert!(text.ends_with("check: 21 errors, 15 warnings\n"), "{text}");
 }
 
 #[test]
