@@ -213,11 +213,11 @@ fn an_unclosed_brace_is_one_error_in_the_translators_file() {
     );
 }
 
-/// A page and a file of messages put in `nl/` where the region shows `nl-BE`:
-/// `build` and `check` say so alike, at the folders, naming `nl-BE`, and
-/// nothing of them is published.
+/// A page and a file of messages put in `nl/` where the region shows `nl-BE`,
+/// and a page saved as `faq.md.txt`: `build` and `check` say so alike, at the
+/// folders (naming `nl-BE`) and at the file, and nothing of them is published.
 #[test]
-fn a_folder_of_a_locale_no_region_shows_is_said_by_build_and_check_alike() {
+fn files_the_build_does_not_read_are_said_by_build_and_check_alike() {
     let site = tempfile::tempdir().unwrap();
     common::copy_tree(&fixtures().join("fixtures/multi"), site.path());
     let nl = site.path().join("content/nl");
@@ -233,6 +233,11 @@ fn a_folder_of_a_locale_no_region_shows_is_said_by_build_and_check_alike() {
         site.path().join("locales/nl/main.ftl"),
     )
     .unwrap();
+    std::fs::copy(
+        site.path().join("content/en/help.md"),
+        site.path().join("content/en/faq.md.txt"),
+    )
+    .unwrap();
     let said = |args: &[&str]| {
         let output = run(site.path(), args);
         assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
@@ -241,10 +246,15 @@ fn a_folder_of_a_locale_no_region_shows_is_said_by_build_and_check_alike() {
             .as_array()
             .unwrap()
             .iter()
-            .filter(|d| d["code"].as_str().unwrap().ends_with("::no-region"))
+            .filter(|d| d["code"].as_str().unwrap().contains("::no"))
             .map(|d| {
                 let help = d["help"].as_str().unwrap();
-                assert!(help.contains("nl-BE"), "{help}");
+                let named = if d["code"] == "content::not-read" {
+                    "faq.md"
+                } else {
+                    "nl-BE"
+                };
+                assert!(help.contains(named), "{help}");
                 format!("{} {}", d["code"], d["file"])
             })
             .collect();
@@ -263,6 +273,7 @@ fn a_folder_of_a_locale_no_region_shows_is_said_by_build_and_check_alike() {
     let checked = said(&["--format", "json", "check"]);
     let expected = [
         r#""content::no-region" "content/nl""#,
+        r#""content::not-read" "content/en/faq.md.txt""#,
         r#""translations::no-region" "locales/nl""#,
     ];
     assert_eq!(built, expected);
