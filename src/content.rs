@@ -402,6 +402,9 @@ pub struct Content {
     /// without them): their error is reported, so nothing should also call them
     /// missing.
     pub broken: BTreeSet<(Locale, String)>,
+    /// Files of the locale folders named like pages that are not read
+    /// (`help.md.txt`, `help.MD`), as shown, with the name each needs.
+    pub not_read: Vec<(String, String)>,
 }
 
 impl Content {
@@ -553,6 +556,7 @@ pub fn load_lenient(config: &SiteConfig) -> (Content, Vec<Diagnostic>) {
     }
     let (mut files, found) = fs::input_files(&config.root, &dir, usize::MAX);
     problems.extend(found);
+    content.not_read = not_read(&config.root, &dir, &files);
     files.retain(|path| !is_hidden(path));
     // Parsed in parallel, gathered in the walk's sorted order.
     let root: Arc<Path> = Arc::from(config.root.as_path());
@@ -565,6 +569,21 @@ pub fn load_lenient(config: &SiteConfig) -> (Content, Vec<Diagnostic>) {
     }
     problems.extend(no_pages(config, &content));
     (content, problems)
+}
+
+/// The files right in a locale folder of `dir` (`content/` of the site at
+/// `root`) named like pages but not read as pages ([`fs::meant_as`]), as
+/// shown, with the name each needs.
+fn not_read(root: &Path, dir: &Path, files: &[PathBuf]) -> Vec<(String, String)> {
+    files
+        .iter()
+        .filter(|path| path.parent().and_then(Path::parent) == Some(dir))
+        .filter_map(|path| {
+            let name = path.file_name()?.to_str()?;
+            let meant = fs::meant_as(name, "md")?;
+            Some((fs::shown_path(root, path), meant))
+        })
+        .collect()
 }
 
 /// (locale, name) from `.../<locale>/<name>.md`, when the path reads as a page.

@@ -123,6 +123,37 @@ pub fn is_editor_temporary(name: &str) -> bool {
         || name == "4913"
 }
 
+/// The name a file was probably meant to have, when its name looks like one
+/// ending in `.{extension}` saved under another: `help.md.txt`, `help.MD`, or,
+/// for Markdown, `help.markdown`.
+pub fn meant_as(name: &str, extension: &str) -> Option<String> {
+    if name.starts_with('.') || is_editor_temporary(name) {
+        return None;
+    }
+    let lower = name.to_ascii_lowercase();
+    let other_markdown: &[&str] = if extension == "md" {
+        &[".markdown", ".mdown", ".mkd", ".mkdn"]
+    } else {
+        &[]
+    };
+    let exact = format!(".{extension}");
+    let suffixes = [format!(".{extension}.txt"), exact.clone()];
+    let suffixes = suffixes
+        .iter()
+        .map(String::as_str)
+        .chain(other_markdown.iter().copied());
+    for suffix in suffixes {
+        if suffix == exact && name.ends_with(&exact) {
+            // Read as it is.
+            return None;
+        }
+        if lower.ends_with(suffix) && name.len() > suffix.len() {
+            return Some(format!("{}{exact}", &name[..name.len() - suffix.len()]));
+        }
+    }
+    None
+}
+
 /// Whether the last part of `path` names an editor's temporary file.
 pub fn names_editor_temporary(path: &Path) -> bool {
     path.file_name()
@@ -296,6 +327,29 @@ mod tests {
             let shown = render_human(&problem);
             assert!(shown.contains("is saved as UTF-16"), "{shown}");
             assert!(!shown.contains("Latin-1"), "{shown}");
+        }
+    }
+
+    #[test]
+    fn a_file_saved_under_another_extension_is_told_the_name_it_needs() {
+        let cases = [
+            ("help.md.txt", "md", Some("help.md")),
+            ("help.MD", "md", Some("help.md")),
+            ("Help.Md.TXT", "md", Some("Help.md")),
+            ("help.markdown", "md", Some("help.md")),
+            ("main.ftl.txt", "ftl", Some("main.ftl")),
+            ("main.FTL", "ftl", Some("main.ftl")),
+            ("help.md", "md", None),
+            ("main.ftl", "ftl", None),
+            ("photo.png", "md", None),
+            ("notes.txt", "md", None),
+            ("main.markdown", "ftl", None),
+            (".help.md.txt", "md", None),
+            ("help.md~", "md", None),
+            (".md", "md", None),
+        ];
+        for (name, extension, meant) in cases {
+            assert_eq!(meant_as(name, extension).as_deref(), meant, "{name}");
         }
     }
 

@@ -19,6 +19,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::config::{self, Locale, SiteConfig};
+use crate::content::Content;
 use crate::diagnostics::{Diagnostic, Report, SourceFile};
 use crate::pipeline::Site;
 use crate::raw_html::RawHtml;
@@ -82,7 +83,10 @@ pub fn validate(
     let translation_report = translations::check_translations(&config);
     problems.extend(translation_report.diagnostics);
     problems.extend(messages_no_region_shows(&config));
-    problems.extend(files_not_read(&config));
+    problems.extend(files_not_read(
+        &config,
+        site.map(|site| &*site.model.content),
+    ));
     let mut coverage: Vec<Coverage> = translation_report
         .coverage
         .iter()
@@ -336,84 +340,55 @@ fn no_region_shows(
 /// meant for the build but that it does not read: `help.md.txt` (Notepad adds
 /// `.txt` unless "All files" is chosen), `help.MD`, `help.markdown`,
 /// `main.ftl.txt`. Their page or messages would be missing without a word.
-fn files_not_read(config: &SiteConfig) -> Vec<Diagnostic> {
-    let kinds = [
-        (
-            crate::content::CONTENT_DIR,
-            "md",
-            "content::not-read",
-            "page files",
-        ),
-        (
-            crate::i18n::LOCALES_DIR,
-            "ftl",
-            "translations::not-read",
-            "message files",
-        ),
-    ];
-    let mut problems = Vec::new();
-    for (dir, extension, code, what) in kinds {
-        let root = config.root.join(dir);
-        for folder in crate::fs::folder_names(&root) {
-            let Ok(entries) = std::fs::read_dir(root.join(&folder)) else {
-                continue;
-            };
-            let mut names: Vec<String> = entries
-                .flatten()
-                .filter(|entry| entry.file_type().is_ok_and(|kind| !kind.is_dir()))
-                .filter_map(|entry| entry.file_name().into_string().ok())
-                .collect();
-            names.sort();
-            for name in names {
-                let Some(meant) = meant_as(&name, extension) else {
-                    continue;
-                };
-                let shown = format!("{dir}/{folder}/{name}");
-                problems.push(
-                    Diagnostic::warning(
-                        code,
-                        format!("{shown} is not read: {what} end in `.{extension}`"),
-                    )
-                    .in_file(&shown)
-                    .help(format!(
-                        "rename it to {meant} (when saving, choose \"All files\" as the type, or the editor adds its own extension)"
-                    )),
-                );
+/// Those of `content/` were noted by the pages' load, which lists the folder.
+fn files_not_read(config: &SiteConfig, content: Option<&Content>) -> Vec<Diagnostic> {
+    let mut problems: Vec<Diagnostic> = content
+        .into_iter()
+        .flat_map(|content| &content.not_read)
+        .map(|(shown, meant)| not_read("content::not-read", shown, "page files", "md", meant))
+        .collect();
+    let locales = config.root.join(crate::i18n::LOCALES_DIR);
+    for folder in crate::fs::folder_names(&locales) {
+        let Ok(entries) = std::fs::read_dir(locales.join(&folder)) else {
+            continue;
+        };
+        let mut names: Vec<String> = entries
+            .flatten()
+            .filter(|entry| entry.file_type().is_ok_and(|kind| !kind.is_dir()))
+            .filter_map(|entry| entry.file_name().into_string().ok())
+            .collect();
+        names.sort();
+        for name in names {
+            if let Some(meant) = crate::fs::meant_as(&name, "ftl") {
+                let shown = format!("{}/{folder}/{name}", crate::i18n::LOCALES_DIR);
+                let what = "message files";
+                problems.push(not_read(
+                    "translations::not-read",
+                    &shown,
+                    what,
+                    "ftl",
+                    &meant,
+                ));
             }
         }
     }
     problems
 }
 
-/// The name a file was probably meant to have, when its name looks like one
-/// ending in `.{extension}` saved under another: `help.md.txt`, `help.MD`, or,
-/// for Markdown, `help.markdown`.
-fn meant_as(name: &str, extension: &str) -> Option<String> {
-    if name.starts_with('.') || crate::fs::is_editor_temporary(name) {
-        return None;
-    }
-    let lower = name.to_ascii_lowercase();
-    let other_markdown: &[&str] = if extension == "md" {
-        &[".markdown", ".mdown", ".mkd", ".mkdn"]
-    } else {
-        &[]
-    };
-    let exact = format!(".{extension}");
-    let suffixes = [format!(".{extension}.txt"), exact.clone()];
-    let suffixes = suffixes
-        .iter()
-        .map(String::as_str)
-        .chain(other_markdown.iter().copied());
-    for suffix in suffixes {
-        if suffix == exact && name.ends_with(&exact) {
-            // Read as it is.
-            return None;
-        }
-        if lower.ends_with(suffix) && name.len() > suffix.len() {
-            return Some(format!("{}{exact}", &name[..name.len() - suffix.len()]));
-        }
-    }
-    None
+/// The warning `code` for the file `shown`, not read: `what` end in
+/// `.{extension}`, and it needs the name `meant`.
+fn not_read(
+    code: &'static str,
+    shown: &str,
+    what: &str,
+    extension: &str,
+    meant: &str,
+) -> Diagnostic {
+    Diagnostic::warning(code, format!("{shown} is not read: {what} end in `.{extension}`"))
+        .in_file(shown)
+        .help(format!(
+            "rename it to {meant} (when saving, choose \"All files\" as the type, or the editor adds its own extension)"
+        ))
 }
 
 /// Pages present / total per locale, against the reference locale's published pages.
@@ -452,32 +427,4 @@ fn fill_page_coverage(site: &Site, coverage: &mut Vec<Coverage>) {
         }
     }
     coverage.sort_by(|a, b| a.locale.cmp(&b.locale));
-}
-
-#[cfg(test)]
-mod tests {
-    use super::meant_as;
-
-    #[test]
-    fn a_file_saved_under_another_extension_is_told_the_name_it_needs() {
-        let cases = [
-            ("help.md.txt", "md", Some("help.md")),
-            ("help.MD", "md", Some("help.md")),
-            ("Help.Md.TXT", "md", Some("Help.md")),
-            ("help.markdown", "md", Some("help.md")),
-            ("main.ftl.txt", "ftl", Some("main.ftl")),
-            ("main.FTL", "ftl", Some("main.ftl")),
-            ("help.md", "md", None),
-            ("main.ftl", "ftl", None),
-            ("photo.png", "md", None),
-            ("notes.txt", "md", None),
-            ("main.markdown", "ftl", None),
-            (".help.md.txt", "md", None),
-            ("help.md~", "md", None),
-            (".md", "md", None),
-        ];
-        for (name, extension, meant) in cases {
-            assert_eq!(meant_as(name, extension).as_deref(), meant, "{name}");
-        }
-    }
 }
