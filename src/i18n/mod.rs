@@ -405,8 +405,6 @@ fn describe_fluent_error(error: &FluentError) -> String {
     }
 }
 
-/// Loads `locales/<locale>/*.ftl`; `Ok(None)` when the folder does not exist.
-/// One locale's bundle (absent without a folder) and the problems found on the way.
 /// Reads a `.ftl` file under `root`, as the bundles and `check` read it.
 pub fn read_ftl(root: &Path, path: &Path) -> Result<SourceFile, Diagnostic> {
     let shown = fs::shown_path(root, path);
@@ -414,6 +412,8 @@ pub fn read_ftl(root: &Path, path: &Path) -> Result<SourceFile, Diagnostic> {
     Ok(SourceFile::new(shown, text))
 }
 
+/// Loads `locales/<locale>/*.ftl`; `Ok(None)` when the folder does not exist.
+/// One locale's bundle (absent without a folder) and the problems found on the way.
 fn load_locale(config: &SiteConfig, locale: &Locale) -> (Option<LocaleBundle>, Vec<Diagnostic>) {
     let dir = config.root.join(LOCALES_DIR).join(locale.as_str());
     if !dir.is_dir() {
