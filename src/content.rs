@@ -1025,18 +1025,17 @@ fn line_of(text: &str, offset: usize) -> usize {
 
 /// Returns the front matter text, its byte offset, and the body's byte offset.
 fn split_front_matter(file: &SourceFile) -> Outcome<(&str, usize, usize)> {
+    // A byte-order mark was dropped when the file was read (`fs::read_to_string`).
     let text: &str = &file.text;
-    let text_start = if text.starts_with('\u{feff}') { 3 } else { 0 };
-    let rest = &text[text_start..];
-    let Some(after_open) = rest
+    let Some(after_open) = text
         .strip_prefix("---\n")
-        .or_else(|| rest.strip_prefix("---\r\n"))
+        .or_else(|| text.strip_prefix("---\r\n"))
     else {
         return Err(vec![Diagnostic::error(
             "content::front-matter",
             "the page has no front matter",
         )
-        .at(Span::new(file, 0, rest.find('\n').unwrap_or(rest.len())))
+        .at(Span::new(file, 0, text.find('\n').unwrap_or(text.len())))
         .help(
             "start the file with `---`, then `title:` and `description:` lines, then `---`",
         )]);

@@ -183,3 +183,20 @@ fn text_inputs_saved_with_a_byte_order_mark_build_as_without() {
     assert_eq!(check.status.code(), Some(0), "{json}");
     assert_eq!(json["errors"], 0, "{json}");
 }
+
+/// A CSV map saved as Excel's "CSV UTF-8", with a byte-order mark: its first
+/// row reads as without one, and the build writes the fixture's golden output.
+#[test]
+fn a_csv_map_saved_with_a_byte_order_mark_builds_as_without() {
+    let site = tempfile::tempdir().unwrap();
+    copy_tree(&fixtures().join("fixtures/cloudflare"), site.path());
+    let map = site.path().join("redirects/moved.csv");
+    let text = std::fs::read_to_string(&map).unwrap();
+    std::fs::write(&map, format!("\u{feff}{text}")).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let public = out.path().join("public");
+    let build = run(site.path(), &["build", "--output", public.to_str().unwrap()]);
+    assert!(build.status.success(), "{}", stderr(&build));
+    let expected = read_tree(&fixtures().join("fixtures/cloudflare/expected"));
+    assert!(read_tree(&public) == expected, "the output differs from the golden one");
+}

@@ -199,28 +199,24 @@ impl Reader<'_> {
     }
 
     fn csv_rules(&mut self, file: &SourceFile, kind: RuleKind) {
-        // Spreadsheets save "CSV UTF-8" with a byte-order mark: it is not part of
-        // the first cell.
-        let skip = if file.text.starts_with('\u{FEFF}') {
-            3
-        } else {
-            0
-        };
+        // Spreadsheets save "CSV UTF-8" with a byte-order mark: it was dropped
+        // when the file was read (`fs::read_to_string`), not taken for the first
+        // cell's.
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
             // Fields are trimmed where they are read (`csv_row`): the reader's
             // own trimming copies every record twice.
             .comment(Some(b'#'))
-            .from_reader(&file.text.as_bytes()[skip..]);
+            .from_reader(file.text.as_bytes());
         // One record read into again and again: `records()` would copy each row.
         let mut record = csv::StringRecord::new();
         loop {
             match reader.read_record(&mut record) {
-                Ok(true) => self.csv_row(file, &record, kind, skip),
+                Ok(true) => self.csv_row(file, &record, kind),
                 Ok(false) => break,
                 Err(error) => {
-                    let offset = skip + error.position().map_or(0, |p| p.byte() as usize);
+                    let offset = error.position().map_or(0, |p| p.byte() as usize);
                     self.problems.push(
                         Diagnostic::error(
                             "redirects::csv",
@@ -234,14 +230,8 @@ impl Reader<'_> {
         }
     }
 
-    fn csv_row(
-        &mut self,
-        file: &SourceFile,
-        record: &csv::StringRecord,
-        kind: RuleKind,
-        skip: usize,
-    ) {
-        let offset = skip + record.position().map_or(0, |p| p.byte() as usize);
+    fn csv_row(&mut self, file: &SourceFile, record: &csv::StringRecord, kind: RuleKind) {
+        let offset = record.position().map_or(0, |p| p.byte() as usize);
         let line = line_span(file, offset);
         let field_span = |text: &str| {
             let line_text = &file.text[line.offset..line.offset + line.len];
