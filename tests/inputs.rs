@@ -195,8 +195,14 @@ fn a_csv_map_saved_with_a_byte_order_mark_builds_as_without() {
     std::fs::write(&map, format!("\u{feff}{text}")).unwrap();
     let out = tempfile::tempdir().unwrap();
     let public = out.path().join("public");
-    let build = run(site.path(), &["build", "--output", public.to_str().unwrap()]);
+    let build = run(
+        site.path(),
+        &["build", "--output", public.to_str().unwrap()],
+    );
     assert!(build.status.success(), "{}", stderr(&build));
     let expected = read_tree(&fixtures().join("fixtures/cloudflare/expected"));
-    assert!(read_tree(&public) == expected, "the output differs from the golden one");
+    assert!(
+        read_tree(&public) == expected,
+        "the output differs from the golden one"
+    );
 }

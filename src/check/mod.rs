@@ -82,9 +82,10 @@ pub fn validate(
     };
     let translation_report = translations::check_translations(&config);
     problems.extend(translation_report.diagnostics);
-    problems.extend(messages_no_region_shows(&config));
+    let locale_folders = locale_folders(&config);
+    problems.extend(messages_no_region_shows(&config, &locale_folders));
     problems.extend(files_not_read(
-        &config,
+        &locale_folders,
         site.map(|site| &*site.model.content),
     ));
     let mut coverage: Vec<Coverage> = translation_report
@@ -276,19 +277,39 @@ fn pages_no_region_shows(site: &Site) -> Vec<Diagnostic> {
         .collect()
 }
 
+/// The folders of `locales/`, each with the names of the files right in it,
+/// sorted: read once for the checks of folders and of file names.
+fn locale_folders(config: &SiteConfig) -> Vec<(String, Vec<String>)> {
+    let locales = config.root.join(crate::i18n::LOCALES_DIR);
+    crate::fs::folder_names(&locales)
+        .into_iter()
+        .filter_map(|folder| {
+            let entries = std::fs::read_dir(locales.join(&folder)).ok()?;
+            let mut names: Vec<String> = entries
+                .flatten()
+                .filter(|entry| entry.file_type().is_ok_and(|kind| !kind.is_dir()))
+                .filter_map(|entry| entry.file_name().into_string().ok())
+                .collect();
+            names.sort();
+            Some((folder, names))
+        })
+        .collect()
+}
+
 /// The folders of `locales/` with `.ftl` files in a locale that no region
 /// shows nor falls back to: none of their messages is shown.
-fn messages_no_region_shows(config: &SiteConfig) -> Vec<Diagnostic> {
+fn messages_no_region_shows(
+    config: &SiteConfig,
+    folders: &[(String, Vec<String>)],
+) -> Vec<Diagnostic> {
     let used = config.used_locales();
-    let dir = config.root.join(crate::i18n::LOCALES_DIR);
-    crate::fs::folder_names(&dir)
-        .into_iter()
-        .filter_map(|name| {
+    folders
+        .iter()
+        .filter_map(|(name, files)| {
             let locale: Locale = name.parse().ok()?;
-            let files = std::fs::read_dir(dir.join(&name))
-                .ok()?
-                .flatten()
-                .filter(|entry| entry.path().extension().is_some_and(|e| e == "ftl"))
+            let files = files
+                .iter()
+                .filter(|file| Path::new(file).extension().is_some_and(|e| e == "ftl"))
                 .count();
             if used.contains(&locale) || files == 0 {
                 return None;
@@ -341,25 +362,15 @@ fn no_region_shows(
 /// `.txt` unless "All files" is chosen), `help.MD`, `help.markdown`,
 /// `main.ftl.txt`. Their page or messages would be missing without a word.
 /// Those of `content/` were noted by the pages' load, which lists the folder.
-fn files_not_read(config: &SiteConfig, content: Option<&Content>) -> Vec<Diagnostic> {
+fn files_not_read(folders: &[(String, Vec<String>)], content: Option<&Content>) -> Vec<Diagnostic> {
     let mut problems: Vec<Diagnostic> = content
         .into_iter()
         .flat_map(|content| &content.not_read)
         .map(|(shown, meant)| not_read("content::not-read", shown, "page files", "md", meant))
         .collect();
-    let locales = config.root.join(crate::i18n::LOCALES_DIR);
-    for folder in crate::fs::folder_names(&locales) {
-        let Ok(entries) = std::fs::read_dir(locales.join(&folder)) else {
-            continue;
-        };
-        let mut names: Vec<String> = entries
-            .flatten()
-            .filter(|entry| entry.file_type().is_ok_and(|kind| !kind.is_dir()))
-            .filter_map(|entry| entry.file_name().into_string().ok())
-            .collect();
-        names.sort();
+    for (folder, names) in folders {
         for name in names {
-            if let Some(meant) = crate::fs::meant_as(&name, "ftl") {
+            if let Some(meant) = crate::fs::meant_as(name, "ftl") {
                 let shown = format!("{}/{folder}/{name}", crate::i18n::LOCALES_DIR);
                 let what = "message files";
                 problems.push(not_read(
