@@ -24,6 +24,15 @@ use crate::redirects::pattern::RequestPath;
 /// Schemes that run code or smuggle content instead of linking.
 const UNSAFE_SCHEMES: [&str; 4] = ["javascript:", "vbscript:", "data:", "file:"];
 
+/// Which links of a page are checked.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Checked {
+    /// A page rendered by this build.
+    Every,
+    /// A page kept from the last build: see [`LinkSink::kept`].
+    Fragments,
+}
+
 /// A rendered HTML page: where it is, for the links it holds.
 struct PageRef {
     region: usize,
@@ -193,9 +202,46 @@ impl<'a> LinkSink<'a> {
         }
     }
 
-    /// Checks the links of one rendered HTML page.
-    fn page(&self, page: PageRef, html: &str) {
-        let (links, ids) = links_and_ids(html);
+    /// The page at `path` of `domain`, when it is an HTML page of the site.
+    fn page_ref(&self, domain: &str, path: &SitePath) -> Option<PageRef> {
+        if !self.wants(path) {
+            return None;
+        }
+        let region = self
+            .site
+            .redirects
+            .iter()
+            .position(|t| t.domain == domain)?;
+        let file = path.file_url();
+        let url_dir = file
+            .rsplit_once('/')
+            .map_or("/".to_string(), |(dir, _)| format!("{dir}/"));
+        Some(PageRef {
+            region,
+            file,
+            url_dir,
+        })
+    }
+
+    /// Notes a page kept as the last build wrote it, from its bytes: its ids,
+    /// for the links to it, and its `#fragment` links, which a page rendered
+    /// again may have broken by losing an id. Its other links are not
+    /// followed again: they lead where they led when the last build checked
+    /// them, since only pages' texts changed (a page or a rule added, moved or
+    /// removed makes a full build), and following them is most of the link
+    /// check's time.
+    pub fn kept(&self, domain: &str, path: &SitePath, bytes: &[u8]) {
+        if let Some(page) = self.page_ref(domain, path) {
+            self.page(page, &crate::output::text_of(bytes), Checked::Fragments);
+        }
+    }
+
+    /// Checks the links of one HTML page, as `checked` says.
+    fn page(&self, page: PageRef, html: &str, checked: Checked) {
+        let (mut links, ids) = links_and_ids(html);
+        if checked == Checked::Fragments {
+            links.retain(|link| link.contains('#'));
+        }
         let joined_ids = PageIds::join(ids);
         let ids = PageIds(&joined_ids);
         let own = (page.region, page.file.as_str());
@@ -344,23 +390,9 @@ impl Sink for LinkSink<'_> {
     }
 
     fn write(&self, domain: &str, path: &SitePath, bytes: &[u8]) -> Result<(), Diagnostic> {
-        if !self.wants(path) {
-            return Ok(());
+        if let Some(page) = self.page_ref(domain, path) {
+            self.page(page, &crate::output::text_of(bytes), Checked::Every);
         }
-        let file = path.file_url();
-        let Some(region) = self.site.redirects.iter().position(|t| t.domain == domain) else {
-            return Ok(());
-        };
-        let url_dir = file
-            .rsplit_once('/')
-            .map_or("/".to_string(), |(dir, _)| format!("{dir}/"));
-        let html = crate::output::text_of(bytes);
-        let page = PageRef {
-            region,
-            file,
-            url_dir,
-        };
-        self.page(page, &html);
         Ok(())
     }
 }

@@ -256,8 +256,8 @@ impl RenderOutcome {
 /// The fragment links of the pages rendered to those not rendered are checked
 /// against the ids of the last output's pages. When a page rendered again lost
 /// an id its last version had, a page not rendered may link to it
-/// (`#fragment`): the links of every page kept are then checked too, read
-/// from its file, as a full build checks the pages it renders.
+/// (`#fragment`): the fragment links of every page kept are then checked
+/// too, read from its file. Its other links lead where they led.
 fn render_changed_pages(
     site: &Site,
     last: &LastPages,
@@ -306,8 +306,8 @@ fn render_changed_pages(
     }
 }
 
-/// Links a kept page's file from the last output, and checks its links from
-/// its bytes. Read before it is linked: a file linked into the staging folder
+/// Links a kept page's file from the last output, and checks its `#fragment`
+/// links from its bytes. Read before it is linked: a file linked into the staging folder
 /// cannot be written there again, so one that cannot be read is rendered.
 fn keep_checked(files: &DirSink, links: &LinkSink, domain: &str, path: &SitePath) -> bool {
     let Some(bytes) = files.read_previous(domain, path) else {
@@ -316,8 +316,7 @@ fn keep_checked(files: &DirSink, links: &LinkSink, domain: &str, path: &SitePath
     if !files.link_unchanged(domain, path) {
         return false;
     }
-    // The link check's sink only records what it finds: it never fails.
-    let _ = output::Sink::write(links, domain, path, &bytes);
+    links.kept(domain, path, &bytes);
     true
 }
 
