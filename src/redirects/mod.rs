@@ -385,7 +385,7 @@ pub enum Served {
 fn joined(parent: &[String], last: Option<(&str, &str)>) -> RequestPath {
     let mut segments = parent.to_vec();
     if let Some((stem, suffix)) = last {
-        segments.push(format!("{stem}{suffix}"));
+        segments.push([stem, suffix].concat());
     }
     RequestPath {
         segments,
