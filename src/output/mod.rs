@@ -12,6 +12,7 @@ pub mod previous;
 pub mod staging;
 pub mod unchanged;
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -454,26 +455,25 @@ impl Sitemap {
 
     /// Adds the next entry: entries are added in the order of their URLs.
     pub fn add(&mut self, entry: SitemapEntry) {
-        use std::fmt::Write as _;
+        // Pushed piece by piece, each URL escaped only when it needs it: a
+        // sitemap entry per page, with an alternate per region.
         let out = &mut self.out;
-        out.push_str("  <url>\n");
-        let _ = writeln!(
-            out,
-            "    <loc>{}</loc>",
-            xml_escape(&encode_path(&entry.url))
-        );
+        out.push_str("  <url>\n    <loc>");
+        out.push_str(&xml_escape(&encode_path(&entry.url)));
+        out.push_str("</loc>\n");
         if let Some(date) = &entry.lastmod {
-            let _ = writeln!(out, "    <lastmod>{}</lastmod>", xml_escape(date));
+            out.push_str("    <lastmod>");
+            out.push_str(&xml_escape(date));
+            out.push_str("</lastmod>\n");
         }
         let mut alternates = entry.alternates;
         alternates.sort();
         for (hreflang, url) in alternates {
-            let _ = writeln!(
-                out,
-                "    <xhtml:link rel=\"alternate\" hreflang=\"{}\" href=\"{}\"/>",
-                xml_escape(&hreflang),
-                xml_escape(&encode_path(&url))
-            );
+            out.push_str("    <xhtml:link rel=\"alternate\" hreflang=\"");
+            out.push_str(&xml_escape(&hreflang));
+            out.push_str("\" href=\"");
+            out.push_str(&xml_escape(&encode_path(&url)));
+            out.push_str("\"/>\n");
         }
         out.push_str("  </url>\n");
     }
@@ -535,7 +535,7 @@ const PATH_ENCODE: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
 
 /// `https://fr.example/données/` -> `https://fr.example/donn%C3%A9es/`: sitemaps
 /// must hold URLs as RFC 3986 writes them. Only the path is encoded.
-fn encode_path(url: &str) -> String {
+fn encode_path(url: &str) -> Cow<'_, str> {
     let host_start = url.find("://").map_or(0, |i| i + 3);
     let path_start = url[host_start..]
         .find('/')
@@ -543,19 +543,29 @@ fn encode_path(url: &str) -> String {
     let path_end = url[path_start..]
         .find(['?', '#'])
         .map_or(url.len(), |i| path_start + i);
-    format!(
-        "{}{}{}",
-        &url[..path_start],
-        percent_encoding::utf8_percent_encode(&url[path_start..path_end], PATH_ENCODE),
-        &url[path_end..]
-    )
+    let path: Cow<str> =
+        percent_encoding::utf8_percent_encode(&url[path_start..path_end], PATH_ENCODE).into();
+    match path {
+        Cow::Borrowed(_) => Cow::Borrowed(url),
+        Cow::Owned(path) => Cow::Owned([&url[..path_start], &path, &url[path_end..]].concat()),
+    }
 }
 
-fn xml_escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+fn xml_escape(text: &str) -> Cow<'_, str> {
+    if !text.contains(['&', '<', '>', '"']) {
+        return Cow::Borrowed(text);
+    }
+    let mut escaped = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            c => escaped.push(c),
+        }
+    }
+    Cow::Owned(escaped)
 }
 
 pub fn robots(domain: &str) -> String {
