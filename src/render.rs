@@ -1056,21 +1056,18 @@ pub fn has_placeholder(text: &str) -> bool {
 fn template_lines(text: &str) -> Option<std::ops::Range<usize>> {
     // Found from each brace, which is rare in prose: one fast scan per kind,
     // not one search per delimiter.
+    // memchr's scans, not str's: str searches backwards a byte at a time.
     let bytes = text.as_bytes();
-    let mut openers = text
-        .match_indices('{')
-        .map(|(at, _)| at)
+    let mut openers = memchr::memchr_iter(b'{', bytes)
         .filter(|&at| matches!(bytes.get(at + 1), Some(b'{' | b'%' | b'#')));
     let first = openers.next()?;
     let last_open = openers.next_back().unwrap_or(first);
-    let last_close = text
-        .rmatch_indices('}')
-        .map(|(at, _)| at)
+    let last_close = memchr::memrchr_iter(b'}', bytes)
         .find(|&at| at > 0 && matches!(bytes[at - 1], b'}' | b'%' | b'#'))
         .map(|at| at - 1);
     let start = match bytes.get(first + 2) == Some(&b'-') {
         true => 0,
-        false => text[..first].rfind('\n').map_or(0, |at| at + 1),
+        false => memchr::memrchr(b'\n', &bytes[..first]).map_or(0, |at| at + 1),
     };
     let end = match last_close {
         // An opener after the last closer is left for Tera to report.

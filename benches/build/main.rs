@@ -406,7 +406,7 @@ fn report(options: &Options, prepared: Prepared, rounds: Rounds) -> SizeFigures 
     std::thread::sleep(Duration::from_millis(1_100));
     let reworded = build(&site, &output);
     println!(
-        "  heading reworded:   rebuild {:.3} s = {:.0}% of the full build (every kept page's links checked)",
+        "  heading reworded:   rebuild {:.3} s = {:.0}% of the full build (every kept page's #fragment links checked)",
         seconds(reworded.wall),
         seconds(reworded.wall) / seconds(full.wall) * 100.0,
     );

@@ -255,7 +255,7 @@ impl<'a> LinkSink<'a> {
         };
         // A page links to itself and its alternates several times (switcher,
         // canonical, hreflang): a link that works is followed once.
-        let mut working = HashSet::new();
+        let mut working = rustc_hash::FxHashSet::default();
         for (index, link) in links.iter().enumerate() {
             if working.contains(link.as_str()) {
                 continue;
