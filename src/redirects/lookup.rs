@@ -142,7 +142,7 @@ pub fn resolve_in(
             match served {
                 Served::File(file) => {
                     break End::File {
-                        path: file.to_string(),
+                        path: file.text(),
                         status: 200,
                     }
                 }
@@ -236,7 +236,7 @@ pub fn resolve_in(
             if !again {
                 break match table.served(&next) {
                     Served::File(file) => End::File {
-                        path: file.to_string(),
+                        path: file.text(),
                         status,
                     },
                     _ => End::Missing {
@@ -250,7 +250,7 @@ pub fn resolve_in(
         current = std::borrow::Cow::Owned(next);
     };
     Resolution {
-        request: path.to_string(),
+        request: path.text(),
         hops,
         end,
         end_domain: tables[at].domain.clone(),

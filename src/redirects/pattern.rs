@@ -457,18 +457,26 @@ impl RequestPath {
     }
 }
 
-impl fmt::Display for RequestPath {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Written piece by piece, not with `write!`: the link check turns
-        // every link's end into a path, some 35 a page.
+impl RequestPath {
+    /// The path as text, as [`Display`](fmt::Display) writes it, made in one
+    /// allocation: every link the build checks ends in one.
+    pub fn text(&self) -> String {
+        let len = self.segments.iter().map(|s| s.len() + 1).sum::<usize>() + 1;
+        let mut text = String::with_capacity(len);
         for segment in &self.segments {
-            f.write_str("/")?;
-            f.write_str(segment)?;
+            text.push('/');
+            text.push_str(segment);
         }
         if self.segments.is_empty() || self.trailing_slash {
-            f.write_str("/")?;
+            text.push('/');
         }
-        Ok(())
+        text
+    }
+}
+
+impl fmt::Display for RequestPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text())
     }
 }
 
