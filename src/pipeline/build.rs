@@ -307,8 +307,9 @@ fn render_changed_pages(
 }
 
 /// Links a kept page's file from the last output, and checks its `#fragment`
-/// links from its bytes. Read before it is linked: a file linked into the staging folder
-/// cannot be written there again, so one that cannot be read is rendered.
+/// links from its bytes. Read before it is linked: a file linked into the
+/// staging folder cannot be written there again, so one that cannot be read
+/// is rendered.
 fn keep_checked(files: &DirSink, links: &LinkSink, domain: &str, path: &SitePath) -> bool {
     let Some(bytes) = files.read_previous(domain, path) else {
         return false;
