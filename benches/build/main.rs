@@ -479,7 +479,7 @@ fn main() {
     let mut args = std::env::args().skip(1);
     if args.next().as_deref() == Some(MARKDOWN_ALONE) {
         let content = PathBuf::from(args.next().expect("a content folder"));
-        println!("{}", markdown_alone(&content).0.as_secs_f64());
+        println!("{}", markdown_alone(&content).as_secs_f64());
         return;
     }
     let options = options();
