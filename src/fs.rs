@@ -127,7 +127,12 @@ pub fn is_editor_temporary(name: &str) -> bool {
 /// ending in `.{extension}` saved under another: `help.md.txt`, `help.MD`, or,
 /// for Markdown, `help.markdown`.
 pub fn meant_as(name: &str, extension: &str) -> Option<String> {
-    if name.starts_with('.') || is_editor_temporary(name) {
+    // Asked of every page as the site loads: a name read as it is needs no
+    // copy of it.
+    let read_as_it_is = name
+        .rsplit_once('.')
+        .is_some_and(|(_, last)| last == extension);
+    if read_as_it_is || name.starts_with('.') || is_editor_temporary(name) {
         return None;
     }
     let lower = name.to_ascii_lowercase();
@@ -143,10 +148,6 @@ pub fn meant_as(name: &str, extension: &str) -> Option<String> {
         .map(String::as_str)
         .chain(other_markdown.iter().copied());
     for suffix in suffixes {
-        if suffix == exact && name.ends_with(&exact) {
-            // Read as it is.
-            return None;
-        }
         if lower.ends_with(suffix) && name.len() > suffix.len() {
             return Some(format!("{}{exact}", &name[..name.len() - suffix.len()]));
         }

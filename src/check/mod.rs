@@ -372,14 +372,8 @@ fn files_not_read(folders: &[(String, Vec<String>)], content: Option<&Content>) 
         for name in names {
             if let Some(meant) = crate::fs::meant_as(name, "ftl") {
                 let shown = format!("{}/{folder}/{name}", crate::i18n::LOCALES_DIR);
-                let what = "message files";
-                problems.push(not_read(
-                    "translations::not-read",
-                    &shown,
-                    what,
-                    "ftl",
-                    &meant,
-                ));
+                let code = "translations::not-read";
+                problems.push(not_read(code, &shown, "message files", "ftl", &meant));
             }
         }
     }
