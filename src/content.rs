@@ -6,7 +6,6 @@
 //! per region before Markdown, so one French text serves every French-speaking
 //! region with that region's links.
 
-use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -76,29 +75,87 @@ pub struct SourcePage {
     pub body: Body,
     /// What the checks and the images need from the body, noted when it was read.
     pub facts: Facts,
-    pub title: Box<str>,
-    pub description: Box<str>,
-    /// A short label for the menu; the title when absent.
-    pub nav_title: Option<Box<str>>,
+    /// The title, description, nav title, template and date of the front
+    /// matter: see [`SourcePage::title`] and the methods after it.
+    texts: FrontTexts,
     /// The path under the locale root (`garantie`, or empty for the home page).
     pub slug: SitePath,
     pub weight: i64,
     pub aliases: Box<[Alias]>,
     pub draft: bool,
-    /// Most pages use [`DEFAULT_TEMPLATE`], which is then not copied.
-    pub template: Cow<'static, str>,
-    /// When the text last changed in substance (`YYYY-MM-DD`): shown by the
-    /// theme and written as the sitemap's `<lastmod>`.
-    pub updated: Option<Box<str>>,
     /// Byte offset of the body in the file, and its 1-based first line.
     pub body_offset: usize,
     pub body_line: usize,
 }
 
-// Every page's record is kept until the build ends (264 bytes with its `Arc`:
-// 26 MB of a 100,000-page build's 68 MB heap): a field more is a choice.
+// Every page's record is kept until the build ends (216 bytes with its `Arc`:
+// 22 MB of a 100,000-page build): a field more is a choice.
 #[cfg(target_pointer_width = "64")]
-const _: () = assert!(std::mem::size_of::<SourcePage>() == 248);
+const _: () = assert!(std::mem::size_of::<SourcePage>() == 200);
+
+/// The texts of a page's front matter, one after another in one allocation:
+/// each page's record is kept until the build ends, and five strings of
+/// their own would cost five pointers and up to five allocations' headers
+/// and rounding (about 100 bytes a page) for texts of 10 to 100 bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct FrontTexts {
+    /// The title, description, nav title, template and `updated` date.
+    text: Box<str>,
+    /// Where each text but the last ends in `text`.
+    ends: [u32; 4],
+    /// Which of the optional texts (nav title, template, date) the front
+    /// matter gave: an absent one and an empty one differ.
+    given: u8,
+}
+
+impl FrontTexts {
+    const NAV_TITLE: usize = 2;
+    const TEMPLATE: usize = 3;
+    const UPDATED: usize = 4;
+
+    fn new(
+        title: &str,
+        description: &str,
+        nav_title: Option<&str>,
+        template: Option<&str>,
+        updated: Option<&str>,
+    ) -> FrontTexts {
+        let parts = [
+            Some(title),
+            Some(description),
+            nav_title,
+            template,
+            updated,
+        ];
+        let mut text = String::with_capacity(parts.iter().flatten().map(|p| p.len()).sum());
+        let mut ends = [0; 4];
+        let mut given = 0;
+        for (index, part) in parts.iter().enumerate() {
+            if let Some(part) = part {
+                text.push_str(part);
+                given |= 1 << index;
+            }
+            if let Some(end) = ends.get_mut(index) {
+                *end = u32::try_from(text.len()).expect("front matter under 4 GB");
+            }
+        }
+        FrontTexts {
+            text: text.into_boxed_str(),
+            ends,
+            given,
+        }
+    }
+
+    /// The text at `index` (0 = title ... 4 = date), if the front matter gave it.
+    fn get(&self, index: usize) -> Option<&str> {
+        if self.given & (1 << index) == 0 {
+            return None;
+        }
+        let start = index.checked_sub(1).map_or(0, |before| self.ends[before] as usize);
+        let end = self.ends.get(index).map_or(self.text.len(), |&end| end as usize);
+        Some(&self.text[start..end])
+    }
+}
 
 /// Where a page's whole text is. Loading reads each file once, notes its
 /// [`BodyFacts`] and keeps only the front matter; rendering reads the file
@@ -212,6 +269,33 @@ fn text_digest(text: &str) -> u64 {
 }
 
 impl SourcePage {
+    pub fn title(&self) -> &str {
+        self.texts.get(0).unwrap_or_default()
+    }
+
+    pub fn description(&self) -> &str {
+        self.texts.get(1).unwrap_or_default()
+    }
+
+    /// A short label for the menu; the title when absent.
+    pub fn nav_title(&self) -> Option<&str> {
+        self.texts.get(FrontTexts::NAV_TITLE)
+    }
+
+    /// The template the page is rendered with: [`DEFAULT_TEMPLATE`] unless
+    /// the front matter names one.
+    pub fn template(&self) -> &str {
+        self.texts
+            .get(FrontTexts::TEMPLATE)
+            .unwrap_or(DEFAULT_TEMPLATE)
+    }
+
+    /// When the text last changed in substance (`YYYY-MM-DD`): shown by the
+    /// theme and written as the sitemap's `<lastmod>`.
+    pub fn updated(&self) -> Option<&str> {
+        self.texts.get(FrontTexts::UPDATED)
+    }
+
     /// The whole file, as it was loaded: read again from disk when only its
     /// front matter was kept. An error when it changed since.
     pub fn whole_file(&self) -> Result<SourceFile, Diagnostic> {
@@ -288,20 +372,16 @@ impl SourcePage {
             file,
             body: _,
             facts,
-            title,
-            description,
-            nav_title,
+            texts,
             slug,
             weight,
             aliases,
             draft,
-            template,
-            updated,
             body_offset: _,
             body_line: _,
         } = self;
-        (name, locale, &*file.name, title, description, nav_title).hash(hasher);
-        (slug.to_string(), weight, draft, template, updated).hash(hasher);
+        (name, locale, &*file.name, texts).hash(hasher);
+        (slug.to_string(), weight, draft).hash(hasher);
         for alias in aliases.iter() {
             alias.path.hash(hasher);
         }
@@ -320,14 +400,10 @@ impl SourcePage {
     /// sitemap, redirects) changes with it.
     pub fn same_front_matter(&self, other: &SourcePage) -> bool {
         let aliases = |p: &SourcePage| p.aliases.iter().map(|a| a.path.clone()).collect::<Vec<_>>();
-        self.title == other.title
-            && self.nav_title == other.nav_title
-            && self.description == other.description
+        self.texts == other.texts
             && self.slug == other.slug
             && self.weight == other.weight
             && self.draft == other.draft
-            && self.template == other.template
-            && self.updated == other.updated
             && aliases(self) == aliases(other)
     }
 
@@ -766,9 +842,6 @@ pub fn parse_page(file: SourceFile, name: String, locale: Locale) -> Outcome<Sou
             span: alias_span(&front_file, body_offset, alias),
         })
         .collect();
-    let template = raw
-        .template
-        .map_or(Cow::Borrowed(DEFAULT_TEMPLATE), Cow::Owned);
     let updated = raw.updated.map(|date| date.trim().to_string());
     if let Some(date) = &updated {
         if crate::i18n::icu::parse_date(date).is_err() {
@@ -794,15 +867,17 @@ pub fn parse_page(file: SourceFile, name: String, locale: Locale) -> Outcome<Sou
     Ok(SourcePage {
         name: name.into(),
         locale,
-        title: raw.title.into(),
-        description: raw.description.into(),
-        nav_title: raw.nav_title.map(String::into_boxed_str),
+        texts: FrontTexts::new(
+            &raw.title,
+            &raw.description,
+            raw.nav_title.as_deref(),
+            raw.template.as_deref(),
+            updated.as_deref(),
+        ),
         slug,
         weight: raw.weight,
         aliases,
         draft: raw.draft,
-        template,
-        updated: updated.map(String::into_boxed_str),
         body_line: line_of(&file.text, body_offset),
         body_offset,
         facts: BodyFacts::of(&file, body_offset).into(),
@@ -1073,7 +1148,7 @@ mod tests {
     #[test]
     fn front_matter_is_split_at_byte_zero_and_the_body_keeps_its_line() {
         let p = page("---\ntitle: Warranty\ndescription: Same as ever.\nweight: 2\n---\nBody\n---\nnot front matter\n").unwrap();
-        assert_eq!(&*p.title, "Warranty");
+        assert_eq!(p.title(), "Warranty");
         let whole = p.whole_file().unwrap();
         assert_eq!(
             &whole.text[p.body_offset..],
@@ -1081,7 +1156,7 @@ mod tests {
         );
         assert_eq!(p.body_line, 6);
         assert_eq!(p.slug.dir_url(), "/warranty/");
-        assert_eq!(p.template, "page.html");
+        assert_eq!(p.template(), "page.html");
     }
 
     #[test]
@@ -1192,7 +1267,7 @@ mod tests {
             "---\ntitle: Warranty and after-sales\nnav_title: Warranty\ndescription: D\n---\n",
         )
         .unwrap();
-        assert_eq!(p.nav_title.as_deref(), Some("Warranty"));
+        assert_eq!(p.nav_title(), Some("Warranty"));
         let errors = page("---\ntitle: T\nnav_title: \" \"\ndescription: D\n---\n").unwrap_err();
         assert_eq!(
             render_human(&errors[0]),
@@ -1201,6 +1276,30 @@ mod tests {
              3 | nav_title: \" \"\n  | ^^^^^^^^^^^^^^\n  |\n  \
              = help: write a short menu label, or remove the line to show the title in the menu\n"
         );
+    }
+
+    #[test]
+    fn front_matter_texts_read_back_each_as_written() {
+        let p = page(
+            "---\ntitle: Garantie\ndescription: Ce qui change\ntemplate: legal.html\n\
+             updated: 2026-03-01\n---\n",
+        )
+        .unwrap();
+        assert_eq!(
+            (p.title(), p.description(), p.nav_title()),
+            ("Garantie", "Ce qui change", None)
+        );
+        assert_eq!((p.template(), p.updated()), ("legal.html", Some("2026-03-01")));
+        // Given but empty is not absent; absent texts between given ones
+        // leave the others in place.
+        let texts = FrontTexts::new("T", "", Some(""), None, Some("2026-01-02"));
+        assert_eq!(texts.get(1), Some(""));
+        assert_eq!(texts.get(FrontTexts::NAV_TITLE), Some(""));
+        assert_eq!(texts.get(FrontTexts::TEMPLATE), None);
+        assert_eq!(texts.get(FrontTexts::UPDATED), Some("2026-01-02"));
+        let none = FrontTexts::new("T", "D", None, None, None);
+        assert_eq!((none.get(0), none.get(1)), (Some("T"), Some("D")));
+        assert_eq!(none.get(FrontTexts::UPDATED), None);
     }
 
     #[test]

@@ -322,12 +322,8 @@ fn navs(
                 source.weight,
                 NavItem {
                     name: job.name.clone(),
-                    title: source.title.to_string(),
-                    nav_title: source
-                        .nav_title
-                        .as_deref()
-                        .unwrap_or(&source.title)
-                        .to_string(),
+                    title: source.title().to_string(),
+                    nav_title: source.nav_title().unwrap_or(source.title()).to_string(),
                     url: format!("https://{}{}", config.regions[job.region].domain, path),
                     path,
                     current: false,
@@ -440,9 +436,9 @@ impl Renderer {
             .iter()
             .flat_map(|page| {
                 [
-                    ("title", Some(&*page.title)),
-                    ("description", Some(&*page.description)),
-                    ("nav_title", page.nav_title.as_deref()),
+                    ("title", Some(page.title())),
+                    ("description", Some(page.description())),
+                    ("nav_title", page.nav_title()),
                 ]
                 .into_iter()
                 .filter_map(|(key, text)| Some((key, text?)))
@@ -506,7 +502,7 @@ impl Renderer {
             path: job.dir.dir_url(),
             url: page_url.clone(),
             weight: source.weight,
-            updated: source.updated.as_deref(),
+            updated: source.updated(),
         })
         .into_map()
         .expect("a struct serializes to a map");
@@ -529,7 +525,7 @@ impl Renderer {
         );
         context.insert("translations", &model.alternates(job));
         context.insert("x_default", &model.x_default(&job.name));
-        self.render_template(&source.template, &context, model, Some(source))
+        self.render_template(source.template(), &context, model, Some(source))
     }
 
     /// The root of a multi-locale domain: a choice of languages, no automatic redirect.
@@ -578,9 +574,9 @@ impl Renderer {
         let name = format!("{}#{key}", source.file.name);
         if !self.front.contains_template(&name) {
             return Ok(match key {
-                "title" => source.title.to_string(),
-                "nav_title" => source.nav_title.as_deref().unwrap_or_default().to_string(),
-                _ => source.description.to_string(),
+                "title" => source.title().to_string(),
+                "nav_title" => source.nav_title().unwrap_or_default().to_string(),
+                _ => source.description().to_string(),
             });
         }
         self.front
@@ -608,8 +604,8 @@ impl Renderer {
             {
                 item.title = self
                     .front_text(model, source, "title", &context)
-                    .unwrap_or_else(|_| without_placeholders(&source.title));
-                item.nav_title = match &source.nav_title {
+                    .unwrap_or_else(|_| without_placeholders(source.title()));
+                item.nav_title = match source.nav_title() {
                     Some(label) => self
                         .front_text(model, source, "nav_title", &context)
                         .unwrap_or_else(|_| without_placeholders(label)),

@@ -232,7 +232,7 @@ fn content_problems(site: &Site) -> Vec<Diagnostic> {
         if site.model.config.raw_html == RawHtml::Sanitize {
             problems.extend(page.facts.removed_html.iter().cloned());
         }
-        let length = page.description.chars().count();
+        let length = page.description().chars().count();
         if length > DESCRIPTION_LIMIT {
             problems.push(
                 Diagnostic::warning("content::long-description", format!("the description is {length} characters; search results show about {DESCRIPTION_LIMIT}"))

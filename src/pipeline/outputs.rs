@@ -295,7 +295,7 @@ impl Site {
         }
         SitemapEntry {
             url,
-            lastmod: model.source(job).updated.as_deref().map(str::to_string),
+            lastmod: model.source(job).updated().map(str::to_string),
             alternates,
         }
     }
