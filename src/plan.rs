@@ -396,3 +396,50 @@ fn fallback_warning(locale: &Locale, name: &str, source: &SourcePage) -> Diagnos
         source.file.name
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(region: usize, locale: &str, name: &str) -> PageJob {
+        PageJob {
+            region,
+            locale: locale.parse().unwrap(),
+            name: name.into(),
+            source_locale: locale.parse().unwrap(),
+            dir: SitePath::parse(name).unwrap(),
+        }
+    }
+
+    #[test]
+    fn a_pages_jobs_are_found_by_its_name_in_the_order_planned() {
+        let mut plan = Plan::default();
+        // Region by region, names in order within each, as `plan` does;
+        // `help-desk` sorts between `help` and `index`, and `help` is a prefix.
+        for (region, locale) in [(0, "en"), (1, "fr-FR"), (2, "en")] {
+            for name in ["help", "help-desk", "index"] {
+                plan.push(job(region, locale, name));
+            }
+        }
+        plan.push(job(3, "de-DE", "help"));
+        plan.index_names();
+        plan.measure();
+        let found = |name: &str| {
+            plan.translations(name)
+                .map(|job| (job.region, job.locale.to_string()))
+                .collect::<Vec<_>>()
+        };
+        let help = [(0, "en"), (1, "fr-FR"), (2, "en"), (3, "de-DE")];
+        assert_eq!(found("help"), help.map(|(r, l)| (r, l.to_string())));
+        assert_eq!(found("help-desk").len(), 3);
+        assert!(found("hel").is_empty() && found("zzz").is_empty());
+        assert_eq!(
+            plan.job(1, &"fr-FR".parse().unwrap(), "index")
+                .unwrap()
+                .region,
+            1
+        );
+        assert!(plan.job(3, &"de-DE".parse().unwrap(), "index").is_none());
+        assert_eq!(plan.most_versions(), 4);
+    }
+}
