@@ -120,13 +120,7 @@ impl FrontTexts {
         template: Option<&str>,
         updated: Option<&str>,
     ) -> FrontTexts {
-        let parts = [
-            Some(title),
-            Some(description),
-            nav_title,
-            template,
-            updated,
-        ];
+        let parts = [Some(title), Some(description), nav_title, template, updated];
         let mut text = String::with_capacity(parts.iter().flatten().map(|p| p.len()).sum());
         let mut ends = [0; 4];
         let mut given = 0;
@@ -151,8 +145,13 @@ impl FrontTexts {
         if self.given & (1 << index) == 0 {
             return None;
         }
-        let start = index.checked_sub(1).map_or(0, |before| self.ends[before] as usize);
-        let end = self.ends.get(index).map_or(self.text.len(), |&end| end as usize);
+        let start = index
+            .checked_sub(1)
+            .map_or(0, |before| self.ends[before] as usize);
+        let end = self
+            .ends
+            .get(index)
+            .map_or(self.text.len(), |&end| end as usize);
         Some(&self.text[start..end])
     }
 }
@@ -1289,7 +1288,10 @@ mod tests {
             (p.title(), p.description(), p.nav_title()),
             ("Garantie", "Ce qui change", None)
         );
-        assert_eq!((p.template(), p.updated()), ("legal.html", Some("2026-03-01")));
+        assert_eq!(
+            (p.template(), p.updated()),
+            ("legal.html", Some("2026-03-01"))
+        );
         // Given but empty is not absent; absent texts between given ones
         // leave the others in place.
         let texts = FrontTexts::new("T", "", Some(""), None, Some("2026-01-02"));
