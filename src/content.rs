@@ -80,18 +80,25 @@ pub struct SourcePage {
     texts: FrontTexts,
     /// The path under the locale root (`garantie`, or empty for the home page).
     pub slug: SitePath,
-    pub weight: i64,
     pub aliases: Box<[Alias]>,
+    /// The menu's order (`weight:`): in 32 bits, with the offsets below, so
+    /// that a record and its `Arc` take 192 bytes, one of the allocator's
+    /// sizes, not 224.
+    pub weight: i32,
+    /// Byte offset of the body in the file, and its 1-based first line: a
+    /// page is under 4 GiB ([`PAGE_LIMIT`]).
+    body_offset: u32,
+    body_line: u32,
     pub draft: bool,
-    /// Byte offset of the body in the file, and its 1-based first line.
-    pub body_offset: usize,
-    pub body_line: usize,
 }
 
-// Every page's record is kept until the build ends (216 bytes with its `Arc`:
-// 22 MB of a 100,000-page build): a field more is a choice.
+// Every page's record is kept until the build ends (192 bytes with its `Arc`:
+// 19 MB of a 100,000-page build): a field more is a choice.
 #[cfg(target_pointer_width = "64")]
-const _: () = assert!(std::mem::size_of::<SourcePage>() == 200);
+const _: () = assert!(std::mem::size_of::<SourcePage>() == 176);
+
+/// The largest page file: its offsets are kept in 32 bits.
+pub const PAGE_LIMIT: usize = u32::MAX as usize;
 
 /// The texts of a page's front matter, one after another in one allocation:
 /// each page's record is kept until the build ends, and five strings of
@@ -99,13 +106,13 @@ const _: () = assert!(std::mem::size_of::<SourcePage>() == 200);
 /// and rounding (about 100 bytes a page) for texts of 10 to 100 bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct FrontTexts {
-    /// The title, description, nav title, template and `updated` date.
+    /// A letter that says which texts the front matter gave (an absent one
+    /// and an empty one differ), then the title, description, nav title,
+    /// template and `updated` date. In the text, not a field of its own,
+    /// which would take 8 bytes with its padding.
     text: Box<str>,
     /// Where each text but the last ends in `text`.
     ends: [u32; 4],
-    /// Which of the optional texts (nav title, template, date) the front
-    /// matter gave: an absent one and an empty one differ.
-    given: u8,
 }
 
 impl FrontTexts {
@@ -121,33 +128,38 @@ impl FrontTexts {
         updated: Option<&str>,
     ) -> FrontTexts {
         let parts = [Some(title), Some(description), nav_title, template, updated];
-        let mut text = String::with_capacity(parts.iter().flatten().map(|p| p.len()).sum());
+        let given = parts
+            .iter()
+            .enumerate()
+            .filter(|(_, part)| part.is_some())
+            .fold(0, |given, (index, _)| given | 1 << index);
+        let mut text =
+            String::with_capacity(1 + parts.iter().flatten().map(|p| p.len()).sum::<usize>());
+        // Five bits after `@`: an ASCII letter or sign, one byte.
+        text.push(char::from(b'@' + given));
         let mut ends = [0; 4];
-        let mut given = 0;
         for (index, part) in parts.iter().enumerate() {
-            if let Some(part) = part {
-                text.push_str(part);
-                given |= 1 << index;
-            }
+            text.push_str(part.unwrap_or_default());
             if let Some(end) = ends.get_mut(index) {
-                *end = u32::try_from(text.len()).expect("front matter under 4 GB");
+                // A page's file is under [`PAGE_LIMIT`]; its front matter too.
+                *end = u32::try_from(text.len()).unwrap_or(u32::MAX);
             }
         }
         FrontTexts {
             text: text.into_boxed_str(),
             ends,
-            given,
         }
     }
 
     /// The text at `index` (0 = title ... 4 = date), if the front matter gave it.
     fn get(&self, index: usize) -> Option<&str> {
-        if self.given & (1 << index) == 0 {
+        let given = self.text.as_bytes()[0] - b'@';
+        if given & (1 << index) == 0 {
             return None;
         }
         let start = index
             .checked_sub(1)
-            .map_or(0, |before| self.ends[before] as usize);
+            .map_or(1, |before| self.ends[before] as usize);
         let end = self
             .ends
             .get(index)
@@ -268,6 +280,16 @@ fn text_digest(text: &str) -> u64 {
 }
 
 impl SourcePage {
+    /// Where the body starts in the file, in bytes.
+    pub fn body_offset(&self) -> usize {
+        self.body_offset as usize
+    }
+
+    /// The body's first line in the file, from 1.
+    pub fn body_line(&self) -> usize {
+        self.body_line as usize
+    }
+
     pub fn title(&self) -> &str {
         self.texts.get(0).unwrap_or_default()
     }
@@ -373,11 +395,11 @@ impl SourcePage {
             facts,
             texts,
             slug,
-            weight,
             aliases,
-            draft,
+            weight,
             body_offset: _,
             body_line: _,
+            draft,
         } = self;
         (name, locale, &*file.name, texts).hash(hasher);
         (slug.to_string(), weight, draft).hash(hasher);
@@ -417,7 +439,7 @@ impl SourcePage {
 
     /// The front matter in `file` (the page's [`SourcePage::source`]).
     fn front_matter<'f>(&self, file: &'f SourceFile) -> &'f str {
-        file.text.get(..self.body_offset).unwrap_or_default()
+        file.text.get(..self.body_offset()).unwrap_or_default()
     }
 
     /// Where the value of `key:` starts: its 1-based line and 0-based column
@@ -744,6 +766,16 @@ fn load_file(root: &Arc<Path>, path: &Path) -> Outcome<Option<SourcePage>> {
 
 /// Splits and checks the front matter of one page.
 pub fn parse_page(file: SourceFile, name: String, locale: Locale) -> Outcome<SourcePage> {
+    if file.text.len() > PAGE_LIMIT {
+        return Err(vec![Diagnostic::error(
+            "content::too-large",
+            format!("{} is over 4 GiB", file.name),
+        )
+        .in_file(&*file.name)
+        .help(
+            "a page is text to read: split it, and keep images and downloads in static/",
+        )]);
+    }
     let (front, front_offset, body_offset) = split_front_matter(&file)?;
     let front_line = line_of(&file.text, front_offset);
     let raw: RawFrontMatter =
@@ -789,6 +821,17 @@ pub fn parse_page(file: SourceFile, name: String, locale: Locale) -> Outcome<Sou
                 .help("write a short menu label, or remove the line to show the title in the menu"),
         );
     }
+    let weight = i32::try_from(raw.weight).unwrap_or_else(|_| {
+        problems.push(
+            Diagnostic::error(
+                "content::weight",
+                format!("the weight {} is too large", raw.weight),
+            )
+            .at(key_span("weight"))
+            .help("menus order pages by weight: use numbers such as 10, 20, 30 (at most 2147483647 either side of 0)"),
+        );
+        0
+    });
     let slug_text = raw.slug.clone().unwrap_or_else(|| {
         if name == "index" {
             String::new()
@@ -874,11 +917,12 @@ pub fn parse_page(file: SourceFile, name: String, locale: Locale) -> Outcome<Sou
             updated.as_deref(),
         ),
         slug,
-        weight: raw.weight,
         aliases,
+        weight,
+        // Under [`PAGE_LIMIT`], as checked first.
+        body_line: u32::try_from(line_of(&file.text, body_offset)).unwrap_or(u32::MAX),
+        body_offset: u32::try_from(body_offset).unwrap_or(u32::MAX),
         draft: raw.draft,
-        body_line: line_of(&file.text, body_offset),
-        body_offset,
         facts: BodyFacts::of(&file, body_offset).into(),
         body: Body::Held(file),
         file: PageFile {
@@ -1150,10 +1194,10 @@ mod tests {
         assert_eq!(p.title(), "Warranty");
         let whole = p.whole_file().unwrap();
         assert_eq!(
-            &whole.text[p.body_offset..],
+            &whole.text[p.body_offset()..],
             "Body\n---\nnot front matter\n"
         );
-        assert_eq!(p.body_line, 6);
+        assert_eq!(p.body_line(), 6);
         assert_eq!(p.slug.dir_url(), "/warranty/");
         assert_eq!(p.template(), "page.html");
     }
@@ -1274,6 +1318,21 @@ mod tests {
              --> content/en/warranty.md:3:1\n  |\n\
              3 | nav_title: \" \"\n  | ^^^^^^^^^^^^^^\n  |\n  \
              = help: write a short menu label, or remove the line to show the title in the menu\n"
+        );
+    }
+
+    #[test]
+    fn a_weight_past_32_bits_is_an_error_at_its_line() {
+        let p = page("---\ntitle: T\ndescription: D\nweight: -2147483648\n---\n").unwrap();
+        assert_eq!(p.weight, i32::MIN);
+        let errors = page("---\ntitle: T\ndescription: D\nweight: 3000000000\n---\n").unwrap_err();
+        let shown = render_human(&errors[0]);
+        assert!(
+            shown.starts_with(
+                "error[content::weight]: the weight 3000000000 is too large\n \
+                 --> content/en/warranty.md:4:1\n"
+            ),
+            "{shown}"
         );
     }
 

@@ -54,7 +54,7 @@ pub fn front_matter(data: &[u8]) {
     match crate::content::parse_page(file, "page".to_string(), locale) {
         Ok(page) => {
             assert_stays_under(&page.slug.under(Path::new("/out")), Path::new("/out"));
-            assert!(page.body_offset <= text.len());
+            assert!(page.body_offset() <= text.len());
         }
         Err(problems) => assert_diagnostics_in_range(&problems),
     }

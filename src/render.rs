@@ -307,7 +307,7 @@ fn navs(
     content: &Content,
     plan: &Plan,
 ) -> BTreeMap<(usize, Locale), Vec<NavItem>> {
-    let mut navs: BTreeMap<(usize, Locale), Vec<(i64, NavItem)>> = BTreeMap::new();
+    let mut navs: BTreeMap<(usize, Locale), Vec<(i32, NavItem)>> = BTreeMap::new();
     for job in &plan.jobs {
         let Some(source) = content.page(&job.source_locale, &job.name) else {
             continue;
@@ -382,7 +382,7 @@ impl TemplateSources<'_> {
         self.content
             .all()
             .find(|p| &*p.file.name == name)
-            .map(|p| (p.source(), p.body_line, 0))
+            .map(|p| (p.source(), p.body_line(), 0))
     }
 }
 
@@ -476,13 +476,13 @@ impl Renderer {
         let source = model.source(job);
         let mut context = model.base_context(job.region, &job.locale);
         let whole = source.whole_file().map_err(|problem| vec![problem])?;
-        let written = &whole.text[source.body_offset..];
+        let written = &whole.text[source.body_offset()..];
         // Only the lines of a body that hold template syntax go through Tera:
         // the rest renders to itself, and Tera would read it all again.
         let body: std::borrow::Cow<str> = match template_lines(written) {
             None => written.into(),
             Some(lines) => {
-                let first_line = source.body_line + written[..lines.start].matches('\n').count();
+                let first_line = source.body_line() + written[..lines.start].matches('\n').count();
                 let rendered = self
                     .bodies
                     .render_str(&written[lines.clone()], &context, false)
@@ -682,7 +682,7 @@ struct PageView<'a> {
     description: &'a str,
     path: String,
     url: String,
-    weight: i64,
+    weight: i32,
     updated: Option<&'a str>,
 }
 
