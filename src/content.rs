@@ -494,7 +494,7 @@ impl std::hash::Hasher for Sha256Hasher {
 pub struct Content {
     /// Shared, so that a copy of the site (the preview's next version after an
     /// edit) copies pointers, not pages.
-    pub pages: BTreeMap<Locale, BTreeMap<Arc<str>, Arc<SourcePage>>>,
+    pub pages: BTreeMap<Locale, LocalePages>,
     /// (locale, name) of the files that exist but did not load (`check` goes on
     /// without them): their error is reported, so nothing should also call them
     /// missing.
@@ -502,6 +502,60 @@ pub struct Content {
     /// Files of the locale folders named like pages that are not read
     /// (`help.md.txt`, `help.MD`), as shown, with the name each needs.
     pub not_read: Vec<(String, String)>,
+}
+
+/// A locale's pages, sorted by name: 8 bytes a page where a map of names to
+/// pages took about 50 (its key, and nodes part full), for a record every page
+/// keeps until the build ends.
+#[derive(Debug, Clone, Default)]
+pub struct LocalePages(Vec<Arc<SourcePage>>);
+
+impl LocalePages {
+    fn place(&self, name: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|page| (*page.name).cmp(name))
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Arc<SourcePage>> {
+        self.place(name).ok().map(|at| &self.0[at])
+    }
+
+    /// Adds `page`, in place of the page of that name if there is one.
+    pub fn insert(&mut self, page: Arc<SourcePage>) {
+        // Pages load in the walk's order, by file name: almost always after
+        // the last (`a-b.md` comes before `a.md`, `a` before `a-b`).
+        if self.0.last().is_none_or(|last| last.name < page.name) {
+            self.0.push(page);
+            return;
+        }
+        match self.place(&page.name) {
+            Ok(at) => self.0[at] = page,
+            Err(at) => self.0.insert(at, page),
+        }
+    }
+
+    pub fn retain(&mut self, keep: impl FnMut(&Arc<SourcePage>) -> bool) {
+        self.0.retain(keep);
+    }
+
+    /// The pages by name.
+    pub fn values(&self) -> impl Iterator<Item = &Arc<SourcePage>> {
+        self.0.iter()
+    }
+
+    /// The names, sorted.
+    pub fn keys(&self) -> impl Iterator<Item = &Arc<str>> {
+        self.0.iter().map(|page| &page.name)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Gives back the room of the doubling that grew it: kept until the
+    /// build ends.
+    fn shrink_to_fit(&mut self) {
+        self.0.shrink_to_fit();
+    }
 }
 
 impl Content {
@@ -572,7 +626,7 @@ impl Content {
                 self.pages
                     .entry(page.locale.clone())
                     .or_default()
-                    .insert(page.name.clone(), page);
+                    .insert(page);
             }
             Ok(None) => {}
             Err(mut found) => {
@@ -596,7 +650,7 @@ pub fn reload_files(
     for path in paths {
         let shown = fs::shown_path(&config.root, path);
         for pages in content.pages.values_mut() {
-            pages.retain(|_, page| *page.file.name != *shown);
+            pages.retain(|page| *page.file.name != *shown);
         }
         if let Some(key) = page_key(path) {
             content.broken.remove(&key);
@@ -664,6 +718,10 @@ pub fn load_lenient(config: &SiteConfig) -> (Content, Vec<Diagnostic>) {
     for (path, result) in files.iter().zip(loaded) {
         content.add(path, result, &mut problems);
     }
+    content
+        .pages
+        .values_mut()
+        .for_each(LocalePages::shrink_to_fit);
     problems.extend(no_pages(config, &content));
     (content, problems)
 }
@@ -1322,6 +1380,29 @@ mod tests {
     }
 
     #[test]
+    fn a_locales_pages_stay_sorted_by_name_in_any_order_they_load() {
+        let named = |name: &str, title: &str| {
+            let text = format!("---\ntitle: {title}\ndescription: D\n---\n");
+            let file = SourceFile::new(format!("content/en/{name}.md"), text);
+            Arc::new(parse_page(file, name.to_string(), "en".parse().unwrap()).unwrap())
+        };
+        let mut pages = LocalePages::default();
+        // `a-b.md` is walked before `a.md`; the name `a` sorts first.
+        for (name, title) in [("a-b", "1"), ("a", "2"), ("b", "3"), ("a", "4")] {
+            pages.insert(named(name, title));
+        }
+        let names: Vec<&str> = pages.keys().map(|name| &**name).collect();
+        assert_eq!(names, ["a", "a-b", "b"]);
+        assert_eq!(pages.get("a").map(|page| page.title()), Some("4"));
+        assert!(pages.get("a-").is_none() && pages.get("c").is_none());
+        pages.retain(|page| &*page.name != "a-b");
+        assert_eq!(
+            pages.values().map(|page| page.title()).collect::<Vec<_>>(),
+            ["4", "3"]
+        );
+    }
+
+    #[test]
     fn a_weight_past_32_bits_is_an_error_at_its_line() {
         let p = page("---\ntitle: T\ndescription: D\nweight: -2147483648\n---\n").unwrap();
         assert_eq!(p.weight, i32::MIN);
@@ -1388,7 +1469,7 @@ mod tests {
             .pages
             .entry(page.locale.clone())
             .or_default()
-            .insert(page.name.clone(), Arc::new(page));
+            .insert(Arc::new(page));
         content.shape()
     }
 

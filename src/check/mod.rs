@@ -405,9 +405,9 @@ fn fill_page_coverage(site: &Site, coverage: &mut Vec<Coverage>) {
         .get(&config.reference_locale)
         .map(|pages| {
             pages
-                .iter()
-                .filter(|(_, p)| !p.draft)
-                .map(|(name, _)| name)
+                .values()
+                .filter(|p| !p.draft)
+                .map(|p| &p.name)
                 .collect()
         })
         .unwrap_or_default();
