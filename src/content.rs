@@ -164,7 +164,9 @@ impl FrontTexts {
             .ends
             .get(index)
             .map_or(self.text.len(), |&end| end as usize);
-        Some(&self.text[start..end])
+        // Always within `text` and on its characters' bounds, as `new` made
+        // them: `get` only so that no text could make it panic.
+        Some(self.text.get(start..end).unwrap_or_default())
     }
 }
 
@@ -883,10 +885,10 @@ pub fn parse_page(file: SourceFile, name: String, locale: Locale) -> Outcome<Sou
         problems.push(
             Diagnostic::error(
                 "content::weight",
-                format!("the weight {} is too large", raw.weight),
+                format!("the weight {} is out of range", raw.weight),
             )
             .at(key_span("weight"))
-            .help("menus order pages by weight: use numbers such as 10, 20, 30 (at most 2147483647 either side of 0)"),
+            .help("menus order pages by weight: use numbers such as 10, 20, 30 (from -2147483648 to 2147483647)"),
         );
         0
     });
@@ -1410,7 +1412,7 @@ mod tests {
         let shown = render_human(&errors[0]);
         assert!(
             shown.starts_with(
-                "error[content::weight]: the weight 3000000000 is too large\n \
+                "error[content::weight]: the weight 3000000000 is out of range\n \
                  --> content/en/warranty.md:4:1\n"
             ),
             "{shown}"
