@@ -80,6 +80,7 @@ fn baseline(root: &Path, out: &Path) -> usize {
 }
 
 fn main() {
+    handover::allocator::return_freed_memory_at_once();
     let rows: usize = size_argument(20_000);
     let dir = tempfile::tempdir().unwrap();
     let site = dir.path().join("site");

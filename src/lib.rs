@@ -6,6 +6,7 @@
 //! writes them into a staging folder that replaces `public/` only when everything
 //! succeeded.
 
+pub mod allocator;
 pub mod audit;
 pub mod check;
 pub mod commands;

@@ -476,6 +476,8 @@ fn crowded(dir: &Path) -> Option<String> {
 }
 
 fn main() {
+    // Markdown alone runs in this process: with the allocator as the build's.
+    handover::allocator::return_freed_memory_at_once();
     let mut args = std::env::args().skip(1);
     if args.next().as_deref() == Some(MARKDOWN_ALONE) {
         let content = PathBuf::from(args.next().expect("a content folder"));
