@@ -23,10 +23,11 @@ pub const CONFIG_FILE: &str = "site.yaml";
 
 /// A BCP 47 language tag such as `fr-BE`, in its canonical spelling. Shared,
 /// not copied: every page and every planned file holds its locale, and a site
-/// has a handful of them.
+/// has a handful of them. Behind one pointer of 8 bytes, not a pointer and a
+/// length of 16: a 100,000-page build keeps 300,000 of them.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(into = "String")]
-pub struct Locale(std::sync::Arc<str>);
+pub struct Locale(std::sync::Arc<Box<str>>);
 
 impl Locale {
     pub fn as_str(&self) -> &str {
@@ -94,7 +95,7 @@ impl Locale {
                 "`{tag}` is not a language tag: CLDR knows no region `{region}`"
             ));
         }
-        Ok(Locale(id.to_string().into()))
+        Ok(Locale(std::sync::Arc::new(id.to_string().into_boxed_str())))
     }
 }
 

@@ -54,11 +54,36 @@ pub struct Alias {
     pub span: Span,
 }
 
-/// A page's file, by the name the user knows it by (`content/fr-FR/garantie.md`).
-/// The text is not kept: a 100,000-page site would hold every front matter.
-#[derive(Debug, Clone)]
-pub struct PageFile {
-    pub name: Arc<str>,
+/// A page's file, by the name the user knows it by (`content/fr-FR/garantie.md`):
+/// see [`SourcePage::file_name`]. The text is not kept: a 100,000-page site
+/// would hold every front matter.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum PageFile {
+    /// At `content/<locale>/<name>.md`, as its locale and name say: almost
+    /// every page. Its name is not kept (40 bytes a page, 4 MB of a
+    /// 100,000-page build) but written when asked for.
+    InItsFolder,
+    /// Named otherwise: a folder written other than its locale's tag, or a
+    /// page parsed from a text of another name.
+    Named(Arc<str>),
+}
+
+impl PageFile {
+    /// How the page `name` of `locale` knows its file `shown`.
+    fn of(name: &str, locale: &Locale, shown: &Arc<str>) -> PageFile {
+        let in_its_folder = shown
+            .strip_prefix(CONTENT_DIR)
+            .and_then(|rest| rest.strip_prefix('/'))
+            .and_then(|rest| rest.strip_prefix(locale.as_str()))
+            .and_then(|rest| rest.strip_prefix('/'))
+            .and_then(|rest| rest.strip_suffix(".md"))
+            == Some(name);
+        if in_its_folder {
+            PageFile::InItsFolder
+        } else {
+            PageFile::Named(shown.clone())
+        }
+    }
 }
 
 /// One Markdown file, loaded and checked, not yet rendered.
@@ -68,9 +93,9 @@ pub struct SourcePage {
     /// `warranty`), and shared with the plan's jobs of the page.
     pub name: Arc<str>,
     pub locale: Locale,
-    /// The file's name. Its text is read again to show a problem in it
-    /// ([`SourcePage::source`]).
-    pub file: PageFile,
+    /// The file's name ([`SourcePage::file_name`]). Its text is read again to
+    /// show a problem in it ([`SourcePage::source`]).
+    file: PageFile,
     /// Where the whole file is.
     pub body: Body,
     /// What the checks and the images need from the body, noted when it was read.
@@ -82,8 +107,8 @@ pub struct SourcePage {
     pub slug: SitePath,
     pub aliases: Box<[Alias]>,
     /// The menu's order (`weight:`): in 32 bits, with the offsets below, so
-    /// that a record and its `Arc` take 192 bytes, one of the allocator's
-    /// sizes, not 224.
+    /// that a record and its `Arc` take at most 192 bytes, one of the
+    /// allocator's sizes, not 224.
     pub weight: i32,
     /// Byte offset of the body in the file, and its 1-based first line: a
     /// page is under 4 GiB ([`PAGE_LIMIT`]).
@@ -92,10 +117,11 @@ pub struct SourcePage {
     pub draft: bool,
 }
 
-// Every page's record is kept until the build ends (192 bytes with its `Arc`:
-// 19 MB of a 100,000-page build): a field more is a choice.
+// Every page's record is kept until the build ends (184 bytes with its `Arc`,
+// in the allocator's 192: 19 MB of a 100,000-page build): a field more is a
+// choice, and 8 bytes fewer (at most 160 with the `Arc`) would be 3 MB less.
 #[cfg(target_pointer_width = "64")]
-const _: () = assert!(std::mem::size_of::<SourcePage>() == 176);
+const _: () = assert!(std::mem::size_of::<SourcePage>() == 168);
 
 /// The largest page file: its offsets are kept in 32 bits.
 pub const PAGE_LIMIT: usize = u32::MAX as usize;
@@ -319,6 +345,17 @@ impl SourcePage {
         self.texts.get(FrontTexts::UPDATED)
     }
 
+    /// The page's file, by the name the user knows it by
+    /// (`content/fr-FR/garantie.md`).
+    pub fn file_name(&self) -> Arc<str> {
+        match &self.file {
+            PageFile::InItsFolder => {
+                format!("{CONTENT_DIR}/{}/{}.md", self.locale, self.name).into()
+            }
+            PageFile::Named(name) => name.clone(),
+        }
+    }
+
     /// The whole file, as it was loaded: read again from disk when only its
     /// front matter was kept. An error when it changed since.
     pub fn whole_file(&self) -> Result<SourceFile, Diagnostic> {
@@ -329,25 +366,26 @@ impl SourcePage {
                 len,
                 hash,
                 ..
-            } => (site_root.join(&*self.file.name), *len, *hash),
+            } => (site_root, *len, *hash),
         };
-        let text = fs::read_to_string(&path, &self.file.name)?;
+        let name = self.file_name();
+        let text = fs::read_to_string(&path.join(&*name), &name)?;
         if text.len() != len || text_hash(&text) != hash {
             return Err(Diagnostic::error(
                 "content::changed",
-                format!("{} changed while the site was being built", self.file.name),
+                format!("{name} changed while the site was being built"),
             )
-            .in_file(&*self.file.name)
+            .in_file(&*name)
             .help("run the command again once the file is saved"));
         }
-        Ok(SourceFile::new(self.file.name.clone(), text))
+        Ok(SourceFile::new(name, text))
     }
 
     /// The whole file, to show a problem in it: with no text when it can no
     /// longer be read as it was loaded (its spans then point at its start).
     pub fn source(&self) -> SourceFile {
         self.whole_file()
-            .unwrap_or_else(|_| SourceFile::new(self.file.name.clone(), ""))
+            .unwrap_or_else(|_| SourceFile::new(self.file_name(), ""))
     }
 
     /// A span in the whole file, for a problem found in the body after loading.
@@ -360,7 +398,7 @@ impl SourcePage {
     /// Keeps only the front matter in memory: the rest is read again from
     /// `path` when the page is rendered.
     fn leave_body_on_disk(&mut self, site_root: &Arc<Path>, path: &Path) {
-        if site_root.join(&*self.file.name) != path {
+        if site_root.join(&*self.file_name()) != path {
             return;
         }
         if let Body::Held(file) = &self.body {
@@ -403,7 +441,7 @@ impl SourcePage {
             body_line: _,
             draft,
         } = self;
-        (name, locale, &*file.name, texts).hash(hasher);
+        (name, locale, file, texts).hash(hasher);
         (slug.to_string(), weight, draft).hash(hasher);
         for alias in aliases.iter() {
             alias.path.hash(hasher);
@@ -588,7 +626,7 @@ impl Content {
         // Pages are loaded only from `content/<locale>/<name>.md`.
         let (locale, name) = page_key(Path::new(file))?;
         self.page(&locale, &name)
-            .filter(|page| *page.file.name == *file)
+            .filter(|page| *page.file_name() == *file)
     }
 
     /// What the site's files other than each page's own show of its pages
@@ -652,7 +690,7 @@ pub fn reload_files(
     for path in paths {
         let shown = fs::shown_path(&config.root, path);
         for pages in content.pages.values_mut() {
-            pages.retain(|page| *page.file.name != *shown);
+            pages.retain(|page| *page.file_name() != *shown);
         }
         if let Some(key) = page_key(path) {
             content.broken.remove(&key);
@@ -967,6 +1005,7 @@ pub fn parse_page(file: SourceFile, name: String, locale: Locale) -> Outcome<Sou
         return Err(problems);
     }
     Ok(SourcePage {
+        file: PageFile::of(&name, &locale, &front_file.name),
         name: name.into(),
         locale,
         texts: FrontTexts::new(
@@ -985,9 +1024,6 @@ pub fn parse_page(file: SourceFile, name: String, locale: Locale) -> Outcome<Sou
         draft: raw.draft,
         facts: BodyFacts::of(&file, body_offset).into(),
         body: Body::Held(file),
-        file: PageFile {
-            name: front_file.name.clone(),
-        },
     })
 }
 
@@ -1246,6 +1282,36 @@ mod tests {
             "warranty".to_string(),
             "en".parse().unwrap(),
         )
+    }
+
+    #[test]
+    fn a_pages_file_name_is_kept_only_when_its_locale_and_name_do_not_give_it() {
+        let front = "---\ntitle: T\ndescription: D\n---\nBody\n";
+        let named = |file: &str, name: &str, locale: &str| {
+            parse_page(
+                SourceFile::new(file, front),
+                name.to_string(),
+                locale.parse().unwrap(),
+            )
+            .unwrap()
+        };
+        let in_place = named("content/fr-FR/aide.md", "aide", "fr-FR");
+        assert_eq!(in_place.file, PageFile::InItsFolder);
+        assert_eq!(&*in_place.file_name(), "content/fr-FR/aide.md");
+        // A folder written in other letters than the tag, another name, a
+        // file from elsewhere: each keeps its name as given.
+        for (file, name) in [
+            ("content/fr-fr/aide.md", "aide"),
+            ("content/fr-FR/aide.md", "aides"),
+            ("content/fr-FR/aide.md", "aid"),
+            ("content/fr-FR/aide.markdown", "aide"),
+            ("contents/fr-FR/aide.md", "aide"),
+            ("new page", "aide"),
+        ] {
+            let page = named(file, name, "fr-FR");
+            assert!(matches!(page.file, PageFile::Named(_)), "{file}");
+            assert_eq!(&*page.file_name(), file);
+        }
     }
 
     #[test]

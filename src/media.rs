@@ -95,7 +95,7 @@ impl Media {
                     .map(|r| Ok((r.dest.clone(), resolve(config, theme, page, r)?)))
                     .chain(problems)
                     .collect();
-                (page.file.name.to_string(), refs)
+                (page.file_name().to_string(), refs)
             })
             .collect();
         let mut media = Media::default();
@@ -369,7 +369,7 @@ fn find_source(
         .collect();
     Err(Diagnostic::error(
         "content::missing-image",
-        format!("there is no image `{dest}` next to {}", page.file.name),
+        format!("there is no image `{dest}` next to {}", page.file_name()),
     )
     .at(reference.span(page))
     .help(missing_help(

@@ -191,12 +191,12 @@ fn moved(site: &Site, pages: &PagesBySlug, url: &OldUrl) -> Option<Diagnostic> {
     let (message, help, at) = match page {
         Some(job) => {
             let source = site.model.source(job);
-            let new = site.model.url(job.region, &job.dir.dir_url());
+            let new = site.model.page_url(job);
             (
                 format!("{old} {was} and now answers {status}: the page moved to {new}"),
                 format!(
                     "keep the old address working: add `{}` to the `aliases:` of {}",
-                    url.path, source.file.name
+                    url.path, source.file_name()
                 ),
                 Some(source.key_span("aliases")),
             )

@@ -23,6 +23,7 @@ use crate::content::{Content, SourcePage};
 use crate::diagnostics::{did_you_mean, Diagnostic, Outcome, SourceFile, Span};
 use crate::i18n::{names, Translations};
 use crate::media::{self, Media, Picture};
+use crate::paths::SitePath;
 use crate::plan::{locale_root, PageJob, Plan};
 use crate::theme::Theme;
 
@@ -172,6 +173,21 @@ impl Model {
             .expect("the plan only holds pages that exist")
     }
 
+    /// The folder of a job's page (`/fr-be/garantie/`).
+    pub fn page_dir(&self, job: &PageJob) -> SitePath {
+        job.dir(&self.config, self.source(job))
+    }
+
+    /// The file of a job's page (`/fr-be/garantie/index.html`).
+    pub fn page_output(&self, job: &PageJob) -> SitePath {
+        PageJob::output_in(&self.page_dir(job))
+    }
+
+    /// The address of a job's page (`https://poco.fr/garantie/`).
+    pub fn page_url(&self, job: &PageJob) -> String {
+        self.url(job.region, &self.page_dir(job).dir_url())
+    }
+
     pub fn url(&self, region: usize, path: &str) -> String {
         format!("https://{}{}", self.region(region).domain, path)
     }
@@ -214,7 +230,7 @@ impl Model {
                 region: self.region(other.region).id.to_string(),
                 locale: other.locale.to_string(),
                 hreflang: other.locale.to_string(),
-                url: self.url(other.region, &other.dir.dir_url()),
+                url: self.page_url(other),
                 language_name: self.language_name(other.region, &other.locale),
                 current: other.region == job.region && other.locale == job.locale,
             })
@@ -247,7 +263,7 @@ impl Model {
         };
         self.plan
             .job(index, locale, name)
-            .map(|job| self.url(index, &job.dir.dir_url()))
+            .map(|job| self.page_url(job))
             .unwrap_or_default()
     }
 }
@@ -315,7 +331,7 @@ fn navs(
         if source.slug.depth() > 1 {
             continue;
         }
-        let path = job.dir.dir_url();
+        let path = job.dir(config, source).dir_url();
         navs.entry((job.region, job.locale.clone()))
             .or_default()
             .push((
@@ -375,13 +391,12 @@ impl TemplateSources<'_> {
             return Some((file.clone(), line, 0));
         }
         if let Some((file, key)) = name.rsplit_once('#') {
-            let page = self.content.all().find(|p| &*p.file.name == file)?;
+            let page = self.content.by_file(file)?;
             let (line, column) = page.value_start(key);
             return Some((page.source(), line, column));
         }
         self.content
-            .all()
-            .find(|p| &*p.file.name == name)
+            .by_file(name)
             .map(|p| (p.source(), p.body_line(), 0))
     }
 }
@@ -443,7 +458,7 @@ impl Renderer {
                 .into_iter()
                 .filter_map(|(key, text)| Some((key, text?)))
                 .filter(|(_, text)| has_placeholder(text))
-                .map(|(key, text)| (format!("{}#{key}", page.file.name), text))
+                .map(|(key, text)| (format!("{}#{key}", page.file_name()), text))
             })
             .collect();
         if front.add_raw_templates(texts.iter().cloned()).is_err() {
@@ -494,19 +509,20 @@ impl Renderer {
         };
         let title = self.front_text(model, source, "title", &context)?;
         let description = self.front_text(model, source, "description", &context)?;
-        let page_url = model.url(job.region, &job.dir.dir_url());
+        let path = model.page_dir(job).dir_url();
+        let page_url = model.url(job.region, &path);
         let mut page = Value::from_serializable(&PageView {
             name: &job.name,
             title: &title,
             description: &description,
-            path: job.dir.dir_url(),
+            path,
             url: page_url.clone(),
             weight: source.weight,
             updated: source.updated(),
         })
         .into_map()
         .expect("a struct serializes to a map");
-        let file = source.file.name.clone();
+        let file = source.file_name();
         let picture = |dest: &str| model.media.picture(&file, dest).cloned();
         let html = markdown_to_html(
             &body,
@@ -571,7 +587,7 @@ impl Renderer {
         key: &str,
         context: &Context,
     ) -> Outcome<String> {
-        let name = format!("{}#{key}", source.file.name);
+        let name = format!("{}#{key}", source.file_name());
         if !self.front.contains_template(&name) {
             return Ok(match key {
                 "title" => source.title().to_string(),

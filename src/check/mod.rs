@@ -254,7 +254,8 @@ fn pages_no_region_shows(site: &Site) -> Vec<Diagnostic> {
     // By locale: the folder as it is named, and how many pages it holds.
     let mut folders: BTreeMap<&Locale, (String, usize)> = BTreeMap::new();
     let loaded = content.all().map(|page| {
-        let folder = page.file.name.rsplit_once('/').map(|(folder, _)| folder);
+        let file = page.file_name();
+        let folder = file.rsplit_once('/').map(|(folder, _)| folder);
         (&page.locale, folder.map(str::to_string))
     });
     let broken = content.broken.iter().map(|(locale, _)| (locale, None));

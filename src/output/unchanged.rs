@@ -195,7 +195,7 @@ impl PageText {
     pub fn of(page: &SourcePage) -> PageText {
         use std::hash::Hasher;
         let mut name = rustc_hash::FxHasher::default();
-        name.write(page.file.name.as_bytes());
+        name.write(page.file_name().as_bytes());
         let (len, hash) = page.text_identity();
         PageText([name.finish(), len, hash])
     }

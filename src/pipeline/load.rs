@@ -177,9 +177,9 @@ impl Site {
                     .model
                     .plan
                     .region_jobs(index)
-                    .filter(|job| files_seen.insert(self.model.source(job).file.name.clone()))
+                    .filter(|job| files_seen.insert(self.model.source(job).file_name()))
                     .flat_map(|job| {
-                        let page = job.dir.dir_url();
+                        let page = self.model.page_dir(job).dir_url();
                         self.model
                             .source(job)
                             .aliases
@@ -221,7 +221,11 @@ impl Site {
     /// its pages, and those of the site's `others` (the outputs besides pages)
     /// that go there.
     fn region_files(&self, region: usize, others: &[Output]) -> FileSet {
-        let pages = self.model.plan.region_jobs(region).map(|job| job.output());
+        let pages = self
+            .model
+            .plan
+            .region_jobs(region)
+            .map(|job| self.model.page_output(job));
         let others = others
             .iter()
             .filter_map(|output| match self.placement(output) {
@@ -281,8 +285,8 @@ impl Site {
         }
         let mut problems = Vec::new();
         for job in &self.model.plan.jobs {
-            let taken = job
-                .dir
+            let dir = self.model.page_dir(job);
+            let taken = dir
                 .prefixes()
                 .find_map(|prefix| generated[job.region].get(&prefix.folded()));
             if let Some(file) = taken {
@@ -293,7 +297,7 @@ impl Site {
                         "content::reserved-url",
                         format!(
                             "the page's URL {domain}{} would need the folder `{file}`, a file handover writes",
-                            job.dir.dir_url()
+                            dir.dir_url()
                         ),
                     )
                     .at(source.key_span("slug"))

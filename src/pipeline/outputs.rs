@@ -88,7 +88,7 @@ impl Site {
             .flat_map(|job| {
                 model
                     .media
-                    .files_of(&model.source(job).file.name)
+                    .files_of(&model.source(job).file_name())
                     .iter()
                     .cloned()
             })
@@ -101,7 +101,7 @@ impl Site {
         match output {
             Output::Page(index) => {
                 let job = &self.model.plan.jobs[*index];
-                (Some(job.region), job.output())
+                (Some(job.region), self.model.page_output(job))
             }
             Output::Languages { region } => (Some(*region), fixed("index.html")),
             Output::NotFound { region, path, .. } => (Some(*region), path.clone()),
@@ -259,7 +259,7 @@ impl Site {
         let mut pages: Vec<(String, &PageJob)> = model
             .plan
             .region_jobs(region)
-            .map(|job| (model.url(region, &job.dir.dir_url()), job))
+            .map(|job| (model.page_url(job), job))
             .collect();
         pages.sort_by(|a, b| a.0.cmp(&b.0));
         pages.truncate(range.end);
@@ -283,12 +283,7 @@ impl Site {
         let mut alternates: Vec<(String, String)> = model
             .plan
             .translations(&job.name)
-            .map(|other| {
-                (
-                    other.locale.to_string(),
-                    model.url(other.region, &other.dir.dir_url()),
-                )
-            })
+            .map(|other| (other.locale.to_string(), model.page_url(other)))
             .collect();
         if let Some(x_default) = self.x_default_url(&job.name) {
             alternates.push(("x-default".to_string(), x_default));
@@ -350,7 +345,7 @@ impl Site {
             &region.locales[0]
         };
         let job = self.model.plan.job(index, locale, name)?;
-        Some(self.model.url(index, &job.dir.dir_url()))
+        Some(self.model.page_url(job))
     }
 
     /// Renders every output into `sink`, in parallel; returns every problem.

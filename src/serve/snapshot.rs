@@ -268,7 +268,7 @@ fn check_rendered(root: &Path, site: &Site, files: &Files, problems: Vec<Diagnos
 fn file_key(site: &Site, job: &crate::plan::PageJob) -> FileKey {
     (
         site.model.region(job.region).domain.clone(),
-        job.output().to_string(),
+        site.model.page_output(job).to_string(),
     )
 }
 
@@ -284,7 +284,7 @@ fn page_notes(site: &Site, files: &Files, report: &Report) -> HashMap<FileKey, V
     let mut notes: HashMap<FileKey, Vec<Diagnostic>> = HashMap::new();
     for job in &site.model.plan.jobs {
         let key = file_key(site, job);
-        let source = &*site.model.source(job).file.name;
+        let source = &*site.model.source(job).file_name();
         let own_locale_file = format!("content/{}/{}.md", job.locale, job.name);
         let messages = format!("{}/{}", crate::i18n::LOCALES_DIR, job.locale);
         let mut links: Option<Vec<String>> = None;
