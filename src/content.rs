@@ -54,36 +54,21 @@ pub struct Alias {
     pub span: Span,
 }
 
-/// A page's file, by the name the user knows it by (`content/fr-FR/garantie.md`):
-/// see [`SourcePage::file_name`]. The text is not kept: a 100,000-page site
-/// would hold every front matter.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum PageFile {
-    /// At `content/<locale>/<name>.md`, as its locale and name say: almost
-    /// every page. Its name is not kept (40 bytes a page, 4 MB of a
-    /// 100,000-page build) but written when asked for.
-    InItsFolder,
-    /// Named otherwise: a folder written other than its locale's tag, or a
-    /// page parsed from a text of another name.
-    Named(Arc<str>),
-}
-
-impl PageFile {
-    /// How the page `name` of `locale` knows its file `shown`.
-    fn of(name: &str, locale: &Locale, shown: &Arc<str>) -> PageFile {
-        let in_its_folder = shown
-            .strip_prefix(CONTENT_DIR)
-            .and_then(|rest| rest.strip_prefix('/'))
-            .and_then(|rest| rest.strip_prefix(locale.as_str()))
-            .and_then(|rest| rest.strip_prefix('/'))
-            .and_then(|rest| rest.strip_suffix(".md"))
-            == Some(name);
-        if in_its_folder {
-            PageFile::InItsFolder
-        } else {
-            PageFile::Named(shown.clone())
-        }
-    }
+/// The name of a page's file (`content/fr-FR/garantie.md`) when its locale
+/// and name do not give it, as they do for almost every page: those keep no
+/// name (40 bytes a page, 4 MB of a 100,000-page build), and
+/// [`SourcePage::file_name`] writes it when asked. Others are read from a
+/// folder written other than its locale's tag, or parsed from a text of
+/// another name.
+fn unusual_file_name(name: &str, locale: &Locale, shown: &Arc<str>) -> Option<Arc<str>> {
+    let in_its_folder = shown
+        .strip_prefix(CONTENT_DIR)
+        .and_then(|rest| rest.strip_prefix('/'))
+        .and_then(|rest| rest.strip_prefix(locale.as_str()))
+        .and_then(|rest| rest.strip_prefix('/'))
+        .and_then(|rest| rest.strip_suffix(".md"))
+        == Some(name);
+    (!in_its_folder).then(|| shown.clone())
 }
 
 /// One Markdown file, loaded and checked, not yet rendered.
@@ -93,19 +78,17 @@ pub struct SourcePage {
     /// `warranty`), and shared with the plan's jobs of the page.
     pub name: Arc<str>,
     pub locale: Locale,
-    /// The file's name ([`SourcePage::file_name`]). Its text is read again to
-    /// show a problem in it ([`SourcePage::source`]).
-    file: PageFile,
-    /// Where the whole file is.
+    /// Where the whole file is: see [`SourcePage::file_name`]. Its text is
+    /// read again to show a problem in it ([`SourcePage::source`]).
     pub body: Body,
-    /// What the checks and the images need from the body, noted when it was read.
-    pub facts: Facts,
+    /// What few pages have: what the checks and the images need from the
+    /// body, noted when it was read, the aliases, an unusual file name.
+    pub extras: RareExtras,
     /// The title, description, nav title, template and date of the front
     /// matter: see [`SourcePage::title`] and the methods after it.
     texts: FrontTexts,
     /// The path under the locale root (`garantie`, or empty for the home page).
     pub slug: SitePath,
-    pub aliases: Box<[Alias]>,
     /// The menu's order (`weight:`): in 32 bits, with the offsets below, so
     /// that a record and its `Arc` take at most 192 bytes, one of the
     /// allocator's sizes, not 224.
@@ -117,11 +100,11 @@ pub struct SourcePage {
     pub draft: bool,
 }
 
-// Every page's record is kept until the build ends (184 bytes with its `Arc`,
-// in the allocator's 192: 19 MB of a 100,000-page build): a field more is a
-// choice, and 8 bytes fewer (at most 160 with the `Arc`) would be 3 MB less.
+// Every page's record is kept until the build ends (152 bytes with its `Arc`,
+// in the allocator's 160: 16 MB of a 100,000-page build): a field more is a
+// choice, and one of over 8 bytes takes it to the allocator's 192 (3 MB more).
 #[cfg(target_pointer_width = "64")]
-const _: () = assert!(std::mem::size_of::<SourcePage>() == 168);
+const _: () = assert!(std::mem::size_of::<SourcePage>() == 136);
 
 /// The largest page file: its offsets are kept in 32 bits.
 pub const PAGE_LIMIT: usize = u32::MAX as usize;
@@ -197,7 +180,7 @@ impl FrontTexts {
 }
 
 /// Where a page's whole text is. Loading reads each file once, notes its
-/// [`BodyFacts`] and keeps only the front matter; rendering reads the file
+/// [`Extras`] and keeps only the front matter; rendering reads the file
 /// again. A 100,000-page site thus never holds its Markdown in memory.
 #[derive(Debug, Clone)]
 pub enum Body {
@@ -217,9 +200,16 @@ pub enum Body {
     },
 }
 
-/// What a page's text holds beyond the front matter, found when it was read.
+/// What few pages have, beside their front matter's texts: kept in a box of
+/// its own ([`RareExtras`]), only for the pages that have any of it. Most is
+/// what a page's body holds, found when it was read.
 #[derive(Debug, Clone, Default)]
-pub struct BodyFacts {
+pub struct Extras {
+    /// Old URLs on the page's domain that lead to it (`aliases:`).
+    pub aliases: Vec<Alias>,
+    /// The file's name, when its locale and name do not give it
+    /// ([`unusual_file_name`]).
+    file_name: Option<Arc<str>>,
     /// Local images, in the order written.
     pub images: Vec<crate::media::Reference>,
     /// `{width=...}` after an image that is not a width.
@@ -234,12 +224,14 @@ pub struct BodyFacts {
     pub dynamic_key: bool,
 }
 
-/// A page's [`BodyFacts`], boxed only when it has any: most pages have none,
+/// A page's [`Extras`], boxed only when it has any: most pages have none,
 /// and a 100,000-page site keeps this for every page until the build ends.
 #[derive(Debug, Clone, Default)]
-pub struct Facts(Option<Box<BodyFacts>>);
+pub struct RareExtras(Option<Box<Extras>>);
 
-static NO_FACTS: BodyFacts = BodyFacts {
+static NO_EXTRAS: Extras = Extras {
+    aliases: Vec::new(),
+    file_name: None,
     images: Vec::new(),
     image_problems: Vec::new(),
     unsafe_links: Vec::new(),
@@ -248,31 +240,42 @@ static NO_FACTS: BodyFacts = BodyFacts {
     dynamic_key: false,
 };
 
-impl std::ops::Deref for Facts {
-    type Target = BodyFacts;
+impl std::ops::Deref for RareExtras {
+    type Target = Extras;
 
-    fn deref(&self) -> &BodyFacts {
-        self.0.as_deref().unwrap_or(&NO_FACTS)
+    fn deref(&self) -> &Extras {
+        self.0.as_deref().unwrap_or(&NO_EXTRAS)
     }
 }
 
-impl From<BodyFacts> for Facts {
-    fn from(facts: BodyFacts) -> Facts {
-        let none = facts.images.is_empty()
+impl From<Extras> for RareExtras {
+    fn from(facts: Extras) -> RareExtras {
+        let none = facts.aliases.is_empty()
+            && facts.file_name.is_none()
+            && facts.images.is_empty()
             && facts.image_problems.is_empty()
             && facts.unsafe_links.is_empty()
             && facts.removed_html.is_empty()
             && facts.message_keys.is_empty()
             && !facts.dynamic_key;
-        Facts((!none).then(|| Box::new(facts)))
+        RareExtras((!none).then(|| Box::new(facts)))
     }
 }
 
-impl BodyFacts {
-    fn of(file: &SourceFile, body_offset: usize) -> BodyFacts {
+impl Extras {
+    /// The body's facts of `file`, with `aliases` and the file's
+    /// `file_name` if it needs one.
+    fn of(
+        file: &SourceFile,
+        body_offset: usize,
+        aliases: Vec<Alias>,
+        file_name: Option<Arc<str>>,
+    ) -> Extras {
         let (images, image_problems) = crate::media::references(file, body_offset);
         let (message_keys, dynamic_key) = crate::check::usage::keys_in(&file.text);
-        BodyFacts {
+        Extras {
+            aliases,
+            file_name,
             images,
             image_problems,
             unsafe_links: crate::check::links::unsafe_links_in(file, body_offset),
@@ -348,11 +351,9 @@ impl SourcePage {
     /// The page's file, by the name the user knows it by
     /// (`content/fr-FR/garantie.md`).
     pub fn file_name(&self) -> Arc<str> {
-        match &self.file {
-            PageFile::InItsFolder => {
-                format!("{CONTENT_DIR}/{}/{}.md", self.locale, self.name).into()
-            }
-            PageFile::Named(name) => name.clone(),
+        match &self.extras.file_name {
+            Some(name) => name.clone(),
+            None => format!("{CONTENT_DIR}/{}/{}.md", self.locale, self.name).into(),
         }
     }
 
@@ -430,37 +431,41 @@ impl SourcePage {
         let SourcePage {
             name,
             locale,
-            file,
             body: _,
-            facts,
+            extras,
             texts,
             slug,
-            aliases,
             weight,
             body_offset: _,
             body_line: _,
             draft,
         } = self;
-        (name, locale, file, texts).hash(hasher);
+        (name, locale, &extras.file_name, texts).hash(hasher);
         (slug.to_string(), weight, draft).hash(hasher);
-        for alias in aliases.iter() {
+        for alias in extras.aliases.iter() {
             alias.path.hash(hasher);
         }
         // Images and keys by what they are, not where: text written before
         // them moves them, and changes nothing another file shows.
-        for image in &facts.images {
+        for image in &extras.images {
             (&image.dest, image.width).hash(hasher);
         }
-        for (key, _) in &facts.message_keys {
+        for (key, _) in &extras.message_keys {
             key.hash(hasher);
         }
-        facts.dynamic_key.hash(hasher);
+        extras.dynamic_key.hash(hasher);
     }
 
     /// Same front matter: only the body differs, so no other page (navigation,
     /// sitemap, redirects) changes with it.
     pub fn same_front_matter(&self, other: &SourcePage) -> bool {
-        let aliases = |p: &SourcePage| p.aliases.iter().map(|a| a.path.clone()).collect::<Vec<_>>();
+        let aliases = |p: &SourcePage| {
+            p.extras
+                .aliases
+                .iter()
+                .map(|a| a.path.clone())
+                .collect::<Vec<_>>()
+        };
         self.texts == other.texts
             && self.slug == other.slug
             && self.weight == other.weight
@@ -1005,7 +1010,13 @@ pub fn parse_page(file: SourceFile, name: String, locale: Locale) -> Outcome<Sou
         return Err(problems);
     }
     Ok(SourcePage {
-        file: PageFile::of(&name, &locale, &front_file.name),
+        extras: Extras::of(
+            &file,
+            body_offset,
+            aliases,
+            unusual_file_name(&name, &locale, &front_file.name),
+        )
+        .into(),
         name: name.into(),
         locale,
         texts: FrontTexts::new(
@@ -1016,13 +1027,11 @@ pub fn parse_page(file: SourceFile, name: String, locale: Locale) -> Outcome<Sou
             updated.as_deref(),
         ),
         slug,
-        aliases,
         weight,
         // Under [`PAGE_LIMIT`], as checked first.
         body_line: u32::try_from(line_of(&file.text, body_offset)).unwrap_or(u32::MAX),
         body_offset: u32::try_from(body_offset).unwrap_or(u32::MAX),
         draft: raw.draft,
-        facts: BodyFacts::of(&file, body_offset).into(),
         body: Body::Held(file),
     })
 }
@@ -1296,7 +1305,7 @@ mod tests {
             .unwrap()
         };
         let in_place = named("content/fr-FR/aide.md", "aide", "fr-FR");
-        assert_eq!(in_place.file, PageFile::InItsFolder);
+        assert_eq!(in_place.extras.file_name, None);
         assert_eq!(&*in_place.file_name(), "content/fr-FR/aide.md");
         // A folder written in other letters than the tag, another name, a
         // file from elsewhere: each keeps its name as given.
@@ -1309,7 +1318,7 @@ mod tests {
             ("new page", "aide"),
         ] {
             let page = named(file, name, "fr-FR");
-            assert!(matches!(page.file, PageFile::Named(_)), "{file}");
+            assert_eq!(page.extras.file_name.as_deref(), Some(file));
             assert_eq!(&*page.file_name(), file);
         }
     }
@@ -1588,8 +1597,8 @@ mod tests {
         assert_eq!(&title.file.text[title.offset..][..title.len], "title");
         assert_eq!(&*title.file.text, text);
         assert!(matches!(page.body, Body::OnDisk { .. }), "{:?}", page.body);
-        assert_eq!(page.facts.images.len(), 1);
-        assert_eq!(page.facts.unsafe_links.len(), 1);
+        assert_eq!(page.extras.images.len(), 1);
+        assert_eq!(page.extras.unsafe_links.len(), 1);
         assert_eq!(&*page.whole_file().unwrap().text, text);
         // Changed since it was loaded: an error, not another page than the one
         // that was checked.

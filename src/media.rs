@@ -87,9 +87,9 @@ impl Media {
         let found: Vec<(String, Found)> = pages
             .par_iter()
             .map(|page| {
-                let problems = page.facts.image_problems.iter().cloned().map(Err);
+                let problems = page.extras.image_problems.iter().cloned().map(Err);
                 let refs = page
-                    .facts
+                    .extras
                     .images
                     .iter()
                     .map(|r| Ok((r.dest.clone(), resolve(config, theme, page, r)?)))
@@ -167,9 +167,9 @@ fn is_local(dest: &str) -> bool {
 /// stays true.
 pub fn same_references(old: &SourcePage, new: &SourcePage) -> bool {
     fn shown(page: &SourcePage) -> (Vec<(&str, Option<u32>)>, usize) {
-        let images = page.facts.images.iter();
+        let images = page.extras.images.iter();
         let images = images.map(|r| (r.dest.as_str(), r.width)).collect();
-        (images, page.facts.image_problems.len())
+        (images, page.extras.image_problems.len())
     }
     shown(old) == shown(new)
 }

@@ -494,7 +494,7 @@ pub fn unsafe_markdown_links(site: &Site) -> Vec<Diagnostic> {
     site.model
         .content
         .all()
-        .flat_map(|page| page.facts.unsafe_links.iter().cloned())
+        .flat_map(|page| page.extras.unsafe_links.iter().cloned())
         .collect()
 }
 

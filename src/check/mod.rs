@@ -230,7 +230,7 @@ fn content_problems(site: &Site) -> Vec<Diagnostic> {
             );
         }
         if site.model.config.raw_html == RawHtml::Sanitize {
-            problems.extend(page.facts.removed_html.iter().cloned());
+            problems.extend(page.extras.removed_html.iter().cloned());
         }
         let length = page.description().chars().count();
         if length > DESCRIPTION_LIMIT {

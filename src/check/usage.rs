@@ -108,8 +108,8 @@ pub fn check_usage(
         .collect();
     let mut used: BTreeSet<String> = uses.iter().map(|u| u.id.clone()).collect();
     for page in content.all() {
-        dynamic |= page.facts.dynamic_key;
-        for (id, at) in &page.facts.message_keys {
+        dynamic |= page.extras.dynamic_key;
+        for (id, at) in &page.extras.message_keys {
             if !defined_anywhere.contains(id.as_str()) {
                 // The page is read again for the place: only for a mistake.
                 problems.push(undefined(id, page.span_at(*at, id.len())));

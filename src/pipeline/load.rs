@@ -182,6 +182,7 @@ impl Site {
                         let page = self.model.page_dir(job).dir_url();
                         self.model
                             .source(job)
+                            .extras
                             .aliases
                             .iter()
                             .map(move |alias| AliasRule {
