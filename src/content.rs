@@ -6,6 +6,7 @@
 //! per region before Markdown, so one French text serves every French-speaking
 //! region with that region's links.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -17,6 +18,7 @@ use crate::config::{Locale, SiteConfig};
 use crate::diagnostics::{Diagnostic, Outcome, SourceFile, Span};
 use crate::fs;
 use crate::paths::SitePath;
+use crate::spill::{Place, Spill};
 
 pub const CONTENT_DIR: &str = "content";
 
@@ -85,8 +87,8 @@ pub struct SourcePage {
     /// body, noted when it was read, the aliases, an unusual file name.
     pub extras: RareExtras,
     /// The title, description, nav title, template and date of the front
-    /// matter: see [`SourcePage::title`] and the methods after it.
-    texts: FrontTexts,
+    /// matter: see [`SourcePage::texts`].
+    texts: Texts,
     /// The path under the locale root (`garantie`, or empty for the home page).
     pub slug: SitePath,
     /// The menu's order (`weight:`): in 32 bits, with the offsets below, so
@@ -100,11 +102,11 @@ pub struct SourcePage {
     pub draft: bool,
 }
 
-// Every page's record is kept until the build ends (152 bytes with its `Arc`,
-// in the allocator's 160: 16 MB of a 100,000-page build): a field more is a
-// choice, and one of over 8 bytes takes it to the allocator's 192 (3 MB more).
+// Every page's record is kept until the build ends (160 bytes with its `Arc`,
+// one of the allocator's sizes: 16 MB of a 100,000-page build): a field more
+// takes it to the allocator's next size, 192 (3 MB more).
 #[cfg(target_pointer_width = "64")]
-const _: () = assert!(std::mem::size_of::<SourcePage>() == 136);
+const _: () = assert!(std::mem::size_of::<SourcePage>() == 144);
 
 /// The largest page file: its offsets are kept in 32 bits.
 pub const PAGE_LIMIT: usize = u32::MAX as usize;
@@ -114,7 +116,7 @@ pub const PAGE_LIMIT: usize = u32::MAX as usize;
 /// their own would cost five pointers and up to five allocations' headers
 /// and rounding (about 100 bytes a page) for texts of 10 to 100 bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct FrontTexts {
+pub struct FrontTexts {
     /// A letter that says which texts the front matter gave (an absent one
     /// and an empty one differ), then the title, description, nav title,
     /// template and `updated` date. In the text, not a field of its own,
@@ -177,6 +179,89 @@ impl FrontTexts {
         // them: `get` only so that no text could make it panic.
         Some(self.text.get(start..end).unwrap_or_default())
     }
+
+    pub fn title(&self) -> &str {
+        self.get(0).unwrap_or_default()
+    }
+
+    pub fn description(&self) -> &str {
+        self.get(1).unwrap_or_default()
+    }
+
+    /// A short label for the menu; the title when absent.
+    pub fn nav_title(&self) -> Option<&str> {
+        self.get(Self::NAV_TITLE)
+    }
+
+    /// The template the page is rendered with: [`DEFAULT_TEMPLATE`] unless
+    /// the front matter names one.
+    pub fn template(&self) -> &str {
+        self.get(Self::TEMPLATE).unwrap_or(DEFAULT_TEMPLATE)
+    }
+
+    /// When the text last changed in substance (`YYYY-MM-DD`): shown by the
+    /// theme and written as the sitemap's `<lastmod>`.
+    pub fn updated(&self) -> Option<&str> {
+        self.get(Self::UPDATED)
+    }
+
+    /// Whether a title, description or nav title holds a placeholder
+    /// (`{{ brand }}`), which each region fills in.
+    pub fn have_placeholders(&self) -> bool {
+        [
+            Some(self.title()),
+            Some(self.description()),
+            self.nav_title(),
+        ]
+        .into_iter()
+        .flatten()
+        .any(crate::render::has_placeholder)
+    }
+
+    /// The ends, then the text: what [`FrontTexts::from_bytes`] reads.
+    fn to_bytes(&self) -> Vec<u8> {
+        let mut bytes = Vec::with_capacity(16 + self.text.len());
+        for end in self.ends {
+            bytes.extend_from_slice(&end.to_le_bytes());
+        }
+        bytes.extend_from_slice(self.text.as_bytes());
+        bytes
+    }
+
+    fn from_bytes(bytes: &[u8]) -> Option<FrontTexts> {
+        let (ends, text) = bytes.split_at_checked(16)?;
+        let mut read = ends
+            .chunks_exact(4)
+            .map(|end| u32::from_le_bytes([end[0], end[1], end[2], end[3]]));
+        let ends = [read.next()?, read.next()?, read.next()?, read.next()?];
+        let text = std::str::from_utf8(text).ok()?;
+        // As `new` wrote them, or `get` could not read them.
+        let fits = text.starts_with(|c: char| c.is_ascii())
+            && ends.iter().all(|&end| text.is_char_boundary(end as usize));
+        fits.then(|| FrontTexts {
+            text: text.into(),
+            ends,
+        })
+    }
+}
+
+/// Where a page's [`FrontTexts`] are: see [`SourcePage::texts`].
+#[derive(Debug, Clone)]
+enum Texts {
+    /// In memory: a page parsed from text, or on the menu (its slug has one
+    /// segment), whose texts every page of its region and locale shows.
+    /// Boxed, so that the record stays within 144 bytes (see below).
+    Held(Box<FrontTexts>),
+    /// In the build's [`Spill`], read back when the page is rendered: 80 to
+    /// 100 bytes a page of a 100,000-page site. With what is read of every
+    /// page: its date, for the sitemap, and whether its texts have
+    /// placeholders, for the templates made before any page is rendered.
+    OnDisk {
+        spill: Arc<Spill>,
+        place: Place,
+        updated: Option<Box<str>>,
+        placeholders: bool,
+    },
 }
 
 /// Where a page's whole text is. Loading reads each file once, notes its
@@ -321,31 +406,71 @@ impl SourcePage {
         self.body_line as usize
     }
 
-    pub fn title(&self) -> &str {
-        self.texts.get(0).unwrap_or_default()
+    /// The title, description, nav title, template and date of the front
+    /// matter: from memory, or read back from the build's temporary file.
+    pub fn texts(&self) -> Result<Cow<'_, FrontTexts>, Diagnostic> {
+        let (spill, place) = match &self.texts {
+            Texts::Held(texts) => return Ok(Cow::Borrowed(texts)),
+            Texts::OnDisk { spill, place, .. } => (spill, *place),
+        };
+        let read = spill.get(place);
+        let texts = read.as_deref().ok().and_then(FrontTexts::from_bytes);
+        texts.map(Cow::Owned).ok_or_else(|| {
+            let why = read.err().map_or("not as written".to_string(), |e| e.to_string());
+            let file = self.file_name();
+            Diagnostic::error(
+                "build::temporary-file",
+                format!("the front matter of {file} could not be read back from the build's temporary file: {why}"),
+            )
+            .in_file(&*file)
+            .help("check the disk of the system's temporary folder (TMPDIR), then run the command again")
+        })
     }
 
-    pub fn description(&self) -> &str {
-        self.texts.get(1).unwrap_or_default()
-    }
-
-    /// A short label for the menu; the title when absent.
-    pub fn nav_title(&self) -> Option<&str> {
-        self.texts.get(FrontTexts::NAV_TITLE)
-    }
-
-    /// The template the page is rendered with: [`DEFAULT_TEMPLATE`] unless
-    /// the front matter names one.
-    pub fn template(&self) -> &str {
-        self.texts
-            .get(FrontTexts::TEMPLATE)
-            .unwrap_or(DEFAULT_TEMPLATE)
+    /// The texts when they are in memory: always those of a page on the
+    /// menu (see [`SourcePage::leave_texts_on_disk`]).
+    pub fn held_texts(&self) -> Option<&FrontTexts> {
+        match &self.texts {
+            Texts::Held(texts) => Some(texts),
+            Texts::OnDisk { .. } => None,
+        }
     }
 
     /// When the text last changed in substance (`YYYY-MM-DD`): shown by the
     /// theme and written as the sitemap's `<lastmod>`.
     pub fn updated(&self) -> Option<&str> {
-        self.texts.get(FrontTexts::UPDATED)
+        match &self.texts {
+            Texts::Held(texts) => texts.updated(),
+            Texts::OnDisk { updated, .. } => updated.as_deref(),
+        }
+    }
+
+    /// Whether the title, description or nav title holds a placeholder.
+    pub fn texts_have_placeholders(&self) -> bool {
+        match &self.texts {
+            Texts::Held(texts) => texts.have_placeholders(),
+            Texts::OnDisk { placeholders, .. } => *placeholders,
+        }
+    }
+
+    /// Moves the texts into `spill`, unless the page is on the menu (its
+    /// slug has one segment, or none): the menu shows those on every page.
+    /// They stay in memory when the spill is full.
+    fn leave_texts_on_disk(&mut self, spill: &Arc<Spill>) {
+        let Texts::Held(texts) = &self.texts else {
+            return;
+        };
+        if self.slug.depth() <= 1 {
+            return;
+        }
+        if let Some(place) = spill.put(&texts.to_bytes()) {
+            self.texts = Texts::OnDisk {
+                spill: spill.clone(),
+                place,
+                updated: texts.updated().map(Box::from),
+                placeholders: texts.have_placeholders(),
+            };
+        }
     }
 
     /// The page's file, by the name the user knows it by
@@ -433,14 +558,20 @@ impl SourcePage {
             locale,
             body: _,
             extras,
-            texts,
+            texts: _,
             slug,
             weight,
             body_offset: _,
             body_line: _,
             draft,
         } = self;
-        (name, locale, &extras.file_name, texts).hash(hasher);
+        (name, locale, &extras.file_name).hash(hasher);
+        // Read back from disk if they were left there: one that cannot be
+        // read hashes as its problem, and the build fails on it anyway.
+        match self.texts() {
+            Ok(texts) => texts.hash(hasher),
+            Err(problem) => problem.message.hash(hasher),
+        }
         (slug.to_string(), weight, draft).hash(hasher);
         for alias in extras.aliases.iter() {
             alias.path.hash(hasher);
@@ -466,7 +597,12 @@ impl SourcePage {
                 .map(|a| a.path.clone())
                 .collect::<Vec<_>>()
         };
-        self.texts == other.texts
+        let same_texts = match (self.texts(), other.texts()) {
+            (Ok(texts), Ok(other)) => texts == other,
+            // Not known to be the same: the whole site is rendered again.
+            _ => false,
+        };
+        same_texts
             && self.slug == other.slug
             && self.weight == other.weight
             && self.draft == other.draft
@@ -547,6 +683,9 @@ pub struct Content {
     /// Files of the locale folders named like pages that are not read
     /// (`help.md.txt`, `help.MD`), as shown, with the name each needs.
     pub not_read: Vec<(String, String)>,
+    /// Where the pages' texts were left ([`SourcePage::leave_texts_on_disk`]),
+    /// and those of the pages the preview loads again after an edit.
+    spill: Option<Arc<Spill>>,
 }
 
 /// A locale's pages, sorted by name: 8 bytes a page where a map of names to
@@ -692,6 +831,7 @@ pub fn reload_files(
 ) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
     let root: Arc<Path> = Arc::from(config.root.as_path());
+    let spill = content.spill.clone();
     for path in paths {
         let shown = fs::shown_path(&config.root, path);
         for pages in content.pages.values_mut() {
@@ -707,7 +847,11 @@ pub fn reload_files(
             problems.push(problem);
             continue;
         }
-        content.add(path, load_shared(&root, path), &mut problems);
+        content.add(
+            path,
+            load_shared(&root, spill.as_ref(), path),
+            &mut problems,
+        );
     }
     content.pages.retain(|_, pages| !pages.is_empty());
     problems
@@ -756,9 +900,11 @@ pub fn load_lenient(config: &SiteConfig) -> (Content, Vec<Diagnostic>) {
     files.retain(|path| !is_hidden(path));
     // Parsed in parallel, gathered in the walk's sorted order.
     let root: Arc<Path> = Arc::from(config.root.as_path());
+    content.spill = new_spill();
+    let spill = content.spill.as_ref();
     let loaded: Vec<Outcome<Option<Arc<SourcePage>>>> = files
         .par_iter()
-        .map(|path| load_shared(&root, path))
+        .map(|path| load_shared(&root, spill, path))
         .collect();
     for (path, result) in files.iter().zip(loaded) {
         content.add(path, result, &mut problems);
@@ -815,11 +961,26 @@ fn is_hidden(path: &Path) -> bool {
 /// Loads one file; `Ok(None)` for files that are not pages.
 /// A page put where it will stay as soon as it is loaded: a list of loaded
 /// pages gathered by value would hold every page twice until they are added.
-fn load_shared(root: &Arc<Path>, path: &Path) -> Outcome<Option<Arc<SourcePage>>> {
-    load_file(root, path).map(|page| page.map(Arc::new))
+fn load_shared(
+    root: &Arc<Path>,
+    spill: Option<&Arc<Spill>>,
+    path: &Path,
+) -> Outcome<Option<Arc<SourcePage>>> {
+    load_file(root, spill, path).map(|page| page.map(Arc::new))
 }
 
-fn load_file(root: &Arc<Path>, path: &Path) -> Outcome<Option<SourcePage>> {
+/// Where loading leaves the pages' texts ([`SourcePage::leave_texts_on_disk`]):
+/// none when no temporary file can be made, and the texts stay in memory.
+fn new_spill() -> Option<Arc<Spill>> {
+    Spill::new().ok().map(Arc::new)
+}
+
+/// Loads one file, its body left on disk and, with a `spill`, its texts too.
+fn load_file(
+    root: &Arc<Path>,
+    spill: Option<&Arc<Spill>>,
+    path: &Path,
+) -> Outcome<Option<SourcePage>> {
     let shown = fs::shown_path(root, path);
     if path.extension().and_then(|e| e.to_str()) != Some("md") {
         return Ok(None);
@@ -864,6 +1025,9 @@ fn load_file(root: &Arc<Path>, path: &Path) -> Outcome<Option<SourcePage>> {
     let file = SourceFile::new(shown, text);
     let mut page = parse_page(file, name, locale)?;
     page.leave_body_on_disk(root, path);
+    if let Some(spill) = spill {
+        page.leave_texts_on_disk(spill);
+    }
     Ok(Some(page))
 }
 
@@ -1019,13 +1183,13 @@ pub fn parse_page(file: SourceFile, name: String, locale: Locale) -> Outcome<Sou
         .into(),
         name: name.into(),
         locale,
-        texts: FrontTexts::new(
+        texts: Texts::Held(Box::new(FrontTexts::new(
             &raw.title,
             &raw.description,
             raw.nav_title.as_deref(),
             raw.template.as_deref(),
             updated.as_deref(),
-        ),
+        ))),
         slug,
         weight,
         // Under [`PAGE_LIMIT`], as checked first.
@@ -1326,7 +1490,7 @@ mod tests {
     #[test]
     fn front_matter_is_split_at_byte_zero_and_the_body_keeps_its_line() {
         let p = page("---\ntitle: Warranty\ndescription: Same as ever.\nweight: 2\n---\nBody\n---\nnot front matter\n").unwrap();
-        assert_eq!(p.title(), "Warranty");
+        assert_eq!(p.held_texts().unwrap().title(), "Warranty");
         let whole = p.whole_file().unwrap();
         assert_eq!(
             &whole.text[p.body_offset()..],
@@ -1334,7 +1498,7 @@ mod tests {
         );
         assert_eq!(p.body_line(), 6);
         assert_eq!(p.slug.dir_url(), "/warranty/");
-        assert_eq!(p.template(), "page.html");
+        assert_eq!(p.held_texts().unwrap().template(), "page.html");
     }
 
     #[test]
@@ -1445,7 +1609,7 @@ mod tests {
             "---\ntitle: Warranty and after-sales\nnav_title: Warranty\ndescription: D\n---\n",
         )
         .unwrap();
-        assert_eq!(p.nav_title(), Some("Warranty"));
+        assert_eq!(p.held_texts().unwrap().nav_title(), Some("Warranty"));
         let errors = page("---\ntitle: T\nnav_title: \" \"\ndescription: D\n---\n").unwrap_err();
         assert_eq!(
             render_human(&errors[0]),
@@ -1470,11 +1634,19 @@ mod tests {
         }
         let names: Vec<&str> = pages.keys().map(|name| &**name).collect();
         assert_eq!(names, ["a", "a-b", "b"]);
-        assert_eq!(pages.get("a").map(|page| page.title()), Some("4"));
+        assert_eq!(
+            pages
+                .get("a")
+                .map(|page| page.held_texts().unwrap().title()),
+            Some("4")
+        );
         assert!(pages.get("a-").is_none() && pages.get("c").is_none());
         pages.retain(|page| &*page.name != "a-b");
         assert_eq!(
-            pages.values().map(|page| page.title()).collect::<Vec<_>>(),
+            pages
+                .values()
+                .map(|page| page.held_texts().unwrap().title())
+                .collect::<Vec<_>>(),
             ["4", "3"]
         );
     }
@@ -1502,11 +1674,15 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            (p.title(), p.description(), p.nav_title()),
+            (
+                p.held_texts().unwrap().title(),
+                p.held_texts().unwrap().description(),
+                p.held_texts().unwrap().nav_title()
+            ),
             ("Garantie", "Ce qui change", None)
         );
         assert_eq!(
-            (p.template(), p.updated()),
+            (p.held_texts().unwrap().template(), p.updated()),
             ("legal.html", Some("2026-03-01"))
         );
         // Given but empty is not absent; absent texts between given ones
@@ -1590,7 +1766,9 @@ mod tests {
         let text =
             "---\ntitle: Help\ndescription: D\n---\nSee ![a](a.png) and [x](javascript:x).\n";
         std::fs::write(&path, text).unwrap();
-        let page = load_file(&Arc::from(root.path()), &path).unwrap().unwrap();
+        let page = load_file(&Arc::from(root.path()), None, &path)
+            .unwrap()
+            .unwrap();
         // No text is in memory: the file is found again from its name, for the
         // body and for a problem's span; what the checks need was noted.
         let title = page.key_span("title");
@@ -1606,5 +1784,75 @@ mod tests {
         let problem = page.whole_file().unwrap_err();
         assert_eq!(problem.code, "content::changed");
         assert_eq!(problem.file.as_deref(), Some("content/en/help.md"));
+    }
+    #[test]
+    fn a_page_off_the_menu_leaves_its_texts_on_disk_and_reads_them_back() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("content/en");
+        std::fs::create_dir_all(&dir).unwrap();
+        let spill = Arc::new(Spill::new().unwrap());
+        let load = |name: &str, slug: &str, extra: &str| {
+            let text = format!(
+                "---\ntitle: {name} {{{{ brand }}}}\ndescription: About {name}\n{slug}{extra}---\nBody\n"
+            );
+            let path = dir.join(format!("{name}.md"));
+            std::fs::write(&path, text).unwrap();
+            load_file(&Arc::from(root.path()), Some(&spill), &path)
+                .unwrap()
+                .unwrap()
+        };
+        let deep = load(
+            "deep",
+            "slug: products/deep\n",
+            "updated: 2026-01-02\nnav_title: D\n",
+        );
+        let plain = load("plain", "slug: products/plain\n", "")
+            .texts()
+            .unwrap()
+            .into_owned();
+        let on_menu = load("menu", "", "");
+        assert!(matches!(deep.texts, Texts::OnDisk { .. }));
+        assert!(on_menu.held_texts().is_some());
+        let texts = deep.texts().unwrap();
+        assert_eq!(texts.title(), "deep {{ brand }}");
+        assert_eq!(texts.description(), "About deep");
+        assert_eq!(texts.nav_title(), Some("D"));
+        assert_eq!(texts.template(), DEFAULT_TEMPLATE);
+        // What is read of every page stays in memory: the date, and whether
+        // the texts have placeholders.
+        assert_eq!(deep.updated(), Some("2026-01-02"));
+        assert!(deep.texts_have_placeholders());
+        assert_eq!(plain.updated(), None);
+        assert_eq!(plain.nav_title(), None);
+        // The same front matter whether in memory or on disk.
+        let held = parse_page(
+            SourceFile::new(
+                "content/en/deep.md",
+                deep.whole_file().unwrap().text.to_string(),
+            ),
+            "deep".to_string(),
+            "en".parse().unwrap(),
+        )
+        .unwrap();
+        assert!(held.same_front_matter(&deep) && deep.same_front_matter(&held));
+        assert!(held.held_texts().is_some());
+    }
+
+    #[test]
+    fn texts_read_back_only_as_they_were_written() {
+        let texts = FrontTexts::new("Tï", "D", None, Some("t.html"), Some("2026-01-02"));
+        assert_eq!(
+            FrontTexts::from_bytes(&texts.to_bytes()),
+            Some(texts.clone())
+        );
+        let bytes = texts.to_bytes();
+        // Cut short, an end inside a character, bytes that are not UTF-8.
+        assert_eq!(FrontTexts::from_bytes(&bytes[..10]), None);
+        let mut inside = bytes.clone();
+        inside[..4].copy_from_slice(&3u32.to_le_bytes());
+        assert_eq!(FrontTexts::from_bytes(&inside), None);
+        let mut invalid = bytes;
+        invalid[17] = 0xff;
+        assert_eq!(FrontTexts::from_bytes(&invalid), None);
     }
 }

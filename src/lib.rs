@@ -26,6 +26,7 @@ pub mod raw_html;
 pub mod redirects;
 pub mod render;
 pub mod serve;
+pub mod spill;
 pub mod theme;
 pub mod timings;
 pub mod yaml;

@@ -19,7 +19,7 @@ use serde::Serialize;
 use tera::{Context, Kwargs, State, Tera, TeraResult, Value};
 
 use crate::config::{Locale, Region, SiteConfig};
-use crate::content::{Content, SourcePage};
+use crate::content::{Content, FrontTexts, SourcePage};
 use crate::diagnostics::{did_you_mean, Diagnostic, Outcome, SourceFile, Span};
 use crate::i18n::{names, Translations};
 use crate::media::{self, Media, Picture};
@@ -331,6 +331,11 @@ fn navs(
         if source.slug.depth() > 1 {
             continue;
         }
+        // The menu's pages hold their texts in memory, as loading leaves
+        // them there (`SourcePage::held_texts`).
+        let Some(texts) = source.held_texts() else {
+            continue;
+        };
         let path = job.dir(config, source).dir_url();
         navs.entry((job.region, job.locale.clone()))
             .or_default()
@@ -338,8 +343,8 @@ fn navs(
                 source.weight,
                 NavItem {
                     name: job.name.clone(),
-                    title: source.title().to_string(),
-                    nav_title: source.nav_title().unwrap_or(source.title()).to_string(),
+                    title: texts.title().to_string(),
+                    nav_title: texts.nav_title().unwrap_or(texts.title()).to_string(),
                     url: format!("https://{}{}", config.regions[job.region].domain, path),
                     path,
                     current: false,
@@ -443,24 +448,35 @@ impl Renderer {
         bodies.register_from(&functions);
         bodies.autoescape_on(Vec::<&str>::new());
         let drafts = model.config.drafts;
-        let pages: Vec<&SourcePage> = model.content.all().filter(|p| drafts || !p.draft).collect();
         let mut front = Tera::new();
         front.register_from(&text_functions);
         front.autoescape_on(Vec::<&str>::new());
-        let texts: Vec<(String, &str)> = pages
-            .iter()
-            .flat_map(|page| {
-                [
-                    ("title", Some(page.title())),
-                    ("description", Some(page.description())),
-                    ("nav_title", page.nav_title()),
-                ]
-                .into_iter()
-                .filter_map(|(key, text)| Some((key, text?)))
-                .filter(|(_, text)| has_placeholder(text))
-                .map(|(key, text)| (format!("{}#{key}", page.file_name()), text))
-            })
-            .collect();
+        // Only the pages whose texts have placeholders are read: on a large
+        // site most texts are on disk.
+        let mut texts: Vec<(String, String)> = Vec::new();
+        let with_placeholders = model
+            .content
+            .all()
+            .filter(|p| (drafts || !p.draft) && p.texts_have_placeholders());
+        for page in with_placeholders {
+            let page_texts = match page.texts() {
+                Ok(page_texts) => page_texts,
+                Err(problem) => {
+                    problems.push(problem);
+                    continue;
+                }
+            };
+            let keyed = [
+                ("title", Some(page_texts.title())),
+                ("description", Some(page_texts.description())),
+                ("nav_title", page_texts.nav_title()),
+            ];
+            for (key, text) in keyed {
+                if let Some(text) = text.filter(|text| has_placeholder(text)) {
+                    texts.push((format!("{}#{key}", page.file_name()), text.to_string()));
+                }
+            }
+        }
         if front.add_raw_templates(texts.iter().cloned()).is_err() {
             for (name, text) in &texts {
                 let mut alone = Tera::new();
@@ -507,8 +523,9 @@ impl Renderer {
                     .into()
             }
         };
-        let title = self.front_text(model, source, "title", &context)?;
-        let description = self.front_text(model, source, "description", &context)?;
+        let texts = source.texts().map_err(|problem| vec![problem])?;
+        let title = self.front_text(model, source, &texts, "title", &context)?;
+        let description = self.front_text(model, source, &texts, "description", &context)?;
         let path = model.page_dir(job).dir_url();
         let page_url = model.url(job.region, &path);
         let mut page = Value::from_serializable(&PageView {
@@ -541,7 +558,7 @@ impl Renderer {
         );
         context.insert("translations", &model.alternates(job));
         context.insert("x_default", &model.x_default(&job.name));
-        self.render_template(source.template(), &context, model, Some(source))
+        self.render_template(texts.template(), &context, model, Some(source))
     }
 
     /// The root of a multi-locale domain: a choice of languages, no automatic redirect.
@@ -584,16 +601,21 @@ impl Renderer {
         &self,
         model: &Model,
         source: &SourcePage,
+        texts: &FrontTexts,
         key: &str,
         context: &Context,
     ) -> Outcome<String> {
+        let plain = || match key {
+            "title" => texts.title().to_string(),
+            "nav_title" => texts.nav_title().unwrap_or_default().to_string(),
+            _ => texts.description().to_string(),
+        };
+        if !source.texts_have_placeholders() {
+            return Ok(plain());
+        }
         let name = format!("{}#{key}", source.file_name());
         if !self.front.contains_template(&name) {
-            return Ok(match key {
-                "title" => source.title().to_string(),
-                "nav_title" => source.nav_title().unwrap_or_default().to_string(),
-                _ => source.description().to_string(),
-            });
+            return Ok(plain());
         }
         self.front
             .render(&name, context)
@@ -613,17 +635,18 @@ impl Renderer {
         let mut items = model.nav(region, locale, current);
         let context = model.base_context(region, locale);
         for item in &mut items {
-            if let Some(source) = model
+            let source = model
                 .plan
                 .job(region, locale, &item.name)
-                .map(|job| model.source(job))
-            {
+                .map(|job| model.source(job));
+            // A page on the menu holds its texts in memory.
+            if let Some((source, texts)) = source.and_then(|s| Some((s, s.held_texts()?))) {
                 item.title = self
-                    .front_text(model, source, "title", &context)
-                    .unwrap_or_else(|_| without_placeholders(source.title()));
-                item.nav_title = match source.nav_title() {
+                    .front_text(model, source, texts, "title", &context)
+                    .unwrap_or_else(|_| without_placeholders(texts.title()));
+                item.nav_title = match texts.nav_title() {
                     Some(label) => self
-                        .front_text(model, source, "nav_title", &context)
+                        .front_text(model, source, texts, "nav_title", &context)
                         .unwrap_or_else(|_| without_placeholders(label)),
                     None => item.title.clone(),
                 };

@@ -232,7 +232,14 @@ fn content_problems(site: &Site) -> Vec<Diagnostic> {
         if site.model.config.raw_html == RawHtml::Sanitize {
             problems.extend(page.extras.removed_html.iter().cloned());
         }
-        let length = page.description().chars().count();
+        let texts = match page.texts() {
+            Ok(texts) => texts,
+            Err(problem) => {
+                problems.push(problem);
+                continue;
+            }
+        };
+        let length = texts.description().chars().count();
         if length > DESCRIPTION_LIMIT {
             problems.push(
                 Diagnostic::warning("content::long-description", format!("the description is {length} characters; search results show about {DESCRIPTION_LIMIT}"))

@@ -1,0 +1,127 @@
+//! Bytes a build writes to a temporary file and reads back by their place,
+//! so that what it keeps for every page until it ends does not all stay in
+//! memory: a 100,000-page site's front matter texts are 8 MB.
+//!
+//! The file is anonymous (`tempfile::tempfile`, in the system's temporary
+//! folder, never in the output): the system removes it when the build ends,
+//! however it ends. Writes are gathered in memory and written 64 KiB at a
+//! time; what is not written yet is read from memory.
+
+use std::fs::File;
+use std::io;
+use std::os::unix::fs::FileExt;
+use std::sync::Mutex;
+
+/// Where bytes put in a [`Spill`] are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Place {
+    at: u32,
+    len: u32,
+}
+
+/// A temporary file of bytes put one after another.
+#[derive(Debug)]
+pub struct Spill {
+    file: File,
+    state: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    /// How many bytes are in the file.
+    written: u64,
+    /// The bytes put after them, not written yet.
+    pending: Vec<u8>,
+    /// Writing failed once: what is pending stays in memory from then on.
+    stuck: bool,
+}
+
+impl Spill {
+    /// Written a block at a time: one system call for hundreds of pages.
+    const BLOCK: usize = 64 * 1024;
+
+    pub fn new() -> io::Result<Spill> {
+        Ok(Spill {
+            file: tempfile::tempfile()?,
+            state: Mutex::default(),
+        })
+    }
+
+    /// Keeps `bytes` and says where they are; `None` when the file would pass
+    /// 4 GiB (places are 32-bit, as a page's record is kept small): the caller
+    /// keeps them in memory instead.
+    pub fn put(&self, bytes: &[u8]) -> Option<Place> {
+        let mut state = self.state.lock().ok()?;
+        let at = state.written + state.pending.len() as u64;
+        let place = Place {
+            at: u32::try_from(at).ok()?,
+            len: u32::try_from(bytes.len()).ok()?,
+        };
+        u32::try_from(at + bytes.len() as u64).ok()?;
+        state.pending.extend_from_slice(bytes);
+        if state.pending.len() >= Self::BLOCK && !state.stuck {
+            match self.file.write_all_at(&state.pending, state.written) {
+                Ok(()) => {
+                    state.written += state.pending.len() as u64;
+                    state.pending.clear();
+                }
+                // Kept in memory: every place given stays readable.
+                Err(_) => state.stuck = true,
+            }
+        }
+        Some(place)
+    }
+
+    /// The bytes put at `place`.
+    pub fn get(&self, place: Place) -> io::Result<Vec<u8>> {
+        let (at, len) = (u64::from(place.at), place.len as usize);
+        let written = {
+            let state = self
+                .state
+                .lock()
+                .map_err(|_| io::Error::other("poisoned"))?;
+            if at + len as u64 > state.written {
+                let start = (at - state.written.min(at)) as usize;
+                let from_memory = at >= state.written;
+                return match state.pending.get(start..start + len) {
+                    Some(bytes) if from_memory => Ok(bytes.to_vec()),
+                    _ => Err(io::Error::other("not a place this spill gave")),
+                };
+            }
+            state.written
+        };
+        debug_assert!(at + len as u64 <= written);
+        let mut bytes = vec![0; len];
+        self.file.read_exact_at(&mut bytes, at)?;
+        Ok(bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_are_read_back_from_memory_and_from_the_file_alike() {
+        let spill = Spill::new().unwrap();
+        // Enough to write several blocks, with a part left in memory.
+        let texts: Vec<Vec<u8>> = (0..5000)
+            .map(|i| format!("text {i} {}", "é".repeat(i % 40)).into_bytes())
+            .collect();
+        let places: Vec<Place> = texts.iter().map(|t| spill.put(t).unwrap()).collect();
+        let state = spill.state.lock().unwrap();
+        assert!(state.written > 0 && !state.pending.is_empty());
+        drop(state);
+        for (text, place) in texts.iter().zip(&places) {
+            assert_eq!(&spill.get(*place).unwrap(), text);
+        }
+        assert_eq!(spill.get(spill.put(b"").unwrap()).unwrap(), b"");
+    }
+
+    #[test]
+    fn a_place_it_did_not_give_is_an_error() {
+        let spill = Spill::new().unwrap();
+        spill.put(b"abc").unwrap();
+        assert!(spill.get(Place { at: 2, len: 5 }).is_err());
+    }
+}
