@@ -5,7 +5,9 @@
 //! The file is anonymous (`tempfile::tempfile`, in the system's temporary
 //! folder, never in the output): the system removes it when the build ends,
 //! however it ends. Writes are gathered in memory and written 64 KiB at a
-//! time; what is not written yet is read from memory.
+//! time; what is not written yet is read from memory. Where no file can be
+//! made or written, what is put stays in memory: a build goes on as it did
+//! before it had a spill.
 
 use std::fs::File;
 use std::io;
@@ -22,8 +24,15 @@ pub struct Place {
 /// A temporary file of bytes put one after another.
 #[derive(Debug)]
 pub struct Spill {
-    file: File,
+    /// `None` when it could not be made: everything stays in memory.
+    file: Option<File>,
     state: Mutex<State>,
+}
+
+impl Default for Spill {
+    fn default() -> Spill {
+        Spill::new()
+    }
 }
 
 #[derive(Debug, Default)]
@@ -40,15 +49,20 @@ impl Spill {
     /// Written a block at a time: one system call for hundreds of pages.
     const BLOCK: usize = 64 * 1024;
 
-    pub fn new() -> io::Result<Spill> {
-        Ok(Spill {
-            file: tempfile::tempfile()?,
-            state: Mutex::default(),
-        })
+    pub fn new() -> Spill {
+        let file = tempfile::tempfile().ok();
+        let state = State {
+            stuck: file.is_none(),
+            ..State::default()
+        };
+        Spill {
+            file,
+            state: Mutex::new(state),
+        }
     }
 
-    /// Keeps `bytes` and says where they are; `None` when the file would pass
-    /// 4 GiB (places are 32-bit, as a page's record is kept small): the caller
+    /// Keeps `bytes` and says where they are; `None` when the spill would pass
+    /// 4 GiB (places are 32-bit, to keep a page's record small): the caller
     /// keeps them in memory instead.
     pub fn put(&self, bytes: &[u8]) -> Option<Place> {
         let mut state = self.state.lock().ok()?;
@@ -59,14 +73,16 @@ impl Spill {
         };
         u32::try_from(at + bytes.len() as u64).ok()?;
         state.pending.extend_from_slice(bytes);
-        if state.pending.len() >= Self::BLOCK && !state.stuck {
-            match self.file.write_all_at(&state.pending, state.written) {
-                Ok(()) => {
-                    state.written += state.pending.len() as u64;
-                    state.pending.clear();
+        if let Some(file) = self.file.as_ref().filter(|_| !state.stuck) {
+            if state.pending.len() >= Self::BLOCK {
+                match file.write_all_at(&state.pending, state.written) {
+                    Ok(()) => {
+                        state.written += state.pending.len() as u64;
+                        state.pending.clear();
+                    }
+                    // Kept in memory: every place given stays readable.
+                    Err(_) => state.stuck = true,
                 }
-                // Kept in memory: every place given stays readable.
-                Err(_) => state.stuck = true,
             }
         }
         Some(place)
@@ -91,8 +107,12 @@ impl Spill {
             state.written
         };
         debug_assert!(at + len as u64 <= written);
+        let file = self
+            .file
+            .as_ref()
+            .ok_or_else(|| io::Error::other("no file"))?;
         let mut bytes = vec![0; len];
-        self.file.read_exact_at(&mut bytes, at)?;
+        file.read_exact_at(&mut bytes, at)?;
         Ok(bytes)
     }
 }
@@ -103,7 +123,7 @@ mod tests {
 
     #[test]
     fn bytes_are_read_back_from_memory_and_from_the_file_alike() {
-        let spill = Spill::new().unwrap();
+        let spill = Spill::new();
         // Enough to write several blocks, with a part left in memory.
         let texts: Vec<Vec<u8>> = (0..5000)
             .map(|i| format!("text {i} {}", "é".repeat(i % 40)).into_bytes())
@@ -120,8 +140,24 @@ mod tests {
 
     #[test]
     fn a_place_it_did_not_give_is_an_error() {
-        let spill = Spill::new().unwrap();
+        let spill = Spill::new();
         spill.put(b"abc").unwrap();
         assert!(spill.get(Place { at: 2, len: 5 }).is_err());
+    }
+
+    #[test]
+    fn without_a_file_everything_stays_in_memory() {
+        let spill = Spill {
+            file: None,
+            state: Mutex::new(State {
+                stuck: true,
+                ..State::default()
+            }),
+        };
+        let big = vec![7; Spill::BLOCK * 2];
+        let places = [spill.put(b"first").unwrap(), spill.put(&big).unwrap()];
+        assert_eq!(spill.get(places[0]).unwrap(), b"first");
+        assert_eq!(spill.get(places[1]).unwrap(), big);
+        assert_eq!(spill.state.lock().unwrap().written, 0);
     }
 }

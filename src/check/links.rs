@@ -7,7 +7,6 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::ops::Range;
 use std::sync::Mutex;
 
 use pulldown_cmark::{Event, Parser, Tag};
@@ -20,6 +19,7 @@ use crate::paths::SitePath;
 use crate::pipeline::Site;
 use crate::redirects::lookup::{resolve, End};
 use crate::redirects::pattern::RequestPath;
+use crate::spill::{self, Spill};
 
 /// Schemes that run code or smuggle content instead of linking.
 const UNSAFE_SCHEMES: [&str; 4] = ["javascript:", "vbscript:", "data:", "file:"];
@@ -53,10 +53,16 @@ pub struct LinkSink<'a> {
 
 #[derive(Default)]
 struct Seen {
-    /// Where the ids of each page rendered so far are in `id_text`, by
-    /// [`page_key`].
-    ids: HashMap<u64, Range<usize>>,
-    id_text: IdText,
+    /// Where the ids of each page rendered so far are, by [`page_key`]: in
+    /// `id_text`, a temporary file, as one text a page ([`PageIds`]). Not in
+    /// memory: 50 bytes a page and more (5 MB of a 100,000-page build), for
+    /// the few read back, by a link to a `#fragment` of another page.
+    ids: HashMap<u64, spill::Place>,
+    id_text: Spill,
+    /// The ids of pages past the 4 GiB a spill holds.
+    overflow: HashMap<u64, String>,
+    /// Ids that could not be read back: the check cannot be trusted.
+    unreadable: Option<String>,
     /// `#fragment` links to pages not rendered yet, by the target's key.
     waiting: HashMap<u64, Vec<Fragment>>,
     /// The links that do not work.
@@ -125,65 +131,44 @@ impl<'a> PageIds<'a> {
 }
 
 impl Seen {
-    /// The ids of the page with this key, if it was rendered.
-    fn ids_of(&self, key: u64) -> Option<PageIds<'_>> {
-        let range = self.ids.get(&key)?;
-        Some(PageIds(self.id_text.get(range.clone())))
+    /// The ids of the page with this key ([`PageIds`]).
+    fn ids_of(&mut self, key: u64) -> Ids {
+        if let Some(ids) = self.overflow.get(&key) {
+            return Ids::Rendered(ids.clone());
+        }
+        let Some(&place) = self.ids.get(&key) else {
+            return Ids::NotYet;
+        };
+        let read = self.id_text.get(place).map(String::from_utf8);
+        let why = match read {
+            Ok(Ok(ids)) => return Ids::Rendered(ids),
+            Ok(Err(error)) => error.to_string(),
+            Err(error) => error.to_string(),
+        };
+        self.unreadable.get_or_insert(why);
+        Ids::Unreadable
     }
 
     fn keep_ids(&mut self, key: u64, ids: &str) {
-        let range = self.id_text.push(ids);
-        self.ids.insert(key, range);
+        match self.id_text.put(ids.as_bytes()) {
+            Some(place) => {
+                self.ids.insert(key, place);
+            }
+            None => {
+                self.overflow.insert(key, ids.to_string());
+            }
+        }
     }
 }
 
-/// The ids of every page rendered so far ([`PageIds`]), one page after another
-/// in blocks of 64 KiB. Not one string per page: kept until the check ends,
-/// 100,000 small strings allocated by the render threads among their
-/// short-lived buffers fragmented the heap, and allocating cost 2.5x as much
-/// per page at 100,000 pages as at 4,000 (`_int_malloc` samples per page in
-/// `perf`). Not one growing string either: each doubling copies it whole.
-#[derive(Default)]
-struct IdText {
-    blocks: Vec<String>,
-    /// Where each block starts in the text of all the blocks.
-    starts: Vec<usize>,
-    len: usize,
-}
-
-impl IdText {
-    const BLOCK: usize = 64 * 1024;
-
-    /// Keeps `ids` in one block and returns where they are.
-    fn push(&mut self, ids: &str) -> Range<usize> {
-        let fits = self
-            .blocks
-            .last()
-            .is_some_and(|block| block.capacity() - block.len() >= ids.len());
-        if !fits {
-            self.starts.push(self.len);
-            self.blocks
-                .push(String::with_capacity(ids.len().max(Self::BLOCK)));
-        }
-        if let Some(block) = self.blocks.last_mut() {
-            block.push_str(ids);
-        }
-        let start = self.len;
-        self.len += ids.len();
-        start..self.len
-    }
-
-    fn get(&self, range: Range<usize>) -> &str {
-        let block = self
-            .starts
-            .partition_point(|&start| start <= range.start)
-            .saturating_sub(1);
-        let offset = self.starts.get(block).copied().unwrap_or(0);
-        self.blocks
-            .get(block)
-            .and_then(|text| text.get(range.start - offset..range.end - offset))
-            .unwrap_or_default()
-    }
+/// What is known of a page's ids.
+enum Ids {
+    /// Its ids ([`PageIds`]).
+    Rendered(String),
+    /// It was not rendered yet.
+    NotYet,
+    /// They could not be read back: noted for [`LinkSink::finish`] to tell.
+    Unreadable,
 }
 
 /// The key of a rendered file of a region.
@@ -298,8 +283,12 @@ impl<'a> LinkSink<'a> {
         }
         for (target, wanted) in needs_ids {
             match seen.ids_of(target) {
-                Some(target_ids) => failed.extend(wanted.check(Some(target_ids))),
-                None => seen.waiting.entry(target).or_default().push(wanted),
+                Ids::Rendered(target_ids) => {
+                    failed.extend(wanted.check(Some(PageIds(&target_ids))));
+                }
+                Ids::NotYet => seen.waiting.entry(target).or_default().push(wanted),
+                // Not checked: the build fails on the file that failed.
+                Ids::Unreadable => {}
             }
         }
         seen.failed.append(&mut failed);
@@ -308,9 +297,11 @@ impl<'a> LinkSink<'a> {
 
     /// The ids of the page `file` of `region`, if it was rendered.
     pub fn ids_of(&self, region: usize, file: &str) -> Option<Vec<String>> {
-        let seen = self.seen.lock().ok()?;
-        let ids = seen.ids_of(page_key(region, file))?;
-        Some(ids.iter().map(str::to_string).collect())
+        let mut seen = self.seen.lock().ok()?;
+        let Ids::Rendered(ids) = seen.ids_of(page_key(region, file)) else {
+            return None;
+        };
+        Some(PageIds(&ids).iter().map(str::to_string).collect())
     }
 
     /// Checks the `#fragment` links to pages that were not rendered, against
@@ -340,6 +331,13 @@ impl<'a> LinkSink<'a> {
     /// (the page's Markdown, else the template that holds it).
     pub fn finish(self, templates: &[SourceFile]) -> Vec<Diagnostic> {
         let mut seen = self.seen.into_inner().unwrap_or_default();
+        let unreadable = seen.unreadable.take().map(|why| {
+            Diagnostic::error(
+                "build::temporary-file",
+                format!("the ids of the pages could not be read back from the build's temporary file ({why}): `#fragment` links were not all checked"),
+            )
+            .help("check the disk of the system's temporary folder (TMPDIR), then run the command again")
+        });
         // Fragments of files that are not HTML pages, or not rendered.
         let waiting: Vec<Fragment> = seen.waiting.drain().flat_map(|(_, w)| w).collect();
         seen.failed
@@ -379,6 +377,7 @@ impl<'a> LinkSink<'a> {
             let link = d.message.split('`').nth(1).unwrap_or("").to_string();
             told.insert((d.location_label(), link))
         });
+        problems.extend(unreadable);
         problems
     }
 }
@@ -750,7 +749,13 @@ mod tests {
         // A NUL is U+FFFD, as a browser reads it: it never splits an id.
         keep(4, &["a\0b"]);
         keep(5, &["next"]);
-        let kept = |key| seen.ids_of(key).map(|ids| ids.iter().collect::<Vec<_>>());
+        let mut kept = |key| match seen.ids_of(key) {
+            Ids::Rendered(ids) => {
+                Some(PageIds(&ids).iter().map(str::to_string).collect::<Vec<_>>())
+            }
+            Ids::NotYet => None,
+            Ids::Unreadable => panic!("unreadable"),
+        };
         assert_eq!(kept(1).unwrap(), ["main", "", "a b", "r\u{e9}sum\u{e9}"]);
         assert_eq!(kept(2).unwrap().len(), 0);
         assert_eq!(kept(3).unwrap(), [""]);
@@ -758,27 +763,6 @@ mod tests {
         // Pages kept one after another in one string do not run into each other.
         assert_eq!(kept(5).unwrap(), ["next"]);
         assert_eq!(kept(6), None);
-    }
-
-    #[test]
-    fn ids_kept_in_many_blocks_come_back_whole() {
-        let mut text = IdText::default();
-        // 3,000 pages of 50-byte ids fill a few blocks; one page's ids are
-        // longer than a block.
-        let page = |n: usize| format!("\0section-{n:05}-{}", "x".repeat(n % 40));
-        let long = format!("\0{}", "y".repeat(IdText::BLOCK + 10));
-        let mut kept: Vec<(String, Range<usize>)> = Vec::new();
-        for n in 0..3_000 {
-            let ids = if n == 1_500 { long.clone() } else { page(n) };
-            let range = text.push(&ids);
-            kept.push((ids, range));
-        }
-        assert!(text.blocks.len() > 2, "{} blocks", text.blocks.len());
-        for (ids, range) in kept {
-            assert_eq!(text.get(range), ids);
-        }
-        let empty = text.push("");
-        assert_eq!(text.get(empty), "");
     }
 
     #[test]
