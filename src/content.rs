@@ -91,9 +91,8 @@ pub struct SourcePage {
     texts: Texts,
     /// The path under the locale root (`garantie`, or empty for the home page).
     pub slug: SitePath,
-    /// The menu's order (`weight:`): in 32 bits, with the offsets below, so
-    /// that a record and its `Arc` take at most 192 bytes, one of the
-    /// allocator's sizes, not 224.
+    /// The menu's order (`weight:`): in 32 bits, with the offsets below, to
+    /// keep the record within 144 bytes (below).
     pub weight: i32,
     /// Byte offset of the body in the file, and its 1-based first line: a
     /// page is under 4 GiB ([`PAGE_LIMIT`]).
@@ -334,16 +333,16 @@ impl std::ops::Deref for RareExtras {
 }
 
 impl From<Extras> for RareExtras {
-    fn from(facts: Extras) -> RareExtras {
-        let none = facts.aliases.is_empty()
-            && facts.file_name.is_none()
-            && facts.images.is_empty()
-            && facts.image_problems.is_empty()
-            && facts.unsafe_links.is_empty()
-            && facts.removed_html.is_empty()
-            && facts.message_keys.is_empty()
-            && !facts.dynamic_key;
-        RareExtras((!none).then(|| Box::new(facts)))
+    fn from(extras: Extras) -> RareExtras {
+        let none = extras.aliases.is_empty()
+            && extras.file_name.is_none()
+            && extras.images.is_empty()
+            && extras.image_problems.is_empty()
+            && extras.unsafe_links.is_empty()
+            && extras.removed_html.is_empty()
+            && extras.message_keys.is_empty()
+            && !extras.dynamic_key;
+        RareExtras((!none).then(|| Box::new(extras)))
     }
 }
 
@@ -703,6 +702,17 @@ impl LocalePages {
         self.place(name).ok().map(|at| &self.0[at])
     }
 
+    /// The page `name`, looked at first at `at`, its place when it was
+    /// found before: a lookup by place, not a search among the locale's
+    /// names, each of which is two pointers away.
+    fn get_placed(&self, name: &Arc<str>, at: u32) -> Option<&Arc<SourcePage>> {
+        let placed = self.0.get(at as usize);
+        match placed {
+            Some(page) if Arc::ptr_eq(&page.name, name) || page.name == *name => placed,
+            _ => self.get(name),
+        }
+    }
+
     /// Adds `page`, in place of the page of that name if there is one.
     pub fn insert(&mut self, page: Arc<SourcePage>) {
         // Pages load in the walk's order, by file name: almost always after
@@ -745,6 +755,23 @@ impl LocalePages {
 impl Content {
     pub fn page(&self, locale: &Locale, name: &str) -> Option<&SourcePage> {
         self.pages.get(locale)?.get(name).map(|page| &**page)
+    }
+
+    /// Where the page `name` is among the pages of `locale`, for
+    /// [`Content::page_placed`].
+    pub fn place_of(&self, locale: &Locale, name: &str) -> Option<u32> {
+        let at = self.pages.get(locale)?.place(name).ok()?;
+        u32::try_from(at).ok()
+    }
+
+    /// The page `name` of `locale`, looked at first at `at` (its
+    /// [`Content::place_of`]): the plan's jobs find their pages so, several
+    /// times for each page rendered.
+    pub fn page_placed(&self, locale: &Locale, name: &Arc<str>, at: u32) -> Option<&SourcePage> {
+        self.pages
+            .get(locale)?
+            .get_placed(name, at)
+            .map(|page| &**page)
     }
 
     /// The names of every page in any locale, sorted.
@@ -1659,6 +1686,15 @@ mod tests {
             Some("4")
         );
         assert!(pages.get("a-").is_none() && pages.get("c").is_none());
+        // Found at its place, or by its name when the place is another's.
+        let title = |page: Option<&Arc<SourcePage>>| {
+            page.map(|p| p.held_texts().unwrap().title().to_string())
+        };
+        let b: Arc<str> = "b".into();
+        for at in [2, 0, 9] {
+            assert_eq!(title(pages.get_placed(&b, at)).as_deref(), Some("3"));
+        }
+        assert!(pages.get_placed(&"c".into(), 2).is_none());
         pages.retain(|page| &*page.name != "a-b");
         assert_eq!(
             pages

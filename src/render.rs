@@ -169,7 +169,7 @@ impl Model {
 
     pub fn source(&self, job: &PageJob) -> &SourcePage {
         self.content
-            .page(&job.source_locale, &job.name)
+            .page_placed(&job.source_locale, &job.name, job.source_at)
             .expect("the plan only holds pages that exist")
     }
 
@@ -325,7 +325,7 @@ fn navs(
 ) -> BTreeMap<(usize, Locale), Vec<NavItem>> {
     let mut navs: BTreeMap<(usize, Locale), Vec<(i32, NavItem)>> = BTreeMap::new();
     for job in &plan.jobs {
-        let Some(source) = content.page(&job.source_locale, &job.name) else {
+        let Some(source) = content.page_placed(&job.source_locale, &job.name, job.source_at) else {
             continue;
         };
         if source.slug.depth() > 1 {
