@@ -427,7 +427,7 @@ impl SourcePage {
     }
 
     /// The texts when they are in memory: always those of a page on the
-    /// menu (see [`SourcePage::leave_texts_on_disk`]).
+    /// menu, which loading leaves in memory.
     pub fn held_texts(&self) -> Option<&FrontTexts> {
         match &self.texts {
             Texts::Held(texts) => Some(texts),
