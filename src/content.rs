@@ -63,14 +63,18 @@ pub struct Alias {
 /// folder written other than its locale's tag, or parsed from a text of
 /// another name.
 fn unusual_file_name(name: &str, locale: &Locale, shown: &Arc<str>) -> Option<Arc<str>> {
-    let in_its_folder = shown
+    (!in_its_folder(name, locale, shown)).then(|| shown.clone())
+}
+
+/// Whether `shown` is `content/<locale>/<name>.md`.
+fn in_its_folder(name: &str, locale: &Locale, shown: &str) -> bool {
+    shown
         .strip_prefix(CONTENT_DIR)
         .and_then(|rest| rest.strip_prefix('/'))
         .and_then(|rest| rest.strip_prefix(locale.as_str()))
         .and_then(|rest| rest.strip_prefix('/'))
         .and_then(|rest| rest.strip_suffix(".md"))
-        == Some(name);
-    (!in_its_folder).then(|| shown.clone())
+        == Some(name)
 }
 
 /// One Markdown file, loaded and checked, not yet rendered.
@@ -481,6 +485,15 @@ impl SourcePage {
         }
     }
 
+    /// Whether the page's file is the one shown as `shown`, without writing
+    /// its name: the preview asks it of every page at each edit.
+    pub fn has_file(&self, shown: &str) -> bool {
+        match &self.extras.file_name {
+            Some(name) => **name == *shown,
+            None => in_its_folder(&self.name, &self.locale, shown),
+        }
+    }
+
     /// The whole file, as it was loaded: read again from disk when only its
     /// front matter was kept. An error when it changed since.
     pub fn whole_file(&self) -> Result<SourceFile, Diagnostic> {
@@ -796,8 +809,7 @@ impl Content {
     pub fn by_file(&self, file: &str) -> Option<&SourcePage> {
         // Pages are loaded only from `content/<locale>/<name>.md`.
         let (locale, name) = page_key(Path::new(file))?;
-        self.page(&locale, &name)
-            .filter(|page| *page.file_name() == *file)
+        self.page(&locale, &name).filter(|page| page.has_file(file))
     }
 
     /// What the site's files other than each page's own show of its pages
@@ -862,7 +874,7 @@ pub fn reload_files(
     for path in paths {
         let shown = fs::shown_path(&config.root, path);
         for pages in content.pages.values_mut() {
-            pages.retain(|page| *page.file_name() != *shown);
+            pages.retain(|page| !page.has_file(&shown));
         }
         if let Some(key) = page_key(path) {
             content.broken.remove(&key);
@@ -1529,7 +1541,10 @@ mod tests {
             let page = named(file, name, "fr-FR");
             assert_eq!(page.extras.file_name.as_deref(), Some(file));
             assert_eq!(&*page.file_name(), file);
+            assert!(page.has_file(file) && !page.has_file("content/fr-FR/other.md"));
         }
+        assert!(in_place.has_file("content/fr-FR/aide.md"));
+        assert!(!in_place.has_file("content/fr-fr/aide.md"));
     }
 
     #[test]
