@@ -141,6 +141,32 @@ impl SitePath {
         }
     }
 
+    /// How `self.join(slug).dir_url()` orders against `other.join(other_slug)
+    /// .dir_url()`, without writing either: a sitemap sorts every page of a
+    /// domain by URL, and the URLs written out took 1.6 MB a domain at
+    /// 100,000 pages.
+    pub fn cmp_joined_dir_url(
+        &self,
+        slug: &SitePath,
+        other: &SitePath,
+        other_slug: &SitePath,
+    ) -> std::cmp::Ordering {
+        cmp_concatenated(
+            &self.dir_url_pieces(slug),
+            &other.dir_url_pieces(other_slug),
+        )
+    }
+
+    /// `self.join(slug).dir_url()` in pieces.
+    fn dir_url_pieces<'a>(&'a self, slug: &'a SitePath) -> [&'a str; 5] {
+        match (self.is_root(), slug.is_root()) {
+            (true, true) => ["/", "", "", "", ""],
+            (false, true) => ["/", &self.joined, "/", "", ""],
+            (true, false) => ["/", &slug.joined, "/", "", ""],
+            (false, false) => ["/", &self.joined, "/", &slug.joined, "/"],
+        }
+    }
+
     /// The URL of the file: `/style.css`.
     pub fn file_url(&self) -> String {
         format!("/{}", self.joined)
@@ -169,6 +195,34 @@ impl SitePath {
     }
 }
 
+/// How the texts `a` put one after another order against those of `b`.
+fn cmp_concatenated(a: &[&str], b: &[&str]) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    let (mut a, mut b) = (
+        a.iter().map(|s| s.as_bytes()),
+        b.iter().map(|s| s.as_bytes()),
+    );
+    let (mut x, mut y): (&[u8], &[u8]) = (&[], &[]);
+    loop {
+        while x.is_empty() {
+            let Some(next) = a.next() else { break };
+            x = next;
+        }
+        while y.is_empty() {
+            let Some(next) = b.next() else { break };
+            y = next;
+        }
+        if x.is_empty() || y.is_empty() {
+            return x.is_empty().cmp(&y.is_empty()).reverse();
+        }
+        let common = x.len().min(y.len());
+        match x[..common].cmp(&y[..common]) {
+            Ordering::Equal => (x, y) = (&x[common..], &y[common..]),
+            unequal => return unequal,
+        }
+    }
+}
+
 impl fmt::Display for SitePath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.joined)
@@ -178,6 +232,35 @@ impl fmt::Display for SitePath {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn joined_folders_order_as_their_urls_written_out() {
+        let paths: Vec<SitePath> = ["", "a", "a-b", "a/b", "a/b/c", "ab", "fr-be", "é", "a/é"]
+            .iter()
+            .map(|p| {
+                if p.is_empty() {
+                    SitePath::root()
+                } else {
+                    SitePath::parse(p).unwrap()
+                }
+            })
+            .collect();
+        for root in &paths {
+            for slug in &paths {
+                for other in &paths {
+                    for other_slug in &paths {
+                        let written = root.join(slug).dir_url();
+                        let other_written = other.join(other_slug).dir_url();
+                        assert_eq!(
+                            root.cmp_joined_dir_url(slug, other, other_slug),
+                            written.cmp(&other_written),
+                            "{written} against {other_written}"
+                        );
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn nothing_escapes() {

@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use rayon::prelude::*;
 
 use super::{Output, Rendered, Site, CLOUDFLARE_BULK_DIR};
+use crate::config::Locale;
 use crate::diagnostics::{Diagnostic, Outcome, SourceFile};
 use crate::output::{self, Sink, SitemapEntry};
 use crate::paths::SitePath;
@@ -256,19 +257,32 @@ impl Site {
             None => parts.first().cloned().unwrap_or_default(),
         };
         let model = &self.model;
-        let mut pages: Vec<(String, &PageJob)> = model
+        // By URL, compared in place: the domain is the region's, and the rest
+        // is the locale's root (one of a few) and the page's slug.
+        let mut roots: Vec<(&Locale, SitePath)> = Vec::new();
+        let mut pages: Vec<(&PageJob, usize)> = model
             .plan
             .region_jobs(region)
-            .map(|job| (model.page_url(job), job))
+            .map(|job| {
+                let known = roots.iter().position(|(locale, _)| **locale == job.locale);
+                let at = known.unwrap_or_else(|| {
+                    roots.push((&job.locale, locale_root(model.region(region), &job.locale)));
+                    roots.len() - 1
+                });
+                (job, at)
+            })
             .collect();
-        pages.sort_by(|a, b| a.0.cmp(&b.0));
+        pages.sort_by(|(a, a_root), (b, b_root)| {
+            let (a_root, b_root) = (&roots[*a_root].1, &roots[*b_root].1);
+            a_root.cmp_joined_dir_url(&model.source(a).slug, b_root, &model.source(b).slug)
+        });
         pages.truncate(range.end);
         let mut pages = pages.into_iter().skip(range.start);
         let mut sitemap = Some(output::Sitemap::new());
         Box::new(std::iter::from_fn(move || {
             let open = sitemap.as_mut()?;
-            for (url, job) in pages.by_ref() {
-                open.add(self.sitemap_entry(url, job));
+            for (job, _) in pages.by_ref() {
+                open.add(self.sitemap_entry(model.page_url(job), job));
                 if open.pending() >= piece {
                     return Some(open.take());
                 }
