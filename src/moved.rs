@@ -227,7 +227,7 @@ impl PagesBySlug {
         for (index, job) in site.model.plan.jobs.iter().enumerate() {
             let slug = site.model.source(job).slug.dir_url();
             pages
-                .entry((job.region, slug.trim_end_matches('/').to_string()))
+                .entry((job.region(), slug.trim_end_matches('/').to_string()))
                 .or_default()
                 .push(index);
         }

@@ -185,7 +185,7 @@ impl Model {
 
     /// The address of a job's page (`https://poco.fr/garantie/`).
     pub fn page_url(&self, job: &PageJob) -> String {
-        self.url(job.region, &self.page_dir(job).dir_url())
+        self.url(job.region(), &self.page_dir(job).dir_url())
     }
 
     pub fn url(&self, region: usize, path: &str) -> String {
@@ -227,12 +227,12 @@ impl Model {
         self.plan
             .translations(&job.name)
             .map(|other| Alternate {
-                region: self.region(other.region).id.to_string(),
+                region: self.region(other.region()).id.to_string(),
                 locale: other.locale.to_string(),
                 hreflang: other.locale.to_string(),
                 url: self.page_url(other),
-                language_name: self.language_name(other.region, &other.locale),
-                current: other.region == job.region && other.locale == job.locale,
+                language_name: self.language_name(other.region(), &other.locale),
+                current: other.region() == job.region() && other.locale == job.locale,
             })
             .collect()
     }
@@ -337,7 +337,7 @@ fn navs(
             continue;
         };
         let path = job.dir(config, source).dir_url();
-        navs.entry((job.region, job.locale.clone()))
+        navs.entry((job.region(), job.locale.clone()))
             .or_default()
             .push((
                 source.weight,
@@ -345,7 +345,7 @@ fn navs(
                     name: job.name.clone(),
                     title: texts.title().to_string(),
                     nav_title: texts.nav_title().unwrap_or(texts.title()).to_string(),
-                    url: format!("https://{}{}", config.regions[job.region].domain, path),
+                    url: format!("https://{}{}", config.regions[job.region()].domain, path),
                     path,
                     current: false,
                 },
@@ -505,7 +505,7 @@ impl Renderer {
     /// Renders one page to HTML.
     pub fn page(&self, model: &Model, job: &PageJob) -> Outcome<String> {
         let source = model.source(job);
-        let mut context = model.base_context(job.region, &job.locale);
+        let mut context = model.base_context(job.region(), &job.locale);
         let whole = source.whole_file().map_err(|problem| vec![problem])?;
         let written = &whole.text[source.body_offset()..];
         // Only the lines of a body that hold template syntax go through Tera:
@@ -527,7 +527,7 @@ impl Renderer {
         let title = self.front_text(model, source, &texts, "title", &context)?;
         let description = self.front_text(model, source, &texts, "description", &context)?;
         let path = model.page_dir(job).dir_url();
-        let page_url = model.url(job.region, &path);
+        let page_url = model.url(job.region(), &path);
         let mut page = Value::from_serializable(&PageView {
             name: &job.name,
             title: &title,
@@ -554,7 +554,7 @@ impl Renderer {
         context.insert("canonical", &page_url);
         context.insert(
             "nav",
-            &self.nav(model, job.region, &job.locale, Some(&job.name)),
+            &self.nav(model, job.region(), &job.locale, Some(&job.name)),
         );
         context.insert("translations", &model.alternates(job));
         context.insert("x_default", &model.x_default(&job.name));

@@ -357,7 +357,7 @@ impl<'a> LinkSink<'a> {
             .jobs
             .iter()
             .filter(|_| !failing.is_empty())
-            .map(|job| ((job.region, site.model.page_output(job).file_url()), job))
+            .map(|job| ((job.region(), site.model.page_output(job).file_url()), job))
             .filter(|((region, file), _)| failing.contains(&(*region, file.as_str())))
             .map(|(key, job)| (key, site.model.source(job)))
             .collect();

@@ -275,7 +275,7 @@ fn render_changed_pages(
         .any(|index| {
             let (domain, path) = page(index);
             let old = files.read_previous(&domain, &path);
-            let new = links.ids_of(jobs[index].region, &path.file_url());
+            let new = links.ids_of(jobs[index].region(), &path.file_url());
             lost_ids(old.as_deref(), new.as_deref())
         });
     let linked = AtomicUsize::new(0);

@@ -292,10 +292,10 @@ impl Site {
             let dir = self.model.page_dir(job);
             let taken = dir
                 .prefixes()
-                .find_map(|prefix| generated[job.region].get(&prefix.folded()));
+                .find_map(|prefix| generated[job.region()].get(&prefix.folded()));
             if let Some(file) = taken {
                 let source = self.model.source(job);
-                let domain = &self.model.region(job.region).domain;
+                let domain = &self.model.region(job.region()).domain;
                 problems.push(
                     Diagnostic::error(
                         "content::reserved-url",

@@ -102,7 +102,7 @@ impl Site {
         match output {
             Output::Page(index) => {
                 let job = &self.model.plan.jobs[*index];
-                (Some(job.region), self.model.page_output(job))
+                (Some(job.region()), self.model.page_output(job))
             }
             Output::Languages { region } => (Some(*region), fixed("index.html")),
             Output::NotFound { region, path, .. } => (Some(*region), path.clone()),

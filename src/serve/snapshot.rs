@@ -267,7 +267,7 @@ fn check_rendered(root: &Path, site: &Site, files: &Files, problems: Vec<Diagnos
 
 fn file_key(site: &Site, job: &crate::plan::PageJob) -> FileKey {
     (
-        site.model.region(job.region).domain.clone(),
+        site.model.region(job.region()).domain.clone(),
         site.model.page_output(job).to_string(),
     )
 }
