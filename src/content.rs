@@ -95,21 +95,20 @@ pub struct SourcePage {
     texts: Texts,
     /// The path under the locale root (`garantie`, or empty for the home page).
     pub slug: SitePath,
-    /// The menu's order (`weight:`): in 32 bits, with the offsets below, to
-    /// keep the record within 128 bytes (below).
-    pub weight: i32,
-    /// Byte offset of the body in the file, and its 1-based first line: a
-    /// page is under 4 GiB ([`PAGE_LIMIT`]).
+    /// Byte offset of the body in the file: a page is under 4 GiB
+    /// ([`PAGE_LIMIT`]). Its first line is counted when asked
+    /// ([`SourcePage::body_line`]), from the file then in hand.
     body_offset: u32,
-    body_line: u32,
     pub draft: bool,
 }
 
 // Every page's record is kept until the build ends, one after another in its
 // locale's list ([`LocalePages`]): 13 MB of a 100,000-page build. It was 168
 // bytes a page in a box of its own (its pointer, and 160 of the allocator).
+// The weight is with the texts, and the body's first line is counted, not
+// kept: 8 bytes a page.
 #[cfg(target_pointer_width = "64")]
-const _: () = assert!(std::mem::size_of::<SourcePage>() == 128);
+const _: () = assert!(std::mem::size_of::<SourcePage>() == 120);
 
 /// The largest page file: its offsets are kept in 32 bits.
 pub const PAGE_LIMIT: usize = u32::MAX as usize;
@@ -127,6 +126,8 @@ pub struct FrontTexts {
     text: Box<str>,
     /// Where each text but the last ends in `text`.
     ends: [u32; 4],
+    /// The menu's order (`weight:`), in 32 bits: read with the texts.
+    weight: i32,
 }
 
 impl FrontTexts {
@@ -140,6 +141,7 @@ impl FrontTexts {
         nav_title: Option<&str>,
         template: Option<&str>,
         updated: Option<&str>,
+        weight: i32,
     ) -> FrontTexts {
         let parts = [Some(title), Some(description), nav_title, template, updated];
         let given = parts
@@ -162,6 +164,7 @@ impl FrontTexts {
         FrontTexts {
             text: text.into_boxed_str(),
             ends,
+            weight,
         }
     }
 
@@ -185,6 +188,11 @@ impl FrontTexts {
 
     pub fn title(&self) -> &str {
         self.get(0).unwrap_or_default()
+    }
+
+    /// The menu's order: lower first, then by name.
+    pub fn weight(&self) -> i32 {
+        self.weight
     }
 
     pub fn description(&self) -> &str {
@@ -223,7 +231,8 @@ impl FrontTexts {
 
     /// The ends, then the text: what [`FrontTexts::from_bytes`] reads.
     fn to_bytes(&self) -> Vec<u8> {
-        let mut bytes = Vec::with_capacity(16 + self.text.len());
+        let mut bytes = Vec::with_capacity(20 + self.text.len());
+        bytes.extend_from_slice(&self.weight.to_le_bytes());
         for end in self.ends {
             bytes.extend_from_slice(&end.to_le_bytes());
         }
@@ -232,10 +241,11 @@ impl FrontTexts {
     }
 
     fn from_bytes(bytes: &[u8]) -> Option<FrontTexts> {
-        let (ends, text) = bytes.split_at_checked(16)?;
-        let mut read = ends
+        let (numbers, text) = bytes.split_at_checked(20)?;
+        let mut read = numbers
             .chunks_exact(4)
-            .map(|end| u32::from_le_bytes([end[0], end[1], end[2], end[3]]));
+            .map(|n| u32::from_le_bytes([n[0], n[1], n[2], n[3]]));
+        let weight = read.next()?.cast_signed();
         let ends = [read.next()?, read.next()?, read.next()?, read.next()?];
         let text = std::str::from_utf8(text).ok()?;
         // As `new` wrote them, or `get` could not read them.
@@ -244,6 +254,7 @@ impl FrontTexts {
         fits.then(|| FrontTexts {
             text: text.into(),
             ends,
+            weight,
         })
     }
 }
@@ -424,9 +435,12 @@ impl SourcePage {
         self.body_offset as usize
     }
 
-    /// The body's first line in the file, from 1.
-    pub fn body_line(&self) -> usize {
-        self.body_line as usize
+    /// The body's first line in `file`, the page's whole file, from 1 (1
+    /// when the file is not the one loaded: see [`SourcePage::source`]).
+    pub fn body_line(&self, file: &SourceFile) -> usize {
+        file.text
+            .get(..self.body_offset())
+            .map_or(1, |front| line_of(front, front.len()))
     }
 
     /// The title, description, nav title, template and date of the front
@@ -602,9 +616,7 @@ impl SourcePage {
             extras,
             texts: _,
             slug,
-            weight,
             body_offset: _,
-            body_line: _,
             draft,
         } = self;
         (name, locale, &extras.file_name).hash(hasher);
@@ -614,7 +626,7 @@ impl SourcePage {
             Ok(texts) => texts.hash(hasher),
             Err(problem) => problem.message.hash(hasher),
         }
-        (slug.to_string(), weight, draft).hash(hasher);
+        (slug.to_string(), draft).hash(hasher);
         for alias in extras.aliases.iter() {
             alias.path.hash(hasher);
         }
@@ -646,7 +658,6 @@ impl SourcePage {
         };
         same_texts
             && self.slug == other.slug
-            && self.weight == other.weight
             && self.draft == other.draft
             && aliases(self) == aliases(other)
     }
@@ -1266,11 +1277,10 @@ pub fn parse_page(file: SourceFile, name: String, locale: Locale) -> Outcome<Sou
             raw.nav_title.as_deref(),
             raw.template.as_deref(),
             updated.as_deref(),
+            weight,
         ))),
         slug,
-        weight,
         // Under [`PAGE_LIMIT`], as checked first.
-        body_line: u32::try_from(line_of(&file.text, body_offset)).unwrap_or(u32::MAX),
         body_offset: u32::try_from(body_offset).unwrap_or(u32::MAX),
         draft: raw.draft,
         body: Body::Held(Box::new(file)),
@@ -1576,7 +1586,13 @@ mod tests {
             &whole.text[p.body_offset()..],
             "Body\n---\nnot front matter\n"
         );
-        assert_eq!(p.body_line(), 6);
+        assert_eq!(p.body_line(&whole), 6);
+        assert_eq!(p.held_texts().unwrap().weight(), 2);
+        // A file no longer as it was loaded shows at its start.
+        assert_eq!(
+            p.body_line(&SourceFile::new("content/en/warranty.md", "")),
+            1
+        );
         assert_eq!(p.slug.dir_url(), "/warranty/");
         assert_eq!(p.held_texts().unwrap().template(), "page.html");
     }
@@ -1745,7 +1761,7 @@ mod tests {
     #[test]
     fn a_weight_past_32_bits_is_an_error_at_its_line() {
         let p = page("---\ntitle: T\ndescription: D\nweight: -2147483648\n---\n").unwrap();
-        assert_eq!(p.weight, i32::MIN);
+        assert_eq!(p.held_texts().unwrap().weight(), i32::MIN);
         let errors = page("---\ntitle: T\ndescription: D\nweight: 3000000000\n---\n").unwrap_err();
         let shown = render_human(&errors[0]);
         assert!(
@@ -1778,12 +1794,12 @@ mod tests {
         );
         // Given but empty is not absent; absent texts between given ones
         // leave the others in place.
-        let texts = FrontTexts::new("T", "", Some(""), None, Some("2026-01-02"));
+        let texts = FrontTexts::new("T", "", Some(""), None, Some("2026-01-02"), 0);
         assert_eq!(texts.get(1), Some(""));
         assert_eq!(texts.get(FrontTexts::NAV_TITLE), Some(""));
         assert_eq!(texts.get(FrontTexts::TEMPLATE), None);
         assert_eq!(texts.get(FrontTexts::UPDATED), Some("2026-01-02"));
-        let none = FrontTexts::new("T", "D", None, None, None);
+        let none = FrontTexts::new("T", "D", None, None, None, 0);
         assert_eq!((none.get(0), none.get(1)), (Some("T"), Some("D")));
         assert_eq!(none.get(FrontTexts::UPDATED), None);
     }
@@ -1947,19 +1963,24 @@ mod tests {
 
     #[test]
     fn texts_read_back_only_as_they_were_written() {
-        let texts = FrontTexts::new("Tï", "D", None, Some("t.html"), Some("2026-01-02"));
+        let texts = FrontTexts::new("Tï", "D", None, Some("t.html"), Some("2026-01-02"), -7);
         assert_eq!(
             FrontTexts::from_bytes(&texts.to_bytes()),
             Some(texts.clone())
         );
+        assert_eq!(
+            FrontTexts::from_bytes(&texts.to_bytes()).unwrap().weight(),
+            -7
+        );
         let bytes = texts.to_bytes();
-        // Cut short, an end inside a character, bytes that are not UTF-8.
-        assert_eq!(FrontTexts::from_bytes(&bytes[..10]), None);
+        // Cut short, an end inside a character, bytes that are not UTF-8:
+        // the weight, then the four ends, then the text.
+        assert_eq!(FrontTexts::from_bytes(&bytes[..18]), None);
         let mut inside = bytes.clone();
-        inside[..4].copy_from_slice(&3u32.to_le_bytes());
+        inside[4..8].copy_from_slice(&3u32.to_le_bytes());
         assert_eq!(FrontTexts::from_bytes(&inside), None);
         let mut invalid = bytes;
-        invalid[17] = 0xff;
+        invalid[21] = 0xff;
         assert_eq!(FrontTexts::from_bytes(&invalid), None);
     }
 }

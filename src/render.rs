@@ -340,7 +340,7 @@ fn navs(
         navs.entry((job.region(), job.locale.clone()))
             .or_default()
             .push((
-                source.weight,
+                texts.weight(),
                 NavItem {
                     name: job.name.clone(),
                     title: texts.title().to_string(),
@@ -400,9 +400,11 @@ impl TemplateSources<'_> {
             let (line, column) = page.value_start(key);
             return Some((page.source(), line, column));
         }
-        self.content
-            .by_file(name)
-            .map(|p| (p.source(), p.body_line(), 0))
+        self.content.by_file(name).map(|p| {
+            let source = p.source();
+            let line = p.body_line(&source);
+            (source, line, 0)
+        })
     }
 }
 
@@ -513,7 +515,8 @@ impl Renderer {
         let body: std::borrow::Cow<str> = match template_lines(written) {
             None => written.into(),
             Some(lines) => {
-                let first_line = source.body_line() + written[..lines.start].matches('\n').count();
+                let first_line =
+                    source.body_line(&whole) + written[..lines.start].matches('\n').count();
                 let rendered = self
                     .bodies
                     .render_str(&written[lines.clone()], &context, false)
@@ -534,7 +537,7 @@ impl Renderer {
             description: &description,
             path,
             url: page_url.clone(),
-            weight: source.weight,
+            weight: texts.weight(),
             updated: source.updated(),
         })
         .into_map()
