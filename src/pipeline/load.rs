@@ -179,8 +179,10 @@ impl Site {
                     .model
                     .plan
                     .region_jobs(index)
-                    .filter(|job| !self.model.source(job).extras.aliases.is_empty())
-                    .filter(|job| files_seen.insert(self.model.source(job).file_name()))
+                    .filter(|job| {
+                        let source = self.model.source(job);
+                        !source.extras.aliases.is_empty() && files_seen.insert(source.file_name())
+                    })
                     .flat_map(|job| {
                         let page = self.model.page_dir(job).dir_url();
                         self.model
