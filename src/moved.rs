@@ -274,7 +274,7 @@ fn successor<'a>(site: &'a Site, pages: &PagesBySlug, url: &OldUrl) -> Option<&'
     let candidates: Vec<&PageJob> = indexes.iter().map(|&i| &site.model.plan.jobs[i]).collect();
     candidates
         .iter()
-        .find(|job| Some(&job.locale) == wanted.as_ref())
+        .find(|job| Some(site.model.plan.locale(job)) == wanted.as_ref())
         .or_else(|| candidates.first())
         .copied()
 }

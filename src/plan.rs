@@ -15,38 +15,34 @@ use crate::diagnostics::Diagnostic;
 use crate::paths::SitePath;
 
 /// One page to render: a source page shown on a region in a locale.
-#[derive(Debug, Clone)]
+///
+/// Its locales and name are places in the plan's lists ([`Plan::locale`],
+/// [`Plan::source_locale`], [`Plan::name`]): a site has a few regions and
+/// locales, and each name serves all of a page's jobs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageJob {
-    /// In 32 bits, beside `source_at`: see [`PageJob::region`].
-    region: u32,
-    pub locale: Locale,
-    /// Shared by the page's jobs on every region and locale.
-    pub name: Arc<str>,
+    region: u16,
+    locale: u16,
     /// The locale whose file is shown (differs from `locale` on fallback).
-    pub source_locale: Locale,
-    /// Where that page is among its locale's ([`Content::place_of`]).
+    source_locale: u16,
+    name: u32,
+    /// Where that page is among its source locale's ([`Content::place_of`]).
     pub source_at: u32,
 }
 
 // One job per page, region and locale is kept until the build ends: a field
 // more is a choice. The page's folder is not one: [`PageJob::dir`] computes
 // it from the page's slug, where a path of its own took 16 bytes and an
-// allocation of 30 to 50 a job (5 MB of a 100,000-page build); the region in
-// 32 bits saves 8 more.
+// allocation of 30 to 50 a job (5 MB of a 100,000-page build). Its locales
+// and name as places in the plan's lists take 8 bytes, where two `Locale`s
+// and an `Arc<str>` took 32.
 #[cfg(target_pointer_width = "64")]
-const _: () = assert!(std::mem::size_of::<PageJob>() == 40);
+const _: () = assert!(std::mem::size_of::<PageJob>() == 16);
 
 impl PageJob {
     /// The region's index in the site's regions.
     pub fn region(&self) -> usize {
         self.region as usize
-    }
-
-    /// The folder of the page (`/fr-be/garantie/`), where `index.html` goes:
-    /// the locale's root on the region, then the slug of `source`, the page
-    /// shown ([`crate::render::Model::source`]).
-    pub fn dir(&self, config: &SiteConfig, source: &SourcePage) -> SitePath {
-        locale_root(&config.regions[self.region()], &self.locale).join(&source.slug)
     }
 
     /// The page's file in `dir`.
@@ -65,6 +61,10 @@ impl PageJob {
 #[derive(Debug, Clone, Default)]
 pub struct Plan {
     pub jobs: Vec<PageJob>,
+    /// The names of the site's pages, sorted: a job's name is its place here.
+    names: Vec<Arc<str>>,
+    /// The locales jobs are shown in or shown from: a job's are places here.
+    locales: Vec<Locale>,
     /// Every job's index in `jobs`, sorted by page name (then index): a
     /// page's jobs on every region and locale are one run of it. Not a map
     /// of names to lists, which cost some 90 bytes a name where this costs 4
@@ -95,10 +95,62 @@ impl Plan {
         self.jobs.push(job);
     }
 
+    /// A new job of the page `name` (one of `names`) shown on `region` in
+    /// `locale`, from `source_locale`'s page at `source_at`.
+    fn new_job(
+        &mut self,
+        region: usize,
+        locale: &Locale,
+        name: u32,
+        source_locale: &Locale,
+        source_at: u32,
+    ) -> PageJob {
+        PageJob {
+            region: u16::try_from(region).expect("fewer than 65,536 regions"),
+            locale: self.locale_place(locale),
+            source_locale: self.locale_place(source_locale),
+            name,
+            source_at,
+        }
+    }
+
+    fn locale_place(&mut self, locale: &Locale) -> u16 {
+        let place = match self.locales.iter().position(|known| known == locale) {
+            Some(place) => place,
+            None => {
+                self.locales.push(locale.clone());
+                self.locales.len() - 1
+            }
+        };
+        u16::try_from(place).expect("fewer than 65,536 locales")
+    }
+
+    /// The locale `job` is shown in.
+    pub fn locale(&self, job: &PageJob) -> &Locale {
+        &self.locales[usize::from(job.locale)]
+    }
+
+    /// The locale whose page `job` shows (another on fallback).
+    pub fn source_locale(&self, job: &PageJob) -> &Locale {
+        &self.locales[usize::from(job.source_locale)]
+    }
+
+    /// The name of `job`'s page, shared by its jobs on every region and locale.
+    pub fn name(&self, job: &PageJob) -> &Arc<str> {
+        &self.names[job.name as usize]
+    }
+
+    /// The folder of `job`'s page (`/fr-be/garantie/`), where `index.html`
+    /// goes: the locale's root on the region, then the slug of `source`, the
+    /// page shown ([`crate::render::Model::source`]).
+    pub fn dir(&self, job: &PageJob, config: &SiteConfig, source: &SourcePage) -> SitePath {
+        locale_root(&config.regions[job.region()], self.locale(job)).join(&source.slug)
+    }
+
     pub fn job(&self, region: usize, locale: &Locale, name: &str) -> Option<&PageJob> {
         self.indexes_named(name)
             .map(|i| &self.jobs[i])
-            .find(|job| job.region() == region && job.locale == *locale)
+            .find(|job| job.region() == region && self.locale(job) == locale)
     }
 
     pub fn region_jobs(&self, region: usize) -> impl Iterator<Item = &PageJob> {
@@ -108,18 +160,27 @@ impl Plan {
 
     /// The indexes in `jobs` of the page `name` on every region and locale.
     pub fn indexes_named(&self, name: &str) -> impl Iterator<Item = usize> + '_ {
-        let name_at = |&index: &u32| &*self.jobs[index as usize].name;
-        let start = self.by_name.partition_point(|i| name_at(i) < name);
-        let len = self.by_name[start..].partition_point(|i| name_at(i) == name);
-        self.by_name[start..start + len].iter().map(|&i| i as usize)
+        let found = self
+            .names
+            .binary_search_by(|known| (**known).cmp(name))
+            .ok()
+            .map_or(&[][..], |place| {
+                let place = place as u32;
+                let name_at = |&index: &u32| self.jobs[index as usize].name;
+                let start = self.by_name.partition_point(|i| name_at(i) < place);
+                let len = self.by_name[start..].partition_point(|i| name_at(i) == place);
+                &self.by_name[start..start + len]
+            });
+        found.iter().map(|&i| i as usize)
     }
 
-    /// Indexes the jobs by name, once every job is planned.
+    /// Indexes the jobs by name, once every job is planned. Names are
+    /// places in the sorted `names`: their order is the names'.
     fn index_names(&mut self) {
         let count = u32::try_from(self.jobs.len()).expect("fewer than 4 billion pages");
         let mut by_name: Vec<u32> = (0..count).collect();
         // Stable: a page's jobs stay in the order they were planned.
-        by_name.sort_by(|&a, &b| self.jobs[a as usize].name.cmp(&self.jobs[b as usize].name));
+        by_name.sort_by_key(|&job| self.jobs[job as usize].name);
         self.by_name = by_name;
     }
 
@@ -202,7 +263,7 @@ pub fn plan(config: &SiteConfig, content: &Content) -> (Plan, Vec<Diagnostic>) {
         let mut claimed: BTreeMap<String, (SitePath, &SourcePage)> = BTreeMap::new();
         for locale in &region.locales {
             let root = locale_root(region, locale);
-            for name in &names {
+            for (name_place, name) in (0..).zip(&names) {
                 let Some(source) = find_page(config, content, locale, name) else {
                     continue;
                 };
@@ -210,13 +271,8 @@ pub fn plan(config: &SiteConfig, content: &Content) -> (Plan, Vec<Diagnostic>) {
                     continue;
                 }
                 let dir = root.join(&source.slug);
-                let job = PageJob {
-                    region: u32::try_from(region_index).expect("fewer than 4 billion regions"),
-                    locale: locale.clone(),
-                    name: name.clone(),
-                    source_locale: source.locale.clone(),
-                    source_at: content.place_of(&source.locale, name).unwrap_or(u32::MAX),
-                };
+                let source_at = content.place_of(&source.locale, name).unwrap_or(u32::MAX);
+                let job = plan.new_job(region_index, locale, name_place, &source.locale, source_at);
                 // A page whose file did not load has its own error: it is not
                 // missing; a fallback site.yaml declares is intended.
                 if source.locale != *locale
@@ -244,6 +300,7 @@ pub fn plan(config: &SiteConfig, content: &Content) -> (Plan, Vec<Diagnostic>) {
     problems.extend(collisions.diagnostics());
     // Kept until the build ends: no room for a doubling's spare half.
     plan.jobs.shrink_to_fit();
+    plan.names = names;
     plan.index_names();
     plan.measure();
     (plan, problems)
@@ -417,32 +474,38 @@ fn fallback_warning(locale: &Locale, name: &str, source: &SourcePage) -> Diagnos
 mod tests {
     use super::*;
 
-    fn job(region: u32, locale: &str, name: &str) -> PageJob {
-        PageJob {
-            region,
-            locale: locale.parse().unwrap(),
-            name: name.into(),
-            source_locale: locale.parse().unwrap(),
-            source_at: 0,
+    /// A plan of the names `help`, `help-desk` and `index` (sorted, as
+    /// `plan` keeps them; `help-desk` sorts between `help` and `index`, and
+    /// `help` is a prefix).
+    fn plan_of_names() -> Plan {
+        Plan {
+            names: ["help", "help-desk", "index"].map(Arc::from).to_vec(),
+            ..Plan::default()
         }
+    }
+
+    fn push(plan: &mut Plan, region: usize, locale: &str, name: &str) {
+        let locale: Locale = locale.parse().unwrap();
+        let name = plan.names.iter().position(|n| &**n == name).unwrap() as u32;
+        let job = plan.new_job(region, &locale, name, &locale, 0);
+        plan.push(job);
     }
 
     #[test]
     fn a_pages_jobs_are_found_by_its_name_in_the_order_planned() {
-        let mut plan = Plan::default();
-        // Region by region, names in order within each, as `plan` does;
-        // `help-desk` sorts between `help` and `index`, and `help` is a prefix.
+        let mut plan = plan_of_names();
+        // Region by region, names in order within each, as `plan` does.
         for (region, locale) in [(0, "en"), (1, "fr-FR"), (2, "en")] {
             for name in ["help", "help-desk", "index"] {
-                plan.push(job(region, locale, name));
+                push(&mut plan, region, locale, name);
             }
         }
-        plan.push(job(3, "de-DE", "help"));
+        push(&mut plan, 3, "de-DE", "help");
         plan.index_names();
         plan.measure();
         let found = |name: &str| {
             plan.translations(name)
-                .map(|job| (job.region(), job.locale.to_string()))
+                .map(|job| (job.region(), plan.locale(job).to_string()))
                 .collect::<Vec<_>>()
         };
         let help = [(0, "en"), (1, "fr-FR"), (2, "en"), (3, "de-DE")];
@@ -451,9 +514,8 @@ mod tests {
         assert!(found("hel").is_empty() && found("zzz").is_empty());
         assert_eq!(
             plan.job(1, &"fr-FR".parse().unwrap(), "index")
-                .unwrap()
-                .region,
-            1
+                .map(|job| (job.region(), &**plan.name(job))),
+            Some((1, "index"))
         );
         assert!(plan.job(3, &"de-DE".parse().unwrap(), "index").is_none());
         assert_eq!(plan.most_versions(), 4);

@@ -169,13 +169,17 @@ impl Model {
 
     pub fn source(&self, job: &PageJob) -> &SourcePage {
         self.content
-            .page_placed(&job.source_locale, &job.name, job.source_at)
+            .page_placed(
+                self.plan.source_locale(job),
+                self.plan.name(job),
+                job.source_at,
+            )
             .expect("the plan only holds pages that exist")
     }
 
     /// The folder of a job's page (`/fr-be/garantie/`).
     pub fn page_dir(&self, job: &PageJob) -> SitePath {
-        job.dir(&self.config, self.source(job))
+        self.plan.dir(job, &self.config, self.source(job))
     }
 
     /// The file of a job's page (`/fr-be/garantie/index.html`).
@@ -225,14 +229,17 @@ impl Model {
 
     fn alternates(&self, job: &PageJob) -> Vec<Alternate> {
         self.plan
-            .translations(&job.name)
-            .map(|other| Alternate {
-                region: self.region(other.region()).id.to_string(),
-                locale: other.locale.to_string(),
-                hreflang: other.locale.to_string(),
-                url: self.page_url(other),
-                language_name: self.language_name(other.region(), &other.locale),
-                current: other.region() == job.region() && other.locale == job.locale,
+            .translations(self.plan.name(job))
+            .map(|other| {
+                let locale = self.plan.locale(other);
+                Alternate {
+                    region: self.region(other.region()).id.to_string(),
+                    locale: locale.to_string(),
+                    hreflang: locale.to_string(),
+                    url: self.page_url(other),
+                    language_name: self.language_name(other.region(), locale),
+                    current: other == job,
+                }
             })
             .collect()
     }
@@ -325,7 +332,8 @@ fn navs(
 ) -> BTreeMap<(usize, Locale), Vec<NavItem>> {
     let mut navs: BTreeMap<(usize, Locale), Vec<(i32, NavItem)>> = BTreeMap::new();
     for job in &plan.jobs {
-        let Some(source) = content.page_placed(&job.source_locale, &job.name, job.source_at) else {
+        let name = plan.name(job);
+        let Some(source) = content.page_placed(plan.source_locale(job), name, job.source_at) else {
             continue;
         };
         if source.slug.depth() > 1 {
@@ -336,13 +344,13 @@ fn navs(
         let Some(texts) = source.held_texts() else {
             continue;
         };
-        let path = job.dir(config, source).dir_url();
-        navs.entry((job.region(), job.locale.clone()))
+        let path = plan.dir(job, config, source).dir_url();
+        navs.entry((job.region(), plan.locale(job).clone()))
             .or_default()
             .push((
                 texts.weight(),
                 NavItem {
-                    name: job.name.clone(),
+                    name: name.clone(),
                     title: texts.title().to_string(),
                     nav_title: texts.nav_title().unwrap_or(texts.title()).to_string(),
                     url: format!("https://{}{}", config.regions[job.region()].domain, path),
@@ -507,7 +515,8 @@ impl Renderer {
     /// Renders one page to HTML.
     pub fn page(&self, model: &Model, job: &PageJob) -> Outcome<String> {
         let source = model.source(job);
-        let mut context = model.base_context(job.region(), &job.locale);
+        let (locale, name) = (model.plan.locale(job), model.plan.name(job));
+        let mut context = model.base_context(job.region(), locale);
         let whole = source.whole_file().map_err(|problem| vec![problem])?;
         let written = &whole.text[source.body_offset()..];
         // Only the lines of a body that hold template syntax go through Tera:
@@ -532,7 +541,7 @@ impl Renderer {
         let path = model.page_dir(job).dir_url();
         let page_url = model.url(job.region(), &path);
         let mut page = Value::from_serializable(&PageView {
-            name: &job.name,
+            name,
             title: &title,
             description: &description,
             path,
@@ -555,12 +564,9 @@ impl Renderer {
         page.insert("content".into(), Value::safe_string(&html));
         context.insert_value("page", Value::from(page));
         context.insert("canonical", &page_url);
-        context.insert(
-            "nav",
-            &self.nav(model, job.region(), &job.locale, Some(&job.name)),
-        );
+        context.insert("nav", &self.nav(model, job.region(), locale, Some(name)));
         context.insert("translations", &model.alternates(job));
-        context.insert("x_default", &model.x_default(&job.name));
+        context.insert("x_default", &model.x_default(name));
         self.render_template(texts.template(), &context, model, Some(source))
     }
 

@@ -264,9 +264,10 @@ impl Site {
             .plan
             .region_jobs(region)
             .map(|job| {
-                let known = roots.iter().position(|(locale, _)| **locale == job.locale);
+                let locale = model.plan.locale(job);
+                let known = roots.iter().position(|(known, _)| *known == locale);
                 let at = known.unwrap_or_else(|| {
-                    roots.push((&job.locale, locale_root(model.region(region), &job.locale)));
+                    roots.push((locale, locale_root(model.region(region), locale)));
                     roots.len() - 1
                 });
                 (job, at)
@@ -296,10 +297,10 @@ impl Site {
         let model = &self.model;
         let mut alternates: Vec<(String, String)> = model
             .plan
-            .translations(&job.name)
-            .map(|other| (other.locale.to_string(), model.page_url(other)))
+            .translations(model.plan.name(job))
+            .map(|other| (model.plan.locale(other).to_string(), model.page_url(other)))
             .collect();
-        if let Some(x_default) = self.x_default_url(&job.name) {
+        if let Some(x_default) = self.x_default_url(model.plan.name(job)) {
             alternates.push(("x-default".to_string(), x_default));
         }
         SitemapEntry {

@@ -175,7 +175,7 @@ impl Site {
         };
         let region_reads = |region: usize| self.model.region(region).locales.iter().any(reads);
         let outputs = self.outputs().into_iter().filter(|output| match output {
-            Output::Page(index) => reads(&self.model.plan.jobs[*index].locale),
+            Output::Page(index) => reads(self.model.plan.locale(&self.model.plan.jobs[*index])),
             Output::NotFound { locale, .. } => reads(locale),
             Output::Languages { region } => region_reads(*region),
             _ => false,
@@ -236,7 +236,7 @@ impl Site {
             .filter_map(|file| self.model.content.by_file(file))
             .flat_map(|page| {
                 plan.indexes_named(&page.name)
-                    .filter(move |&i| plan.jobs[i].source_locale == page.locale)
+                    .filter(move |&i| *plan.source_locale(&plan.jobs[i]) == page.locale)
             })
             .collect();
         indexes.sort_unstable();

@@ -285,8 +285,9 @@ fn page_notes(site: &Site, files: &Files, report: &Report) -> HashMap<FileKey, V
     for job in &site.model.plan.jobs {
         let key = file_key(site, job);
         let source = &*site.model.source(job).file_name();
-        let own_locale_file = format!("content/{}/{}.md", job.locale, job.name);
-        let messages = format!("{}/{}", crate::i18n::LOCALES_DIR, job.locale);
+        let (plan, locale) = (&site.model.plan, site.model.plan.locale(job));
+        let own_locale_file = format!("content/{locale}/{}.md", plan.name(job));
+        let messages = format!("{}/{locale}", crate::i18n::LOCALES_DIR);
         let mut links: Option<Vec<String>> = None;
         let found: Vec<Diagnostic> = warnings
             .iter()
