@@ -197,14 +197,17 @@ fn build_inner(options: &BuildOptions) -> Result<BuildSummary, Diagnostic> {
         .iter()
         .map(|r| r.domain.clone())
         .collect();
+    // Only the pages' records are needed from here: the rest of the site is
+    // freed before the output is walked for its fingerprint, which would
+    // otherwise add to the most the build holds.
+    let content = Arc::clone(&site.model.content);
+    free(site);
     timings.stage("fingerprint", || {
         unchanged::remember(
             locked.target(),
             &fingerprint,
             &report,
-            clean_shape
-                .as_deref()
-                .map(|shape| (shape, &*site.model.content)),
+            clean_shape.as_deref().map(|shape| (shape, &*content)),
             files,
             &domains,
         )
@@ -218,11 +221,6 @@ fn build_inner(options: &BuildOptions) -> Result<BuildSummary, Diagnostic> {
             .chain(committed.kept)
             .collect(),
     );
-    // A rule table holds a few allocations per rule (100,000 rows make half a
-    // million): freed on every core, not one after the other at the return.
-    if let Ok(tables) = Arc::try_unwrap(site.redirects) {
-        tables.into_par_iter().for_each(drop);
-    }
     Ok(BuildSummary {
         files,
         domains,
@@ -231,6 +229,15 @@ fn build_inner(options: &BuildOptions) -> Result<BuildSummary, Diagnostic> {
         report,
         timings,
     })
+}
+
+/// Frees a built site. A rule table holds a few allocations per rule
+/// (100,000 rows make half a million): freed on every core, not one after
+/// the other.
+fn free(site: Site) {
+    if let Ok(tables) = Arc::try_unwrap(site.redirects) {
+        tables.into_par_iter().for_each(drop);
+    }
 }
 
 /// What the render gave: its problems, and how many pages it kept from the

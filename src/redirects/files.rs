@@ -4,7 +4,8 @@
 //! 100,000 of them: as `RequestPath`s (a string per segment, in a tree) they
 //! took about 230 bytes each. Here each is its canonical request path
 //! (`/warranty/index.html`), written one after another in a single string in
-//! sorted order, and found by the hash of its segments.
+//! sorted order, and found by the hash of its segments. A page's file ends in
+//! `/index.html`: that is a bit beside the path, not 11 bytes of it.
 
 use std::cmp::Ordering;
 
@@ -18,10 +19,12 @@ use super::pattern::RequestPath;
 #[derive(Debug, Clone, Default)]
 pub struct FileSet {
     /// Each path as it is written (`RequestPath`'s `Display`), sorted by
-    /// [`compare_written`], one after another: a string of its own would cost
-    /// more than the path.
+    /// [`compare_written`], one after another, without the `/index.html` it
+    /// ends with (see `ends`): a string of its own would cost more than the
+    /// path.
     text: Box<str>,
-    /// Where each path ends in `text`.
+    /// Where each path ends in `text`, with [`INDEX_BIT`] set when the path
+    /// goes on with `/index.html`.
     ends: Vec<u32>,
     /// Each path's place in `ends`, by the hash of its segments. Most paths a
     /// check asks about are not files: the hash says so without building the
@@ -47,28 +50,50 @@ fn parts(written: &str) -> (impl Iterator<Item = &str>, bool) {
     (segments, trailing_slash)
 }
 
+/// What a path ends with when it is a page's file: kept as [`INDEX_BIT`].
+const INDEX: &str = "/index.html";
+
+/// Set in an entry's end when its path goes on with [`INDEX`]: the text
+/// stays under 2 GiB.
+const INDEX_BIT: u32 = 1 << 31;
+
+/// The segments and trailing slash of an entry: its `stem` as written, then
+/// `index.html` when it is a page's file (`index`).
+fn entry_parts(stem: &str, index: bool) -> (impl Iterator<Item = &str>, bool) {
+    let (segments, trailing_slash) = parts(stem);
+    let index = index.then_some(&INDEX[1..]);
+    (segments.chain(index), trailing_slash && index.is_none())
+}
+
 fn compare_written(a: &str, b: &str) -> Ordering {
     let (a_segments, a_slash) = parts(a);
     let (b_segments, b_slash) = parts(b);
     a_segments.cmp(b_segments).then(a_slash.cmp(&b_slash))
 }
 
-fn parse_written(written: &str) -> RequestPath {
-    let (segments, trailing_slash) = parts(written);
+fn parse_entry((stem, index): (&str, bool)) -> RequestPath {
+    let (segments, trailing_slash) = entry_parts(stem, index);
     RequestPath {
         segments: segments.map(str::to_string).collect(),
         trailing_slash,
     }
 }
 
-/// The path at `place` in order, as written in `text`, which ends at `ends`.
-fn path_at<'a>(text: &'a str, ends: &[u32], place: usize) -> &'a str {
-    let start = place.checked_sub(1).map_or(0, |before| ends[before]);
-    &text[start as usize..ends[place] as usize]
+/// The entry at `place` in order: its stem as written in `text`, which ends
+/// at `ends`, and whether it goes on with `/index.html`.
+fn entry_at<'a>(text: &'a str, ends: &[u32], place: usize) -> (&'a str, bool) {
+    let start = place
+        .checked_sub(1)
+        .map_or(0, |before| ends[before] & !INDEX_BIT);
+    let end = ends[place];
+    (
+        &text[start as usize..(end & !INDEX_BIT) as usize],
+        end & INDEX_BIT != 0,
+    )
 }
 
-fn hash_written(written: &str) -> u64 {
-    let (segments, trailing_slash) = parts(written);
+fn hash_entry((stem, index): (&str, bool)) -> u64 {
+    let (segments, trailing_slash) = entry_parts(stem, index);
     PathHash::new().segments(segments).finish(trailing_slash)
 }
 
@@ -92,8 +117,8 @@ impl Probe<'_> {
         hash.finish(self.trailing_slash)
     }
 
-    fn is(&self, written: &str) -> bool {
-        let (mut segments, trailing_slash) = parts(written);
+    fn is(&self, (stem, index): (&str, bool)) -> bool {
+        let (mut segments, trailing_slash) = entry_parts(stem, index);
         if trailing_slash != self.trailing_slash {
             return false;
         }
@@ -133,13 +158,13 @@ impl FileSet {
             trailing_slash,
         };
         self.places
-            .find(probe.hash(), |&place| probe.is(self.path(place as usize)))
+            .find(probe.hash(), |&place| probe.is(self.entry(place as usize)))
             .is_some()
     }
 
     /// Each path, in order. Made as it is read: the set keeps strings only.
     pub fn iter(&self) -> impl Iterator<Item = RequestPath> + '_ {
-        (0..self.len()).map(|place| parse_written(self.path(place)))
+        (0..self.len()).map(|place| parse_entry(self.entry(place)))
     }
 
     pub fn len(&self) -> usize {
@@ -150,8 +175,8 @@ impl FileSet {
         self.ends.is_empty()
     }
 
-    fn path(&self, place: usize) -> &str {
-        path_at(&self.text, &self.ends, place)
+    fn entry(&self, place: usize) -> (&str, bool) {
+        entry_at(&self.text, &self.ends, place)
     }
 }
 
@@ -166,12 +191,23 @@ impl FromIterator<RequestPath> for FileSet {
             .collect();
         paths.sort_unstable_by(|a, b| compare_written(a, b));
         paths.dedup();
-        let text: Box<str> = paths.concat().into_boxed_str();
-        let ends: Vec<u32> = paths
+        let entries: Vec<(&str, bool)> = paths
             .iter()
-            .scan(0, |end, path| {
-                *end += path.len();
-                Some(u32::try_from(*end).expect("under 4 GB of file names"))
+            .map(|path| match path.strip_suffix(INDEX) {
+                Some(stem) => (stem, true),
+                None => (&**path, false),
+            })
+            .collect();
+        let text: Box<str> = entries.iter().map(|(stem, _)| *stem).collect();
+        let ends: Vec<u32> = entries
+            .iter()
+            .scan(0, |end, (stem, index)| {
+                *end += stem.len();
+                let end = u32::try_from(*end)
+                    .ok()
+                    .filter(|end| end & INDEX_BIT == 0)
+                    .expect("under 2 GB of file names");
+                Some(if *index { end | INDEX_BIT } else { end })
             })
             .collect();
         let mut set = FileSet {
@@ -179,11 +215,11 @@ impl FromIterator<RequestPath> for FileSet {
             ends,
             places: HashTable::with_capacity(paths.len()),
         };
-        for (place, written) in paths.iter().enumerate() {
+        for (place, entry) in entries.into_iter().enumerate() {
             let place = u32::try_from(place).expect("fewer than 4 billion files");
             let FileSet { text, ends, places } = &mut set;
-            places.insert_unique(hash_written(written), place, |&other| {
-                hash_written(path_at(text, ends, other as usize))
+            places.insert_unique(hash_entry(entry), place, |&other| {
+                hash_entry(entry_at(text, ends, other as usize))
             });
         }
         set
@@ -211,6 +247,8 @@ mod tests {
             "/caf%C3%A9/index.html",
             "/a/index.html",
             "/404.html",
+            // A folder named `index.html`: not the page's file.
+            "/a/index.html/",
         ];
         let expected: BTreeSet<RequestPath> = written.iter().map(|p| path(p)).collect();
         let files: FileSet = written.iter().map(|p| path(p)).collect();
@@ -222,7 +260,16 @@ mod tests {
         for file in &expected {
             assert!(files.contains(file), "{file}");
         }
-        for other in ["/a/b", "/a", "/a/b/index.htm", "/a-b/", "/zz/index.html"] {
+        for other in [
+            "/a/b",
+            "/a",
+            "/a/b/index.htm",
+            "/a-b/",
+            "/zz/index.html",
+            "/a/b/index.html/",
+            "/a/b/index",
+            "/ab.html/index.html",
+        ] {
             assert!(!files.contains(&path(other)), "{other}");
         }
         // Probed as a parent and a last segment in two parts, as `served` asks.
