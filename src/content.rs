@@ -844,6 +844,9 @@ impl Content {
             .collect();
         names.sort();
         names.dedup();
+        // The plan keeps them until the build ends: not the room every
+        // locale's copy of a name took before the duplicates went.
+        names.shrink_to_fit();
         names
     }
 

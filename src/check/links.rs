@@ -19,6 +19,7 @@ use crate::paths::SitePath;
 use crate::pipeline::Site;
 use crate::redirects::lookup::{resolve, End};
 use crate::redirects::pattern::RequestPath;
+use crate::redirects::RuleTable;
 use crate::spill::{self, Spill};
 
 /// Schemes that run code or smuggle content instead of linking.
@@ -36,6 +37,8 @@ enum Checked {
 /// A rendered HTML page: where it is, for the links it holds.
 struct PageRef {
     region: usize,
+    /// Where its ids are kept: see [`PageKey`].
+    key: PageKey,
     /// `/help/index.html`
     file: String,
     /// `/help/`
@@ -53,18 +56,22 @@ pub struct LinkSink<'a> {
 
 #[derive(Default)]
 struct Seen {
-    /// Where the ids of each page rendered so far are, by [`page_key`]: in
+    /// Where the ids of each page rendered so far are, by region and the
+    /// page's place among the region's files ([`PageKey::Placed`]): in
     /// `id_text`, a temporary file, as one text a page ([`PageIds`]). Not in
     /// memory: 50 bytes a page and more (5 MB of a 100,000-page build), for
-    /// the few read back, by a link to a `#fragment` of another page.
-    ids: HashMap<u64, spill::Place>,
+    /// the few read back, by a link to a `#fragment` of another page. A list
+    /// by place, where a map by key took 2.2 MB at 100,000 pages.
+    ids: Vec<Vec<Option<spill::Place>>>,
+    /// Those of files not among their region's ([`PageKey::Hashed`]).
+    ids_hashed: HashMap<u64, spill::Place>,
     id_text: Spill,
     /// The ids of pages past the 4 GiB a spill holds.
-    overflow: HashMap<u64, String>,
+    overflow: HashMap<PageKey, String>,
     /// Ids that could not be read back: the check cannot be trusted.
     unreadable: Option<String>,
     /// `#fragment` links to pages not rendered yet, by the target's key.
-    waiting: HashMap<u64, Vec<Fragment>>,
+    waiting: HashMap<PageKey, Vec<Fragment>>,
     /// The links that do not work.
     failed: Vec<Failed>,
 }
@@ -131,12 +138,35 @@ impl<'a> PageIds<'a> {
 }
 
 impl Seen {
+    /// What is seen of a site's pages before any is rendered: room for the
+    /// ids of every file of each of its `regions`, as many as each has.
+    fn of(regions: impl Iterator<Item = usize>) -> Seen {
+        Seen {
+            ids: regions.map(|files| vec![None; files]).collect(),
+            ..Seen::default()
+        }
+    }
+
+    fn kept_place(&mut self, key: PageKey) -> Option<&mut Option<spill::Place>> {
+        match key {
+            PageKey::Placed { region, place } => self
+                .ids
+                .get_mut(region as usize)
+                .and_then(|places| places.get_mut(place as usize)),
+            PageKey::Hashed(_) => None,
+        }
+    }
+
     /// The ids of the page with this key ([`PageIds`]).
-    fn ids_of(&mut self, key: u64) -> Ids {
+    fn ids_of(&mut self, key: PageKey) -> Ids {
         if let Some(ids) = self.overflow.get(&key) {
             return Ids::Rendered(ids.clone());
         }
-        let Some(&place) = self.ids.get(&key) else {
+        let place = match key {
+            PageKey::Hashed(hash) => self.ids_hashed.get(&hash).copied(),
+            PageKey::Placed { .. } => self.kept_place(key).and_then(|place| *place),
+        };
+        let Some(place) = place else {
             return Ids::NotYet;
         };
         let read = self.id_text.get(place).map(String::from_utf8);
@@ -149,12 +179,18 @@ impl Seen {
         Ids::Unreadable
     }
 
-    fn keep_ids(&mut self, key: u64, ids: &str) {
-        match self.id_text.put(ids.as_bytes()) {
-            Some(place) => {
-                self.ids.insert(key, place);
+    fn keep_ids(&mut self, key: PageKey, ids: &str) {
+        let Some(place) = self.id_text.put(ids.as_bytes()) else {
+            self.overflow.insert(key, ids.to_string());
+            return;
+        };
+        match (key, self.kept_place(key)) {
+            (_, Some(kept)) => *kept = Some(place),
+            (PageKey::Hashed(hash), None) => {
+                self.ids_hashed.insert(hash, place);
             }
-            None => {
+            // A place past the region's files: not one `Seen::of` made room for.
+            (PageKey::Placed { .. }, None) => {
                 self.overflow.insert(key, ids.to_string());
             }
         }
@@ -171,19 +207,40 @@ enum Ids {
     Unreadable,
 }
 
-/// The key of a rendered file of a region.
-fn page_key(region: usize, file: &str) -> u64 {
-    use std::hash::{DefaultHasher, Hash, Hasher};
-    let mut hasher = DefaultHasher::new();
-    (region, file).hash(&mut hasher);
-    hasher.finish()
+/// Which rendered file of a region a page is, to find its ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum PageKey {
+    /// Its place among the region's files (its redirect table's), as every
+    /// file the site writes is.
+    Placed { region: u32, place: u32 },
+    /// The hash of the region and the file, for one not among them.
+    Hashed(u64),
+}
+
+/// The key of `file` (`/help/index.html`) of `region`, whose files are
+/// those of its rule table in `tables`.
+fn page_key(tables: &[RuleTable], region: usize, file: &str) -> PageKey {
+    let placed = RequestPath::parse(file).ok().and_then(|path| {
+        let place = tables.get(region)?.files.place_of(&path)?;
+        Some(PageKey::Placed {
+            region: u32::try_from(region).ok()?,
+            place: u32::try_from(place).ok()?,
+        })
+    });
+    placed.unwrap_or_else(|| {
+        use std::hash::{DefaultHasher, Hash, Hasher};
+        let mut hasher = DefaultHasher::new();
+        (region, file).hash(&mut hasher);
+        PageKey::Hashed(hasher.finish())
+    })
 }
 
 impl<'a> LinkSink<'a> {
     pub fn new(site: &'a Site) -> LinkSink<'a> {
+        let regions = site.redirects.iter().map(|table| table.files.len());
         LinkSink {
             site,
-            seen: Mutex::default(),
+            seen: Mutex::new(Seen::of(regions)),
         }
     }
 
@@ -203,6 +260,7 @@ impl<'a> LinkSink<'a> {
             .map_or("/".to_string(), |(dir, _)| format!("{dir}/"));
         Some(PageRef {
             region,
+            key: page_key(&self.site.redirects, region, &file),
             file,
             url_dir,
         })
@@ -258,7 +316,7 @@ impl<'a> LinkSink<'a> {
                     path,
                     fragment,
                 } => {
-                    let key = page_key(target.0, &target.1);
+                    let key = page_key(&self.site.redirects, target.0, &target.1);
                     let wanted = Fragment {
                         place: place(index),
                         target,
@@ -277,7 +335,7 @@ impl<'a> LinkSink<'a> {
         let Ok(mut seen) = self.seen.lock() else {
             return;
         };
-        let key = page_key(page.region, &page.file);
+        let key = page.key;
         for wanted in seen.waiting.remove(&key).unwrap_or_default() {
             failed.extend(wanted.check(Some(ids)));
         }
@@ -298,7 +356,7 @@ impl<'a> LinkSink<'a> {
     /// The ids of the page `file` of `region`, if it was rendered.
     pub fn ids_of(&self, region: usize, file: &str) -> Option<Vec<String>> {
         let mut seen = self.seen.lock().ok()?;
-        let Ids::Rendered(ids) = seen.ids_of(page_key(region, file)) else {
+        let Ids::Rendered(ids) = seen.ids_of(page_key(&self.site.redirects, region, file)) else {
             return None;
         };
         Some(PageIds(&ids).iter().map(str::to_string).collect())
@@ -311,7 +369,7 @@ impl<'a> LinkSink<'a> {
         let Ok(mut seen) = self.seen.lock() else {
             return;
         };
-        let waiting: Vec<(u64, Vec<Fragment>)> = seen.waiting.drain().collect();
+        let waiting: Vec<(PageKey, Vec<Fragment>)> = seen.waiting.drain().collect();
         for (key, fragments) in waiting {
             let Some(html) = fragments
                 .first()
@@ -738,17 +796,22 @@ mod tests {
 
     #[test]
     fn a_pages_ids_are_kept_as_they_were_found() {
-        let mut seen = Seen::default();
-        let mut keep = |key: u64, list: &[&str]| {
+        // Two regions: of three files and of two.
+        let mut seen = Seen::of([3, 2].into_iter());
+        let placed = |region, place| PageKey::Placed { region, place };
+        let mut keep = |key: PageKey, list: &[&str]| {
             let joined = PageIds::join(list.iter().map(|id| id.to_string()).collect());
             seen.keep_ids(key, &joined);
         };
-        keep(1, &["main", "", "a b", "r\u{e9}sum\u{e9}"]);
-        keep(2, &[]);
-        keep(3, &[""]);
+        keep(placed(0, 0), &["main", "", "a b", "r\u{e9}sum\u{e9}"]);
+        keep(placed(0, 2), &[]);
+        keep(placed(1, 0), &[""]);
         // A NUL is U+FFFD, as a browser reads it: it never splits an id.
-        keep(4, &["a\0b"]);
-        keep(5, &["next"]);
+        keep(placed(1, 1), &["a\0b"]);
+        // A file not among its region's, and a place past them.
+        keep(PageKey::Hashed(7), &["hashed"]);
+        keep(placed(1, 9), &["past"]);
+        keep(placed(0, 1), &["next"]);
         let mut kept = |key| match seen.ids_of(key) {
             Ids::Rendered(ids) => {
                 Some(PageIds(&ids).iter().map(str::to_string).collect::<Vec<_>>())
@@ -756,13 +819,52 @@ mod tests {
             Ids::NotYet => None,
             Ids::Unreadable => panic!("unreadable"),
         };
-        assert_eq!(kept(1).unwrap(), ["main", "", "a b", "r\u{e9}sum\u{e9}"]);
-        assert_eq!(kept(2).unwrap().len(), 0);
-        assert_eq!(kept(3).unwrap(), [""]);
-        assert_eq!(kept(4).unwrap(), ["a\u{FFFD}b"]);
+        assert_eq!(
+            kept(placed(0, 0)).unwrap(),
+            ["main", "", "a b", "r\u{e9}sum\u{e9}"]
+        );
+        assert_eq!(kept(placed(0, 2)).unwrap().len(), 0);
+        assert_eq!(kept(placed(1, 0)).unwrap(), [""]);
+        assert_eq!(kept(placed(1, 1)).unwrap(), ["a\u{FFFD}b"]);
+        assert_eq!(kept(PageKey::Hashed(7)).unwrap(), ["hashed"]);
+        assert_eq!(kept(placed(1, 9)).unwrap(), ["past"]);
         // Pages kept one after another in one string do not run into each other.
-        assert_eq!(kept(5).unwrap(), ["next"]);
-        assert_eq!(kept(6), None);
+        assert_eq!(kept(placed(0, 1)).unwrap(), ["next"]);
+        // Not rendered yet: in range, past the files, of no region, hashed.
+        for key in [placed(1, 2), placed(1, 3), placed(2, 0), PageKey::Hashed(8)] {
+            assert_eq!(kept(key), None, "{key:?}");
+        }
+    }
+
+    #[test]
+    fn a_rendered_page_is_known_by_its_place_among_its_regions_files() {
+        let files: crate::redirects::files::FileSet = ["/a/index.html", "/b/index.html"]
+            .iter()
+            .map(|file| RequestPath::parse(file).unwrap())
+            .collect();
+        let tables = [RuleTable::new(
+            0,
+            "example.com".to_string(),
+            crate::redirects::Target::Netlify,
+            Vec::new(),
+            files,
+        )];
+        let site = &tables[..];
+        assert_eq!(
+            page_key(site, 0, "/b/index.html"),
+            PageKey::Placed {
+                region: 0,
+                place: 1
+            }
+        );
+        let hashed = page_key(site, 0, "/c/index.html");
+        assert!(matches!(hashed, PageKey::Hashed(_)));
+        assert_eq!(hashed, page_key(site, 0, "/c/index.html"));
+        assert_ne!(hashed, page_key(site, 1, "/c/index.html"));
+        assert!(matches!(
+            page_key(site, 1, "/a/index.html"),
+            PageKey::Hashed(_)
+        ));
     }
 
     #[test]

@@ -141,7 +141,22 @@ impl Probe<'_> {
 
 impl FileSet {
     pub fn contains(&self, path: &RequestPath) -> bool {
-        self.holds(&path.segments, None, path.trailing_slash)
+        self.place_of(path).is_some()
+    }
+
+    /// Where `path` is among the files, in order: from 0 to [`FileSet::len`].
+    pub fn place_of(&self, path: &RequestPath) -> Option<usize> {
+        self.find(Probe {
+            parent: &path.segments,
+            last: None,
+            trailing_slash: path.trailing_slash,
+        })
+    }
+
+    fn find(&self, probe: Probe) -> Option<usize> {
+        self.places
+            .find(probe.hash(), |&place| probe.is(self.entry(place as usize)))
+            .map(|&place| place as usize)
     }
 
     /// Whether the set has `parent` + `last` (`last` split as a stem and a
@@ -152,14 +167,12 @@ impl FileSet {
         last: Option<(&str, &str)>,
         trailing_slash: bool,
     ) -> bool {
-        let probe = Probe {
+        self.find(Probe {
             parent,
             last,
             trailing_slash,
-        };
-        self.places
-            .find(probe.hash(), |&place| probe.is(self.entry(place as usize)))
-            .is_some()
+        })
+        .is_some()
     }
 
     /// Each path, in order. Made as it is read: the set keeps strings only.
@@ -257,8 +270,9 @@ mod tests {
             files.iter().collect::<Vec<_>>(),
             expected.iter().cloned().collect::<Vec<_>>()
         );
-        for file in &expected {
+        for (place, file) in expected.iter().enumerate() {
             assert!(files.contains(file), "{file}");
+            assert_eq!(files.place_of(file), Some(place), "{file}");
         }
         for other in [
             "/a/b",
