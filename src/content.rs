@@ -978,19 +978,34 @@ pub fn load_lenient(config: &SiteConfig) -> (Content, Vec<Diagnostic>) {
             .help("create content/<locale>/index.md for each locale");
         return (content, vec![problem]);
     }
-    let (mut files, found) = fs::input_files(&config.root, &dir, usize::MAX);
-    problems.extend(found);
-    content.not_read = not_read(&config.root, &dir, &files);
-    files.retain(|path| !is_hidden(path));
     let root = Arc::new(config.root.clone());
     // Where the pages' texts are left ([`SourcePage::leave_texts_on_disk`]).
     let spill = Arc::new(Spill::new());
     content.spill = Some(spill.clone());
     let mut names = HashSet::new();
-    // Parsed in parallel, gathered in the walk's sorted order, a chunk at a
-    // time: every file's result at once (a record each, by value) would be
-    // 14 MB at 100,000 pages.
-    for chunk in files.chunks(LOAD_CHUNK) {
+    // Found by the walk, parsed in parallel and gathered in the walk's sorted
+    // order, a chunk at a time: every file's path at once would be 6 MB at
+    // 100,000 pages, and every file's result (a record each, by value) 14 MB.
+    let mut walk = fs::InputFiles::new(&config.root, &dir, usize::MAX);
+    let mut chunk = Vec::with_capacity(LOAD_CHUNK);
+    loop {
+        chunk.clear();
+        for found in walk.by_ref() {
+            match found {
+                Ok(file) => chunk.push(file),
+                Err(problem) => problems.push(problem),
+            }
+            if chunk.len() == LOAD_CHUNK {
+                break;
+            }
+        }
+        if chunk.is_empty() {
+            break;
+        }
+        content
+            .not_read
+            .extend(not_read(&config.root, &dir, &chunk));
+        chunk.retain(|path| !is_hidden(path));
         let loaded: Vec<Outcome<Option<SourcePage>>> = chunk
             .par_iter()
             .map(|path| load_file(&root, Some(&spill), path))

@@ -170,50 +170,100 @@ pub fn names_editor_temporary(path: &Path) -> bool {
 pub fn input_files(root: &Path, dir: &Path, max_depth: usize) -> (Vec<PathBuf>, Vec<Diagnostic>) {
     let mut files = Vec::new();
     let mut problems = Vec::new();
-    if !dir.exists() {
-        return (files, problems);
+    for found in InputFiles::new(root, dir, max_depth) {
+        match found {
+            Ok(file) => files.push(file),
+            Err(problem) => problems.push(problem),
+        }
     }
-    let shown_dir = shown_path(root, dir);
-    if let Err(problem) = check_inside(root, dir, &shown_dir) {
-        return (files, vec![problem]);
+    (files, problems)
+}
+
+/// [`input_files`] one at a time, as the walk finds them: a caller that
+/// takes them in chunks never holds every path of a 100,000-page site.
+pub struct InputFiles<'a> {
+    root: &'a Path,
+    dir: &'a Path,
+    walk: Option<walkdir::IntoIter>,
+    /// A problem found before the walk starts, told first.
+    first: Option<Diagnostic>,
+}
+
+impl<'a> InputFiles<'a> {
+    pub fn new(root: &'a Path, dir: &'a Path, max_depth: usize) -> InputFiles<'a> {
+        let mut files = InputFiles {
+            root,
+            dir,
+            walk: None,
+            first: None,
+        };
+        if !dir.exists() {
+            return files;
+        }
+        if let Err(problem) = check_inside(root, dir, &shown_path(root, dir)) {
+            files.first = Some(problem);
+            return files;
+        }
+        let walk = walkdir::WalkDir::new(dir)
+            .follow_links(true)
+            .sort_by_file_name()
+            .min_depth(1)
+            .max_depth(max_depth)
+            .into_iter();
+        files.walk = Some(walk);
+        files
     }
-    let mut walk = walkdir::WalkDir::new(dir)
-        .follow_links(true)
-        .sort_by_file_name()
-        .min_depth(1)
-        .max_depth(max_depth)
-        .into_iter();
-    while let Some(entry) = walk.next() {
+
+    /// What the walk's `entry` gives: a file, a problem, or nothing to say.
+    fn take(
+        &mut self,
+        entry: walkdir::Result<walkdir::DirEntry>,
+    ) -> Option<Result<PathBuf, Diagnostic>> {
+        let root = self.root;
         let entry = match entry {
-            Ok(entry) if names_editor_temporary(entry.path()) => continue,
+            Ok(entry) if names_editor_temporary(entry.path()) => return None,
             Ok(entry) => entry,
-            Err(error) if error.path().is_some_and(names_editor_temporary) => continue,
+            Err(error) if error.path().is_some_and(names_editor_temporary) => return None,
             Err(error) => {
-                let at = error.path().unwrap_or(dir);
+                let at = error.path().unwrap_or(self.dir);
                 let shown = shown_path(root, at);
-                problems.push(
-                    Diagnostic::error("io::unreadable", format!("could not read {shown}: {error}"))
-                        .in_file(&shown)
-                        .help("fix or remove it: a broken link or a link to one of its own folders cannot be read"),
-                );
-                continue;
+                return Some(Err(Diagnostic::error(
+                    "io::unreadable",
+                    format!("could not read {shown}: {error}"),
+                )
+                .in_file(&shown)
+                .help("fix or remove it: a broken link or a link to one of its own folders cannot be read")));
             }
         };
         if entry.path_is_symlink() {
             let shown = shown_path(root, entry.path());
             if let Err(problem) = check_inside(root, entry.path(), &shown) {
-                problems.push(problem);
                 if entry.file_type().is_dir() {
-                    walk.skip_current_dir();
+                    if let Some(walk) = self.walk.as_mut() {
+                        walk.skip_current_dir();
+                    }
                 }
-                continue;
+                return Some(Err(problem));
             }
         }
-        if entry.file_type().is_file() {
-            files.push(entry.into_path());
+        entry.file_type().is_file().then(|| Ok(entry.into_path()))
+    }
+}
+
+impl Iterator for InputFiles<'_> {
+    type Item = Result<PathBuf, Diagnostic>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(problem) = self.first.take() {
+            return Some(Err(problem));
+        }
+        loop {
+            let entry = self.walk.as_mut()?.next()?;
+            if let Some(found) = self.take(entry) {
+                return Some(found);
+            }
         }
     }
-    (files, problems)
 }
 
 /// Where `path` really is must be inside `root`.

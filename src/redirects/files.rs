@@ -8,6 +8,7 @@
 //! `/index.html`: that is a bit beside the path, not 11 bytes of it.
 
 use std::cmp::Ordering;
+use std::fmt::Write;
 
 use hashbrown::HashTable;
 
@@ -197,46 +198,54 @@ impl FromIterator<RequestPath> for FileSet {
     /// Files have a name, so each path is written as one string that reads back
     /// as the same path (only the root, which no file is, has two spellings).
     fn from_iter<I: IntoIterator<Item = RequestPath>>(paths: I) -> FileSet {
-        let mut paths: Vec<Box<str>> = paths
-            .into_iter()
-            .filter(|path| !path.segments.is_empty())
-            .map(|path| path.to_string().into_boxed_str())
-            .collect();
-        paths.sort_unstable_by(|a, b| compare_written(a, b));
-        paths.dedup();
-        let entries: Vec<(&str, bool)> = paths
-            .iter()
-            .map(|path| match path.strip_suffix(INDEX) {
-                Some(stem) => (stem, true),
-                None => (&**path, false),
-            })
-            .collect();
-        let text: Box<str> = entries.iter().map(|(stem, _)| *stem).collect();
-        let ends: Vec<u32> = entries
-            .iter()
-            .scan(0, |end, (stem, index)| {
-                *end += stem.len();
-                let end = u32::try_from(*end)
-                    .ok()
-                    .filter(|end| end & INDEX_BIT == 0)
-                    .expect("under 2 GB of file names");
-                Some(if *index { end | INDEX_BIT } else { end })
-            })
-            .collect();
+        // Written one after another in the order given, then sorted by where
+        // each is: a string per path would cost more than the paths, at the
+        // moment the site holds the most (two regions' sets are built at once).
+        let mut written = String::new();
+        let mut spans: Vec<(u32, u32)> = Vec::new();
+        for path in paths.into_iter().filter(|path| !path.segments.is_empty()) {
+            let start = written.len();
+            // A `String` takes any text.
+            let _ = write!(written, "{path}");
+            spans.push((offset(start), offset(written.len())));
+        }
+        let at = |(start, end): (u32, u32)| &written[start as usize..end as usize];
+        spans.sort_unstable_by(|&a, &b| compare_written(at(a), at(b)));
+        spans.dedup_by(|a, b| at(*a) == at(*b));
+        let mut text = String::with_capacity(written.len());
+        let mut ends = Vec::with_capacity(spans.len());
+        for &span in &spans {
+            let path = at(span);
+            let (stem, index) = match path.strip_suffix(INDEX) {
+                Some(stem) => (stem, INDEX_BIT),
+                None => (path, 0),
+            };
+            text.push_str(stem);
+            let end = offset(text.len());
+            assert!(end & INDEX_BIT == 0, "under 2 GB of file names");
+            ends.push(end | index);
+        }
+        drop((written, spans));
         let mut set = FileSet {
-            text,
+            text: text.into_boxed_str(),
+            places: HashTable::with_capacity(ends.len()),
             ends,
-            places: HashTable::with_capacity(paths.len()),
         };
-        for (place, entry) in entries.into_iter().enumerate() {
+        let FileSet { text, ends, places } = &mut set;
+        for place in 0..ends.len() {
+            let entry = entry_at(text, ends, place);
             let place = u32::try_from(place).expect("fewer than 4 billion files");
-            let FileSet { text, ends, places } = &mut set;
             places.insert_unique(hash_entry(entry), place, |&other| {
                 hash_entry(entry_at(text, ends, other as usize))
             });
         }
         set
     }
+}
+
+/// A place in the text of a set's paths, in 32 bits.
+fn offset(at: usize) -> u32 {
+    u32::try_from(at).expect("under 4 GB of file names")
 }
 
 #[cfg(test)]
