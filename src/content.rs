@@ -18,7 +18,9 @@ use crate::config::{Locale, SiteConfig};
 use crate::diagnostics::{Diagnostic, Outcome, SourceFile, Span};
 use crate::fs;
 use crate::paths::SitePath;
-use crate::spill::{Place, Spill};
+
+mod pages;
+pub use pages::{LocalePages, PageHead, Store};
 
 pub const CONTENT_DIR: &str = "content";
 
@@ -101,14 +103,6 @@ pub struct SourcePage {
     body_offset: u32,
     pub draft: bool,
 }
-
-// Every page's record is kept until the build ends, one after another in its
-// locale's list ([`LocalePages`]): 13 MB of a 100,000-page build. It was 168
-// bytes a page in a box of its own (its pointer, and 160 of the allocator).
-// The weight is with the texts, and the body's first line is counted, not
-// kept: 8 bytes a page.
-#[cfg(target_pointer_width = "64")]
-const _: () = assert!(std::mem::size_of::<SourcePage>() == 120);
 
 /// The largest page file: its offsets are kept in 32 bits.
 pub const PAGE_LIMIT: usize = u32::MAX as usize;
@@ -259,40 +253,12 @@ impl FrontTexts {
     }
 }
 
-/// Where a page's [`FrontTexts`] are: see [`SourcePage::texts`].
+/// A page's [`FrontTexts`]: in memory, or the reason they could not be read
+/// back with the page's record from the build's temporary file.
 #[derive(Debug, Clone)]
 enum Texts {
-    /// In memory: a page parsed from text, or on the menu (its slug has one
-    /// segment), whose texts every page of its region and locale shows.
-    /// Boxed, so that the record stays within 128 bytes (see below).
     Held(Box<FrontTexts>),
-    /// In the build's [`Spill`], read back when the page is rendered: 80 to
-    /// 100 bytes a page of a 100,000-page site. With what is read of every
-    /// page: its date, for the sitemap, and whether its texts have
-    /// placeholders, for the templates made before any page is rendered.
-    OnDisk {
-        spill: Arc<Spill>,
-        place: Place,
-        updated: Option<WrittenDate>,
-        placeholders: bool,
-    },
-}
-
-/// A page's `updated:` date as its front matter wrote it: `YYYY-MM-DD` is ten
-/// bytes (loading refuses any other), kept in the record rather than boxed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct WrittenDate([u8; 10]);
-
-impl WrittenDate {
-    /// `None` for a text of another length, which stays with the texts.
-    fn new(text: &str) -> Option<WrittenDate> {
-        text.as_bytes().try_into().ok().map(WrittenDate)
-    }
-
-    fn as_str(&self) -> &str {
-        // Ten bytes taken whole from a `str`: always UTF-8.
-        std::str::from_utf8(&self.0).unwrap_or_default()
-    }
+    Unreadable(Box<str>),
 }
 
 /// Where a page's whole text is. Loading reads each file once, notes its
@@ -444,77 +410,34 @@ impl SourcePage {
     }
 
     /// The title, description, nav title, template and date of the front
-    /// matter: from memory, or read back from the build's temporary file.
-    pub fn texts(&self) -> Result<Cow<'_, FrontTexts>, Diagnostic> {
-        let (spill, place) = match &self.texts {
-            Texts::Held(texts) => return Ok(Cow::Borrowed(texts)),
-            Texts::OnDisk { spill, place, .. } => (spill, *place),
-        };
-        let read = spill.get(place);
-        let texts = read.as_deref().ok().and_then(FrontTexts::from_bytes);
-        texts.map(Cow::Owned).ok_or_else(|| {
-            let why = read.err().map_or("not as written".to_string(), |e| e.to_string());
-            let file = self.file_name();
-            Diagnostic::error(
-                "build::temporary-file",
-                format!("the front matter of {file} could not be read back from the build's temporary file: {why}"),
-            )
-            .in_file(&*file)
-            .help("check the disk of the system's temporary folder (TMPDIR), then run the command again")
-        })
+    /// matter. An error when the page's record could not be read back from
+    /// the build's temporary file ([`LocalePages`]).
+    pub fn texts(&self) -> Result<&FrontTexts, Diagnostic> {
+        match &self.texts {
+            Texts::Held(texts) => Ok(texts),
+            Texts::Unreadable(why) => Err(self.unreadable(why)),
+        }
     }
 
-    /// The texts when they are in memory: always those of a page on the
-    /// menu, which loading leaves in memory.
-    pub fn held_texts(&self) -> Option<&FrontTexts> {
-        match &self.texts {
-            Texts::Held(texts) => Some(texts),
-            Texts::OnDisk { .. } => None,
-        }
+    fn unreadable(&self, why: &str) -> Diagnostic {
+        let file = self.file_name();
+        Diagnostic::error(
+            "build::temporary-file",
+            format!("the front matter of {file} could not be read back from the build's temporary file: {why}"),
+        )
+        .in_file(&*file)
+        .help("check the disk of the system's temporary folder (TMPDIR), then run the command again")
     }
 
     /// When the text last changed in substance (`YYYY-MM-DD`): shown by the
     /// theme and written as the sitemap's `<lastmod>`.
     pub fn updated(&self) -> Option<&str> {
-        match &self.texts {
-            Texts::Held(texts) => texts.updated(),
-            Texts::OnDisk { updated, .. } => updated.as_ref().map(WrittenDate::as_str),
-        }
+        self.texts().ok()?.updated()
     }
 
     /// Whether the title, description or nav title holds a placeholder.
     pub fn texts_have_placeholders(&self) -> bool {
-        match &self.texts {
-            Texts::Held(texts) => texts.have_placeholders(),
-            Texts::OnDisk { placeholders, .. } => *placeholders,
-        }
-    }
-
-    /// Moves the texts into `spill`, unless the page is on the menu (its
-    /// slug has one segment, or none): the menu shows those on every page.
-    /// They stay in memory when the spill is full.
-    fn leave_texts_on_disk(&mut self, spill: &Arc<Spill>) {
-        let Texts::Held(texts) = &self.texts else {
-            return;
-        };
-        if self.slug.depth() <= 1 {
-            return;
-        }
-        let updated = match texts.updated() {
-            Some(text) => match WrittenDate::new(text) {
-                Some(date) => Some(date),
-                None => return,
-            },
-            None => None,
-        };
-        if let Some(place) = spill.put(&texts.to_bytes()) {
-            self.texts = Texts::OnDisk {
-                spill: spill.clone(),
-                place,
-                updated,
-                placeholders: texts.have_placeholders(),
-            };
-        }
+        self.texts().is_ok_and(FrontTexts::have_placeholders)
     }
 
     /// The page's file, by the name the user knows it by
@@ -538,6 +461,9 @@ impl SourcePage {
     /// The whole file, as it was loaded: read again from disk when only its
     /// front matter was kept. An error when it changed since.
     pub fn whole_file(&self) -> Result<SourceFile, Diagnostic> {
+        if let Texts::Unreadable(why) = &self.texts {
+            return Err(self.unreadable(why));
+        }
         let (path, len, hash) = match &self.body {
             Body::Held(file) => return Ok((**file).clone()),
             Body::OnDisk {
@@ -736,88 +662,13 @@ pub struct Content {
     /// Files of the locale folders named like pages that are not read
     /// (`help.md.txt`, `help.MD`), as shown, with the name each needs.
     pub not_read: Vec<(String, String)>,
-    /// Where the pages' texts were left ([`SourcePage::leave_texts_on_disk`]),
-    /// and those of the pages the preview loads again after an edit.
-    spill: Option<Arc<Spill>>,
-}
-
-/// A locale's pages, sorted by name, one after another: a map of names to
-/// pages took about 50 bytes a page more (its key, and nodes part full), and a
-/// box for each page 24 (its pointer, the `Arc`'s counts and the allocator's
-/// rounding), for a record every page keeps until the build ends. Shared, so
-/// that the preview's copy of the site before an edit costs nothing; an edit
-/// copies the pages of the locale it changes ([`Arc::make_mut`]).
-#[derive(Debug, Clone, Default)]
-pub struct LocalePages(Arc<Vec<SourcePage>>);
-
-impl LocalePages {
-    fn place(&self, name: &str) -> Result<usize, usize> {
-        self.0.binary_search_by(|page| (*page.name).cmp(name))
-    }
-
-    pub fn get(&self, name: &str) -> Option<&SourcePage> {
-        self.place(name).ok().map(|at| &self.0[at])
-    }
-
-    /// The page `name`, looked at first at `at`, its place when it was
-    /// found before: a lookup by place, not a search among the locale's
-    /// names, each of which is behind a pointer.
-    fn get_placed(&self, name: &Arc<str>, at: u32) -> Option<&SourcePage> {
-        let placed = self.0.get(at as usize);
-        match placed {
-            Some(page) if Arc::ptr_eq(&page.name, name) || page.name == *name => placed,
-            _ => self.get(name),
-        }
-    }
-
-    /// Adds `page`, in place of the page of that name if there is one.
-    pub fn insert(&mut self, page: SourcePage) {
-        // Pages load in the walk's order, by file name: almost always after
-        // the last (`a-b.md` comes before `a.md`, `a` before `a-b`).
-        let last = self.0.last().is_none_or(|last| last.name < page.name);
-        let place = if last {
-            Err(self.0.len())
-        } else {
-            self.place(&page.name)
-        };
-        let pages = Arc::make_mut(&mut self.0);
-        match place {
-            Ok(at) => pages[at] = page,
-            Err(at) => pages.insert(at, page),
-        }
-    }
-
-    /// Removes the pages `leave` picks: the pages are copied only when some
-    /// are removed and another copy of the site shares them.
-    pub fn remove_where(&mut self, leave: impl Fn(&SourcePage) -> bool) {
-        if self.0.iter().any(&leave) {
-            Arc::make_mut(&mut self.0).retain(|page| !leave(page));
-        }
-    }
-
-    /// The pages by name.
-    pub fn values(&self) -> impl Iterator<Item = &SourcePage> {
-        self.0.iter()
-    }
-
-    /// The names, sorted.
-    pub fn keys(&self) -> impl Iterator<Item = &Arc<str>> {
-        self.0.iter().map(|page| &page.name)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// Gives back the room of the doubling that grew it: kept until the
-    /// build ends.
-    fn shrink_to_fit(&mut self) {
-        Arc::make_mut(&mut self.0).shrink_to_fit();
-    }
+    /// Where the pages' records are kept ([`LocalePages`]), and those of the
+    /// pages the preview loads again after an edit.
+    store: Option<Arc<Store>>,
 }
 
 impl Content {
-    pub fn page(&self, locale: &Locale, name: &str) -> Option<&SourcePage> {
+    pub fn page(&self, locale: &Locale, name: &str) -> Option<Cow<'_, SourcePage>> {
         self.pages.get(locale)?.get(name)
     }
 
@@ -831,8 +682,18 @@ impl Content {
     /// The page `name` of `locale`, looked at first at `at` (its
     /// [`Content::place_of`]): the plan's jobs find their pages so, several
     /// times for each page rendered.
-    pub fn page_placed(&self, locale: &Locale, name: &Arc<str>, at: u32) -> Option<&SourcePage> {
+    pub fn page_placed(
+        &self,
+        locale: &Locale,
+        name: &Arc<str>,
+        at: u32,
+    ) -> Option<Cow<'_, SourcePage>> {
         self.pages.get(locale)?.get_placed(name, at)
+    }
+
+    /// What is known of that page without reading its record back.
+    pub fn head_placed(&self, locale: &Locale, name: &Arc<str>, at: u32) -> Option<PageHead<'_>> {
+        self.pages.get(locale)?.head_placed(name, at)
     }
 
     /// The names of every page in any locale, sorted.
@@ -850,12 +711,31 @@ impl Content {
         names
     }
 
-    pub fn all(&self) -> impl Iterator<Item = &SourcePage> {
+    /// Every page, each read back whole: see [`Content::heads`].
+    pub fn all(&self) -> impl Iterator<Item = Cow<'_, SourcePage>> {
         self.pages.values().flat_map(|pages| pages.values())
     }
 
+    /// What is known of every page without reading its record back.
+    pub fn heads(&self) -> impl Iterator<Item = PageHead<'_>> {
+        self.pages.values().flat_map(|pages| pages.heads())
+    }
+
+    /// What is known of the page `name` of `locale` without reading it back.
+    pub fn head(&self, locale: &Locale, name: &str) -> Option<PageHead<'_>> {
+        self.pages.get(locale)?.head(name)
+    }
+
+    /// The pages with any [`Extras`] (images, aliases, message keys, the
+    /// problems noted in their bodies): few, and all in memory.
+    pub fn with_extras(&self) -> impl Iterator<Item = &SourcePage> {
+        self.heads()
+            .filter_map(|head| head.held())
+            .filter(|page| page.extras.0.is_some())
+    }
+
     /// The page loaded from the file shown as `file` (`content/en/help.md`).
-    pub fn by_file(&self, file: &str) -> Option<&SourcePage> {
+    pub fn by_file(&self, file: &str) -> Option<Cow<'_, SourcePage>> {
         // Pages are loaded only from `content/<locale>/<name>.md`.
         let (locale, name) = page_key(Path::new(file))?;
         self.page(&locale, &name).filter(|page| page.has_file(file))
@@ -895,9 +775,10 @@ impl Content {
     ) {
         match loaded {
             Ok(Some(page)) => {
+                let store = &self.store;
                 self.pages
                     .entry(page.locale.clone())
-                    .or_default()
+                    .or_insert_with_key(|locale| LocalePages::new(locale.clone(), store.clone()))
                     .insert(page);
             }
             Ok(None) => {}
@@ -919,7 +800,6 @@ pub fn reload_files(
 ) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
     let root = Arc::new(config.root.clone());
-    let spill = content.spill.clone();
     for path in paths {
         let shown = fs::shown_path(&config.root, path);
         for pages in content.pages.values_mut() {
@@ -935,7 +815,7 @@ pub fn reload_files(
             problems.push(problem);
             continue;
         }
-        content.add(path, load_file(&root, spill.as_ref(), path), &mut problems);
+        content.add(path, load_file(&root, path), &mut problems);
     }
     content.pages.retain(|_, pages| !pages.is_empty());
     problems
@@ -979,9 +859,8 @@ pub fn load_lenient(config: &SiteConfig) -> (Content, Vec<Diagnostic>) {
         return (content, vec![problem]);
     }
     let root = Arc::new(config.root.clone());
-    // Where the pages' texts are left ([`SourcePage::leave_texts_on_disk`]).
-    let spill = Arc::new(Spill::new());
-    content.spill = Some(spill.clone());
+    // Where the pages' records are kept ([`LocalePages`]).
+    content.store = Some(Arc::new(Store::new(root.clone())));
     let mut names = HashSet::new();
     // Found by the walk, parsed in parallel and gathered in the walk's sorted
     // order, a chunk at a time: every file's path at once would be 6 MB at
@@ -1008,7 +887,7 @@ pub fn load_lenient(config: &SiteConfig) -> (Content, Vec<Diagnostic>) {
         chunk.retain(|path| !is_hidden(path));
         let loaded: Vec<Outcome<Option<SourcePage>>> = chunk
             .par_iter()
-            .map(|path| load_file(&root, Some(&spill), path))
+            .map(|path| load_file(&root, path))
             .collect();
         for (path, result) in chunk.iter().zip(loaded) {
             let result = result.map(|page| page.map(|page| share_name(&mut names, page)));
@@ -1080,13 +959,9 @@ fn is_hidden(path: &Path) -> bool {
         .is_some_and(|n| n.starts_with('.') || n.ends_with('~'))
 }
 
-/// Loads one file, its body left on disk and, with a `spill`, its texts
-/// too; `Ok(None)` for files that are not pages.
-fn load_file(
-    root: &Arc<PathBuf>,
-    spill: Option<&Arc<Spill>>,
-    path: &Path,
-) -> Outcome<Option<SourcePage>> {
+/// Loads one file, its body left on disk; `Ok(None)` for files that are
+/// not pages.
+fn load_file(root: &Arc<PathBuf>, path: &Path) -> Outcome<Option<SourcePage>> {
     let shown = fs::shown_path(root, path);
     if path.extension().and_then(|e| e.to_str()) != Some("md") {
         return Ok(None);
@@ -1131,9 +1006,6 @@ fn load_file(
     let file = SourceFile::new(shown, text);
     let mut page = parse_page(file, name, locale)?;
     page.leave_body_on_disk(root, path);
-    if let Some(spill) = spill {
-        page.leave_texts_on_disk(spill);
-    }
     Ok(Some(page))
 }
 
@@ -1598,21 +1470,21 @@ mod tests {
     #[test]
     fn front_matter_is_split_at_byte_zero_and_the_body_keeps_its_line() {
         let p = page("---\ntitle: Warranty\ndescription: Same as ever.\nweight: 2\n---\nBody\n---\nnot front matter\n").unwrap();
-        assert_eq!(p.held_texts().unwrap().title(), "Warranty");
+        assert_eq!(p.texts().unwrap().title(), "Warranty");
         let whole = p.whole_file().unwrap();
         assert_eq!(
             &whole.text[p.body_offset()..],
             "Body\n---\nnot front matter\n"
         );
         assert_eq!(p.body_line(&whole), 6);
-        assert_eq!(p.held_texts().unwrap().weight(), 2);
+        assert_eq!(p.texts().unwrap().weight(), 2);
         // A file no longer as it was loaded shows at its start.
         assert_eq!(
             p.body_line(&SourceFile::new("content/en/warranty.md", "")),
             1
         );
         assert_eq!(p.slug.dir_url(), "/warranty/");
-        assert_eq!(p.held_texts().unwrap().template(), "page.html");
+        assert_eq!(p.texts().unwrap().template(), "page.html");
     }
 
     #[test]
@@ -1723,7 +1595,7 @@ mod tests {
             "---\ntitle: Warranty and after-sales\nnav_title: Warranty\ndescription: D\n---\n",
         )
         .unwrap();
-        assert_eq!(p.held_texts().unwrap().nav_title(), Some("Warranty"));
+        assert_eq!(p.texts().unwrap().nav_title(), Some("Warranty"));
         let errors = page("---\ntitle: T\nnav_title: \" \"\ndescription: D\n---\n").unwrap_err();
         assert_eq!(
             render_human(&errors[0]),
@@ -1741,7 +1613,7 @@ mod tests {
             let file = SourceFile::new(format!("content/en/{name}.md"), text);
             parse_page(file, name.to_string(), "en".parse().unwrap()).unwrap()
         };
-        let mut pages = LocalePages::default();
+        let mut pages = LocalePages::new("en".parse().unwrap(), None);
         // `a-b.md` is walked before `a.md`; the name `a` sorts first.
         for (name, title) in [("a-b", "1"), ("a", "2"), ("b", "3"), ("a", "4")] {
             pages.insert(named(name, title));
@@ -1751,13 +1623,14 @@ mod tests {
         assert_eq!(
             pages
                 .get("a")
-                .map(|page| page.held_texts().unwrap().title()),
+                .map(|page| page.texts().unwrap().title().to_string())
+                .as_deref(),
             Some("4")
         );
         assert!(pages.get("a-").is_none() && pages.get("c").is_none());
         // Found at its place, or by its name when the place is another's.
         let title =
-            |page: Option<&SourcePage>| page.map(|p| p.held_texts().unwrap().title().to_string());
+            |page: Option<Cow<SourcePage>>| page.map(|p| p.texts().unwrap().title().to_string());
         let b: Arc<str> = "b".into();
         for at in [2, 0, 9] {
             assert_eq!(title(pages.get_placed(&b, at)).as_deref(), Some("3"));
@@ -1765,12 +1638,12 @@ mod tests {
         assert!(pages.get_placed(&"c".into(), 2).is_none());
         // A copy (the preview's site before an edit) keeps its pages.
         let before = pages.clone();
-        pages.remove_where(|page| &*page.name == "a-b");
+        pages.remove_where(|page| &**page.name == "a-b");
         assert_eq!(before.keys().count(), 3);
         assert_eq!(
             pages
                 .values()
-                .map(|page| page.held_texts().unwrap().title())
+                .map(|page| page.texts().unwrap().title().to_string())
                 .collect::<Vec<_>>(),
             ["4", "3"]
         );
@@ -1779,7 +1652,7 @@ mod tests {
     #[test]
     fn a_weight_past_32_bits_is_an_error_at_its_line() {
         let p = page("---\ntitle: T\ndescription: D\nweight: -2147483648\n---\n").unwrap();
-        assert_eq!(p.held_texts().unwrap().weight(), i32::MIN);
+        assert_eq!(p.texts().unwrap().weight(), i32::MIN);
         let errors = page("---\ntitle: T\ndescription: D\nweight: 3000000000\n---\n").unwrap_err();
         let shown = render_human(&errors[0]);
         assert!(
@@ -1800,14 +1673,14 @@ mod tests {
         .unwrap();
         assert_eq!(
             (
-                p.held_texts().unwrap().title(),
-                p.held_texts().unwrap().description(),
-                p.held_texts().unwrap().nav_title()
+                p.texts().unwrap().title(),
+                p.texts().unwrap().description(),
+                p.texts().unwrap().nav_title()
             ),
             ("Garantie", "Ce qui change", None)
         );
         assert_eq!(
-            (p.held_texts().unwrap().template(), p.updated()),
+            (p.texts().unwrap().template(), p.updated()),
             ("legal.html", Some("2026-03-01"))
         );
         // Given but empty is not absent; absent texts between given ones
@@ -1846,7 +1719,7 @@ mod tests {
         content
             .pages
             .entry(page.locale.clone())
-            .or_default()
+            .or_insert_with_key(|locale| LocalePages::new(locale.clone(), None))
             .insert(page);
         content.shape()
     }
@@ -1891,7 +1764,7 @@ mod tests {
         let text =
             "---\ntitle: Help\ndescription: D\n---\nSee ![a](a.png) and [x](javascript:x).\n";
         std::fs::write(&path, text).unwrap();
-        let page = load_file(&Arc::new(root.path().to_path_buf()), None, &path)
+        let page = load_file(&Arc::new(root.path().to_path_buf()), &path)
             .unwrap()
             .unwrap();
         // No text is in memory: the file is found again from its name, for the
@@ -1910,59 +1783,6 @@ mod tests {
         assert_eq!(problem.code, "content::changed");
         assert_eq!(problem.file.as_deref(), Some("content/en/help.md"));
     }
-    #[test]
-    fn a_page_off_the_menu_leaves_its_texts_on_disk_and_reads_them_back() {
-        let root = tempfile::tempdir().unwrap();
-        let dir = root.path().join("content/en");
-        std::fs::create_dir_all(&dir).unwrap();
-        let spill = Arc::new(Spill::new());
-        let load = |name: &str, slug: &str, extra: &str| {
-            let text = format!(
-                "---\ntitle: {name} {{{{ brand }}}}\ndescription: About {name}\n{slug}{extra}---\nBody\n"
-            );
-            let path = dir.join(format!("{name}.md"));
-            std::fs::write(&path, text).unwrap();
-            load_file(&Arc::new(root.path().to_path_buf()), Some(&spill), &path)
-                .unwrap()
-                .unwrap()
-        };
-        let deep = load(
-            "deep",
-            "slug: products/deep\n",
-            "updated: 2026-01-02\nnav_title: D\n",
-        );
-        let plain = load("plain", "slug: products/plain\n", "")
-            .texts()
-            .unwrap()
-            .into_owned();
-        let on_menu = load("menu", "", "");
-        assert!(matches!(deep.texts, Texts::OnDisk { .. }));
-        assert!(on_menu.held_texts().is_some());
-        let texts = deep.texts().unwrap();
-        assert_eq!(texts.title(), "deep {{ brand }}");
-        assert_eq!(texts.description(), "About deep");
-        assert_eq!(texts.nav_title(), Some("D"));
-        assert_eq!(texts.template(), DEFAULT_TEMPLATE);
-        // What is read of every page stays in memory: the date, and whether
-        // the texts have placeholders.
-        assert_eq!(deep.updated(), Some("2026-01-02"));
-        assert!(deep.texts_have_placeholders());
-        assert_eq!(plain.updated(), None);
-        assert_eq!(plain.nav_title(), None);
-        // The same front matter whether in memory or on disk.
-        let held = parse_page(
-            SourceFile::new(
-                "content/en/deep.md",
-                deep.whole_file().unwrap().text.to_string(),
-            ),
-            "deep".to_string(),
-            "en".parse().unwrap(),
-        )
-        .unwrap();
-        assert!(held.same_front_matter(&deep) && deep.same_front_matter(&held));
-        assert!(held.held_texts().is_some());
-    }
-
     #[test]
     fn a_name_is_kept_once_for_its_pages_in_every_locale() {
         let text = "---\ntitle: T\ndescription: D\n---\nBody\n";

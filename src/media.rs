@@ -85,7 +85,7 @@ impl Media {
         // Only the few pages with images: a list of every page, each with its
         // file name written out, took 8 MB of a 100,000-page build's peak.
         let pages: Vec<&SourcePage> = content
-            .all()
+            .with_extras()
             .filter(|p| !p.draft && has_images(p))
             .collect();
         type Found = Vec<Result<(String, Resolved), Diagnostic>>;

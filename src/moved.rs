@@ -225,7 +225,7 @@ impl PagesBySlug {
     fn of(site: &Site) -> Self {
         let mut pages: HashMap<(usize, String), Vec<usize>> = HashMap::new();
         for (index, job) in site.model.plan.jobs.iter().enumerate() {
-            let slug = site.model.source(job).slug.dir_url();
+            let slug = site.model.head(job).slug.dir_url();
             pages
                 .entry((job.region(), slug.trim_end_matches('/').to_string()))
                 .or_default()

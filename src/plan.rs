@@ -10,7 +10,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use crate::config::{Locale, Region, SiteConfig};
-use crate::content::{Content, SourcePage};
+use crate::content::{Content, PageHead};
 use crate::diagnostics::Diagnostic;
 use crate::paths::SitePath;
 
@@ -143,8 +143,9 @@ impl Plan {
     /// The folder of `job`'s page (`/fr-be/garantie/`), where `index.html`
     /// goes: the locale's root on the region, then the slug of `source`, the
     /// page shown ([`crate::render::Model::source`]).
-    pub fn dir(&self, job: &PageJob, config: &SiteConfig, source: &SourcePage) -> SitePath {
-        locale_root(&config.regions[job.region()], self.locale(job)).join(&source.slug)
+    /// The folder of `job`, whose page's slug is `slug`.
+    pub fn dir(&self, job: &PageJob, config: &SiteConfig, slug: &SitePath) -> SitePath {
+        locale_root(&config.regions[job.region()], self.locale(job)).join(slug)
     }
 
     pub fn job(&self, region: usize, locale: &Locale, name: &str) -> Option<&PageJob> {
@@ -231,11 +232,11 @@ pub fn find_page<'a>(
     content: &'a Content,
     locale: &Locale,
     name: &str,
-) -> Option<&'a SourcePage> {
+) -> Option<PageHead<'a>> {
     config
         .fallback_chain(locale)
         .iter()
-        .find_map(|l| content.page(l, name))
+        .find_map(|l| content.head(l, name))
 }
 
 /// Plans every page; returns the plan and the problems (collisions, fallbacks).
@@ -245,7 +246,7 @@ pub fn plan(config: &SiteConfig, content: &Content) -> (Plan, Vec<Diagnostic>) {
     let mut collisions = Collisions::default();
     let names = content.names();
     let all_drafts =
-        !config.drafts && content.all().next().is_some() && content.all().all(|p| p.draft);
+        !config.drafts && content.heads().next().is_some() && content.heads().all(|p| p.draft);
     if all_drafts {
         problems.push(
             Diagnostic::error(
@@ -260,7 +261,7 @@ pub fn plan(config: &SiteConfig, content: &Content) -> (Plan, Vec<Diagnostic>) {
     }
     for (region_index, region) in config.regions.iter().enumerate() {
         // (folded output path) -> the page that claimed it.
-        let mut claimed: BTreeMap<String, (SitePath, &SourcePage)> = BTreeMap::new();
+        let mut claimed: BTreeMap<String, (SitePath, PageHead)> = BTreeMap::new();
         for locale in &region.locales {
             let root = locale_root(region, locale);
             for (name_place, name) in (0..).zip(&names) {
@@ -270,22 +271,22 @@ pub fn plan(config: &SiteConfig, content: &Content) -> (Plan, Vec<Diagnostic>) {
                 if source.draft && !config.drafts {
                     continue;
                 }
-                let dir = root.join(&source.slug);
-                let source_at = content.place_of(&source.locale, name).unwrap_or(u32::MAX);
-                let job = plan.new_job(region_index, locale, name_place, &source.locale, source_at);
+                let dir = root.join(source.slug);
+                let source_at = content.place_of(source.locale, name).unwrap_or(u32::MAX);
+                let job = plan.new_job(region_index, locale, name_place, source.locale, source_at);
                 // A page whose file did not load has its own error: it is not
                 // missing; a fallback site.yaml declares is intended.
-                if source.locale != *locale
+                if source.locale != locale
                     && !content.is_broken(locale, name)
-                    && !declared_fallback(config, locale, &source.locale)
+                    && !declared_fallback(config, locale, source.locale)
                 {
-                    problems.push(fallback_warning(locale, name, source));
+                    problems.push(fallback_warning(locale, name, &source));
                 }
                 let output = PageJob::output_in(&dir);
                 match claimed.get(&output.folded()) {
                     Some((other_path, other)) => {
                         let url = format!("{}{}", region.domain, dir.dir_url());
-                        collisions.add(other, source, *other_path == output, url);
+                        collisions.add(*other, source, *other_path == output, url);
                     }
                     None => {
                         let sitemap_len = crate::output::sitemap_url_len(&dir.dir_url());
@@ -297,7 +298,7 @@ pub fn plan(config: &SiteConfig, content: &Content) -> (Plan, Vec<Diagnostic>) {
             }
         }
     }
-    problems.extend(collisions.diagnostics());
+    problems.extend(collisions.diagnostics(content));
     // Kept until the build ends: no room for a doubling's spare half.
     plan.jobs.shrink_to_fit();
     plan.names = names;
@@ -316,15 +317,15 @@ struct Collisions<'a> {
 
 /// Two pages written to one file.
 struct Collision<'a> {
-    first: &'a SourcePage,
-    second: &'a SourcePage,
+    first: PageHead<'a>,
+    second: PageHead<'a>,
     /// The paths are equal, not only equal ignoring case.
     same_case: bool,
     urls: Vec<String>,
 }
 
 impl<'a> Collisions<'a> {
-    fn add(&mut self, first: &'a SourcePage, second: &'a SourcePage, same_case: bool, url: String) {
+    fn add(&mut self, first: PageHead<'a>, second: PageHead<'a>, same_case: bool, url: String) {
         let key = (
             first.file_name().to_string(),
             second.file_name().to_string(),
@@ -343,7 +344,7 @@ impl<'a> Collisions<'a> {
 
     /// One error per pair, at the second page's `slug:` line (or its file), with
     /// the first page's `slug:` line (or its file) beside it.
-    fn diagnostics(&self) -> Vec<Diagnostic> {
+    fn diagnostics(&self, content: &Content) -> Vec<Diagnostic> {
         self.pairs
             .values()
             .map(|collision| {
@@ -369,7 +370,11 @@ impl<'a> Collisions<'a> {
                 };
                 let mut problem = Diagnostic::error("content::collision", message);
                 // Each reads its page's file again: once per page.
-                let (second_slug, first_slug) = (second.line_span("slug"), first.line_span("slug"));
+                let slug_line = |page: &PageHead| {
+                    let page = content.page(page.locale, page.name)?;
+                    page.line_span("slug")
+                };
+                let (second_slug, first_slug) = (slug_line(second), slug_line(first));
                 let neither_has_a_slug = second_slug.is_none() && first_slug.is_none();
                 problem = match second_slug {
                     Some(span) => problem.at(span),
@@ -408,7 +413,7 @@ fn has_pages(config: &SiteConfig, content: &Content, locale: &Locale) -> bool {
     let published = content
         .pages
         .get(locale)
-        .is_some_and(|pages| pages.values().any(|p| config.drafts || !p.draft));
+        .is_some_and(|pages| pages.heads().any(|p| config.drafts || !p.draft));
     published || content.broken.iter().any(|(l, _)| l == locale)
 }
 
@@ -455,7 +460,7 @@ fn locales_without_pages(config: &SiteConfig, content: &Content) -> Vec<Diagnost
     problems
 }
 
-fn fallback_warning(locale: &Locale, name: &str, source: &SourcePage) -> Diagnostic {
+fn fallback_warning(locale: &Locale, name: &str, source: &PageHead) -> Diagnostic {
     Diagnostic::warning(
         "content::fallback",
         format!(

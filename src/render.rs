@@ -10,6 +10,7 @@
 //! alone.
 
 use crate::raw_html::{self, RawHtml};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
@@ -19,7 +20,7 @@ use serde::Serialize;
 use tera::{Context, Kwargs, State, Tera, TeraResult, Value};
 
 use crate::config::{Locale, Region, SiteConfig};
-use crate::content::{Content, FrontTexts, SourcePage};
+use crate::content::{Content, FrontTexts, PageHead, SourcePage};
 use crate::diagnostics::{did_you_mean, Diagnostic, Outcome, SourceFile, Span};
 use crate::i18n::{names, Translations};
 use crate::media::{self, Media, Picture};
@@ -167,7 +168,8 @@ impl Model {
         &self.config.regions[index]
     }
 
-    pub fn source(&self, job: &PageJob) -> &SourcePage {
+    /// The page a job shows, read back whole: see [`Model::head`].
+    pub fn source(&self, job: &PageJob) -> Cow<'_, SourcePage> {
         self.content
             .page_placed(
                 self.plan.source_locale(job),
@@ -177,9 +179,20 @@ impl Model {
             .expect("the plan only holds pages that exist")
     }
 
+    /// What is known of the page a job shows without reading it back.
+    pub fn head(&self, job: &PageJob) -> PageHead<'_> {
+        self.content
+            .head_placed(
+                self.plan.source_locale(job),
+                self.plan.name(job),
+                job.source_at,
+            )
+            .expect("the plan only holds pages that exist")
+    }
+
     /// The folder of a job's page (`/fr-be/garantie/`).
     pub fn page_dir(&self, job: &PageJob) -> SitePath {
-        self.plan.dir(job, &self.config, self.source(job))
+        self.plan.dir(job, &self.config, self.head(job).slug)
     }
 
     /// The file of a job's page (`/fr-be/garantie/index.html`).
@@ -333,18 +346,17 @@ fn navs(
     let mut navs: BTreeMap<(usize, Locale), Vec<(i32, NavItem)>> = BTreeMap::new();
     for job in &plan.jobs {
         let name = plan.name(job);
-        let Some(source) = content.page_placed(plan.source_locale(job), name, job.source_at) else {
+        let Some(head) = content.head_placed(plan.source_locale(job), name, job.source_at) else {
             continue;
         };
-        if source.slug.depth() > 1 {
+        if head.slug.depth() > 1 {
             continue;
         }
-        // The menu's pages hold their texts in memory, as loading leaves
-        // them there (`SourcePage::held_texts`).
-        let Some(texts) = source.held_texts() else {
+        // The menu's pages are held in memory, as loading leaves them.
+        let Some(texts) = head.held().and_then(|page| page.texts().ok()) else {
             continue;
         };
-        let path = plan.dir(job, config, source).dir_url();
+        let path = plan.dir(job, config, head.slug).dir_url();
         navs.entry((job.region(), plan.locale(job).clone()))
             .or_default()
             .push((
@@ -461,13 +473,14 @@ impl Renderer {
         let mut front = Tera::new();
         front.register_from(&text_functions);
         front.autoescape_on(Vec::<&str>::new());
-        // Only the pages whose texts have placeholders are read: on a large
-        // site most texts are on disk.
+        // Only the pages whose texts have placeholders are read back: on a
+        // large site most pages are on disk.
         let mut texts: Vec<(String, String)> = Vec::new();
         let with_placeholders = model
             .content
-            .all()
-            .filter(|p| (drafts || !p.draft) && p.texts_have_placeholders());
+            .heads()
+            .filter(|p| (drafts || !p.draft) && p.placeholders)
+            .filter_map(|p| model.content.page(p.locale, p.name));
         for page in with_placeholders {
             let page_texts = match page.texts() {
                 Ok(page_texts) => page_texts,
@@ -514,7 +527,8 @@ impl Renderer {
 
     /// Renders one page to HTML.
     pub fn page(&self, model: &Model, job: &PageJob) -> Outcome<String> {
-        let source = model.source(job);
+        let read_back = model.source(job);
+        let source: &SourcePage = &read_back;
         let (locale, name) = (model.plan.locale(job), model.plan.name(job));
         let mut context = model.base_context(job.region(), locale);
         let whole = source.whole_file().map_err(|problem| vec![problem])?;
@@ -536,8 +550,8 @@ impl Renderer {
             }
         };
         let texts = source.texts().map_err(|problem| vec![problem])?;
-        let title = self.front_text(model, source, &texts, "title", &context)?;
-        let description = self.front_text(model, source, &texts, "description", &context)?;
+        let title = self.front_text(model, source, texts, "title", &context)?;
+        let description = self.front_text(model, source, texts, "description", &context)?;
         let path = model.page_dir(job).dir_url();
         let page_url = model.url(job.region(), &path);
         let mut page = Value::from_serializable(&PageView {
@@ -647,9 +661,9 @@ impl Renderer {
             let source = model
                 .plan
                 .job(region, locale, &item.name)
-                .map(|job| model.source(job));
-            // A page on the menu holds its texts in memory.
-            if let Some((source, texts)) = source.and_then(|s| Some((s, s.held_texts()?))) {
+                .and_then(|job| model.head(job).held());
+            // A page on the menu is held in memory.
+            if let Some((source, texts)) = source.and_then(|s| Some((s, s.texts().ok()?))) {
                 item.title = self
                     .front_text(model, source, texts, "title", &context)
                     .unwrap_or_else(|_| without_placeholders(texts.title()));

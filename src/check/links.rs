@@ -409,7 +409,7 @@ impl<'a> LinkSink<'a> {
             .iter()
             .map(|failed| (failed.place.region, failed.place.file.as_str()))
             .collect();
-        let sources: HashMap<(usize, String), &SourcePage> = site
+        let sources: HashMap<(usize, String), Cow<SourcePage>> = site
             .model
             .plan
             .jobs
@@ -423,7 +423,9 @@ impl<'a> LinkSink<'a> {
             .failed
             .into_par_iter()
             .map(|Failed { place, problem }| {
-                let source = sources.get(&(place.region, place.file.clone())).copied();
+                let source = sources
+                    .get(&(place.region, place.file.clone()))
+                    .map(|s| &**s);
                 let ((code, message), help) = problem;
                 locate(&place.file, source, templates, code, message, help)
             })
@@ -550,7 +552,7 @@ fn unsafe_scheme(link: &str) -> Option<Problem> {
 pub fn unsafe_markdown_links(site: &Site) -> Vec<Diagnostic> {
     site.model
         .content
-        .all()
+        .with_extras()
         .flat_map(|page| page.extras.unsafe_links.iter().cloned())
         .collect()
 }

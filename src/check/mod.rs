@@ -201,7 +201,7 @@ fn content_problems(site: &Site) -> Vec<Diagnostic> {
     for page in shown_pages {
         let content = &site.model.content;
         if &page.locale != reference
-            && content.page(reference, &page.name).is_none()
+            && content.head(reference, &page.name).is_none()
             && !content.is_broken(reference, &page.name)
         {
             problems.push(
@@ -260,10 +260,10 @@ fn pages_no_region_shows(site: &Site) -> Vec<Diagnostic> {
     let content = &site.model.content;
     // By locale: the folder as it is named, and how many pages it holds.
     let mut folders: BTreeMap<&Locale, (String, usize)> = BTreeMap::new();
-    let loaded = content.all().map(|page| {
+    let loaded = content.heads().map(|page| {
         let file = page.file_name();
         let folder = file.rsplit_once('/').map(|(folder, _)| folder);
-        (&page.locale, folder.map(str::to_string))
+        (page.locale, folder.map(str::to_string))
     });
     let broken = content.broken.iter().map(|(locale, _)| (locale, None));
     for (locale, folder) in loaded.chain(broken) {
@@ -411,18 +411,12 @@ fn fill_page_coverage(site: &Site, coverage: &mut Vec<Coverage>) {
     let reference: BTreeSet<&Arc<str>> = content
         .pages
         .get(&config.reference_locale)
-        .map(|pages| {
-            pages
-                .values()
-                .filter(|p| !p.draft)
-                .map(|p| &p.name)
-                .collect()
-        })
+        .map(|pages| pages.heads().filter(|p| !p.draft).map(|p| p.name).collect())
         .unwrap_or_default();
     for locale in config.locales() {
         let present = reference
             .iter()
-            .filter(|name| content.page(&locale, name).is_some_and(|p| !p.draft))
+            .filter(|name| content.head(&locale, name).is_some_and(|p| !p.draft))
             .count();
         let tag = locale.to_string();
         match coverage.iter_mut().find(|c| c.locale == tag) {

@@ -107,7 +107,7 @@ pub fn check_usage(
         .map(|u| undefined(&u.id, u.span.clone()))
         .collect();
     let mut used: BTreeSet<String> = uses.iter().map(|u| u.id.clone()).collect();
-    for page in content.all() {
+    for page in content.with_extras() {
         dynamic |= page.extras.dynamic_key;
         for (id, at) in &page.extras.message_keys {
             if !defined_anywhere.contains(id.as_str()) {

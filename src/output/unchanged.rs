@@ -202,7 +202,7 @@ impl PageText {
 
     /// The pages of `content`, sorted, as the record keeps them.
     pub fn all_in(content: &Content) -> Vec<PageText> {
-        let mut pages: Vec<PageText> = content.all().map(PageText::of).collect();
+        let mut pages: Vec<PageText> = content.all().map(|page| PageText::of(&page)).collect();
         pages.sort_unstable();
         pages
     }

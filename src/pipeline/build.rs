@@ -272,7 +272,7 @@ fn render_changed_pages(
     links: &LinkSink,
 ) -> RenderOutcome {
     let jobs = &site.model.plan.jobs;
-    let kept = |index: usize| last.unchanged(site.model.source(&jobs[index]));
+    let kept = |index: usize| last.unchanged(&site.model.source(&jobs[index]));
     let sink = output::Both(files, links);
     let mut problems = site.render_every_output_but(&kept, &sink);
     let page = |index: usize| site.destination(&Output::Page(index));

@@ -179,22 +179,20 @@ impl Site {
                     .model
                     .plan
                     .region_jobs(index)
-                    .filter(|job| {
-                        let source = self.model.source(job);
-                        !source.extras.aliases.is_empty() && files_seen.insert(source.file_name())
+                    .filter_map(|job| {
+                        // A page with aliases is held in memory, with its extras.
+                        let source = self.model.head(job).held()?;
+                        let gives = !source.extras.aliases.is_empty()
+                            && files_seen.insert(source.file_name());
+                        gives.then_some((job, source))
                     })
-                    .flat_map(|job| {
+                    .flat_map(|(job, source)| {
                         let page = self.model.page_dir(job).dir_url();
-                        self.model
-                            .source(job)
-                            .extras
-                            .aliases
-                            .iter()
-                            .map(move |alias| AliasRule {
-                                path: &alias.path,
-                                span: &alias.span,
-                                page: page.clone(),
-                            })
+                        source.extras.aliases.iter().map(move |alias| AliasRule {
+                            path: &alias.path,
+                            span: &alias.span,
+                            page: page.clone(),
+                        })
                     })
                     .collect();
                 let (rules, mut found) = region_rules(config, region, &aliases, &csv_files, &files);

@@ -89,7 +89,7 @@ impl Site {
             .flat_map(|job| {
                 model
                     .media
-                    .files_of(&model.source(job).file_name())
+                    .files_of(&model.head(job).file_name())
                     .iter()
                     .cloned()
             })
@@ -275,7 +275,7 @@ impl Site {
             .collect();
         pages.sort_by(|(a, a_root), (b, b_root)| {
             let (a_root, b_root) = (&roots[*a_root].1, &roots[*b_root].1);
-            a_root.cmp_joined_dir_url(&model.source(a).slug, b_root, &model.source(b).slug)
+            a_root.cmp_joined_dir_url(model.head(a).slug, b_root, model.head(b).slug)
         });
         pages.truncate(range.end);
         let mut pages = pages.into_iter().skip(range.start);

@@ -187,7 +187,7 @@ impl Site {
     fn same_images(&self, content: &content::Content, names: &[String]) -> bool {
         names.iter().all(
             |name| match (self.model.content.by_file(name), content.by_file(name)) {
-                (Some(old), Some(new)) => crate::media::same_references(old, new),
+                (Some(old), Some(new)) => crate::media::same_references(&old, &new),
                 _ => false,
             },
         )
@@ -221,7 +221,7 @@ impl Site {
         for path in paths {
             let shown = crate::fs::shown_path(root, path);
             match (self.model.content.by_file(&shown), content.by_file(&shown)) {
-                (Some(old), Some(new)) if old.same_front_matter(new) => names.push(shown),
+                (Some(old), Some(new)) if old.same_front_matter(&new) => names.push(shown),
                 _ => return None,
             }
         }

@@ -225,7 +225,7 @@ fn draft_files(site: &Site) -> BTreeSet<FileKey> {
         .plan
         .jobs
         .iter()
-        .filter(|job| site.model.source(job).draft)
+        .filter(|job| site.model.head(job).draft)
         .map(|job| file_key(site, job))
         .collect()
 }
@@ -284,7 +284,7 @@ fn page_notes(site: &Site, files: &Files, report: &Report) -> HashMap<FileKey, V
     let mut notes: HashMap<FileKey, Vec<Diagnostic>> = HashMap::new();
     for job in &site.model.plan.jobs {
         let key = file_key(site, job);
-        let source = &*site.model.source(job).file_name();
+        let source = &*site.model.head(job).file_name();
         let (plan, locale) = (&site.model.plan, site.model.plan.locale(job));
         let own_locale_file = format!("content/{locale}/{}.md", plan.name(job));
         let messages = format!("{}/{locale}", crate::i18n::LOCALES_DIR);

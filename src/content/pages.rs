@@ -1,0 +1,493 @@
+//! A locale's pages as a build keeps them until it ends: each page's record
+//! in the build's temporary file ([`Store`]), and in memory only what every
+//! page is looked up and planned by: its name, slug and two flags, 48 bytes
+//! a page, where the whole record took 120 (12 MB of a 100,000-page build,
+//! the largest part of its peak). A page is read back from the file, in a
+//! few microseconds, each time it is asked for whole: to be rendered,
+//! checked or fingerprinted.
+
+use std::borrow::Cow;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::{in_its_folder, Body, FrontTexts, RareExtras, SourcePage, Texts, CONTENT_DIR};
+use crate::config::Locale;
+use crate::diagnostics::SourceFile;
+use crate::paths::SitePath;
+use crate::spill::{Place, Spill};
+
+/// Where the records of a site's pages are kept: the build's temporary file,
+/// and the site's folder, where each page's file is read again.
+#[derive(Debug)]
+pub struct Store {
+    spill: Spill,
+    root: Arc<PathBuf>,
+}
+
+impl Store {
+    pub fn new(root: Arc<PathBuf>) -> Store {
+        Store {
+            spill: Spill::new(),
+            root,
+        }
+    }
+}
+
+/// A page as its locale's list keeps it.
+#[derive(Debug, Clone)]
+struct Entry {
+    name: Arc<str>,
+    slug: SitePath,
+    kept: Kept,
+}
+
+#[derive(Debug, Clone)]
+enum Kept {
+    /// The whole record in memory: a page parsed from text, a page with
+    /// [`super::Extras`] (aliases, images, message keys: few pages have
+    /// any), or any page of a site with no [`Store`].
+    Held(Box<SourcePage>),
+    /// In the store, with what the plan, the menus and the templates made
+    /// before any page is rendered ask of every page.
+    Stored {
+        place: Place,
+        draft: bool,
+        placeholders: bool,
+    },
+}
+
+// Kept for every page until the build ends: a field more is a choice.
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(std::mem::size_of::<Entry>() == 48);
+
+/// A record's numbers before its texts: the text's length, its two hashes
+/// and where its body starts.
+const RECORD_HEAD: usize = 4 + 8 + 8 + 4;
+
+impl Entry {
+    /// `page`, put in `store` when it can be read back whole from there.
+    fn new(page: SourcePage, store: Option<&Store>) -> Entry {
+        let kept = store.and_then(|store| Self::store(&page, store));
+        Entry {
+            name: page.name.clone(),
+            slug: page.slug.clone(),
+            kept: kept.unwrap_or_else(|| Kept::Held(Box::new(page))),
+        }
+    }
+
+    /// Puts the record of `page` in `store`: its body's identity, where the
+    /// body starts and its front matter's texts. `None` when it has to stay
+    /// in memory: a page on the menu (its slug has one segment, or none),
+    /// whose texts every page of its region and locale shows; a body not on
+    /// disk under the store's folder; extras; or a full temporary file.
+    fn store(page: &SourcePage, store: &Store) -> Option<Kept> {
+        if page.slug.depth() <= 1 {
+            return None;
+        }
+        let Body::OnDisk {
+            site_root,
+            len,
+            hash,
+            digest,
+        } = &page.body
+        else {
+            return None;
+        };
+        let Texts::Held(texts) = &page.texts else {
+            return None;
+        };
+        if page.extras.0.is_some() || **site_root != *store.root {
+            return None;
+        }
+        let texts_bytes = texts.to_bytes();
+        let mut record = Vec::with_capacity(RECORD_HEAD + texts_bytes.len());
+        record.extend_from_slice(&len.to_le_bytes());
+        record.extend_from_slice(&hash.to_le_bytes());
+        record.extend_from_slice(&digest.to_le_bytes());
+        record.extend_from_slice(&page.body_offset.to_le_bytes());
+        record.extend_from_slice(&texts_bytes);
+        let place = store.spill.put(&record)?;
+        Some(Kept::Stored {
+            place,
+            draft: page.draft,
+            placeholders: texts.have_placeholders(),
+        })
+    }
+
+    /// The whole page, read back from `store` if it is there.
+    fn page<'a>(&'a self, locale: &Locale, store: Option<&Store>) -> Cow<'a, SourcePage> {
+        let (place, draft) = match &self.kept {
+            Kept::Held(page) => return Cow::Borrowed(page),
+            Kept::Stored { place, draft, .. } => (*place, *draft),
+        };
+        // A page is stored only where its list has a store.
+        let Some(store) = store else {
+            return Cow::Owned(self.unreadable(locale, draft, "no temporary file".into()));
+        };
+        let read = store.spill.get(place);
+        let page = read
+            .as_deref()
+            .ok()
+            .and_then(|record| self.read_record(locale, draft, store, record));
+        Cow::Owned(page.unwrap_or_else(|| {
+            let why = read
+                .err()
+                .map_or("not as written".to_string(), |e| e.to_string());
+            self.unreadable(locale, draft, why)
+        }))
+    }
+
+    fn read_record(
+        &self,
+        locale: &Locale,
+        draft: bool,
+        store: &Store,
+        record: &[u8],
+    ) -> Option<SourcePage> {
+        let (head, texts) = record.split_at_checked(RECORD_HEAD)?;
+        let len = u32::from_le_bytes(head[0..4].try_into().ok()?);
+        let hash = u64::from_le_bytes(head[4..12].try_into().ok()?);
+        let digest = u64::from_le_bytes(head[12..20].try_into().ok()?);
+        let body_offset = u32::from_le_bytes(head[20..24].try_into().ok()?);
+        Some(SourcePage {
+            name: self.name.clone(),
+            locale: locale.clone(),
+            body: Body::OnDisk {
+                site_root: store.root.clone(),
+                len,
+                hash,
+                digest,
+            },
+            extras: RareExtras::default(),
+            texts: Texts::Held(Box::new(FrontTexts::from_bytes(texts)?)),
+            slug: self.slug.clone(),
+            body_offset,
+            draft,
+        })
+    }
+
+    /// The page whose record could not be read back: its texts and its whole
+    /// file are errors that say why ([`SourcePage::texts`]).
+    fn unreadable(&self, locale: &Locale, draft: bool, why: String) -> SourcePage {
+        SourcePage {
+            name: self.name.clone(),
+            locale: locale.clone(),
+            body: Body::Held(Box::new(SourceFile::new("", ""))),
+            extras: RareExtras::default(),
+            texts: Texts::Unreadable(why.into()),
+            slug: self.slug.clone(),
+            body_offset: 0,
+            draft,
+        }
+    }
+
+    fn head<'a>(&'a self, locale: &'a Locale) -> PageHead<'a> {
+        let (draft, placeholders, held) = match &self.kept {
+            Kept::Held(page) => (page.draft, page.texts_have_placeholders(), Some(&**page)),
+            Kept::Stored {
+                draft,
+                placeholders,
+                ..
+            } => (*draft, *placeholders, None),
+        };
+        PageHead {
+            name: &self.name,
+            slug: &self.slug,
+            locale,
+            draft,
+            placeholders,
+            held,
+        }
+    }
+}
+
+/// What is known of a page without reading its record back: what the plan,
+/// the menus and the preview's lookups by file ask of every page.
+#[derive(Debug, Clone, Copy)]
+pub struct PageHead<'a> {
+    pub name: &'a Arc<str>,
+    pub slug: &'a SitePath,
+    pub locale: &'a Locale,
+    pub draft: bool,
+    /// Whether the title, description or nav title holds a placeholder.
+    pub placeholders: bool,
+    /// The whole page, when it is in memory.
+    held: Option<&'a SourcePage>,
+}
+
+impl<'a> PageHead<'a> {
+    /// The whole page, when it is in memory: always so for a page with
+    /// [`super::Extras`] (images, aliases, message keys), which are not
+    /// stored.
+    pub fn held(&self) -> Option<&'a SourcePage> {
+        self.held
+    }
+
+    /// The page's file, as [`SourcePage::file_name`].
+    pub fn file_name(&self) -> Arc<str> {
+        match self.held {
+            Some(page) => page.file_name(),
+            None => format!("{CONTENT_DIR}/{}/{}.md", self.locale, self.name).into(),
+        }
+    }
+
+    /// Whether the page's file is the one shown as `shown`, as
+    /// [`SourcePage::has_file`]: a stored page's file is always named by its
+    /// locale and name.
+    pub fn has_file(&self, shown: &str) -> bool {
+        match self.held {
+            Some(page) => page.has_file(shown),
+            None => in_its_folder(self.name, self.locale, shown),
+        }
+    }
+}
+
+/// A locale's pages, sorted by name, one after another: a map of names to
+/// pages took about 50 bytes a page more (its key, and nodes part full), and a
+/// box for each page 24 (its pointer, the `Arc`'s counts and the allocator's
+/// rounding). Shared, so that the preview's copy of the site before an edit
+/// costs nothing; an edit copies the entries of the locale it changes
+/// ([`Arc::make_mut`]), not the records in the store.
+#[derive(Debug, Clone)]
+pub struct LocalePages {
+    locale: Locale,
+    store: Option<Arc<Store>>,
+    pages: Arc<Vec<Entry>>,
+}
+
+impl LocalePages {
+    pub fn new(locale: Locale, store: Option<Arc<Store>>) -> LocalePages {
+        LocalePages {
+            locale,
+            store,
+            pages: Arc::default(),
+        }
+    }
+
+    pub(super) fn place(&self, name: &str) -> Result<usize, usize> {
+        self.pages.binary_search_by(|page| (*page.name).cmp(name))
+    }
+
+    fn read<'a>(&'a self, entry: &'a Entry) -> Cow<'a, SourcePage> {
+        entry.page(&self.locale, self.store.as_deref())
+    }
+
+    pub fn get(&self, name: &str) -> Option<Cow<'_, SourcePage>> {
+        self.place(name).ok().map(|at| self.read(&self.pages[at]))
+    }
+
+    /// What is known of the page `name` without reading it back.
+    pub fn head(&self, name: &str) -> Option<PageHead<'_>> {
+        let at = self.place(name).ok()?;
+        Some(self.pages[at].head(&self.locale))
+    }
+
+    /// The entry of the page `name`, looked at first at `at`, its place when
+    /// it was found before: a lookup by place, not a search among the
+    /// locale's names, each of which is behind a pointer.
+    fn entry_placed(&self, name: &Arc<str>, at: u32) -> Option<&Entry> {
+        match self.pages.get(at as usize) {
+            Some(entry) if Arc::ptr_eq(&entry.name, name) || entry.name == *name => Some(entry),
+            _ => self.place(name).ok().map(|at| &self.pages[at]),
+        }
+    }
+
+    pub(super) fn get_placed(&self, name: &Arc<str>, at: u32) -> Option<Cow<'_, SourcePage>> {
+        self.entry_placed(name, at).map(|entry| self.read(entry))
+    }
+
+    pub(super) fn head_placed(&self, name: &Arc<str>, at: u32) -> Option<PageHead<'_>> {
+        self.entry_placed(name, at)
+            .map(|entry| entry.head(&self.locale))
+    }
+
+    /// Adds `page`, in place of the page of that name if there is one.
+    pub fn insert(&mut self, page: SourcePage) {
+        // Pages load in the walk's order, by file name: almost always after
+        // the last (`a-b.md` comes before `a.md`, `a` before `a-b`).
+        let last = self.pages.last().is_none_or(|last| last.name < page.name);
+        let place = if last {
+            Err(self.pages.len())
+        } else {
+            self.place(&page.name)
+        };
+        let entry = Entry::new(page, self.store.as_deref());
+        let pages = Arc::make_mut(&mut self.pages);
+        match place {
+            Ok(at) => pages[at] = entry,
+            Err(at) => pages.insert(at, entry),
+        }
+    }
+
+    /// Removes the pages `leave` picks: the entries are copied only when some
+    /// are removed and another copy of the site shares them.
+    pub fn remove_where(&mut self, leave: impl Fn(&PageHead) -> bool) {
+        let locale = &self.locale;
+        if self.pages.iter().any(|entry| leave(&entry.head(locale))) {
+            let locale = self.locale.clone();
+            Arc::make_mut(&mut self.pages).retain(|entry| !leave(&entry.head(&locale)));
+        }
+    }
+
+    /// The pages by name, each read back whole.
+    pub fn values(&self) -> impl Iterator<Item = Cow<'_, SourcePage>> {
+        self.pages.iter().map(|entry| self.read(entry))
+    }
+
+    /// What is known of each page without reading it back, by name.
+    pub fn heads(&self) -> impl Iterator<Item = PageHead<'_>> {
+        self.pages.iter().map(|entry| entry.head(&self.locale))
+    }
+
+    /// The names, sorted.
+    pub fn keys(&self) -> impl Iterator<Item = &Arc<str>> {
+        self.pages.iter().map(|page| &page.name)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.pages.is_empty()
+    }
+
+    /// Gives back the room of the doubling that grew it: kept until the
+    /// build ends.
+    pub(super) fn shrink_to_fit(&mut self) {
+        Arc::make_mut(&mut self.pages).shrink_to_fit();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::{load_file, parse_page, DEFAULT_TEMPLATE};
+
+    /// A site folder, its store, and its `en` pages.
+    struct Site {
+        root: tempfile::TempDir,
+        pages: LocalePages,
+    }
+
+    impl Site {
+        fn new() -> Site {
+            let root = tempfile::tempdir().unwrap();
+            std::fs::create_dir_all(root.path().join("content/en")).unwrap();
+            let store = Store::new(Arc::new(root.path().to_path_buf()));
+            let pages = LocalePages::new("en".parse().unwrap(), Some(Arc::new(store)));
+            Site { root, pages }
+        }
+
+        fn path(&self, name: &str) -> PathBuf {
+            self.root.path().join(format!("content/en/{name}.md"))
+        }
+
+        /// Writes and loads the page `name` with `front` matter after its
+        /// title and `body`.
+        fn load(&mut self, name: &str, front: &str, body: &str) {
+            let text = format!("---\ntitle: {name} {{{{ brand }}}}\n{front}---\n{body}");
+            std::fs::write(self.path(name), text).unwrap();
+            let root = Arc::new(self.root.path().to_path_buf());
+            let page = load_file(&root, &self.path(name)).unwrap().unwrap();
+            self.pages.insert(page);
+        }
+
+        fn is_stored(&self, name: &str) -> bool {
+            let at = self.pages.place(name).unwrap();
+            matches!(self.pages.pages[at].kept, Kept::Stored { .. })
+        }
+    }
+
+    #[test]
+    fn a_page_off_the_menu_is_stored_and_read_back_as_it_loaded() {
+        let mut site = Site::new();
+        let deep_front =
+            "description: About\nslug: products/deep\nupdated: 2026-01-02\nnav_title: D\nweight: -3\n";
+        site.load("deep", deep_front, "Body\n");
+        site.load(
+            "draft",
+            "description: D\nslug: products/draft\ndraft: true\n",
+            "B\n",
+        );
+        site.load("menu", "description: D\n", "B\n");
+        site.load(
+            "pictured",
+            "description: D\nslug: products/p\n",
+            "![a](a.png)\n",
+        );
+        // Stored: a page off the menu with no extras. Held: the menu's page,
+        // whose texts every page shows, and one with an image.
+        assert!(site.is_stored("deep") && site.is_stored("draft"));
+        assert!(!site.is_stored("menu") && !site.is_stored("pictured"));
+
+        let deep = site.pages.get("deep").unwrap();
+        assert!(matches!(deep, Cow::Owned(_)));
+        let texts = deep.texts().unwrap();
+        assert_eq!(texts.title(), "deep {{ brand }}");
+        assert_eq!(texts.description(), "About");
+        assert_eq!(texts.nav_title(), Some("D"));
+        assert_eq!(texts.template(), DEFAULT_TEMPLATE);
+        assert_eq!(texts.weight(), -3);
+        assert_eq!(deep.updated(), Some("2026-01-02"));
+        assert_eq!(deep.slug.to_string(), "products/deep");
+        assert_eq!(&*deep.file_name(), "content/en/deep.md");
+        // The whole file is read again, as loaded: its body where it was.
+        let whole = deep.whole_file().unwrap();
+        assert_eq!(&whole.text[deep.body_offset()..], "Body\n");
+        // The same page as one parsed from its text, in all that the other
+        // pages show of it and in the text the next build knows it by.
+        let parsed = parse_page(whole.clone(), "deep".into(), "en".parse().unwrap()).unwrap();
+        assert!(parsed.same_front_matter(&deep) && deep.same_front_matter(&parsed));
+        assert_eq!(parsed.text_identity(), deep.text_identity());
+        assert_eq!(parsed.body_line(&whole), deep.body_line(&whole));
+
+        // What is known without reading it back.
+        let head = site.pages.head("deep").unwrap();
+        assert!(head.placeholders && !head.draft && head.held().is_none());
+        assert_eq!(&*head.file_name(), "content/en/deep.md");
+        assert!(head.has_file("content/en/deep.md") && !head.has_file("content/en/menu.md"));
+        assert!(site.pages.head("draft").unwrap().draft);
+        assert!(site.pages.get("draft").unwrap().draft);
+        let menu = site.pages.head("menu").unwrap();
+        assert!(menu.held().is_some_and(|page| page.texts().is_ok()));
+    }
+
+    #[test]
+    fn a_stored_page_whose_file_changed_since_is_an_error_when_read_again() {
+        let mut site = Site::new();
+        site.load("deep", "description: D\nslug: a/b\n", "Body\n");
+        std::fs::write(
+            site.path("deep"),
+            "---\ntitle: T\ndescription: D\n---\nOther\n",
+        )
+        .unwrap();
+        let problem = site.pages.get("deep").unwrap().whole_file().unwrap_err();
+        assert_eq!(problem.code, "content::changed");
+    }
+
+    #[test]
+    fn a_record_that_cannot_be_read_back_is_an_error_that_names_the_page() {
+        let mut site = Site::new();
+        site.load("deep", "description: D\nslug: a/b\n", "Body\n");
+        // The list without its store: its record cannot be found.
+        site.pages.store = None;
+        let page = site.pages.get("deep").unwrap();
+        for problem in [page.texts().unwrap_err(), page.whole_file().unwrap_err()] {
+            assert_eq!(problem.code, "build::temporary-file");
+            assert_eq!(problem.file.as_deref(), Some("content/en/deep.md"));
+        }
+        assert_eq!(&*page.name, "deep");
+    }
+
+    #[test]
+    fn a_copy_shares_the_records_and_an_edit_changes_only_its_own() {
+        let mut site = Site::new();
+        site.load("a", "description: D\nslug: x/a\n", "A\n");
+        site.load("b", "description: D\nslug: x/b\n", "B\n");
+        let before = site.pages.clone();
+        site.load("a", "description: Changed\nslug: x/a\n", "A2\n");
+        site.pages.remove_where(|head| &**head.name == "b");
+        assert_eq!(before.get("a").unwrap().texts().unwrap().description(), "D");
+        assert!(before.get("b").is_some());
+        let after = site.pages.get("a").unwrap();
+        assert_eq!(after.texts().unwrap().description(), "Changed");
+        assert!(site.pages.get("b").is_none());
+    }
+}
