@@ -259,18 +259,17 @@ pub fn plan(config: &SiteConfig, content: &Content) -> (Plan, Vec<Diagnostic>) {
     } else {
         problems.extend(locales_without_pages(config, content));
     }
+    // Counted first: a list grown by doubling would hold three times its
+    // room for a moment, at the most the plan holds.
+    plan.jobs.reserve_exact(most_jobs(config, content, &names));
     for (region_index, region) in config.regions.iter().enumerate() {
-        // (folded output path) -> the page that claimed it.
-        let mut claimed: BTreeMap<String, (SitePath, PageHead)> = BTreeMap::new();
+        let mut claimed = Claims::default();
         for locale in &region.locales {
             let root = locale_root(region, locale);
             for (name_place, name) in (0..).zip(&names) {
-                let Some(source) = find_page(config, content, locale, name) else {
+                let Some(source) = published(config, content, locale, name) else {
                     continue;
                 };
-                if source.draft && !config.drafts {
-                    continue;
-                }
                 let dir = root.join(source.slug);
                 let source_at = content.place_of(source.locale, name).unwrap_or(u32::MAX);
                 let job = plan.new_job(region_index, locale, name_place, source.locale, source_at);
@@ -283,15 +282,31 @@ pub fn plan(config: &SiteConfig, content: &Content) -> (Plan, Vec<Diagnostic>) {
                     problems.push(fallback_warning(locale, name, &source));
                 }
                 let output = PageJob::output_in(&dir);
-                match claimed.get(&output.folded()) {
-                    Some((other_path, other)) => {
+                let planned = |at: usize| {
+                    let job = &plan.jobs[at];
+                    let locale = &plan.locales[job.locale as usize];
+                    let other = content.head_placed(
+                        &plan.locales[job.source_locale as usize],
+                        &names[job.name as usize],
+                        job.source_at,
+                    );
+                    let other = other.expect("a planned job's page exists");
+                    (
+                        PageJob::output_in(&locale_root(region, locale).join(other.slug)),
+                        other,
+                    )
+                };
+                let key = Claims::key(&output);
+                match claimed.find(&key, |at| planned(at).0) {
+                    Some(at) => {
+                        let (other_output, other) = planned(at);
                         let url = format!("{}{}", region.domain, dir.dir_url());
-                        collisions.add(*other, source, *other_path == output, url);
+                        collisions.add(other, source, other_output == output, url);
                     }
                     None => {
                         let sitemap_len = crate::output::sitemap_url_len(&dir.dir_url());
                         plan.longest_sitemap_path = plan.longest_sitemap_path.max(sitemap_len);
-                        claimed.insert(output.folded(), (output, source));
+                        claimed.insert(key, plan.jobs.len());
                         plan.push(job);
                     }
                 }
@@ -305,6 +320,68 @@ pub fn plan(config: &SiteConfig, content: &Content) -> (Plan, Vec<Diagnostic>) {
     plan.index_names();
     plan.measure();
     (plan, problems)
+}
+
+/// The page `name` that `locale` publishes (its own or a fallback's), if any.
+fn published<'a>(
+    config: &SiteConfig,
+    content: &'a Content,
+    locale: &Locale,
+    name: &str,
+) -> Option<PageHead<'a>> {
+    find_page(config, content, locale, name).filter(|page| config.drafts || !page.draft)
+}
+
+/// How many jobs the plan can have: one for each page every region's locale
+/// publishes (fewer when two collide).
+fn most_jobs(config: &SiteConfig, content: &Content, names: &[Arc<str>]) -> usize {
+    let locales = config.regions.iter().flat_map(|region| &region.locales);
+    locales
+        .map(|locale| {
+            let pages = names
+                .iter()
+                .map(|name| published(config, content, locale, name));
+            pages.flatten().count()
+        })
+        .sum()
+}
+
+/// The output files a region's planned jobs claim, as the places of those
+/// jobs in the plan, found by the hash of the file folded to lowercase (a
+/// case-insensitive disk or CDN would merge two that fold alike): 16 bytes
+/// a job, where a map of folded paths to pages took about 150, 4 MB of a
+/// 100,000-page plan. A job found by the hash is confirmed by its file.
+#[derive(Default)]
+struct Claims(hashbrown::HashTable<(u64, u32)>);
+
+impl Claims {
+    /// What a file is claimed by: its folded path, and that path's hash.
+    fn key(output: &SitePath) -> (String, u64) {
+        use std::hash::BuildHasher;
+        let folded = output.folded();
+        let hash = rustc_hash::FxBuildHasher.hash_one(&folded);
+        (folded, hash)
+    }
+
+    /// The place of the job that claimed the file of `key` (or one that
+    /// folds as it does); `output_of` gives the file of the job at a place.
+    fn find(
+        &self,
+        (folded, hash): &(String, u64),
+        output_of: impl Fn(usize) -> SitePath,
+    ) -> Option<usize> {
+        self.0
+            .find(*hash, |&(other, at)| {
+                other == *hash && output_of(at as usize).folded() == *folded
+            })
+            .map(|&(_, at)| at as usize)
+    }
+
+    /// Notes that the job at `at` claims the file of `key`.
+    fn insert(&mut self, (_, hash): (String, u64), at: usize) {
+        let at = u32::try_from(at).expect("fewer than 4 billion jobs");
+        self.0.insert_unique(hash, (hash, at), |&(hash, _)| hash);
+    }
 }
 
 /// Pairs of pages that would be written to the same file, each pair reported once
@@ -478,6 +555,29 @@ fn fallback_warning(locale: &Locale, name: &str, source: &PageHead) -> Diagnosti
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_claimed_file_is_found_by_its_folded_path_and_confirmed_by_the_job() {
+        let path = |text: &str| SitePath::parse(text).unwrap();
+        let mut claims = Claims::default();
+        claims.insert(Claims::key(&path("fr/garantie/index.html")), 7);
+        let planned = |at: usize| {
+            assert_eq!(at, 7);
+            path("fr/garantie/index.html")
+        };
+        // Another case of the same file is the same file on a case-insensitive CDN.
+        for same in ["fr/garantie/index.html", "FR/Garantie/index.html"] {
+            assert_eq!(claims.find(&Claims::key(&path(same)), planned), Some(7));
+        }
+        assert_eq!(
+            claims.find(&Claims::key(&path("fr/aide/index.html")), planned),
+            None
+        );
+        // A job found by the hash whose file is another is not a claim on this
+        // one: the file is compared, not only its hash.
+        let key = Claims::key(&path("fr/garantie/index.html"));
+        assert_eq!(claims.find(&key, |_| path("de/garantie/index.html")), None);
+    }
 
     /// A plan of the names `help`, `help-desk` and `index` (sorted, as
     /// `plan` keeps them; `help-desk` sorts between `help` and `index`, and
