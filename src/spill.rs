@@ -11,14 +11,26 @@
 
 use std::fs::File;
 use std::io;
+use std::num::NonZeroU32;
 use std::os::unix::fs::FileExt;
 use std::sync::Mutex;
 
 /// Where bytes put in a [`Spill`] are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Place {
-    at: u32,
+    /// One past where they start: never zero, so that an `Option<Place>`
+    /// takes 8 bytes, not 12 (a list of them is kept for every page).
+    after: NonZeroU32,
     len: u32,
+}
+
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(std::mem::size_of::<Option<Place>>() == 8);
+
+impl Place {
+    fn at(self) -> u64 {
+        u64::from(self.after.get() - 1)
+    }
 }
 
 /// A temporary file of bytes put one after another.
@@ -68,10 +80,10 @@ impl Spill {
         let mut state = self.state.lock().ok()?;
         let at = state.written + state.pending.len() as u64;
         let place = Place {
-            at: u32::try_from(at).ok()?,
+            after: NonZeroU32::new(u32::try_from(at + 1).ok()?)?,
             len: u32::try_from(bytes.len()).ok()?,
         };
-        u32::try_from(at + bytes.len() as u64).ok()?;
+        u32::try_from(at + bytes.len() as u64 + 1).ok()?;
         state.pending.extend_from_slice(bytes);
         if let Some(file) = self.file.as_ref().filter(|_| !state.stuck) {
             if state.pending.len() >= Self::BLOCK {
@@ -90,7 +102,7 @@ impl Spill {
 
     /// The bytes put at `place`.
     pub fn get(&self, place: Place) -> io::Result<Vec<u8>> {
-        let (at, len) = (u64::from(place.at), place.len as usize);
+        let (at, len) = (place.at(), place.len as usize);
         let written = {
             let state = self
                 .state
@@ -142,7 +154,11 @@ mod tests {
     fn a_place_it_did_not_give_is_an_error() {
         let spill = Spill::new();
         spill.put(b"abc").unwrap();
-        assert!(spill.get(Place { at: 2, len: 5 }).is_err());
+        let place = Place {
+            after: NonZeroU32::new(3).unwrap(),
+            len: 5,
+        };
+        assert!(spill.get(place).is_err());
     }
 
     #[test]

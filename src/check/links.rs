@@ -61,7 +61,8 @@ struct Seen {
     /// `id_text`, a temporary file, as one text a page ([`PageIds`]). Not in
     /// memory: 50 bytes a page and more (5 MB of a 100,000-page build), for
     /// the few read back, by a link to a `#fragment` of another page. A list
-    /// by place, where a map by key took 2.2 MB at 100,000 pages.
+    /// by place, 8 bytes a page, where a map by key took 2.2 MB at 100,000
+    /// pages.
     ids: Vec<Vec<Option<spill::Place>>>,
     /// Those of files not among their region's ([`PageKey::Hashed`]).
     ids_hashed: HashMap<u64, spill::Place>,
