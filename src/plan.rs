@@ -65,11 +65,11 @@ pub struct Plan {
     names: Vec<Arc<str>>,
     /// The locales jobs are shown in or shown from: a job's are places here.
     locales: Vec<Locale>,
-    /// Every job's index in `jobs`, sorted by page name (then index): a
-    /// page's jobs on every region and locale are one run of it. Not a map
-    /// of names to lists, which cost some 90 bytes a name where this costs 4
-    /// a job.
-    by_name: Vec<u32>,
+    /// Where the jobs of each region and locale start and end in `jobs`: in
+    /// each run the names' places ascend, so a page's job in it is found by
+    /// a binary search. Not an index of every job by name (4 bytes a job),
+    /// nor a map of names to lists (some 90 bytes a name).
+    runs: Vec<Range<u32>>,
     /// region -> where its jobs start and end in `jobs`.
     by_region: Vec<Range<usize>>,
     /// The longest page path (`/fr-be/garantie/`) as a sitemap writes it,
@@ -92,7 +92,20 @@ impl Plan {
             "jobs are planned region by region"
         );
         self.by_region[region].end = at + 1;
+        let at = u32::try_from(at).expect("fewer than 4 billion jobs");
+        match (self.runs.last_mut(), self.jobs.last()) {
+            (Some(run), Some(last)) if Self::same_run(last, &job) => {
+                debug_assert!(last.name < job.name, "names are planned in order");
+                run.end = at + 1;
+            }
+            _ => self.runs.push(at..at + 1),
+        }
         self.jobs.push(job);
+    }
+
+    /// Whether two jobs are of one region and locale.
+    fn same_run(a: &PageJob, b: &PageJob) -> bool {
+        (a.region, a.locale) == (b.region, b.locale)
     }
 
     /// A new job of the page `name` (one of `names`) shown on `region` in
@@ -149,9 +162,31 @@ impl Plan {
     }
 
     pub fn job(&self, region: usize, locale: &Locale, name: &str) -> Option<&PageJob> {
-        self.indexes_named(name)
+        let place = self.name_place(name)?;
+        self.runs
+            .iter()
+            .filter(|run| {
+                let first = &self.jobs[run.start as usize];
+                first.region() == region && self.locale(first) == locale
+            })
+            .find_map(|run| self.in_run(run, place))
             .map(|i| &self.jobs[i])
-            .find(|job| job.region() == region && self.locale(job) == locale)
+    }
+
+    /// The place of `name` in the sorted names.
+    fn name_place(&self, name: &str) -> Option<u32> {
+        let place = self
+            .names
+            .binary_search_by(|known| (**known).cmp(name))
+            .ok()?;
+        u32::try_from(place).ok()
+    }
+
+    /// The index of the job of the name at `place` in `run`, if it has one.
+    fn in_run(&self, run: &Range<u32>, place: u32) -> Option<usize> {
+        let jobs = &self.jobs[run.start as usize..run.end as usize];
+        let at = jobs.binary_search_by_key(&place, |job| job.name).ok()?;
+        Some(run.start as usize + at)
     }
 
     pub fn region_jobs(&self, region: usize) -> impl Iterator<Item = &PageJob> {
@@ -160,29 +195,11 @@ impl Plan {
     }
 
     /// The indexes in `jobs` of the page `name` on every region and locale.
+    /// In the order they were planned: region by region.
     pub fn indexes_named(&self, name: &str) -> impl Iterator<Item = usize> + '_ {
-        let found = self
-            .names
-            .binary_search_by(|known| (**known).cmp(name))
-            .ok()
-            .map_or(&[][..], |place| {
-                let place = place as u32;
-                let name_at = |&index: &u32| self.jobs[index as usize].name;
-                let start = self.by_name.partition_point(|i| name_at(i) < place);
-                let len = self.by_name[start..].partition_point(|i| name_at(i) == place);
-                &self.by_name[start..start + len]
-            });
-        found.iter().map(|&i| i as usize)
-    }
-
-    /// Indexes the jobs by name, once every job is planned. Names are
-    /// places in the sorted `names`: their order is the names'.
-    fn index_names(&mut self) {
-        let count = u32::try_from(self.jobs.len()).expect("fewer than 4 billion pages");
-        let mut by_name: Vec<u32> = (0..count).collect();
-        // Stable: a page's jobs stay in the order they were planned.
-        by_name.sort_by_key(|&job| self.jobs[job as usize].name);
-        self.by_name = by_name;
+        let place = self.name_place(name);
+        let runs = place.map_or(&[][..], |_| &self.runs[..]);
+        runs.iter().filter_map(move |run| self.in_run(run, place?))
     }
 
     /// The same page on every region and locale it is published in.
@@ -206,12 +223,11 @@ impl Plan {
     }
 
     fn measure(&mut self) {
-        self.most_versions = self
-            .by_name
-            .chunk_by(|&a, &b| self.jobs[a as usize].name == self.jobs[b as usize].name)
-            .map(<[u32]>::len)
-            .max()
-            .unwrap_or(0);
+        let mut versions = vec![0_usize; self.names.len()];
+        for job in &self.jobs {
+            versions[job.name as usize] += 1;
+        }
+        self.most_versions = versions.into_iter().max().unwrap_or(0);
     }
 }
 
@@ -317,7 +333,6 @@ pub fn plan(config: &SiteConfig, content: &Content) -> (Plan, Vec<Diagnostic>) {
     // Kept until the build ends: no room for a doubling's spare half.
     plan.jobs.shrink_to_fit();
     plan.names = names;
-    plan.index_names();
     plan.measure();
     (plan, problems)
 }
@@ -606,7 +621,6 @@ mod tests {
             }
         }
         push(&mut plan, 3, "de-DE", "help");
-        plan.index_names();
         plan.measure();
         let found = |name: &str| {
             plan.translations(name)
