@@ -17,17 +17,106 @@ pub struct SitePath {
     joined: Box<str>,
 }
 
+/// A [`SitePath`] borrowed, as `str` is to `String`: from a path, or from a
+/// [`SitePathList`]. Made only of text a `SitePath` was made of, so its
+/// segments are as checked.
+#[derive(Debug, PartialEq, Eq, Hash)]
+#[repr(transparent)]
+pub struct SitePathStr(str);
+
+impl SitePathStr {
+    /// `joined` as a path: only ever text a `SitePath` holds (or held).
+    fn of_checked(joined: &str) -> &SitePathStr {
+        // SAFETY: `SitePathStr` is `repr(transparent)` over `str`: the two
+        // pointers have the same layout and metadata (the length).
+        unsafe { &*(joined as *const str as *const SitePathStr) }
+    }
+
+    /// The path as owned.
+    pub fn to_path(&self) -> SitePath {
+        SitePath {
+            joined: self.0.into(),
+        }
+    }
+}
+
+impl std::ops::Deref for SitePath {
+    type Target = SitePathStr;
+
+    fn deref(&self) -> &SitePathStr {
+        SitePathStr::of_checked(&self.joined)
+    }
+}
+
 /// Ordered segment by segment (`a/b` before `a-b`, as in a walk of the
 /// folders), not as the joined text.
-impl Ord for SitePath {
+impl Ord for SitePathStr {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
         self.segments().cmp(other.segments())
+    }
+}
+
+impl PartialOrd for SitePathStr {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for SitePath {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (**self).cmp(&**other)
     }
 }
 
 impl PartialOrd for SitePath {
     fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
         Some(self.cmp(other))
+    }
+}
+
+/// Paths one after another in one text, each after a NUL (which no segment
+/// holds): a locale's slugs, kept for every page until the build ends, in
+/// one allocation rather than one each.
+#[derive(Debug, Clone, Default)]
+pub struct SitePathList {
+    text: String,
+}
+
+/// Where a path is in a [`SitePathList`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PathAt {
+    start: u32,
+    len: u32,
+}
+
+impl SitePathList {
+    /// Keeps `path`; `None` once the list would pass 4 GiB.
+    pub fn push(&mut self, path: &SitePathStr) -> Option<PathAt> {
+        let start = u32::try_from(self.text.len() + 1).ok()?;
+        let len = u32::try_from(path.0.len()).ok()?;
+        u32::try_from(self.text.len() + 1 + path.0.len()).ok()?;
+        self.text.push('\0');
+        self.text.push_str(&path.0);
+        Some(PathAt { start, len })
+    }
+
+    /// The path at `at`: `None` unless `at` is a place this list gave, whole
+    /// between two of its NULs, so that no other text reads as a path.
+    pub fn get(&self, at: PathAt) -> Option<&SitePathStr> {
+        let (start, end) = (at.start as usize, at.start as usize + at.len as usize);
+        let bytes = self.text.as_bytes();
+        let whole = start.checked_sub(1).and_then(|before| bytes.get(before)) == Some(&0)
+            && bytes.get(end).is_none_or(|&after| after == 0);
+        let joined = self
+            .text
+            .get(start..end)
+            .filter(|joined| !joined.contains('\0'))?;
+        whole.then(|| SitePathStr::of_checked(joined))
+    }
+
+    /// Gives back the room of the doubling that grew it.
+    pub fn shrink_to_fit(&mut self) {
+        self.text.shrink_to_fit();
     }
 }
 
@@ -91,11 +180,6 @@ impl SitePath {
         })
     }
 
-    /// The segments from the top: none for the root.
-    fn segments(&self) -> impl Iterator<Item = &str> {
-        self.joined.split('/').filter(|s| !s.is_empty())
-    }
-
     /// Parses a URL path such as `/warranty/` or `/` (leading slash required).
     pub fn from_url_path(path: &str) -> Result<Self, String> {
         let inner = path
@@ -103,13 +187,20 @@ impl SitePath {
             .ok_or_else(|| "must start with `/`".to_string())?;
         SitePath::parse(inner.strip_suffix('/').unwrap_or(inner))
     }
+}
 
-    pub fn join(&self, other: &SitePath) -> SitePath {
+impl SitePathStr {
+    /// The segments from the top: none for the root.
+    fn segments(&self) -> impl Iterator<Item = &str> {
+        self.0.split('/').filter(|s| !s.is_empty())
+    }
+
+    pub fn join(&self, other: &SitePathStr) -> SitePath {
         match (self.is_root(), other.is_root()) {
-            (true, _) => other.clone(),
-            (_, true) => self.clone(),
+            (true, _) => other.to_path(),
+            (_, true) => self.to_path(),
             _ => SitePath {
-                joined: format!("{}/{}", self.joined, other.joined).into(),
+                joined: format!("{}/{}", &self.0, &other.0).into(),
             },
         }
     }
@@ -118,9 +209,7 @@ impl SitePath {
     /// (a locale tag, a file name); it is checked again here all the same.
     pub fn child(&self, segment: &str) -> Result<SitePath, String> {
         check_segment(segment)?;
-        Ok(self.join(&SitePath {
-            joined: segment.into(),
-        }))
+        Ok(self.join(SitePathStr::of_checked(segment)))
     }
 
     /// How many segments: 0 for the root, 1 for `warranty`, 2 for `products/x`.
@@ -129,7 +218,7 @@ impl SitePath {
     }
 
     pub fn is_root(&self) -> bool {
-        self.joined.is_empty()
+        self.0.is_empty()
     }
 
     /// The URL of the folder: `/`, `/fr-be/garantie/`.
@@ -137,7 +226,7 @@ impl SitePath {
         if self.is_root() {
             "/".to_string()
         } else {
-            format!("/{}/", self.joined)
+            format!("/{}/", &self.0)
         }
     }
 
@@ -147,9 +236,9 @@ impl SitePath {
     /// 100,000 pages.
     pub fn cmp_joined_dir_url(
         &self,
-        slug: &SitePath,
-        other: &SitePath,
-        other_slug: &SitePath,
+        slug: &SitePathStr,
+        other: &SitePathStr,
+        other_slug: &SitePathStr,
     ) -> std::cmp::Ordering {
         cmp_concatenated(
             &self.dir_url_pieces(slug),
@@ -158,18 +247,18 @@ impl SitePath {
     }
 
     /// `self.join(slug).dir_url()` in pieces.
-    fn dir_url_pieces<'a>(&'a self, slug: &'a SitePath) -> [&'a str; 5] {
+    fn dir_url_pieces<'a>(&'a self, slug: &'a SitePathStr) -> [&'a str; 5] {
         match (self.is_root(), slug.is_root()) {
             (true, true) => ["/", "", "", "", ""],
-            (false, true) => ["/", &self.joined, "/", "", ""],
-            (true, false) => ["/", &slug.joined, "/", "", ""],
-            (false, false) => ["/", &self.joined, "/", &slug.joined, "/"],
+            (false, true) => ["/", &self.0, "/", "", ""],
+            (true, false) => ["/", &slug.0, "/", "", ""],
+            (false, false) => ["/", &self.0, "/", &slug.0, "/"],
         }
     }
 
     /// The URL of the file: `/style.css`.
     pub fn file_url(&self) -> String {
-        format!("/{}", self.joined)
+        format!("/{}", &self.0)
     }
 
     /// The file's place under `root`; by construction it stays inside.
@@ -182,16 +271,16 @@ impl SitePath {
     /// The path's folders from the top, ending with the path itself:
     /// `a/b` gives `a`, `a/b`.
     pub fn prefixes(&self) -> impl Iterator<Item = SitePath> + '_ {
-        let ends = self.joined.match_indices('/').map(|(at, _)| at);
-        ends.chain((!self.is_root()).then_some(self.joined.len()))
+        let ends = self.0.match_indices('/').map(|(at, _)| at);
+        ends.chain((!self.is_root()).then_some(self.0.len()))
             .map(|end| SitePath {
-                joined: self.joined[..end].into(),
+                joined: self.0[..end].into(),
             })
     }
 
     /// Comparison key for case-insensitive file systems and CDNs.
     pub fn folded(&self) -> String {
-        self.joined.to_lowercase()
+        self.0.to_lowercase()
     }
 }
 
@@ -220,6 +309,12 @@ fn cmp_concatenated(a: &[&str], b: &[&str]) -> std::cmp::Ordering {
             Ordering::Equal => (x, y) = (&x[common..], &y[common..]),
             unequal => return unequal,
         }
+    }
+}
+
+impl fmt::Display for SitePathStr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
     }
 }
 
@@ -324,6 +419,43 @@ mod tests {
         let path = SitePath::parse("a/b/c").unwrap();
         let prefixes: Vec<String> = path.prefixes().map(|p| p.to_string()).collect();
         assert_eq!(prefixes, ["a", "a/b", "a/b/c"]);
+    }
+
+    #[test]
+    fn a_list_gives_back_each_path_it_kept_and_nothing_else() {
+        let mut list = SitePathList::default();
+        let paths =
+            ["products/a..b", "", "x", "products/p00001"].map(|p| SitePath::parse(p).unwrap());
+        let places: Vec<PathAt> = paths.iter().map(|p| list.push(p).unwrap()).collect();
+        for (path, at) in paths.iter().zip(&places) {
+            assert_eq!(list.get(*at), Some(&**path));
+            assert_eq!(list.get(*at).unwrap().to_path(), *path);
+        }
+        // A place that is not one the list gave: part of a path (`..` of
+        // `a..b` must not read as a path), two paths, or past the end.
+        let at = places[0];
+        let forged = [
+            PathAt {
+                start: at.start + 10,
+                len: 2,
+            },
+            PathAt {
+                start: at.start,
+                len: at.len + 2,
+            },
+            PathAt {
+                start: at.start + 1,
+                len: at.len - 1,
+            },
+            PathAt { start: 0, len: 1 },
+            PathAt {
+                start: 1000,
+                len: 1,
+            },
+        ];
+        for forged in forged {
+            assert_eq!(list.get(forged), None, "{forged:?}");
+        }
     }
 
     #[test]

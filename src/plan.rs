@@ -12,7 +12,7 @@ use std::sync::Arc;
 use crate::config::{Locale, Region, SiteConfig};
 use crate::content::{Content, PageHead};
 use crate::diagnostics::Diagnostic;
-use crate::paths::SitePath;
+use crate::paths::{SitePath, SitePathStr};
 
 /// One page to render: a source page shown on a region in a locale.
 ///
@@ -157,7 +157,7 @@ impl Plan {
     /// goes: the locale's root on the region, then the slug of `source`, the
     /// page shown ([`crate::render::Model::source`]).
     /// The folder of `job`, whose page's slug is `slug`.
-    pub fn dir(&self, job: &PageJob, config: &SiteConfig, slug: &SitePath) -> SitePath {
+    pub fn dir(&self, job: &PageJob, config: &SiteConfig, slug: &SitePathStr) -> SitePath {
         locale_root(&config.regions[job.region()], self.locale(job)).join(slug)
     }
 

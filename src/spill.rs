@@ -31,6 +31,20 @@ impl Place {
     fn at(self) -> u64 {
         u64::from(self.after.get() - 1)
     }
+
+    /// The place in 64 bits, never zero in the lower 32: for a record that
+    /// keeps a place with other things in fewer bytes than a `Place`.
+    pub fn to_bits(self) -> u64 {
+        u64::from(self.len) << 32 | u64::from(self.after.get())
+    }
+
+    /// The place `to_bits` gave `bits`; `None` when no place gives them.
+    pub fn from_bits(bits: u64) -> Option<Place> {
+        Some(Place {
+            after: NonZeroU32::new(bits as u32)?,
+            len: (bits >> 32) as u32,
+        })
+    }
 }
 
 /// A temporary file of bytes put one after another.
@@ -141,6 +155,10 @@ mod tests {
             .map(|i| format!("text {i} {}", "é".repeat(i % 40)).into_bytes())
             .collect();
         let places: Vec<Place> = texts.iter().map(|t| spill.put(t).unwrap()).collect();
+        for place in &places {
+            assert_eq!(Place::from_bits(place.to_bits()), Some(*place));
+        }
+        assert_eq!(Place::from_bits(5 << 32), None);
         let state = spill.state.lock().unwrap();
         assert!(state.written > 0 && !state.pending.is_empty());
         drop(state);

@@ -1,10 +1,11 @@
 //! A locale's pages as a build keeps them until it ends: each page's record
 //! in the build's temporary file ([`Store`]), and in memory only what every
-//! page is looked up and planned by: its name, slug and two flags, 48 bytes
-//! a page, where the whole record took 120 (12 MB of a 100,000-page build,
-//! the largest part of its peak). A page is read back from the file, in a
-//! few microseconds, each time it is asked for whole: to be rendered,
-//! checked or fingerprinted.
+//! page is looked up and planned by: its name, its slug (in one text with
+//! the locale's others) and two flags, 48 bytes a page, where the whole
+//! record took 120 and its slug an allocation of its own (13.5 MB of a
+//! 100,000-page build, the largest part of its peak). A page is read back
+//! from the file, in a few microseconds, each time it is asked for whole:
+//! to be rendered, checked or fingerprinted.
 
 use std::borrow::Cow;
 use std::path::PathBuf;
@@ -13,7 +14,7 @@ use std::sync::Arc;
 use super::{in_its_folder, Body, FrontTexts, RareExtras, SourcePage, Texts, CONTENT_DIR};
 use crate::config::Locale;
 use crate::diagnostics::SourceFile;
-use crate::paths::SitePath;
+use crate::paths::{PathAt, SitePathList, SitePathStr};
 use crate::spill::{Place, Spill};
 
 /// Where the records of a site's pages are kept: the build's temporary file,
@@ -37,49 +38,116 @@ impl Store {
 #[derive(Debug, Clone)]
 struct Entry {
     name: Arc<str>,
-    slug: SitePath,
+    /// In the list's `slugs`.
+    slug: PathAt,
     kept: Kept,
 }
 
-#[derive(Debug, Clone)]
-enum Kept {
-    /// The whole record in memory: a page parsed from text, a page with
-    /// [`super::Extras`] (aliases, images, message keys: few pages have
-    /// any), or any page of a site with no [`Store`].
-    Held(Box<SourcePage>),
-    /// In the store, with what the plan, the menus and the templates made
-    /// before any page is rendered ask of every page.
+// Kept for every page until the build ends: a field more is a choice.
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(std::mem::size_of::<Entry>() == 32);
+
+/// Where a page's record is, in 8 bytes: in memory, in its list's `held`
+/// records, or in the store, with the two flags every page is asked for.
+#[derive(Debug, Clone, Copy)]
+struct Kept(u64);
+
+/// What a [`Kept`] says.
+enum Record {
+    /// The whole record in memory, at this place in the list's `held`: a
+    /// page parsed from text, a page on the menu (its slug has one segment,
+    /// or none), whose texts every page of its region and locale shows, a
+    /// page with [`super::Extras`] (aliases, images, message keys: few pages
+    /// have any), or any page of a site with no [`Store`].
+    Held(usize),
+    /// In the store, with what the plan and the templates made before any
+    /// page is rendered ask of every page. `None`: not a place the store
+    /// gave, which it cannot be.
     Stored {
-        place: Place,
+        place: Option<Place>,
         draft: bool,
         placeholders: bool,
     },
 }
 
-// Kept for every page until the build ends: a field more is a choice.
-#[cfg(target_pointer_width = "64")]
-const _: () = assert!(std::mem::size_of::<Entry>() == 48);
+impl Kept {
+    const STORED: u64 = 1 << 63;
+    const DRAFT: u64 = 1 << 62;
+    const PLACEHOLDERS: u64 = 1 << 61;
+    /// A stored place's length is kept in 24 bits, its start in 32: a
+    /// longer record (16 MiB of front matter) is held.
+    const LONGEST: u64 = 1 << 24;
+
+    fn held(at: usize) -> Kept {
+        Kept(u64::from(
+            u32::try_from(at).expect("fewer than 4 billion pages"),
+        ))
+    }
+
+    fn stored(place: Place, draft: bool, placeholders: bool) -> Option<Kept> {
+        let bits = place.to_bits();
+        let flag = |on: bool, bit: u64| if on { bit } else { 0 };
+        (bits >> 32 < Self::LONGEST).then(|| {
+            Kept(
+                bits | Self::STORED
+                    | flag(draft, Self::DRAFT)
+                    | flag(placeholders, Self::PLACEHOLDERS),
+            )
+        })
+    }
+
+    fn record(self) -> Record {
+        if self.0 & Self::STORED == 0 {
+            return Record::Held(self.0 as usize);
+        }
+        let place_bits = self.0 & ((Self::LONGEST << 32) - 1);
+        Record::Stored {
+            place: Place::from_bits(place_bits),
+            draft: self.0 & Self::DRAFT != 0,
+            placeholders: self.0 & Self::PLACEHOLDERS != 0,
+        }
+    }
+}
 
 /// A record's numbers before its texts: the text's length, its two hashes
 /// and where its body starts.
 const RECORD_HEAD: usize = 4 + 8 + 8 + 4;
 
-impl Entry {
-    /// `page`, put in `store` when it can be read back whole from there.
-    fn new(page: SourcePage, store: Option<&Store>) -> Entry {
-        let kept = store.and_then(|store| Self::store(&page, store));
-        Entry {
-            name: page.name.clone(),
-            slug: page.slug.clone(),
-            kept: kept.unwrap_or_else(|| Kept::Held(Box::new(page))),
-        }
+/// A locale's pages, sorted by name, one after another, with their slugs and
+/// the records kept in memory: a map of names to pages took about 50 bytes a
+/// page more (its key, and nodes part full), and a box for each page 24.
+#[derive(Debug, Clone, Default)]
+struct Pages {
+    entries: Vec<Entry>,
+    slugs: SitePathList,
+    held: Vec<SourcePage>,
+    /// How many slugs and held records no entry points at since a page was
+    /// replaced or removed (by the preview, after an edit).
+    garbage: usize,
+}
+
+impl Pages {
+    /// The entry of `page`, put in `store` when it can be read back whole
+    /// from there.
+    fn entry(&mut self, page: SourcePage, store: Option<&Store>) -> Entry {
+        let name = page.name.clone();
+        // A slug is under 4 GiB: a page is ([`super::PAGE_LIMIT`]).
+        let slug = self
+            .slugs
+            .push(&page.slug)
+            .expect("a locale's slugs under 4 GiB");
+        let kept = store
+            .and_then(|store| Self::store(&page, store))
+            .unwrap_or_else(|| {
+                self.held.push(page);
+                Kept::held(self.held.len() - 1)
+            });
+        Entry { name, slug, kept }
     }
 
     /// Puts the record of `page` in `store`: its body's identity, where the
     /// body starts and its front matter's texts. `None` when it has to stay
-    /// in memory: a page on the menu (its slug has one segment, or none),
-    /// whose texts every page of its region and locale shows; a body not on
-    /// disk under the store's folder; extras; or a full temporary file.
+    /// in memory ([`Record::Held`]), or the temporary file is full.
     fn store(page: &SourcePage, store: &Store) -> Option<Kept> {
         if page.slug.depth() <= 1 {
             return None;
@@ -107,38 +175,49 @@ impl Entry {
         record.extend_from_slice(&page.body_offset.to_le_bytes());
         record.extend_from_slice(&texts_bytes);
         let place = store.spill.put(&record)?;
-        Some(Kept::Stored {
-            place,
-            draft: page.draft,
-            placeholders: texts.have_placeholders(),
-        })
+        Kept::stored(place, page.draft, texts.have_placeholders())
     }
 
-    /// The whole page, read back from `store` if it is there.
-    fn page<'a>(&'a self, locale: &Locale, store: Option<&Store>) -> Cow<'a, SourcePage> {
-        let (place, draft) = match &self.kept {
-            Kept::Held(page) => return Cow::Borrowed(page),
-            Kept::Stored { place, draft, .. } => (*place, *draft),
+    fn slug(&self, entry: &Entry) -> &SitePathStr {
+        // Every entry's slug is in its list's.
+        self.slugs
+            .get(entry.slug)
+            .expect("an entry's slug is in its list")
+    }
+
+    /// The whole page of `entry`, read back from `store` if it is there.
+    fn page<'a>(
+        &'a self,
+        entry: &Entry,
+        locale: &Locale,
+        store: Option<&Store>,
+    ) -> Cow<'a, SourcePage> {
+        let (place, draft) = match entry.kept.record() {
+            Record::Held(at) => return Cow::Borrowed(&self.held[at]),
+            Record::Stored { place, draft, .. } => (place, draft),
         };
+        let unreadable = |why: String| Cow::Owned(self.unreadable(entry, locale, draft, why));
         // A page is stored only where its list has a store.
-        let Some(store) = store else {
-            return Cow::Owned(self.unreadable(locale, draft, "no temporary file".into()));
+        let (Some(store), Some(place)) = (store, place) else {
+            return unreadable("no temporary file".to_string());
         };
         let read = store.spill.get(place);
         let page = read
             .as_deref()
             .ok()
-            .and_then(|record| self.read_record(locale, draft, store, record));
-        Cow::Owned(page.unwrap_or_else(|| {
-            let why = read
-                .err()
-                .map_or("not as written".to_string(), |e| e.to_string());
-            self.unreadable(locale, draft, why)
-        }))
+            .and_then(|record| self.read_record(entry, locale, draft, store, record));
+        match page {
+            Some(page) => Cow::Owned(page),
+            None => unreadable(
+                read.err()
+                    .map_or("not as written".to_string(), |e| e.to_string()),
+            ),
+        }
     }
 
     fn read_record(
         &self,
+        entry: &Entry,
         locale: &Locale,
         draft: bool,
         store: &Store,
@@ -150,7 +229,7 @@ impl Entry {
         let digest = u64::from_le_bytes(head[12..20].try_into().ok()?);
         let body_offset = u32::from_le_bytes(head[20..24].try_into().ok()?);
         Some(SourcePage {
-            name: self.name.clone(),
+            name: entry.name.clone(),
             locale: locale.clone(),
             body: Body::OnDisk {
                 site_root: store.root.clone(),
@@ -160,7 +239,7 @@ impl Entry {
             },
             extras: RareExtras::default(),
             texts: Texts::Held(Box::new(FrontTexts::from_bytes(texts)?)),
-            slug: self.slug.clone(),
+            slug: self.slug(entry).to_path(),
             body_offset,
             draft,
         })
@@ -168,36 +247,70 @@ impl Entry {
 
     /// The page whose record could not be read back: its texts and its whole
     /// file are errors that say why ([`SourcePage::texts`]).
-    fn unreadable(&self, locale: &Locale, draft: bool, why: String) -> SourcePage {
+    fn unreadable(&self, entry: &Entry, locale: &Locale, draft: bool, why: String) -> SourcePage {
         SourcePage {
-            name: self.name.clone(),
+            name: entry.name.clone(),
             locale: locale.clone(),
             body: Body::Held(Box::new(SourceFile::new("", ""))),
             extras: RareExtras::default(),
             texts: Texts::Unreadable(why.into()),
-            slug: self.slug.clone(),
+            slug: self.slug(entry).to_path(),
             body_offset: 0,
             draft,
         }
     }
 
-    fn head<'a>(&'a self, locale: &'a Locale) -> PageHead<'a> {
-        let (draft, placeholders, held) = match &self.kept {
-            Kept::Held(page) => (page.draft, page.texts_have_placeholders(), Some(&**page)),
-            Kept::Stored {
+    fn head<'a>(&'a self, entry: &'a Entry, locale: &'a Locale) -> PageHead<'a> {
+        let (draft, placeholders, held) = match entry.kept.record() {
+            Record::Held(at) => {
+                let page = &self.held[at];
+                (page.draft, page.texts_have_placeholders(), Some(page))
+            }
+            Record::Stored {
                 draft,
                 placeholders,
                 ..
-            } => (*draft, *placeholders, None),
+            } => (draft, placeholders, None),
         };
         PageHead {
-            name: &self.name,
-            slug: &self.slug,
+            name: &entry.name,
+            slug: self.slug(entry),
             locale,
             draft,
             placeholders,
             held,
         }
+    }
+
+    /// Notes that `entry` is no longer kept: its slug, and its record if it
+    /// was held, are garbage, made anew without it once there is as much of
+    /// it as of what is kept.
+    fn drop_entry(&mut self, entry: &Entry) {
+        self.garbage += match entry.kept.record() {
+            Record::Held(_) => 2,
+            Record::Stored { .. } => 1,
+        };
+    }
+
+    /// Makes the slugs and held records anew, with only the entries' own.
+    fn collect_garbage(&mut self) {
+        if self.garbage <= self.entries.len() {
+            return;
+        }
+        let mut old = std::mem::take(self);
+        let mut old_held: Vec<Option<SourcePage>> = old.held.into_iter().map(Some).collect();
+        for entry in &mut old.entries {
+            let slug = old
+                .slugs
+                .get(entry.slug)
+                .expect("an entry's slug is in its list");
+            entry.slug = self.slugs.push(slug).expect("no more slugs than before");
+            if let Record::Held(at) = entry.kept.record() {
+                self.held.extend(old_held[at].take());
+                entry.kept = Kept::held(self.held.len() - 1);
+            }
+        }
+        self.entries = old.entries;
     }
 }
 
@@ -206,7 +319,7 @@ impl Entry {
 #[derive(Debug, Clone, Copy)]
 pub struct PageHead<'a> {
     pub name: &'a Arc<str>,
-    pub slug: &'a SitePath,
+    pub slug: &'a SitePathStr,
     pub locale: &'a Locale,
     pub draft: bool,
     /// Whether the title, description or nav title holds a placeholder.
@@ -242,17 +355,14 @@ impl<'a> PageHead<'a> {
     }
 }
 
-/// A locale's pages, sorted by name, one after another: a map of names to
-/// pages took about 50 bytes a page more (its key, and nodes part full), and a
-/// box for each page 24 (its pointer, the `Arc`'s counts and the allocator's
-/// rounding). Shared, so that the preview's copy of the site before an edit
-/// costs nothing; an edit copies the entries of the locale it changes
+/// A locale's pages. Shared, so that the preview's copy of the site before an
+/// edit costs nothing; an edit copies the entries of the locale it changes
 /// ([`Arc::make_mut`]), not the records in the store.
 #[derive(Debug, Clone)]
 pub struct LocalePages {
     locale: Locale,
     store: Option<Arc<Store>>,
-    pages: Arc<Vec<Entry>>,
+    pages: Arc<Pages>,
 }
 
 impl LocalePages {
@@ -265,30 +375,35 @@ impl LocalePages {
     }
 
     pub(super) fn place(&self, name: &str) -> Result<usize, usize> {
-        self.pages.binary_search_by(|page| (*page.name).cmp(name))
+        self.pages
+            .entries
+            .binary_search_by(|page| (*page.name).cmp(name))
     }
 
     fn read<'a>(&'a self, entry: &'a Entry) -> Cow<'a, SourcePage> {
-        entry.page(&self.locale, self.store.as_deref())
+        self.pages.page(entry, &self.locale, self.store.as_deref())
     }
 
     pub fn get(&self, name: &str) -> Option<Cow<'_, SourcePage>> {
-        self.place(name).ok().map(|at| self.read(&self.pages[at]))
+        self.place(name)
+            .ok()
+            .map(|at| self.read(&self.pages.entries[at]))
     }
 
     /// What is known of the page `name` without reading it back.
     pub fn head(&self, name: &str) -> Option<PageHead<'_>> {
         let at = self.place(name).ok()?;
-        Some(self.pages[at].head(&self.locale))
+        Some(self.pages.head(&self.pages.entries[at], &self.locale))
     }
 
     /// The entry of the page `name`, looked at first at `at`, its place when
     /// it was found before: a lookup by place, not a search among the
     /// locale's names, each of which is behind a pointer.
     fn entry_placed(&self, name: &Arc<str>, at: u32) -> Option<&Entry> {
-        match self.pages.get(at as usize) {
+        let entries = &self.pages.entries;
+        match entries.get(at as usize) {
             Some(entry) if Arc::ptr_eq(&entry.name, name) || entry.name == *name => Some(entry),
-            _ => self.place(name).ok().map(|at| &self.pages[at]),
+            _ => self.place(name).ok().map(|at| &entries[at]),
         }
     }
 
@@ -298,24 +413,29 @@ impl LocalePages {
 
     pub(super) fn head_placed(&self, name: &Arc<str>, at: u32) -> Option<PageHead<'_>> {
         self.entry_placed(name, at)
-            .map(|entry| entry.head(&self.locale))
+            .map(|entry| self.pages.head(entry, &self.locale))
     }
 
     /// Adds `page`, in place of the page of that name if there is one.
     pub fn insert(&mut self, page: SourcePage) {
         // Pages load in the walk's order, by file name: almost always after
         // the last (`a-b.md` comes before `a.md`, `a` before `a-b`).
-        let last = self.pages.last().is_none_or(|last| last.name < page.name);
+        let entries = &self.pages.entries;
+        let last = entries.last().is_none_or(|last| last.name < page.name);
         let place = if last {
-            Err(self.pages.len())
+            Err(entries.len())
         } else {
             self.place(&page.name)
         };
-        let entry = Entry::new(page, self.store.as_deref());
         let pages = Arc::make_mut(&mut self.pages);
+        let entry = pages.entry(page, self.store.as_deref());
         match place {
-            Ok(at) => pages[at] = entry,
-            Err(at) => pages.insert(at, entry),
+            Ok(at) => {
+                let old = std::mem::replace(&mut pages.entries[at], entry);
+                pages.drop_entry(&old);
+                pages.collect_garbage();
+            }
+            Err(at) => pages.entries.insert(at, entry),
         }
     }
 
@@ -323,35 +443,56 @@ impl LocalePages {
     /// are removed and another copy of the site shares them.
     pub fn remove_where(&mut self, leave: impl Fn(&PageHead) -> bool) {
         let locale = &self.locale;
-        if self.pages.iter().any(|entry| leave(&entry.head(locale))) {
-            let locale = self.locale.clone();
-            Arc::make_mut(&mut self.pages).retain(|entry| !leave(&entry.head(&locale)));
+        let leaves = |pages: &Pages, entry: &Entry| leave(&pages.head(entry, locale));
+        if !self
+            .pages
+            .entries
+            .iter()
+            .any(|entry| leaves(&self.pages, entry))
+        {
+            return;
         }
+        let pages = Arc::make_mut(&mut self.pages);
+        let entries = std::mem::take(&mut pages.entries);
+        let (gone, kept): (Vec<Entry>, Vec<Entry>) =
+            entries.into_iter().partition(|entry| leaves(pages, entry));
+        pages.entries = kept;
+        for entry in &gone {
+            pages.drop_entry(entry);
+        }
+        pages.collect_garbage();
     }
 
     /// The pages by name, each read back whole.
     pub fn values(&self) -> impl Iterator<Item = Cow<'_, SourcePage>> {
-        self.pages.iter().map(|entry| self.read(entry))
+        self.pages.entries.iter().map(|entry| self.read(entry))
     }
 
     /// What is known of each page without reading it back, by name.
     pub fn heads(&self) -> impl Iterator<Item = PageHead<'_>> {
-        self.pages.iter().map(|entry| entry.head(&self.locale))
+        let pages = &self.pages;
+        pages
+            .entries
+            .iter()
+            .map(|entry| pages.head(entry, &self.locale))
     }
 
     /// The names, sorted.
     pub fn keys(&self) -> impl Iterator<Item = &Arc<str>> {
-        self.pages.iter().map(|page| &page.name)
+        self.pages.entries.iter().map(|page| &page.name)
     }
 
     pub fn is_empty(&self) -> bool {
-        self.pages.is_empty()
+        self.pages.entries.is_empty()
     }
 
     /// Gives back the room of the doubling that grew it: kept until the
     /// build ends.
     pub(super) fn shrink_to_fit(&mut self) {
-        Arc::make_mut(&mut self.pages).shrink_to_fit();
+        let pages = Arc::make_mut(&mut self.pages);
+        pages.entries.shrink_to_fit();
+        pages.slugs.shrink_to_fit();
+        pages.held.shrink_to_fit();
     }
 }
 
@@ -391,7 +532,8 @@ mod tests {
 
         fn is_stored(&self, name: &str) -> bool {
             let at = self.pages.place(name).unwrap();
-            matches!(self.pages.pages[at].kept, Kept::Stored { .. })
+            let kept = self.pages.pages.entries[at].kept;
+            matches!(kept.record(), Record::Stored { .. })
         }
     }
 
@@ -489,5 +631,69 @@ mod tests {
         let after = site.pages.get("a").unwrap();
         assert_eq!(after.texts().unwrap().description(), "Changed");
         assert!(site.pages.get("b").is_none());
+    }
+
+    #[test]
+    fn kept_says_where_the_record_is_and_the_flags_in_8_bytes() {
+        let spill = Spill::new();
+        spill.put(b"before").unwrap();
+        let place = spill.put(b"abc").unwrap();
+        for (draft, placeholders) in [(false, false), (true, false), (false, true), (true, true)] {
+            let kept = Kept::stored(place, draft, placeholders).unwrap();
+            let Record::Stored {
+                place: read,
+                draft: read_draft,
+                placeholders: read_placeholders,
+            } = kept.record()
+            else {
+                panic!("stored");
+            };
+            assert_eq!(
+                (read, read_draft, read_placeholders),
+                (Some(place), draft, placeholders)
+            );
+        }
+        assert!(matches!(Kept::held(7).record(), Record::Held(7)));
+        // A record too long for 24 bits is held instead.
+        let long = Place::from_bits((Kept::LONGEST << 32) | 1).unwrap();
+        assert!(Kept::stored(long, false, false).is_none());
+    }
+
+    #[test]
+    fn pages_replaced_and_removed_again_and_again_keep_their_slugs_and_records() {
+        let mut site = Site::new();
+        for round in 0..50 {
+            // One held (on the menu), one stored, each replaced every round.
+            site.load("menu", &format!("description: {round}\n"), "B\n");
+            let front = format!("description: {round}\nslug: x/deep-{round}\n");
+            site.load("deep", &front, "B\n");
+        }
+        site.load("other", "description: O\nslug: x/other\n", "B\n");
+        let pages = &site.pages.pages;
+        // What the replaced pages left is made anew once it is as much as what is kept.
+        assert!(pages.garbage <= pages.entries.len(), "{}", pages.garbage);
+        assert_eq!(pages.held.len(), 1);
+        assert_eq!(
+            site.pages.head("deep").unwrap().slug.to_string(),
+            "x/deep-49"
+        );
+        let menu = site.pages.get("menu").unwrap();
+        assert_eq!(menu.texts().unwrap().description(), "49");
+        assert_eq!(
+            site.pages
+                .get("deep")
+                .unwrap()
+                .texts()
+                .unwrap()
+                .description(),
+            "49"
+        );
+        drop(menu);
+        site.pages.remove_where(|head| &**head.name == "menu");
+        assert!(site.pages.get("menu").is_none());
+        assert_eq!(
+            site.pages.head("other").unwrap().slug.to_string(),
+            "x/other"
+        );
     }
 }

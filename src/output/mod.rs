@@ -598,7 +598,7 @@ pub fn headers(fingerprinted: &[SitePath]) -> String {
     for (name, value) in SECURITY_HEADERS {
         out.push_str(&format!("  {name}: {value}\n"));
     }
-    let mut paths: Vec<String> = fingerprinted.iter().map(SitePath::file_url).collect();
+    let mut paths: Vec<String> = fingerprinted.iter().map(|path| path.file_url()).collect();
     paths.sort();
     for path in paths {
         out.push_str(&format!(
