@@ -20,7 +20,7 @@ use super::pattern::RequestPath;
 #[derive(Debug, Clone, Default)]
 pub struct FileSet {
     /// Each path as it is written (`RequestPath`'s `Display`), sorted by
-    /// [`compare_written`], one after another, without the `/index.html` it
+    /// [`compare_entries`], one after another, without the `/index.html` it
     /// ends with (see `ends`): a string of its own would cost more than the
     /// path.
     text: Box<str>,
@@ -66,9 +66,10 @@ fn entry_parts(stem: &str, index: bool) -> (impl Iterator<Item = &str>, bool) {
     (segments.chain(index), trailing_slash && index.is_none())
 }
 
-fn compare_written(a: &str, b: &str) -> Ordering {
-    let (a_segments, a_slash) = parts(a);
-    let (b_segments, b_slash) = parts(b);
+/// How two entries order: as the paths they stand for, written out.
+fn compare_entries(a: (&str, bool), b: (&str, bool)) -> Ordering {
+    let (a_segments, a_slash) = entry_parts(a.0, a.1);
+    let (b_segments, b_slash) = entry_parts(b.0, b.1);
     a_segments.cmp(b_segments).then(a_slash.cmp(&b_slash))
 }
 
@@ -198,32 +199,36 @@ impl FromIterator<RequestPath> for FileSet {
     /// Files have a name, so each path is written as one string that reads back
     /// as the same path (only the root, which no file is, has two spellings).
     fn from_iter<I: IntoIterator<Item = RequestPath>>(paths: I) -> FileSet {
-        // Written one after another in the order given, then sorted by where
-        // each is: a string per path would cost more than the paths, at the
-        // moment the site holds the most (two regions' sets are built at once).
+        // Written one after another in the order given, without the
+        // `/index.html` they end with, then sorted by where each is: a string
+        // per path would cost more than the paths, at the moment the site
+        // holds the most.
         let mut written = String::new();
         let mut spans: Vec<(u32, u32)> = Vec::new();
         for path in paths.into_iter().filter(|path| !path.segments.is_empty()) {
             let start = written.len();
             // A `String` takes any text.
             let _ = write!(written, "{path}");
-            spans.push((offset(start), offset(written.len())));
+            let index = written.ends_with(INDEX);
+            if index {
+                written.truncate(written.len() - INDEX.len());
+            }
+            let end = offset(written.len());
+            assert!(end & INDEX_BIT == 0, "under 2 GB of file names");
+            spans.push((offset(start), if index { end | INDEX_BIT } else { end }));
         }
-        let at = |(start, end): (u32, u32)| &written[start as usize..end as usize];
-        spans.sort_unstable_by(|&a, &b| compare_written(at(a), at(b)));
+        let at = |(start, end): (u32, u32)| {
+            let stem = &written[start as usize..(end & !INDEX_BIT) as usize];
+            (stem, end & INDEX_BIT != 0)
+        };
+        spans.sort_unstable_by(|&a, &b| compare_entries(at(a), at(b)));
         spans.dedup_by(|a, b| at(*a) == at(*b));
         let mut text = String::with_capacity(written.len());
         let mut ends = Vec::with_capacity(spans.len());
         for &span in &spans {
-            let path = at(span);
-            let (stem, index) = match path.strip_suffix(INDEX) {
-                Some(stem) => (stem, INDEX_BIT),
-                None => (path, 0),
-            };
+            let (stem, index) = at(span);
             text.push_str(stem);
-            let end = offset(text.len());
-            assert!(end & INDEX_BIT == 0, "under 2 GB of file names");
-            ends.push(end | index);
+            ends.push(offset(text.len()) | if index { INDEX_BIT } else { 0 });
         }
         drop((written, spans));
         let mut set = FileSet {
