@@ -5,7 +5,10 @@
 //! took about 230 bytes each. Here each is its canonical request path
 //! (`/warranty/index.html`), written one after another in a single string in
 //! sorted order, and found by the hash of its segments. A page's file ends in
-//! `/index.html`: that is a bit beside the path, not 11 bytes of it.
+//! `/index.html`: that is a bit beside the path, not 11 bytes of it. In sorted
+//! order a path mostly begins as the one before it does (`/products/p00001`,
+//! `/products/p00002`): each is written as how much of the one before it
+//! keeps, then the rest (1.2 of 1.6 MB less at 100,000 pages).
 
 use std::cmp::Ordering;
 use std::fmt::Write;
@@ -22,7 +25,8 @@ pub struct FileSet {
     /// Each path as it is written (`RequestPath`'s `Display`), sorted by
     /// [`compare_entries`], one after another, without the `/index.html` it
     /// ends with (see `ends`): a string of its own would cost more than the
-    /// path.
+    /// path. Each is written as a [`Stems`] entry: how many bytes it keeps of
+    /// the one before, then the rest.
     text: Box<str>,
     /// Where each path ends in `text`, with [`INDEX_BIT`] set when the path
     /// goes on with `/index.html`.
@@ -81,17 +85,59 @@ fn parse_entry((stem, index): (&str, bool)) -> RequestPath {
     }
 }
 
-/// The entry at `place` in order: its stem as written in `text`, which ends
-/// at `ends`, and whether it goes on with `/index.html`.
-fn entry_at<'a>(text: &'a str, ends: &[u32], place: usize) -> (&'a str, bool) {
-    let start = place
+/// The stems of a set's paths, each written after the one before it as how
+/// many bytes it keeps of it (one ASCII character, under [`Stems::MOST_KEPT`])
+/// and what follows them. Every [`Stems::RESTART`]th keeps none, so that a
+/// stem is read from at most that many entries.
+struct Stems;
+
+impl Stems {
+    const RESTART: usize = 16;
+    /// Kept in one ASCII character, so that the text stays a `str`.
+    const MOST_KEPT: usize = 127;
+
+    /// Writes `stem`, the `place`th, after `before` (the one before it).
+    fn write(text: &mut String, place: usize, before: &str, stem: &str) {
+        let mut kept = if place.is_multiple_of(Self::RESTART) {
+            0
+        } else {
+            let common = before.bytes().zip(stem.bytes()).take_while(|(a, b)| a == b);
+            common.count().min(Self::MOST_KEPT)
+        };
+        // What follows must be text on its own.
+        while !stem.is_char_boundary(kept) {
+            kept -= 1;
+        }
+        text.push(char::from(kept as u8));
+        text.push_str(&stem[kept..]);
+    }
+
+    /// Makes `stem` the stem written at `start..end`, from the one before it.
+    fn read(stem: &mut String, text: &str, start: usize, end: usize) {
+        let entry = &text[start..end];
+        let kept = entry
+            .as_bytes()
+            .first()
+            .map_or(0, |&kept| usize::from(kept));
+        stem.truncate(kept);
+        stem.push_str(entry.get(1..).unwrap_or_default());
+    }
+}
+
+/// The entry at `place` in order: its stem, read from `text` (whose entries
+/// end at `ends`) into `stem`, and whether it goes on with `/index.html`.
+fn entry_at<'s>(text: &str, ends: &[u32], place: usize, stem: &'s mut String) -> (&'s str, bool) {
+    stem.clear();
+    let first = place - place % Stems::RESTART;
+    let mut start = first
         .checked_sub(1)
-        .map_or(0, |before| ends[before] & !INDEX_BIT);
-    let end = ends[place];
-    (
-        &text[start as usize..(end & !INDEX_BIT) as usize],
-        end & INDEX_BIT != 0,
-    )
+        .map_or(0, |before| (ends[before] & !INDEX_BIT) as usize);
+    for &end in &ends[first..=place] {
+        let end = (end & !INDEX_BIT) as usize;
+        Stems::read(stem, text, start, end);
+        start = end;
+    }
+    (stem, ends[place] & INDEX_BIT != 0)
 }
 
 fn hash_entry((stem, index): (&str, bool)) -> u64 {
@@ -156,8 +202,11 @@ impl FileSet {
     }
 
     fn find(&self, probe: Probe) -> Option<usize> {
+        let mut stem = String::new();
         self.places
-            .find(probe.hash(), |&place| probe.is(self.entry(place as usize)))
+            .find(probe.hash(), |&place| {
+                probe.is(self.entry(place as usize, &mut stem))
+            })
             .map(|&place| place as usize)
     }
 
@@ -179,7 +228,8 @@ impl FileSet {
 
     /// Each path, in order. Made as it is read: the set keeps strings only.
     pub fn iter(&self) -> impl Iterator<Item = RequestPath> + '_ {
-        (0..self.len()).map(|place| parse_entry(self.entry(place)))
+        let mut stem = String::new();
+        (0..self.len()).map(move |place| parse_entry(self.entry(place, &mut stem)))
     }
 
     pub fn len(&self) -> usize {
@@ -190,8 +240,8 @@ impl FileSet {
         self.ends.is_empty()
     }
 
-    fn entry(&self, place: usize) -> (&str, bool) {
-        entry_at(&self.text, &self.ends, place)
+    fn entry<'s>(&self, place: usize, stem: &'s mut String) -> (&'s str, bool) {
+        entry_at(&self.text, &self.ends, place, stem)
     }
 }
 
@@ -223,12 +273,14 @@ impl FromIterator<RequestPath> for FileSet {
         };
         spans.sort_unstable_by(|&a, &b| compare_entries(at(a), at(b)));
         spans.dedup_by(|a, b| at(*a) == at(*b));
-        let mut text = String::with_capacity(written.len());
+        let mut text = String::new();
         let mut ends = Vec::with_capacity(spans.len());
-        for &span in &spans {
+        let mut before = "";
+        for (place, &span) in spans.iter().enumerate() {
             let (stem, index) = at(span);
-            text.push_str(stem);
+            Stems::write(&mut text, place, before, stem);
             ends.push(offset(text.len()) | if index { INDEX_BIT } else { 0 });
+            before = stem;
         }
         drop((written, spans));
         let mut set = FileSet {
@@ -237,11 +289,17 @@ impl FromIterator<RequestPath> for FileSet {
             ends,
         };
         let FileSet { text, ends, places } = &mut set;
+        // Read in order, each stem from the one before it.
+        let mut stem = String::new();
         for place in 0..ends.len() {
-            let entry = entry_at(text, ends, place);
+            let start = place
+                .checked_sub(1)
+                .map_or(0, |before| (ends[before] & !INDEX_BIT) as usize);
+            Stems::read(&mut stem, text, start, (ends[place] & !INDEX_BIT) as usize);
+            let hash = hash_entry((&stem, ends[place] & INDEX_BIT != 0));
             let place = u32::try_from(place).expect("fewer than 4 billion files");
-            places.insert_unique(hash_entry(entry), place, |&other| {
-                hash_entry(entry_at(text, ends, other as usize))
+            places.insert_unique(hash, place, |&at| {
+                hash_entry(entry_at(text, ends, at as usize, &mut String::new()))
             });
         }
         set
@@ -309,6 +367,57 @@ mod tests {
         assert!(!files.holds(&parent(&["a"]), Some(("ind", "ex.htm")), false));
         assert!(!files.holds(&parent(&["a", "b"]), None, false));
         assert!(!files.holds(&parent(&["a", "b", "index.html"]), Some(("x", "")), false));
+    }
+
+    #[test]
+    fn paths_written_from_the_one_before_read_back_whole_from_any_place() {
+        // More than a restart's worth, with long common beginnings (past what
+        // one character can say), accented ones and none.
+        let long = "x".repeat(200);
+        let mut written: Vec<String> = (0..40)
+            .map(|n| format!("/products/p{n:05}/index.html"))
+            .collect();
+        written.extend((0..20).map(|n| format!("/{long}/{n}.html")));
+        written.extend(["/é/index.html", "/è/index.html", "/éa.html", "/a.html"].map(String::from));
+        let expected: BTreeSet<RequestPath> = written.iter().map(|p| path(p)).collect();
+        let files: FileSet = written.iter().map(|p| path(p)).collect();
+        assert_eq!(
+            files.iter().collect::<Vec<_>>(),
+            expected.iter().cloned().collect::<Vec<_>>()
+        );
+        // Each read alone, not after the one before it.
+        for (place, file) in expected.iter().enumerate().rev() {
+            assert_eq!(files.place_of(file), Some(place), "{file}");
+        }
+        assert!(!files.contains(&path("/products/p00040/index.html")));
+        let whole: usize = expected.iter().map(|p| p.to_string().len()).sum();
+        assert!(
+            files.text.len() * 2 < whole,
+            "{} of {whole}",
+            files.text.len()
+        );
+    }
+
+    #[test]
+    fn a_stem_keeps_whole_characters_of_the_one_before() {
+        // `é` and `è` share their first byte: it is not kept alone.
+        let stems = [
+            "/é",
+            "/è",
+            "/èa",
+            &"y".repeat(300),
+            &format!("{}z", "y".repeat(300)),
+        ];
+        let mut text = String::new();
+        let mut ends = Vec::new();
+        for (place, stem) in stems.iter().enumerate() {
+            let before = place.checked_sub(1).map_or("", |b| stems[b]);
+            Stems::write(&mut text, place, before, stem);
+            ends.push(offset(text.len()));
+        }
+        for (place, stem) in stems.iter().enumerate() {
+            assert_eq!(entry_at(&text, &ends, place, &mut String::new()).0, *stem);
+        }
     }
 
     #[test]
