@@ -121,12 +121,17 @@ struct Pages {
     entries: Vec<Entry>,
     slugs: SitePathList,
     held: Vec<SourcePage>,
-    /// How many slugs and held records no entry points at since a page was
-    /// replaced or removed (by the preview, after an edit).
+    /// What no entry points at since a page was replaced or removed (by the
+    /// preview, after an edit), counted in slugs: a held record as
+    /// [`Pages::HELD_GARBAGE`].
     garbage: usize,
 }
 
 impl Pages {
+    /// A held record left behind counts as this many slugs: it is some
+    /// hundreds of bytes where a slug is some tens.
+    const HELD_GARBAGE: usize = 16;
+
     /// The entry of `page`, put in `store` when it can be read back whole
     /// from there.
     fn entry(&mut self, page: SourcePage, store: Option<&Store>) -> Entry {
@@ -287,7 +292,7 @@ impl Pages {
     /// it as of what is kept.
     fn drop_entry(&mut self, entry: &Entry) {
         self.garbage += match entry.kept.record() {
-            Record::Held(_) => 2,
+            Record::Held(_) => 1 + Self::HELD_GARBAGE,
             Record::Stored { .. } => 1,
         };
     }
