@@ -912,11 +912,6 @@ fn share_name(names: &mut HashSet<Arc<str>>, mut page: SourcePage) -> SourcePage
     match names.get(&page.name) {
         Some(shared) => page.name = shared.clone(),
         None => {
-            // Copied here, on the one thread that gathers the pages, not
-            // kept where the page was parsed: there, each name kept a page of
-            // the allocator's that the parse's other small allocations had
-            // shared, and left part empty when they were freed.
-            page.name = Arc::from(&*page.name);
             names.insert(page.name.clone());
         }
     }
