@@ -272,7 +272,13 @@ fn render_changed_pages(
     links: &LinkSink,
 ) -> RenderOutcome {
     let jobs = &site.model.plan.jobs;
-    let kept = |index: usize| last.unchanged(&site.model.source(&jobs[index]));
+    // Asked three times of each page below: once, as each asks its page's
+    // record read back from the build's temporary file.
+    let unchanged: Vec<bool> = jobs
+        .par_iter()
+        .map(|job| last.unchanged(&site.model.source(job)))
+        .collect();
+    let kept = |index: usize| unchanged[index];
     let sink = output::Both(files, links);
     let mut problems = site.render_every_output_but(&kept, &sink);
     let page = |index: usize| site.destination(&Output::Page(index));
