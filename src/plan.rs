@@ -300,15 +300,14 @@ pub fn plan(config: &SiteConfig, content: &Content) -> (Plan, Vec<Diagnostic>) {
                 let output = PageJob::output_in(&dir);
                 let planned = |at: usize| {
                     let job = &plan.jobs[at];
-                    let locale = &plan.locales[job.locale as usize];
                     let other = content.head_placed(
-                        &plan.locales[job.source_locale as usize],
+                        plan.source_locale(job),
                         &names[job.name as usize],
                         job.source_at,
                     );
                     let other = other.expect("a planned job's page exists");
                     (
-                        PageJob::output_in(&locale_root(region, locale).join(other.slug)),
+                        PageJob::output_in(&plan.dir(job, config, other.slug)),
                         other,
                     )
                 };
