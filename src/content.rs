@@ -7,7 +7,7 @@
 //! region with that region's links.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -18,6 +18,7 @@ use crate::config::{Locale, SiteConfig};
 use crate::diagnostics::{Diagnostic, Outcome, SourceFile, Span};
 use crate::fs;
 use crate::paths::SitePath;
+use crate::text_list::SortedTexts;
 
 mod pages;
 pub use pages::{LocalePages, PageHead, Store};
@@ -682,31 +683,37 @@ impl Content {
     /// The page `name` of `locale`, looked at first at `at` (its
     /// [`Content::place_of`]): the plan's jobs find their pages so, several
     /// times for each page rendered.
-    pub fn page_placed(
-        &self,
-        locale: &Locale,
-        name: &Arc<str>,
-        at: u32,
-    ) -> Option<Cow<'_, SourcePage>> {
+    pub fn page_placed(&self, locale: &Locale, name: &str, at: u32) -> Option<Cow<'_, SourcePage>> {
         self.pages.get(locale)?.get_placed(name, at)
     }
 
     /// What is known of that page without reading its record back.
-    pub fn head_placed(&self, locale: &Locale, name: &Arc<str>, at: u32) -> Option<PageHead<'_>> {
+    pub fn head_placed(&self, locale: &Locale, name: &str, at: u32) -> Option<PageHead<'_>> {
         self.pages.get(locale)?.head_placed(name, at)
     }
 
-    /// The names of every page in any locale, sorted.
-    pub fn names(&self) -> Vec<Arc<str>> {
-        let mut names: Vec<Arc<str>> = self
+    /// The names of every page in any locale, sorted, each once: merged
+    /// from the locales' lists, each sorted, with no list of them all.
+    pub fn names(&self) -> SortedTexts {
+        let mut lists: Vec<_> = self
             .pages
             .values()
-            .flat_map(|pages| pages.keys().cloned())
+            .map(|pages| pages.keys().peekable())
             .collect();
-        names.sort();
-        names.dedup();
-        // The plan keeps them until the build ends: not the room every
-        // locale's copy of a name took before the duplicates went.
+        let mut names = SortedTexts::default();
+        while let Some(least) = lists
+            .iter_mut()
+            .filter_map(|list| list.peek().copied())
+            .min()
+        {
+            for list in &mut lists {
+                list.next_if_eq(&least);
+            }
+            names
+                .push(least)
+                .expect("names merged in order, under 4 GiB");
+        }
+        // The plan keeps them until the build ends.
         names.shrink_to_fit();
         names
     }
@@ -861,7 +868,6 @@ pub fn load_lenient(config: &SiteConfig) -> (Content, Vec<Diagnostic>) {
     let root = Arc::new(config.root.clone());
     // Where the pages' records are kept ([`LocalePages`]).
     content.store = Some(Arc::new(Store::new(root.clone())));
-    let mut names = HashSet::new();
     // Found by the walk, parsed in parallel and gathered in the walk's sorted
     // order, a chunk at a time: every file's path at once would be 6 MB at
     // 100,000 pages, and every file's result (a record each, by value) 14 MB.
@@ -890,7 +896,6 @@ pub fn load_lenient(config: &SiteConfig) -> (Content, Vec<Diagnostic>) {
             .map(|path| load_file(&root, path))
             .collect();
         for (path, result) in chunk.iter().zip(loaded) {
-            let result = result.map(|page| page.map(|page| share_name(&mut names, page)));
             content.add(path, result, &mut problems);
         }
     }
@@ -904,19 +909,6 @@ pub fn load_lenient(config: &SiteConfig) -> (Content, Vec<Diagnostic>) {
 
 /// Files loaded at once on every core.
 const LOAD_CHUNK: usize = 4096;
-
-/// `page`, with the copy of its name in `names`, shared by its pages in every
-/// locale and the plan's jobs: four locales of 25,000 pages otherwise keep
-/// four copies of each name until the build ends.
-fn share_name(names: &mut HashSet<Arc<str>>, mut page: SourcePage) -> SourcePage {
-    match names.get(&page.name) {
-        Some(shared) => page.name = shared.clone(),
-        None => {
-            names.insert(page.name.clone());
-        }
-    }
-    page
-}
 
 /// The files right in a locale folder of `dir` (`content/` of the site at
 /// `root`) named like pages but not read as pages ([`fs::meant_as`]), as
@@ -1618,7 +1610,7 @@ mod tests {
         for (name, title) in [("a-b", "1"), ("a", "2"), ("b", "3"), ("a", "4")] {
             pages.insert(named(name, title));
         }
-        let names: Vec<&str> = pages.keys().map(|name| &**name).collect();
+        let names: Vec<&str> = pages.keys().collect();
         assert_eq!(names, ["a", "a-b", "b"]);
         assert_eq!(
             pages
@@ -1631,14 +1623,13 @@ mod tests {
         // Found at its place, or by its name when the place is another's.
         let title =
             |page: Option<Cow<SourcePage>>| page.map(|p| p.texts().unwrap().title().to_string());
-        let b: Arc<str> = "b".into();
         for at in [2, 0, 9] {
-            assert_eq!(title(pages.get_placed(&b, at)).as_deref(), Some("3"));
+            assert_eq!(title(pages.get_placed("b", at)).as_deref(), Some("3"));
         }
-        assert!(pages.get_placed(&"c".into(), 2).is_none());
+        assert!(pages.get_placed("c", 2).is_none());
         // A copy (the preview's site before an edit) keeps its pages.
         let before = pages.clone();
-        pages.remove_where(|page| &**page.name == "a-b");
+        pages.remove_where(|page| page.name == "a-b");
         assert_eq!(before.keys().count(), 3);
         assert_eq!(
             pages
@@ -1783,22 +1774,6 @@ mod tests {
         assert_eq!(problem.code, "content::changed");
         assert_eq!(problem.file.as_deref(), Some("content/en/help.md"));
     }
-    #[test]
-    fn a_name_is_kept_once_for_its_pages_in_every_locale() {
-        let text = "---\ntitle: T\ndescription: D\n---\nBody\n";
-        let page = |locale: &str, name: &str| {
-            let file = SourceFile::new(format!("content/{locale}/{name}.md"), text);
-            parse_page(file, name.to_string(), locale.parse().unwrap()).unwrap()
-        };
-        let mut names = HashSet::new();
-        let en = share_name(&mut names, page("en", "help"));
-        let fr = share_name(&mut names, page("fr-FR", "help"));
-        let other = share_name(&mut names, page("fr-FR", "about"));
-        assert!(Arc::ptr_eq(&en.name, &fr.name));
-        assert!(!Arc::ptr_eq(&en.name, &other.name));
-        assert_eq!((&*fr.name, &*other.name), ("help", "about"));
-    }
-
     #[test]
     fn texts_read_back_only_as_they_were_written() {
         let texts = FrontTexts::new("Tï", "D", None, Some("t.html"), Some("2026-01-02"), -7);

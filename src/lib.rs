@@ -27,6 +27,7 @@ pub mod redirects;
 pub mod render;
 pub mod serve;
 pub mod spill;
+pub mod text_list;
 pub mod theme;
 pub mod timings;
 pub mod yaml;

@@ -7,6 +7,8 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::text_list::{TextAt, TextList};
+
 /// A relative path of checked segments; the empty path is the domain root.
 ///
 /// The segments are kept joined by `/` in one string (a segment cannot hold
@@ -74,49 +76,35 @@ impl PartialOrd for SitePath {
     }
 }
 
-/// Paths one after another in one text, each after a NUL (which no segment
-/// holds): a locale's slugs, kept for every page until the build ends, in
-/// one allocation rather than one each.
+/// Paths one after another in one text ([`TextList`]): a locale's slugs,
+/// kept for every page until the build ends, in one allocation rather than
+/// one each.
 #[derive(Debug, Clone, Default)]
 pub struct SitePathList {
-    text: String,
+    texts: TextList,
 }
 
 /// Where a path is in a [`SitePathList`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PathAt {
-    start: u32,
-    len: u32,
-}
+pub struct PathAt(TextAt);
 
 impl SitePathList {
     /// Keeps `path`; `None` once the list would pass 4 GiB.
     pub fn push(&mut self, path: &SitePathStr) -> Option<PathAt> {
-        let start = u32::try_from(self.text.len() + 1).ok()?;
-        let len = u32::try_from(path.0.len()).ok()?;
-        u32::try_from(self.text.len() + 1 + path.0.len()).ok()?;
-        self.text.push('\0');
-        self.text.push_str(&path.0);
-        Some(PathAt { start, len })
+        // No segment holds a NUL ([`check_segment`] refuses control
+        // characters), the list's separator.
+        self.texts.push(&path.0).map(PathAt)
     }
 
     /// The path at `at`: `None` unless `at` is a place this list gave, whole
     /// between two of its NULs, so that no other text reads as a path.
     pub fn get(&self, at: PathAt) -> Option<&SitePathStr> {
-        let (start, end) = (at.start as usize, at.start as usize + at.len as usize);
-        let bytes = self.text.as_bytes();
-        let whole = start.checked_sub(1).and_then(|before| bytes.get(before)) == Some(&0)
-            && bytes.get(end).is_none_or(|&after| after == 0);
-        let joined = self
-            .text
-            .get(start..end)
-            .filter(|joined| !joined.contains('\0'))?;
-        whole.then(|| SitePathStr::of_checked(joined))
+        self.texts.get(at.0).map(SitePathStr::of_checked)
     }
 
     /// Gives back the room of the doubling that grew it.
     pub fn shrink_to_fit(&mut self) {
-        self.text.shrink_to_fit();
+        self.texts.shrink_to_fit();
     }
 }
 
@@ -432,29 +420,17 @@ mod tests {
             assert_eq!(list.get(*at).unwrap().to_path(), *path);
         }
         // A place that is not one the list gave: part of a path (`..` of
-        // `a..b` must not read as a path), two paths, or past the end.
-        let at = places[0];
+        // `a..b` must not read as a path), before the first, or past the end.
+        let at = places[0].0;
         let forged = [
-            PathAt {
-                start: at.start + 10,
-                len: 2,
-            },
-            PathAt {
-                start: at.start,
-                len: at.len + 2,
-            },
-            PathAt {
-                start: at.start + 1,
-                len: at.len - 1,
-            },
-            PathAt { start: 0, len: 1 },
-            PathAt {
-                start: 1000,
-                len: 1,
-            },
+            at.shifted(5),
+            at.shifted(9),
+            at.shifted(1),
+            at.shifted(-1),
+            at.shifted(1000),
         ];
         for forged in forged {
-            assert_eq!(list.get(forged), None, "{forged:?}");
+            assert_eq!(list.get(PathAt(forged)), None, "{forged:?}");
         }
     }
 

@@ -7,12 +7,12 @@
 
 use std::collections::BTreeMap;
 use std::ops::Range;
-use std::sync::Arc;
 
 use crate::config::{Locale, Region, SiteConfig};
 use crate::content::{Content, PageHead};
 use crate::diagnostics::Diagnostic;
 use crate::paths::{SitePath, SitePathStr};
+use crate::text_list::SortedTexts;
 
 /// One page to render: a source page shown on a region in a locale.
 ///
@@ -62,7 +62,7 @@ impl PageJob {
 pub struct Plan {
     pub jobs: Vec<PageJob>,
     /// The names of the site's pages, sorted: a job's name is its place here.
-    names: Vec<Arc<str>>,
+    names: SortedTexts,
     /// The locales jobs are shown in or shown from: a job's are places here.
     locales: Vec<Locale>,
     /// Where the jobs of each region and locale start and end in `jobs`: in
@@ -149,8 +149,10 @@ impl Plan {
     }
 
     /// The name of `job`'s page, shared by its jobs on every region and locale.
-    pub fn name(&self, job: &PageJob) -> &Arc<str> {
-        &self.names[job.name as usize]
+    pub fn name(&self, job: &PageJob) -> &str {
+        self.names
+            .get(job.name as usize)
+            .expect("a job's name is among the plan's")
     }
 
     /// The folder of `job`'s page (`/fr-be/garantie/`), where `index.html`
@@ -175,11 +177,7 @@ impl Plan {
 
     /// The place of `name` in the sorted names.
     fn name_place(&self, name: &str) -> Option<u32> {
-        let place = self
-            .names
-            .binary_search_by(|known| (**known).cmp(name))
-            .ok()?;
-        u32::try_from(place).ok()
+        u32::try_from(self.names.place(name)?).ok()
     }
 
     /// The index of the job of the name at `place` in `run`, if it has one.
@@ -282,7 +280,7 @@ pub fn plan(config: &SiteConfig, content: &Content) -> (Plan, Vec<Diagnostic>) {
         let mut claimed = Claims::default();
         for locale in &region.locales {
             let root = locale_root(region, locale);
-            for (name_place, name) in (0..).zip(&names) {
+            for (name_place, name) in (0..).zip(names.iter()) {
                 let Some(source) = published(config, content, locale, name) else {
                     continue;
                 };
@@ -302,7 +300,7 @@ pub fn plan(config: &SiteConfig, content: &Content) -> (Plan, Vec<Diagnostic>) {
                     let job = &plan.jobs[at];
                     let other = content.head_placed(
                         plan.source_locale(job),
-                        &names[job.name as usize],
+                        names.get(job.name as usize).expect("a planned name"),
                         job.source_at,
                     );
                     let other = other.expect("a planned job's page exists");
@@ -348,7 +346,7 @@ fn published<'a>(
 
 /// How many jobs the plan can have: one for each page every region's locale
 /// publishes (fewer when two collide).
-fn most_jobs(config: &SiteConfig, content: &Content, names: &[Arc<str>]) -> usize {
+fn most_jobs(config: &SiteConfig, content: &Content, names: &SortedTexts) -> usize {
     let locales = config.regions.iter().flat_map(|region| &region.locales);
     locales
         .map(|locale| {
@@ -598,14 +596,14 @@ mod tests {
     /// `help` is a prefix).
     fn plan_of_names() -> Plan {
         Plan {
-            names: ["help", "help-desk", "index"].map(Arc::from).to_vec(),
+            names: ["help", "help-desk", "index"].into_iter().collect(),
             ..Plan::default()
         }
     }
 
     fn push(plan: &mut Plan, region: usize, locale: &str, name: &str) {
         let locale: Locale = locale.parse().unwrap();
-        let name = plan.names.iter().position(|n| &**n == name).unwrap() as u32;
+        let name = plan.names.place(name).unwrap() as u32;
         let job = plan.new_job(region, &locale, name, &locale, 0);
         plan.push(job);
     }
@@ -632,7 +630,7 @@ mod tests {
         assert!(found("hel").is_empty() && found("zzz").is_empty());
         assert_eq!(
             plan.job(1, &"fr-FR".parse().unwrap(), "index")
-                .map(|job| (job.region(), &**plan.name(job))),
+                .map(|job| (job.region(), plan.name(job))),
             Some((1, "index"))
         );
         assert!(plan.job(3, &"de-DE".parse().unwrap(), "index").is_none());

@@ -362,7 +362,7 @@ fn navs(
             .push((
                 texts.weight(),
                 NavItem {
-                    name: name.clone(),
+                    name: name.into(),
                     title: texts.title().to_string(),
                     nav_title: texts.nav_title().unwrap_or(texts.title()).to_string(),
                     url: format!("https://{}{}", config.regions[job.region()].domain, path),

@@ -14,7 +14,6 @@ pub mod usage;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -408,7 +407,7 @@ fn not_read(
 fn fill_page_coverage(site: &Site, coverage: &mut Vec<Coverage>) {
     let config: &SiteConfig = &site.model.config;
     let content = &site.model.content;
-    let reference: BTreeSet<&Arc<str>> = content
+    let reference: BTreeSet<&str> = content
         .pages
         .get(&config.reference_locale)
         .map(|pages| pages.heads().filter(|p| !p.draft).map(|p| p.name).collect())

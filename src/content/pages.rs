@@ -1,9 +1,10 @@
 //! A locale's pages as a build keeps them until it ends: each page's record
 //! in the build's temporary file ([`Store`]), and in memory only what every
-//! page is looked up and planned by: its name, its slug (in one text with
-//! the locale's others) and two flags, 48 bytes a page, where the whole
-//! record took 120 and its slug an allocation of its own (13.5 MB of a
-//! 100,000-page build, the largest part of its peak). A page is read back
+//! page is looked up and planned by: its name and its slug (each in one text
+//! with the locale's others) and two flags, 16 bytes a page and the two
+//! texts, where the whole record took 120 and its name and slug an
+//! allocation each (13.5 MB of a 100,000-page build, the largest part of its
+//! peak). A page is read back
 //! from the file, in a few microseconds, each time it is asked for whole:
 //! to be rendered, checked or fingerprinted.
 
@@ -16,6 +17,7 @@ use crate::config::Locale;
 use crate::diagnostics::SourceFile;
 use crate::paths::{PathAt, SitePathList, SitePathStr};
 use crate::spill::{Place, Spill};
+use crate::text_list::{TextAt, TextList};
 
 /// Where the records of a site's pages are kept: the build's temporary file,
 /// and the site's folder, where each page's file is read again.
@@ -37,15 +39,15 @@ impl Store {
 /// A page as its locale's list keeps it.
 #[derive(Debug, Clone)]
 struct Entry {
-    name: Arc<str>,
+    /// In the list's `names`.
+    name: TextAt,
     /// In the list's `slugs`.
     slug: PathAt,
     kept: Kept,
 }
 
 // Kept for every page until the build ends: a field more is a choice.
-#[cfg(target_pointer_width = "64")]
-const _: () = assert!(std::mem::size_of::<Entry>() == 32);
+const _: () = assert!(std::mem::size_of::<Entry>() == 16);
 
 /// Where a page's record is, in 8 bytes: in memory, in its list's `held`
 /// records, or in the store, with the two flags every page is asked for.
@@ -119,6 +121,7 @@ const RECORD_HEAD: usize = 4 + 8 + 8 + 4;
 #[derive(Debug, Clone, Default)]
 struct Pages {
     entries: Vec<Entry>,
+    names: TextList,
     slugs: SitePathList,
     held: Vec<SourcePage>,
     /// What no entry points at since a page was replaced or removed (by the
@@ -135,7 +138,11 @@ impl Pages {
     /// The entry of `page`, put in `store` when it can be read back whole
     /// from there.
     fn entry(&mut self, page: SourcePage, store: Option<&Store>) -> Entry {
-        let name = page.name.clone();
+        // A file's name holds no NUL.
+        let name = self
+            .names
+            .push(&page.name)
+            .expect("a locale's names under 4 GiB, without NUL");
         // A slug is under 4 GiB: a page is ([`super::PAGE_LIMIT`]).
         let slug = self
             .slugs
@@ -181,6 +188,13 @@ impl Pages {
         record.extend_from_slice(&texts_bytes);
         let place = store.spill.put(&record)?;
         Kept::stored(place, page.draft, texts.have_placeholders())
+    }
+
+    fn name(&self, entry: &Entry) -> &str {
+        // Every entry's name is in its list's.
+        self.names
+            .get(entry.name)
+            .expect("an entry's name is in its list")
     }
 
     fn slug(&self, entry: &Entry) -> &SitePathStr {
@@ -234,7 +248,7 @@ impl Pages {
         let digest = u64::from_le_bytes(head[12..20].try_into().ok()?);
         let body_offset = u32::from_le_bytes(head[20..24].try_into().ok()?);
         Some(SourcePage {
-            name: entry.name.clone(),
+            name: self.name(entry).into(),
             locale: locale.clone(),
             body: Body::OnDisk {
                 site_root: store.root.clone(),
@@ -254,7 +268,7 @@ impl Pages {
     /// file are errors that say why ([`SourcePage::texts`]).
     fn unreadable(&self, entry: &Entry, locale: &Locale, draft: bool, why: String) -> SourcePage {
         SourcePage {
-            name: entry.name.clone(),
+            name: self.name(entry).into(),
             locale: locale.clone(),
             body: Body::Held(Box::new(SourceFile::new("", ""))),
             extras: RareExtras::default(),
@@ -278,7 +292,7 @@ impl Pages {
             } => (draft, placeholders, None),
         };
         PageHead {
-            name: &entry.name,
+            name: self.name(entry),
             slug: self.slug(entry),
             locale,
             draft,
@@ -305,6 +319,11 @@ impl Pages {
         let mut old = std::mem::take(self);
         let mut old_held: Vec<Option<SourcePage>> = old.held.into_iter().map(Some).collect();
         for entry in &mut old.entries {
+            let name = old
+                .names
+                .get(entry.name)
+                .expect("an entry's name is in its list");
+            entry.name = self.names.push(name).expect("no more names than before");
             let slug = old
                 .slugs
                 .get(entry.slug)
@@ -323,7 +342,7 @@ impl Pages {
 /// the menus and the preview's lookups by file ask of every page.
 #[derive(Debug, Clone, Copy)]
 pub struct PageHead<'a> {
-    pub name: &'a Arc<str>,
+    pub name: &'a str,
     pub slug: &'a SitePathStr,
     pub locale: &'a Locale,
     pub draft: bool,
@@ -382,7 +401,7 @@ impl LocalePages {
     pub(super) fn place(&self, name: &str) -> Result<usize, usize> {
         self.pages
             .entries
-            .binary_search_by(|page| (*page.name).cmp(name))
+            .binary_search_by(|entry| self.pages.name(entry).cmp(name))
     }
 
     fn read<'a>(&'a self, entry: &'a Entry) -> Cow<'a, SourcePage> {
@@ -402,21 +421,21 @@ impl LocalePages {
     }
 
     /// The entry of the page `name`, looked at first at `at`, its place when
-    /// it was found before: a lookup by place, not a search among the
-    /// locale's names, each of which is behind a pointer.
-    fn entry_placed(&self, name: &Arc<str>, at: u32) -> Option<&Entry> {
+    /// it was found before: one comparison, not a search among the locale's
+    /// names.
+    fn entry_placed(&self, name: &str, at: u32) -> Option<&Entry> {
         let entries = &self.pages.entries;
         match entries.get(at as usize) {
-            Some(entry) if Arc::ptr_eq(&entry.name, name) || entry.name == *name => Some(entry),
+            Some(entry) if self.pages.name(entry) == name => Some(entry),
             _ => self.place(name).ok().map(|at| &entries[at]),
         }
     }
 
-    pub(super) fn get_placed(&self, name: &Arc<str>, at: u32) -> Option<Cow<'_, SourcePage>> {
+    pub(super) fn get_placed(&self, name: &str, at: u32) -> Option<Cow<'_, SourcePage>> {
         self.entry_placed(name, at).map(|entry| self.read(entry))
     }
 
-    pub(super) fn head_placed(&self, name: &Arc<str>, at: u32) -> Option<PageHead<'_>> {
+    pub(super) fn head_placed(&self, name: &str, at: u32) -> Option<PageHead<'_>> {
         self.entry_placed(name, at)
             .map(|entry| self.pages.head(entry, &self.locale))
     }
@@ -426,7 +445,9 @@ impl LocalePages {
         // Pages load in the walk's order, by file name: almost always after
         // the last (`a-b.md` comes before `a.md`, `a` before `a-b`).
         let entries = &self.pages.entries;
-        let last = entries.last().is_none_or(|last| last.name < page.name);
+        let last = entries
+            .last()
+            .is_none_or(|last| self.pages.name(last) < &*page.name);
         let place = if last {
             Err(entries.len())
         } else {
@@ -483,8 +504,9 @@ impl LocalePages {
     }
 
     /// The names, sorted.
-    pub fn keys(&self) -> impl Iterator<Item = &Arc<str>> {
-        self.pages.entries.iter().map(|page| &page.name)
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        let pages = &self.pages;
+        pages.entries.iter().map(|entry| pages.name(entry))
     }
 
     pub fn is_empty(&self) -> bool {
@@ -496,6 +518,7 @@ impl LocalePages {
     pub(super) fn shrink_to_fit(&mut self) {
         let pages = Arc::make_mut(&mut self.pages);
         pages.entries.shrink_to_fit();
+        pages.names.shrink_to_fit();
         pages.slugs.shrink_to_fit();
         pages.held.shrink_to_fit();
     }
@@ -630,7 +653,7 @@ mod tests {
         site.load("b", "description: D\nslug: x/b\n", "B\n");
         let before = site.pages.clone();
         site.load("a", "description: Changed\nslug: x/a\n", "A2\n");
-        site.pages.remove_where(|head| &**head.name == "b");
+        site.pages.remove_where(|head| head.name == "b");
         assert_eq!(before.get("a").unwrap().texts().unwrap().description(), "D");
         assert!(before.get("b").is_some());
         let after = site.pages.get("a").unwrap();
@@ -694,7 +717,7 @@ mod tests {
             "49"
         );
         drop(menu);
-        site.pages.remove_where(|head| &**head.name == "menu");
+        site.pages.remove_where(|head| head.name == "menu");
         assert!(site.pages.get("menu").is_none());
         assert_eq!(
             site.pages.head("other").unwrap().slug.to_string(),
