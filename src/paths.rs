@@ -209,6 +209,11 @@ impl SitePathStr {
         self.0.is_empty()
     }
 
+    /// The last segment: `x` of `products/x`; none for the root.
+    pub fn last_segment(&self) -> Option<&str> {
+        self.0.rsplit('/').next().filter(|last| !last.is_empty())
+    }
+
     /// The URL of the folder: `/`, `/fr-be/garantie/`.
     pub fn dir_url(&self) -> String {
         if self.is_root() {

@@ -18,13 +18,15 @@ use crate::text_list::SortedTexts;
 ///
 /// Its locales and name are places in the plan's lists ([`Plan::locale`],
 /// [`Plan::source_locale`], [`Plan::name`]): a site has a few regions and
-/// locales, and each name serves all of a page's jobs.
+/// locales, and each name serves all of a page's jobs. Its two locales are
+/// one place, of the pair, as few pairs are: a locale's own, and its
+/// fallbacks'.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageJob {
     region: u16,
-    locale: u16,
-    /// The locale whose file is shown (differs from `locale` on fallback).
-    source_locale: u16,
+    /// The locale it is shown in and the locale whose file is shown (another
+    /// on fallback): a place in the plan's `locale_pairs`.
+    locales: u16,
     name: u32,
     /// Where that page is among its source locale's ([`Content::place_of`]).
     pub source_at: u32,
@@ -34,10 +36,9 @@ pub struct PageJob {
 // more is a choice. The page's folder is not one: [`PageJob::dir`] computes
 // it from the page's slug, where a path of its own took 16 bytes and an
 // allocation of 30 to 50 a job (5 MB of a 100,000-page build). Its locales
-// and name as places in the plan's lists take 8 bytes, where two `Locale`s
+// and name as places in the plan's lists take 6 bytes, where two `Locale`s
 // and an `Arc<str>` took 32.
-#[cfg(target_pointer_width = "64")]
-const _: () = assert!(std::mem::size_of::<PageJob>() == 16);
+const _: () = assert!(std::mem::size_of::<PageJob>() == 12);
 
 impl PageJob {
     /// The region's index in the site's regions.
@@ -63,8 +64,11 @@ pub struct Plan {
     pub jobs: Vec<PageJob>,
     /// The names of the site's pages, sorted: a job's name is its place here.
     names: SortedTexts,
-    /// The locales jobs are shown in or shown from: a job's are places here.
+    /// The locales jobs are shown in or shown from.
     locales: Vec<Locale>,
+    /// The places in `locales` of a job's locale and source locale: a job's
+    /// pair is a place here.
+    locale_pairs: Vec<(u16, u16)>,
     /// Where the jobs of each region and locale start and end in `jobs`: in
     /// each run the names' places ascend, so a page's job in it is found by
     /// a binary search. Not an index of every job by name (4 bytes a job),
@@ -93,9 +97,16 @@ impl Plan {
         );
         self.by_region[region].end = at + 1;
         let at = u32::try_from(at).expect("fewer than 4 billion jobs");
-        match (self.runs.last_mut(), self.jobs.last()) {
-            (Some(run), Some(last)) if Self::same_run(last, &job) => {
-                debug_assert!(last.name < job.name, "names are planned in order");
+        let same_run = self
+            .jobs
+            .last()
+            .is_some_and(|last| self.same_run(last, &job));
+        match self.runs.last_mut() {
+            Some(run) if same_run => {
+                debug_assert!(
+                    self.jobs.last().is_some_and(|last| last.name < job.name),
+                    "names are planned in order"
+                );
                 run.end = at + 1;
             }
             _ => self.runs.push(at..at + 1),
@@ -104,8 +115,8 @@ impl Plan {
     }
 
     /// Whether two jobs are of one region and locale.
-    fn same_run(a: &PageJob, b: &PageJob) -> bool {
-        (a.region, a.locale) == (b.region, b.locale)
+    fn same_run(&self, a: &PageJob, b: &PageJob) -> bool {
+        a.region == b.region && self.locale_place_of(a) == self.locale_place_of(b)
     }
 
     /// A new job of the page `name` (one of `names`) shown on `region` in
@@ -118,13 +129,25 @@ impl Plan {
         source_locale: &Locale,
         source_at: u32,
     ) -> PageJob {
+        let pair = (self.locale_place(locale), self.locale_place(source_locale));
+        let locales = match self.locale_pairs.iter().position(|known| *known == pair) {
+            Some(place) => place,
+            None => {
+                self.locale_pairs.push(pair);
+                self.locale_pairs.len() - 1
+            }
+        };
         PageJob {
             region: u16::try_from(region).expect("fewer than 65,536 regions"),
-            locale: self.locale_place(locale),
-            source_locale: self.locale_place(source_locale),
+            locales: u16::try_from(locales).expect("fewer than 65,536 pairs of locales"),
             name,
             source_at,
         }
+    }
+
+    /// The place in `locales` of the locale `job` is shown in.
+    fn locale_place_of(&self, job: &PageJob) -> u16 {
+        self.locale_pairs[usize::from(job.locales)].0
     }
 
     fn locale_place(&mut self, locale: &Locale) -> u16 {
@@ -140,12 +163,12 @@ impl Plan {
 
     /// The locale `job` is shown in.
     pub fn locale(&self, job: &PageJob) -> &Locale {
-        &self.locales[usize::from(job.locale)]
+        &self.locales[usize::from(self.locale_place_of(job))]
     }
 
     /// The locale whose page `job` shows (another on fallback).
     pub fn source_locale(&self, job: &PageJob) -> &Locale {
-        &self.locales[usize::from(job.source_locale)]
+        &self.locales[usize::from(self.locale_pairs[usize::from(job.locales)].1)]
     }
 
     /// The name of `job`'s page, shared by its jobs on every region and locale.
@@ -606,6 +629,32 @@ mod tests {
         let name = plan.names.place(name).unwrap() as u32;
         let job = plan.new_job(region, &locale, name, &locale, 0);
         plan.push(job);
+    }
+
+    #[test]
+    fn a_job_keeps_its_locale_and_the_locale_it_falls_back_to() {
+        let mut plan = plan_of_names();
+        let (en, fr): (Locale, Locale) = ("en".parse().unwrap(), "fr-FR".parse().unwrap());
+        for (name, source) in [("help", &fr), ("help-desk", &en), ("index", &fr)] {
+            let name = plan.names.place(name).unwrap() as u32;
+            let job = plan.new_job(0, &fr, name, source, 0);
+            plan.push(job);
+        }
+        let shown: Vec<(String, String)> = plan
+            .jobs
+            .iter()
+            .map(|job| {
+                let (locale, source) = (plan.locale(job), plan.source_locale(job));
+                (locale.to_string(), source.to_string())
+            })
+            .collect();
+        let fr_fr = ("fr-FR".to_string(), "fr-FR".to_string());
+        let fr_en = ("fr-FR".to_string(), "en".to_string());
+        assert_eq!(shown, [fr_fr.clone(), fr_en, fr_fr]);
+        // A fallback's job is in its locale's run, where it is found.
+        assert_eq!(plan.runs, vec![Range { start: 0, end: 3 }]);
+        let desk = plan.job(0, &fr, "help-desk");
+        assert_eq!(desk.map(|job| plan.source_locale(job)), Some(&en));
     }
 
     #[test]

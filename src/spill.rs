@@ -47,6 +47,14 @@ impl Place {
     }
 }
 
+/// Where bytes put with their length before them are
+/// ([`Spill::put_counted`]): 4 bytes, where a [`Place`] is 8, for what is
+/// kept for every page and read back for few.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CountedPlace(NonZeroU32);
+
+const _: () = assert!(std::mem::size_of::<Option<CountedPlace>>() == 4);
+
 /// A temporary file of bytes put one after another.
 #[derive(Debug)]
 pub struct Spill {
@@ -114,6 +122,27 @@ impl Spill {
         Some(place)
     }
 
+    /// Keeps `bytes` after their length, as [`Spill::put`].
+    pub fn put_counted(&self, bytes: &[u8]) -> Option<CountedPlace> {
+        let len = u32::try_from(bytes.len()).ok()?;
+        let mut counted = Vec::with_capacity(4 + bytes.len());
+        counted.extend_from_slice(&len.to_le_bytes());
+        counted.extend_from_slice(bytes);
+        self.put(&counted).map(|place| CountedPlace(place.after))
+    }
+
+    /// The bytes put at `place` by [`Spill::put_counted`].
+    pub fn get_counted(&self, place: CountedPlace) -> io::Result<Vec<u8>> {
+        let not_given = || io::Error::other("not a place this spill gave");
+        let head = self.get(Place {
+            after: place.0,
+            len: 4,
+        })?;
+        let len = u32::from_le_bytes(head.try_into().map_err(|_| not_given())?);
+        let after = place.0.checked_add(4).ok_or_else(not_given)?;
+        self.get(Place { after, len })
+    }
+
     /// The bytes put at `place`.
     pub fn get(&self, place: Place) -> io::Result<Vec<u8>> {
         let (at, len) = (place.at(), place.len as usize);
@@ -166,6 +195,30 @@ mod tests {
             assert_eq!(&spill.get(*place).unwrap(), text);
         }
         assert_eq!(spill.get(spill.put(b"").unwrap()).unwrap(), b"");
+    }
+
+    #[test]
+    fn counted_bytes_are_read_back_by_a_place_of_4_bytes() {
+        let spill = Spill::new();
+        // Across blocks written to the file, and the last still in memory.
+        let texts: Vec<Vec<u8>> = (0..3000)
+            .map(|i| format!("\0id-{i}\0{}", "x".repeat(i % 70)).into_bytes())
+            .collect();
+        let places: Vec<CountedPlace> = texts
+            .iter()
+            .map(|t| spill.put_counted(t).unwrap())
+            .collect();
+        spill.put(b"between").unwrap();
+        for (text, place) in texts.iter().zip(&places) {
+            assert_eq!(&spill.get_counted(*place).unwrap(), text);
+        }
+        assert_eq!(
+            spill.get_counted(spill.put_counted(b"").unwrap()).unwrap(),
+            b""
+        );
+        // A place past what was put is an error, not bytes.
+        let past = CountedPlace(NonZeroU32::new(u32::MAX - 2).unwrap());
+        assert!(spill.get_counted(past).is_err());
     }
 
     #[test]

@@ -4,21 +4,27 @@
 //! every place it was kept and 16 bytes of counts beside its text, where a
 //! place here is 4 bytes and the text one byte more than its own.
 
+use std::num::NonZeroU32;
+
 /// Texts one after another in one text, each after a NUL, which none holds.
 #[derive(Debug, Clone, Default)]
 pub struct TextList {
     text: String,
 }
 
-/// Where a text is in a [`TextList`]: the byte after its NUL.
+/// Where a text is in a [`TextList`]: the byte after its NUL, never the
+/// first, so that an `Option<TextAt>` is 4 bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TextAt(u32);
+pub struct TextAt(NonZeroU32);
+
+const _: () = assert!(std::mem::size_of::<Option<TextAt>>() == 4);
 
 #[cfg(test)]
 impl TextAt {
     /// A place `by` bytes from this one, as no list gives.
     pub fn shifted(self, by: i64) -> TextAt {
-        TextAt(u32::try_from(i64::from(self.0) + by).unwrap_or(0))
+        let at = u32::try_from(i64::from(self.0.get()) + by).unwrap_or(u32::MAX);
+        TextAt(NonZeroU32::new(at).unwrap_or(NonZeroU32::MAX))
     }
 }
 
@@ -28,7 +34,7 @@ impl TextList {
         if text.contains('\0') {
             return None;
         }
-        let start = u32::try_from(self.text.len() + 1).ok()?;
+        let start = NonZeroU32::new(u32::try_from(self.text.len() + 1).ok()?)?;
         u32::try_from(self.text.len() + 1 + text.len()).ok()?;
         self.text.push('\0');
         self.text.push_str(text);
@@ -38,7 +44,7 @@ impl TextList {
     /// The text at `at`: `None` unless `at` is the start of one this list
     /// kept, so that no part of a text, nor two, read as one.
     pub fn get(&self, at: TextAt) -> Option<&str> {
-        let start = at.0 as usize;
+        let start = at.0.get() as usize;
         let after_nul = start
             .checked_sub(1)
             .is_some_and(|before| self.text.as_bytes().get(before) == Some(&0));
@@ -139,8 +145,8 @@ mod tests {
         for forged in [places[0].shifted(1), places[0].shifted(2), inside_e] {
             assert_eq!(list.get(forged), None, "{forged:?}");
         }
-        assert_eq!(list.get(TextAt(0)), None);
-        assert_eq!(list.get(TextAt(1000)), None);
+        assert_eq!(list.get(places[0].shifted(1000)), None);
+        assert_eq!(list.get(places[0].shifted(-100)), None);
         assert_eq!(list.push("a\0b"), None);
     }
 

@@ -20,7 +20,7 @@ use crate::pipeline::Site;
 use crate::redirects::lookup::{resolve, End};
 use crate::redirects::pattern::RequestPath;
 use crate::redirects::RuleTable;
-use crate::spill::{self, Spill};
+use crate::spill::{CountedPlace, Spill};
 
 /// Schemes that run code or smuggle content instead of linking.
 const UNSAFE_SCHEMES: [&str; 4] = ["javascript:", "vbscript:", "data:", "file:"];
@@ -61,11 +61,11 @@ struct Seen {
     /// `id_text`, a temporary file, as one text a page ([`PageIds`]). Not in
     /// memory: 50 bytes a page and more (5 MB of a 100,000-page build), for
     /// the few read back, by a link to a `#fragment` of another page. A list
-    /// by place, 8 bytes a page, where a map by key took 2.2 MB at 100,000
+    /// by place, 4 bytes a page, where a map by key took 2.2 MB at 100,000
     /// pages.
-    ids: Vec<Vec<Option<spill::Place>>>,
+    ids: Vec<Vec<Option<CountedPlace>>>,
     /// Those of files not among their region's ([`PageKey::Hashed`]).
-    ids_hashed: HashMap<u64, spill::Place>,
+    ids_hashed: HashMap<u64, CountedPlace>,
     id_text: Spill,
     /// The ids of pages past the 4 GiB a spill holds.
     overflow: HashMap<PageKey, String>,
@@ -148,7 +148,7 @@ impl Seen {
         }
     }
 
-    fn kept_place(&mut self, key: PageKey) -> Option<&mut Option<spill::Place>> {
+    fn kept_place(&mut self, key: PageKey) -> Option<&mut Option<CountedPlace>> {
         match key {
             PageKey::Placed { region, place } => self
                 .ids
@@ -170,7 +170,7 @@ impl Seen {
         let Some(place) = place else {
             return Ids::NotYet;
         };
-        let read = self.id_text.get(place).map(String::from_utf8);
+        let read = self.id_text.get_counted(place).map(String::from_utf8);
         let why = match read {
             Ok(Ok(ids)) => return Ids::Rendered(ids),
             Ok(Err(error)) => error.to_string(),
@@ -181,7 +181,7 @@ impl Seen {
     }
 
     fn keep_ids(&mut self, key: PageKey, ids: &str) {
-        let Some(place) = self.id_text.put(ids.as_bytes()) else {
+        let Some(place) = self.id_text.put_counted(ids.as_bytes()) else {
             self.overflow.insert(key, ids.to_string());
             return;
         };

@@ -1,12 +1,12 @@
 //! A locale's pages as a build keeps them until it ends: each page's record
 //! in the build's temporary file ([`Store`]), and in memory only what every
-//! page is looked up and planned by: its name and its slug (each in one text
-//! with the locale's others) and two flags, 16 bytes a page and the two
-//! texts, where the whole record took 120 and its name and slug an
-//! allocation each (13.5 MB of a 100,000-page build, the largest part of its
-//! peak). A page is read back
-//! from the file, in a few microseconds, each time it is asked for whole:
-//! to be rendered, checked or fingerprinted.
+//! page is looked up and planned by: its slug (in one text with the locale's
+//! others), its name (in another, unless it ends the slug, as most do) and
+//! two flags, 16 bytes a page and the texts, where the whole record took 120
+//! and its name and slug an allocation each (13.5 MB of a 100,000-page
+//! build, the largest part of its peak). A page is read back from the file,
+//! in a few microseconds, each time it is asked for whole: to be rendered,
+//! checked or fingerprinted.
 
 use std::borrow::Cow;
 use std::path::PathBuf;
@@ -39,8 +39,9 @@ impl Store {
 /// A page as its locale's list keeps it.
 #[derive(Debug, Clone)]
 struct Entry {
-    /// In the list's `names`.
-    name: TextAt,
+    /// In the list's `names`; none when the name is the slug's last segment,
+    /// as a slug made from the file's name is: not kept twice.
+    name: Option<TextAt>,
     /// In the list's `slugs`.
     slug: PathAt,
     kept: Kept,
@@ -138,16 +139,17 @@ impl Pages {
     /// The entry of `page`, put in `store` when it can be read back whole
     /// from there.
     fn entry(&mut self, page: SourcePage, store: Option<&Store>) -> Entry {
-        // A file's name holds no NUL.
-        let name = self
-            .names
-            .push(&page.name)
-            .expect("a locale's names under 4 GiB, without NUL");
         // A slug is under 4 GiB: a page is ([`super::PAGE_LIMIT`]).
         let slug = self
             .slugs
             .push(&page.slug)
             .expect("a locale's slugs under 4 GiB");
+        // A file's name holds no NUL.
+        let name = (page.slug.last_segment() != Some(&*page.name)).then(|| {
+            self.names
+                .push(&page.name)
+                .expect("a locale's names under 4 GiB, without NUL")
+        });
         let kept = store
             .and_then(|store| Self::store(&page, store))
             .unwrap_or_else(|| {
@@ -191,10 +193,14 @@ impl Pages {
     }
 
     fn name(&self, entry: &Entry) -> &str {
-        // Every entry's name is in its list's.
-        self.names
-            .get(entry.name)
-            .expect("an entry's name is in its list")
+        match entry.name {
+            // Every entry's name is in its list's, or its slug's end.
+            Some(at) => self.names.get(at).expect("an entry's name is in its list"),
+            None => self
+                .slug(entry)
+                .last_segment()
+                .expect("a name kept as its slug's end"),
+        }
     }
 
     fn slug(&self, entry: &Entry) -> &SitePathStr {
@@ -319,11 +325,10 @@ impl Pages {
         let mut old = std::mem::take(self);
         let mut old_held: Vec<Option<SourcePage>> = old.held.into_iter().map(Some).collect();
         for entry in &mut old.entries {
-            let name = old
-                .names
-                .get(entry.name)
-                .expect("an entry's name is in its list");
-            entry.name = self.names.push(name).expect("no more names than before");
+            if let Some(at) = entry.name {
+                let name = old.names.get(at).expect("an entry's name is in its list");
+                entry.name = Some(self.names.push(name).expect("no more names than before"));
+            }
             let slug = old
                 .slugs
                 .get(entry.slug)
@@ -685,6 +690,38 @@ mod tests {
         // A record too long for 24 bits is held instead.
         let long = Place::from_bits((Kept::LONGEST << 32) | 1).unwrap();
         assert!(Kept::stored(long, false, false).is_none());
+    }
+
+    #[test]
+    fn a_name_that_ends_its_slug_is_not_kept_twice() {
+        let mut site = Site::new();
+        site.load("deep", "description: D\nslug: products/deep\n", "B\n");
+        site.load("menu", "description: D\n", "B\n");
+        site.load("moved", "description: D\nslug: products/elsewhere\n", "B\n");
+        site.load(
+            "prefix",
+            "description: D\nslug: products/the-prefix\n",
+            "B\n",
+        );
+        site.load("index", "description: D\n", "B\n");
+        let pages = &site.pages.pages;
+        let kept: Vec<bool> = pages.entries.iter().map(|e| e.name.is_some()).collect();
+        // `index` (the root's slug has no segment), `moved` and `prefix`.
+        assert_eq!(kept, [false, true, false, true, true]);
+        let names: Vec<&str> = site.pages.keys().collect();
+        assert_eq!(names, ["deep", "index", "menu", "moved", "prefix"]);
+        for name in names {
+            let head = site.pages.head(name).unwrap();
+            assert_eq!(head.name, name);
+            assert_eq!(&*site.pages.get(name).unwrap().name, name);
+        }
+        // Replaced with a slug it no longer ends: its name is kept.
+        site.load("deep", "description: D\nslug: products/other\n", "B\n");
+        assert_eq!(site.pages.head("deep").unwrap().name, "deep");
+        assert_eq!(
+            &*site.pages.get("deep").unwrap().file_name(),
+            "content/en/deep.md"
+        );
     }
 
     #[test]
