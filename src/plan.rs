@@ -210,7 +210,7 @@ impl Plan {
         Some(run.start as usize + at)
     }
 
-    pub fn region_jobs(&self, region: usize) -> impl Iterator<Item = &PageJob> {
+    pub fn region_jobs(&self, region: usize) -> std::slice::Iter<'_, PageJob> {
         let range = self.by_region.get(region).cloned().unwrap_or_default();
         self.jobs[range].iter()
     }

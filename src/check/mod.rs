@@ -407,28 +407,32 @@ fn not_read(
 fn fill_page_coverage(site: &Site, coverage: &mut Vec<Coverage>) {
     let config: &SiteConfig = &site.model.config;
     let content = &site.model.content;
-    let reference: BTreeSet<&str> = content
-        .pages
-        .get(&config.reference_locale)
-        .map(|pages| pages.heads().filter(|p| !p.draft).map(|p| p.name).collect())
-        .unwrap_or_default();
+    // The reference locale's pages, walked for each locale, not gathered:
+    // its names are each once in its sorted list.
+    let reference = || {
+        let pages = content.pages.get(&config.reference_locale);
+        pages
+            .into_iter()
+            .flat_map(|pages| pages.heads())
+            .filter(|page| !page.draft)
+    };
+    let total = reference().count();
     for locale in config.locales() {
-        let present = reference
-            .iter()
-            .filter(|name| content.head(&locale, name).is_some_and(|p| !p.draft))
+        let present = reference()
+            .filter(|page| content.head(&locale, page.name).is_some_and(|p| !p.draft))
             .count();
         let tag = locale.to_string();
         match coverage.iter_mut().find(|c| c.locale == tag) {
             Some(row) => {
                 row.pages_present = present;
-                row.pages_total = reference.len();
+                row.pages_total = total;
             }
             None => coverage.push(Coverage {
                 locale: tag,
                 messages_translated: 0,
                 messages_total: 0,
                 pages_present: present,
-                pages_total: reference.len(),
+                pages_total: total,
             }),
         }
     }

@@ -258,31 +258,42 @@ impl Site {
         };
         let model = &self.model;
         // By URL, compared in place: the domain is the region's, and the rest
-        // is the locale's root (one of a few) and the page's slug.
+        // is the locale's root (one of a few) and the page's slug. Each job
+        // is kept by its place among the region's, in 4 bytes: the regions'
+        // sitemaps are made together at the end of the render, when the
+        // build holds the most.
+        let jobs = model.plan.region_jobs(region).as_slice();
         let mut roots: Vec<(&Locale, SitePath)> = Vec::new();
-        let mut pages: Vec<(&PageJob, usize)> = model
-            .plan
-            .region_jobs(region)
-            .map(|job| {
-                let locale = model.plan.locale(job);
-                let known = roots.iter().position(|(known, _)| *known == locale);
-                let at = known.unwrap_or_else(|| {
-                    roots.push((locale, locale_root(model.region(region), locale)));
-                    roots.len() - 1
-                });
-                (job, at)
-            })
+        for job in jobs {
+            let locale = model.plan.locale(job);
+            if !roots.iter().any(|(known, _)| *known == locale) {
+                roots.push((locale, locale_root(model.region(region), locale)));
+            }
+        }
+        let root_of = |job: &PageJob| {
+            let locale = model.plan.locale(job);
+            let (_, root) = roots
+                .iter()
+                .find(|(known, _)| *known == locale)
+                .expect("every locale's root is known");
+            root
+        };
+        let mut pages: Vec<u32> = (0..jobs.len())
+            .map(|at| u32::try_from(at).expect("fewer than 4 billion jobs"))
             .collect();
-        pages.sort_by(|(a, a_root), (b, b_root)| {
-            let (a_root, b_root) = (&roots[*a_root].1, &roots[*b_root].1);
-            a_root.cmp_joined_dir_url(model.head(a).slug, b_root, model.head(b).slug)
+        pages.sort_by(|&a, &b| {
+            let (a, b) = (&jobs[a as usize], &jobs[b as usize]);
+            root_of(a).cmp_joined_dir_url(model.head(a).slug, root_of(b), model.head(b).slug)
         });
         pages.truncate(range.end);
-        let mut pages = pages.into_iter().skip(range.start);
+        let mut pages = pages
+            .into_iter()
+            .skip(range.start)
+            .map(move |at| &jobs[at as usize]);
         let mut sitemap = Some(output::Sitemap::new());
         Box::new(std::iter::from_fn(move || {
             let open = sitemap.as_mut()?;
-            for (job, _) in pages.by_ref() {
+            for job in pages.by_ref() {
                 open.add(self.sitemap_entry(model.page_url(job), job));
                 if open.pending() >= piece {
                     return Some(open.take());
