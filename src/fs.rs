@@ -23,23 +23,41 @@ pub fn find_under<T: Send>(
     root: &Path,
     pick: &(dyn Fn(&Path, std::fs::FileType) -> Option<T> + Sync),
 ) -> Vec<T> {
-    let Ok(entries) = std::fs::read_dir(root) else {
+    let mut found = find_unsorted(root, pick);
+    // A path's components in turn, as a walk sorted by file name meets
+    // them: a folder before what it holds, `a/b` before `a-b`.
+    found.sort_by(|(a, _), (b, _)| a.cmp(b));
+    found.into_iter().map(|(_, picked)| picked).collect()
+}
+
+/// Entries of a folder read at a time: a folder of 25,000 pages' folders
+/// held 1.3 MB of them at once on each core, and what is found is few.
+const FIND_CHUNK: usize = 1024;
+
+/// What [`find_under`] finds, with its path, in no order.
+fn find_unsorted<T: Send>(
+    root: &Path,
+    pick: &(dyn Fn(&Path, std::fs::FileType) -> Option<T> + Sync),
+) -> Vec<(PathBuf, T)> {
+    let Ok(mut entries) = std::fs::read_dir(root) else {
         return Vec::new();
     };
-    let mut entries: Vec<_> = entries.flatten().collect();
-    entries.sort_by_key(std::fs::DirEntry::file_name);
-    entries
-        .par_iter()
-        .flat_map_iter(|entry| {
+    let mut found = Vec::new();
+    loop {
+        let chunk: Vec<_> = entries.by_ref().flatten().take(FIND_CHUNK).collect();
+        if chunk.is_empty() {
+            return found;
+        }
+        found.par_extend(chunk.par_iter().flat_map_iter(|entry| {
             let (path, kind) = (entry.path(), entry.file_type().ok());
-            let found = kind.and_then(|kind| pick(&path, kind));
             let below = match kind {
-                Some(kind) if kind.is_dir() => find_under(&path, pick),
+                Some(kind) if kind.is_dir() => find_unsorted(&path, pick),
                 _ => Vec::new(),
             };
-            found.into_iter().chain(below)
-        })
-        .collect()
+            let picked = kind.and_then(|kind| pick(&path, kind));
+            picked.map(|picked| (path, picked)).into_iter().chain(below)
+        }));
+    }
 }
 
 /// Reads a UTF-8 file; `shown` is the path as the user knows it. A
@@ -488,6 +506,33 @@ mod tests {
             kind.is_dir().then(|| relative(path))
         });
         assert_eq!(folders, ["a", "a/x", "a-b", "b"].map(PathBuf::from));
+    }
+
+    #[test]
+    fn a_folder_of_more_entries_than_a_chunk_is_found_in_walk_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let many = dir.path().join("products");
+        for n in 0..FIND_CHUNK * 2 + 5 {
+            let page = many.join(format!("p{n}"));
+            std::fs::create_dir_all(&page).unwrap();
+            if n % 3 == 0 {
+                std::fs::write(page.join("index.html"), "").unwrap();
+            }
+        }
+        std::fs::write(dir.path().join("products-list.html"), "").unwrap();
+        let relative = |path: &Path| path.strip_prefix(dir.path()).unwrap().to_path_buf();
+        let found = find_under(dir.path(), &|path, kind| {
+            kind.is_file().then(|| relative(path))
+        });
+        let walked: Vec<PathBuf> = walkdir::WalkDir::new(dir.path())
+            .sort_by_file_name()
+            .into_iter()
+            .flatten()
+            .filter(|entry| entry.file_type().is_file())
+            .map(|entry| relative(entry.path()))
+            .collect();
+        assert_eq!(found.len(), (FIND_CHUNK * 2 + 5).div_ceil(3) + 1);
+        assert_eq!(found, walked);
     }
 
     #[test]

@@ -217,16 +217,12 @@ impl PageText {
             return None;
         }
         let part = |at: usize| u64::from_str_radix(&text[at..at + 16], 16).ok();
-        let pages: Option<Vec<PageText>> = (0..text.len() / 48)
-            .map(|i| {
-                Some(PageText([
-                    part(i * 48)?,
-                    part(i * 48 + 16)?,
-                    part(i * 48 + 32)?,
-                ]))
-            })
-            .collect();
-        let mut pages = pages?;
+        // Kept while the pages are rendered: room for them all at once, not
+        // a doubling's spare room.
+        let mut pages = Vec::with_capacity(text.len() / 48);
+        for at in (0..text.len()).step_by(48) {
+            pages.push(PageText([part(at)?, part(at + 16)?, part(at + 32)?]));
+        }
         pages.sort_unstable();
         Some(pages)
     }
