@@ -475,6 +475,21 @@ mod tests {
         assert_eq!(problems[0].code, "io::unreadable");
     }
 
+    /// The files under `root` as [`find_under`] finds them, and as `walkdir`
+    /// walks them sorted by name, each relative to `root`.
+    fn files_found_and_walked(root: &Path) -> (Vec<PathBuf>, Vec<PathBuf>) {
+        let relative = |path: &Path| path.strip_prefix(root).unwrap().to_path_buf();
+        let found = find_under(root, &|path, kind| kind.is_file().then(|| relative(path)));
+        let walked = walkdir::WalkDir::new(root)
+            .sort_by_file_name()
+            .into_iter()
+            .flatten()
+            .filter(|entry| entry.file_type().is_file())
+            .map(|entry| relative(entry.path()))
+            .collect();
+        (found, walked)
+    }
+
     #[test]
     fn entries_are_found_in_the_order_of_a_sorted_walk() {
         let dir = tempfile::tempdir().unwrap();
@@ -489,19 +504,10 @@ mod tests {
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(path, "").unwrap();
         }
-        let relative = |path: &Path| path.strip_prefix(dir.path()).unwrap().to_path_buf();
-        let found = find_under(dir.path(), &|path, kind| {
-            kind.is_file().then(|| relative(path))
-        });
-        let walked: Vec<PathBuf> = walkdir::WalkDir::new(dir.path())
-            .sort_by_file_name()
-            .into_iter()
-            .flatten()
-            .filter(|entry| entry.file_type().is_file())
-            .map(|entry| relative(entry.path()))
-            .collect();
+        let (found, walked) = files_found_and_walked(dir.path());
         assert_eq!(found, walked);
         assert_eq!(found.len(), 5);
+        let relative = |path: &Path| path.strip_prefix(dir.path()).unwrap().to_path_buf();
         let folders = find_under(dir.path(), &|path, kind| {
             kind.is_dir().then(|| relative(path))
         });
@@ -520,17 +526,7 @@ mod tests {
             }
         }
         std::fs::write(dir.path().join("products-list.html"), "").unwrap();
-        let relative = |path: &Path| path.strip_prefix(dir.path()).unwrap().to_path_buf();
-        let found = find_under(dir.path(), &|path, kind| {
-            kind.is_file().then(|| relative(path))
-        });
-        let walked: Vec<PathBuf> = walkdir::WalkDir::new(dir.path())
-            .sort_by_file_name()
-            .into_iter()
-            .flatten()
-            .filter(|entry| entry.file_type().is_file())
-            .map(|entry| relative(entry.path()))
-            .collect();
+        let (found, walked) = files_found_and_walked(dir.path());
         assert_eq!(found.len(), (FIND_CHUNK * 2 + 5).div_ceil(3) + 1);
         assert_eq!(found, walked);
     }

@@ -116,7 +116,7 @@ impl Plan {
 
     /// Whether two jobs are of one region and locale.
     fn same_run(&self, a: &PageJob, b: &PageJob) -> bool {
-        a.region == b.region && self.locale_place_of(a) == self.locale_place_of(b)
+        a.region == b.region && self.locale_pair(a).0 == self.locale_pair(b).0
     }
 
     /// A new job of the page `name` (one of `names`) shown on `region` in
@@ -130,13 +130,7 @@ impl Plan {
         source_at: u32,
     ) -> PageJob {
         let pair = (self.locale_place(locale), self.locale_place(source_locale));
-        let locales = match self.locale_pairs.iter().position(|known| *known == pair) {
-            Some(place) => place,
-            None => {
-                self.locale_pairs.push(pair);
-                self.locale_pairs.len() - 1
-            }
-        };
+        let locales = place_in(&mut self.locale_pairs, pair);
         PageJob {
             region: u16::try_from(region).expect("fewer than 65,536 regions"),
             locales: u16::try_from(locales).expect("fewer than 65,536 pairs of locales"),
@@ -145,30 +139,25 @@ impl Plan {
         }
     }
 
-    /// The place in `locales` of the locale `job` is shown in.
-    fn locale_place_of(&self, job: &PageJob) -> u16 {
-        self.locale_pairs[usize::from(job.locales)].0
+    fn locale_place(&mut self, locale: &Locale) -> u16 {
+        let place = place_in(&mut self.locales, locale.clone());
+        u16::try_from(place).expect("fewer than 65,536 locales")
     }
 
-    fn locale_place(&mut self, locale: &Locale) -> u16 {
-        let place = match self.locales.iter().position(|known| known == locale) {
-            Some(place) => place,
-            None => {
-                self.locales.push(locale.clone());
-                self.locales.len() - 1
-            }
-        };
-        u16::try_from(place).expect("fewer than 65,536 locales")
+    /// The places in `locales` of the locale `job` is shown in and of the
+    /// locale its page comes from.
+    fn locale_pair(&self, job: &PageJob) -> (u16, u16) {
+        self.locale_pairs[usize::from(job.locales)]
     }
 
     /// The locale `job` is shown in.
     pub fn locale(&self, job: &PageJob) -> &Locale {
-        &self.locales[usize::from(self.locale_place_of(job))]
+        &self.locales[usize::from(self.locale_pair(job).0)]
     }
 
     /// The locale whose page `job` shows (another on fallback).
     pub fn source_locale(&self, job: &PageJob) -> &Locale {
-        &self.locales[usize::from(self.locale_pairs[usize::from(job.locales)].1)]
+        &self.locales[usize::from(self.locale_pair(job).1)]
     }
 
     /// The name of `job`'s page, shared by its jobs on every region and locale.
@@ -250,6 +239,16 @@ impl Plan {
         }
         self.most_versions = versions.into_iter().max().unwrap_or(0);
     }
+}
+
+/// The place of `item` in `list`, where it is put at the end the first time.
+fn place_in<T: PartialEq>(list: &mut Vec<T>, item: T) -> usize {
+    list.iter()
+        .position(|known| *known == item)
+        .unwrap_or_else(|| {
+            list.push(item);
+            list.len() - 1
+        })
 }
 
 /// The URL prefix of a locale on a region: `/` or `/fr-be/`.
