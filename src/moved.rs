@@ -51,10 +51,15 @@ pub fn moved_urls(site: &Site, previous: &Path) -> Vec<Diagnostic> {
     old.extend(inventory(site));
     let mut seen = std::collections::BTreeSet::new();
     old.retain(|url| seen.insert((url.region, url.path.clone())));
+    // An old page of the build was looked up as its folder was walked.
+    for url in old.iter_mut().filter(|url| url.status.is_none()) {
+        url.status = no_longer_answered(site, url.region, &url.path);
+    }
+    old.retain(|url| url.status.is_some());
     if old.is_empty() {
         return Vec::new();
     }
-    let pages = PagesBySlug::of(site);
+    let pages = PagesBySlug::of(site, &old);
     old.iter()
         .filter_map(|url| moved(site, &pages, url))
         .collect()
@@ -170,11 +175,7 @@ fn no_longer_answered(site: &Site, region: usize, path: &str) -> Option<u16> {
 
 /// The warning for `url` when the site no longer answers it.
 fn moved(site: &Site, pages: &PagesBySlug, url: &OldUrl) -> Option<Diagnostic> {
-    // An old page of the build was looked up as its folder was walked.
-    let status = match url.status {
-        Some(status) => status,
-        None => no_longer_answered(site, url.region, &url.path)?,
-    };
+    let status = url.status?;
     let table = site.redirects.get(url.region)?;
     let domain = &table.domain;
     let old = format!("https://{domain}{}", url.path);
@@ -215,35 +216,53 @@ fn moved(site: &Site, pages: &PagesBySlug, url: &OldUrl) -> Option<Diagnostic> {
     })
 }
 
-/// The pages of each region by slug (`/warranty`, no trailing slash), as
-/// indexes in the plan's jobs, found once for all the moved URLs.
+/// The pages of the slugs (`/warranty`, no trailing slash) that moved URLs
+/// could have moved to, by region, as indexes in the plan's jobs: found in
+/// one pass over the plan, for all the moved URLs. Only those slugs are
+/// kept: a map of every page's slug took some 100 bytes a page, at the end
+/// of a build that holds the most.
 struct PagesBySlug {
     pages: HashMap<(usize, String), Vec<usize>>,
 }
 
 impl PagesBySlug {
-    fn of(site: &Site) -> Self {
-        let mut pages: HashMap<(usize, String), Vec<usize>> = HashMap::new();
+    fn of(site: &Site, moved: &[OldUrl]) -> Self {
+        let mut pages: HashMap<(usize, String), Vec<usize>> = moved
+            .iter()
+            .flat_map(|url| {
+                let (slugs, _) = successor_slugs(site, url);
+                slugs.into_iter().map(|slug| (url.region, slug))
+            })
+            .map(|(region, slug)| ((region, trimmed(&slug).to_string()), Vec::new()))
+            .collect();
+        let mut key = (0, String::new());
         for (index, job) in site.model.plan.jobs.iter().enumerate() {
-            let slug = site.model.head(job).slug.dir_url();
-            pages
-                .entry((job.region(), slug.trim_end_matches('/').to_string()))
-                .or_default()
-                .push(index);
+            key.0 = job.region();
+            key.1.clear();
+            key.1
+                .push_str(trimmed(&site.model.head(job).slug.dir_url()));
+            if let Some(found) = pages.get_mut(&key) {
+                found.push(index);
+            }
         }
         PagesBySlug { pages }
     }
 
     fn get(&self, region: usize, path: &str) -> &[usize] {
         self.pages
-            .get(&(region, path.trim_end_matches('/').to_string()))
+            .get(&(region, trimmed(path).to_string()))
             .map_or(&[], Vec::as_slice)
     }
 }
 
-/// The page now published for the old URL: same slug, under a locale prefix
-/// added or removed, preferring the locale the old page was in.
-fn successor<'a>(site: &'a Site, pages: &PagesBySlug, url: &OldUrl) -> Option<&'a PageJob> {
+/// A slug or path as [`PagesBySlug`] keys it.
+fn trimmed(path: &str) -> &str {
+    path.trim_end_matches('/')
+}
+
+/// The slugs a page that replaces `url` could have: its path, and its path
+/// without a locale prefix when it starts with one, with that locale.
+fn successor_slugs(site: &Site, url: &OldUrl) -> (Vec<String>, Option<Locale>) {
     let region = site.model.region(url.region);
     let segments: Vec<&str> = url.path.split('/').filter(|s| !s.is_empty()).collect();
     let prefix: Option<Locale> = segments.first().and_then(|s| {
@@ -258,6 +277,13 @@ fn successor<'a>(site: &'a Site, pages: &PagesBySlug, url: &OldUrl) -> Option<&'
     if prefix.is_some() {
         slugs.push(format!("/{}", segments[1..].join("/")));
     }
+    (slugs, prefix)
+}
+
+/// The page now published for the old URL: same slug, under a locale prefix
+/// added or removed, preferring the locale the old page was in.
+fn successor<'a>(site: &'a Site, pages: &PagesBySlug, url: &OldUrl) -> Option<&'a PageJob> {
+    let (slugs, prefix) = successor_slugs(site, url);
     let lang = match &url.origin {
         Origin::Build { file, .. } => html_lang(file),
         Origin::Inventory(_) => None,
@@ -277,4 +303,46 @@ fn successor<'a>(site: &'a Site, pages: &PagesBySlug, url: &OldUrl) -> Option<&'
         .find(|job| Some(site.model.plan.locale(job)) == wanted.as_ref())
         .or_else(|| candidates.first())
         .copied()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn old_url(region: usize, path: &str) -> OldUrl {
+        OldUrl {
+            region,
+            path: path.to_string(),
+            origin: Origin::Build {
+                file: PathBuf::from("public/index.html"),
+                shown: "public/index.html".to_string(),
+            },
+            status: Some(404),
+        }
+    }
+
+    #[test]
+    fn only_the_slugs_moved_urls_could_move_to_are_kept_and_their_pages_found() {
+        let site = Site::load(Path::new("tests/fixtures/multi")).expect("loads");
+        let moved = [old_url(1, "/fr-be/aide/"), old_url(0, "/nowhere/")];
+        let pages = PagesBySlug::of(&site, &moved);
+        let mut kept: Vec<&(usize, String)> = pages.pages.keys().collect();
+        kept.sort();
+        // Not the other pages' slugs (the homes', `/help`): only these.
+        assert_eq!(
+            kept,
+            [
+                &(0, "/nowhere".to_string()),
+                &(1, "/aide".to_string()),
+                &(1, "/fr-be/aide".to_string())
+            ]
+        );
+        let job = successor(&site, &pages, &moved[0]).expect("the page moved");
+        assert_eq!(
+            site.model.page_url(job),
+            "https://be.acme.example/fr-be/aide/"
+        );
+        assert!(successor(&site, &pages, &moved[1]).is_none());
+        assert!(pages.get(0, "/nowhere/").is_empty());
+    }
 }
