@@ -51,7 +51,9 @@ pub fn moved_urls(site: &Site, previous: &Path) -> Vec<Diagnostic> {
     old.extend(inventory(site));
     let mut seen = std::collections::BTreeSet::new();
     old.retain(|url| seen.insert((url.region, url.path.clone())));
-    // An old page of the build was looked up as its folder was walked.
+    // The old pages of the build got their status as their folders were
+    // walked; the inventory's URLs get theirs here. Only the URLs the site
+    // no longer answers go on.
     for url in old.iter_mut().filter(|url| url.status.is_none()) {
         url.status = no_longer_answered(site, url.region, &url.path);
     }
