@@ -6,9 +6,9 @@
 //! folder, never in the output): the system removes it when the build ends,
 //! however it ends. Writes are gathered in memory and written 64 KiB at a
 //! time; what is not written yet is read from memory. Reads take 16 KiB at
-//! a time, kept by the thread that read them for the next records asked for. Where no file can be
-//! made or written, what is put stays in memory: a build goes on as it did
-//! before it had a spill.
+//! a time, kept by the thread that read them for the next records asked
+//! for. Where no file can be made or written, what is put stays in memory:
+//! a build goes on as it did before it had a spill.
 
 use std::cell::RefCell;
 use std::fs::File;
