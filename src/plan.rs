@@ -130,7 +130,7 @@ impl Plan {
         source_at: u32,
     ) -> PageJob {
         let pair = (self.locale_place(locale), self.locale_place(source_locale));
-        let locales = place_in(&mut self.locale_pairs, pair);
+        let locales = place_in(&mut self.locale_pairs, &pair);
         PageJob {
             region: u16::try_from(region).expect("fewer than 65,536 regions"),
             locales: u16::try_from(locales).expect("fewer than 65,536 pairs of locales"),
@@ -140,7 +140,7 @@ impl Plan {
     }
 
     fn locale_place(&mut self, locale: &Locale) -> u16 {
-        let place = place_in(&mut self.locales, locale.clone());
+        let place = place_in(&mut self.locales, locale);
         u16::try_from(place).expect("fewer than 65,536 locales")
     }
 
@@ -241,12 +241,13 @@ impl Plan {
     }
 }
 
-/// The place of `item` in `list`, where it is put at the end the first time.
-fn place_in<T: PartialEq>(list: &mut Vec<T>, item: T) -> usize {
+/// The place of `item` in `list`, where a copy is put at the end the first
+/// time (only then: it is asked for each job of the plan).
+fn place_in<T: PartialEq + Clone>(list: &mut Vec<T>, item: &T) -> usize {
     list.iter()
-        .position(|known| *known == item)
+        .position(|known| known == item)
         .unwrap_or_else(|| {
-            list.push(item);
+            list.push(item.clone());
             list.len() - 1
         })
 }
