@@ -893,26 +893,17 @@ impl<'a> PageEvents<'a, '_> {
         inner
     }
 
-    fn heading(&mut self, heading: Tag<'a>) -> Event<'a> {
-        let Tag::Heading {
-            level,
-            id,
-            classes,
-            attrs,
-        } = heading
-        else {
-            unreachable!("only a heading's start is given here")
-        };
+    /// A heading's start, given the id its text or `{#id}` asks for.
+    fn heading(&mut self, mut heading: Tag<'a>) -> Event<'a> {
         let inner = self.until_end();
-        let wanted = id.map_or_else(|| slugify(&plain_text(&inner)), |id| id.to_string());
-        let id = unique_id(&wanted, &mut self.ids);
+        if let Tag::Heading { id, .. } = &mut heading {
+            let wanted = id
+                .take()
+                .map_or_else(|| slugify(&plain_text(&inner)), |id| id.to_string());
+            *id = Some(unique_id(&wanted, &mut self.ids).into());
+        }
         self.pending.extend(inner);
-        Event::Start(Tag::Heading {
-            level,
-            id: Some(id.into()),
-            classes,
-            attrs,
-        })
+        Event::Start(heading)
     }
 
     fn image(&mut self, dest_url: &str, title: &str) -> Event<'a> {
