@@ -17,6 +17,7 @@ use crate::diagnostics::{did_you_mean, Diagnostic, Outcome, SourceFile, Span};
 use crate::fs;
 use crate::i18n::names;
 use crate::raw_html::RawHtml;
+use crate::redirects::phase::NotADate;
 use crate::redirects::{RedirectsConfig, Target};
 
 pub const CONFIG_FILE: &str = "site.yaml";
@@ -192,13 +193,15 @@ fn date_problem(key: &str, value: &str) -> Option<(String, String)> {
         && parts
             .iter()
             .all(|p| p.len() == 4 || (1..=2).contains(&p.len()));
-    if !(named || looks_like_one) || crate::i18n::icu::parse_date(value).is_ok() {
-        return None;
-    }
-    Some((
-        format!("`{value}` is not a date handover can read: dates are written YYYY-MM-DD"),
-        crate::i18n::icu::date_help(value, ""),
-    ))
+    let why = match crate::redirects::phase::IsoDate::parse(value) {
+        Ok(_) => return None,
+        Err(_) if !(named || looks_like_one) => return None,
+        Err(NotADate::Shape) => {
+            format!("`{value}` is not a date handover can read: dates are written YYYY-MM-DD")
+        }
+        Err(wrong) => wrong.message(value),
+    };
+    Some((why, crate::i18n::icu::date_help(value, "")))
 }
 
 /// An absolute `https://` URL.

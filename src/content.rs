@@ -1123,19 +1123,16 @@ pub fn parse_page(file: SourceFile, name: String, locale: Locale) -> Outcome<Sou
         .collect();
     let updated = raw.updated.map(|date| date.trim().to_string());
     if let Some(date) = &updated {
-        if crate::i18n::icu::parse_date(date).is_err() {
+        if let Err(why) = crate::redirects::phase::IsoDate::parse(date) {
             let line = key_span("updated");
             let text = &file.text[line.offset..line.offset + line.len];
             let value = text.find(date.as_str()).map_or(line.clone(), |at| {
                 Span::new(&file, line.offset + at, date.len())
             });
             problems.push(
-                Diagnostic::error(
-                    "content::date",
-                    format!("`{date}` is not a date written YYYY-MM-DD"),
-                )
-                .at(value)
-                .help(crate::i18n::icu::date_help(date, "updated: ")),
+                Diagnostic::error("content::date", why.message(date))
+                    .at(value)
+                    .help(crate::i18n::icu::date_help(date, "updated: ")),
             );
         }
     }

@@ -631,7 +631,7 @@ fn check_says_which_phase_each_region_is_in() {
     assert_eq!(output.status.code(), Some(1));
     assert!(
         stderr(&output).contains(
-            "error[redirects::notice-until]: `2025-13-01` is not a date written YYYY-MM-DD"
+            "error[redirects::notice-until]: `2025-13-01` is not a date: there is no month 13 (in YYYY-MM-DD the month comes second)"
         ),
         "{}",
         stderr(&output)

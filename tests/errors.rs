@@ -144,4 +144,6 @@ error_cases! {
     image_missing => "image-missing",
     image_bad_width => "image-bad-width",
     updated_bad_date => "updated-bad-date",
+    updated_no_such_day => "updated-no-such-day",
+    updated_month_and_day_swapped => "updated-month-and-day-swapped",
 }

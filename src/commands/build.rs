@@ -36,7 +36,7 @@ pub struct BuildArgs {
 }
 
 fn parse_date(text: &str) -> Result<IsoDate, String> {
-    IsoDate::parse(text)
+    IsoDate::parse(text).map_err(|why| why.message(text))
 }
 
 impl BuildArgs {

@@ -13,25 +13,23 @@ use icu_datetime::DateTimeFormatter;
 use icu_decimal::DecimalFormatter;
 
 use crate::config::Locale;
+use crate::redirects::phase::{IsoDate, NotADate};
 
 fn icu_locale(locale: &str) -> icu_locale_core::Locale {
     icu_locale_core::Locale::from_str(locale).unwrap_or(icu_locale_core::Locale::UNKNOWN)
 }
 
-/// Parses `YYYY-MM-DD` into an ISO date.
+/// Parses `YYYY-MM-DD` into an ISO date; the error says what is wrong.
 pub fn parse_date(text: &str) -> Result<Date<Iso>, String> {
-    let bad = || format!("`{text}` is not a date: write it as YYYY-MM-DD, e.g. 2025-01-09");
-    let mut parts = text.trim().splitn(3, '-');
-    let (Some(y), Some(m), Some(d)) = (parts.next(), parts.next(), parts.next()) else {
-        return Err(bad());
-    };
-    if y.len() != 4 || m.len() != 2 || d.len() != 2 {
-        return Err(bad());
-    }
-    let year: i32 = y.parse().map_err(|_| bad())?;
-    let month: u8 = m.parse().map_err(|_| bad())?;
-    let day: u8 = d.parse().map_err(|_| bad())?;
-    Date::try_new_iso(year, month, day).map_err(|_| bad())
+    let shape = || format!("`{text}` is not a date: write it as YYYY-MM-DD, e.g. 2025-01-09");
+    let (year, month, day) = IsoDate::parse(text)
+        .map_err(|why| match why {
+            NotADate::Shape => shape(),
+            wrong => wrong.message(text),
+        })?
+        .parts();
+    // A parsed date's month and day fit: 1-12 and 1-31.
+    Date::try_new_iso(year, month as u8, day as u8).map_err(|_| shape())
 }
 
 /// What to write instead of `text`, which is not a `YYYY-MM-DD` date: the same
@@ -39,6 +37,12 @@ pub fn parse_date(text: &str) -> Result<Date<Iso>, String> {
 /// 1 September), or how to write one. `prefix` goes before each date shown
 /// (`updated: `).
 pub fn date_help(text: &str, prefix: &str) -> String {
+    if let Err(NotADate::NoSuchDay { year, month, days }) = IsoDate::parse(text) {
+        return format!(
+            "write a day {} {year} has: its last is `{prefix}{year:04}-{month:02}-{days:02}`",
+            MONTHS[month as usize - 1]
+        );
+    }
     let readings = iso_readings(text.trim());
     match readings.as_slice() {
         [] => format!("write the date as YYYY-MM-DD, e.g. `{prefix}2025-01-09` for 9 January 2025"),
@@ -53,7 +57,7 @@ pub fn date_help(text: &str, prefix: &str) -> String {
     }
 }
 
-const MONTHS: [&str; 12] = [
+pub const MONTHS: [&str; 12] = [
     "January",
     "February",
     "March",
@@ -93,7 +97,9 @@ fn iso_readings(text: &str) -> Vec<(String, String)> {
     let number = |word: &str| word.parse::<u32>().ok();
     // (year, month, day) candidates, in the order people mean them most.
     let candidates: Vec<(u32, u32, u32)> = match (number(a), number(b), number(c)) {
-        (Some(y), Some(m), Some(d)) if a.len() == 4 => vec![(y, m, d)],
+        // Year first is read year, month, day; only when that names no day,
+        // as year, day, month (`2025-13-01` for 13 January).
+        (Some(y), Some(m), Some(d)) if a.len() == 4 => vec![(y, m, d), (y, d, m)],
         (Some(first), Some(second), Some(y)) if c.len() == 4 => {
             vec![(y, second, first), (y, first, second)]
         }
@@ -112,6 +118,11 @@ fn iso_readings(text: &str) -> Vec<(String, String)> {
             let meaning = format!("{day} {}", MONTHS[month as usize - 1]);
             readings.push((iso, meaning));
         }
+    }
+    // Year first is the one order with a standard: a second reading is only
+    // a guess at a slip, given when the first names no day.
+    if a.len() == 4 {
+        readings.truncate(1);
     }
     readings
 }
@@ -218,6 +229,16 @@ mod tests {
         );
         assert_eq!(date_help("31.12.2024", ""), "write `2024-12-31`");
         assert_eq!(date_help("2025/1/9", ""), "write `2025-01-09`");
+        // Month and day swapped: there is no month 13.
+        assert_eq!(date_help("2025-13-01", ""), "write `2025-01-13`");
+        assert_eq!(
+            date_help("2025-02-30", "updated: "),
+            "write a day February 2025 has: its last is `updated: 2025-02-28`"
+        );
+        assert_eq!(
+            date_help("2025-14-15", ""),
+            "write the date as YYYY-MM-DD, e.g. `2025-01-09` for 9 January 2025"
+        );
         assert_eq!(
             date_help("9 January 2025", "updated: "),
             "write `updated: 2025-01-09`"
