@@ -9,13 +9,11 @@
 //! [`Renderer`] and [`Model`], so pages render in parallel and one page can be redone
 //! alone.
 
-use crate::raw_html::{self, RawHtml};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
 use fluent_bundle::{FluentArgs, FluentValue};
-use pulldown_cmark::{html, Event, Parser, Tag};
 use serde::Serialize;
 use tera::{Context, Kwargs, State, Tera, TeraResult, Value};
 
@@ -23,12 +21,16 @@ use crate::config::{Locale, Region, SiteConfig};
 use crate::content::{Content, FrontTexts, PageHead, SourcePage};
 use crate::diagnostics::{did_you_mean, Diagnostic, Outcome, SourceFile, Span};
 use crate::i18n::{names, Translations};
-use crate::media::{self, Media, Picture};
+use crate::media::Media;
 use crate::paths::SitePath;
 use crate::plan::{locale_root, PageJob, Plan};
 use crate::theme::Theme;
 
+mod markdown;
 mod template_errors;
+
+pub use markdown::{markdown_to_html, slugify, MarkdownContext};
+use template_errors::{tera_diagnostics, TemplateSources, HELP_SEPARATOR, UNDEFINED_INPUT};
 
 /// Everything a page needs to know about the rest of the site, computed once.
 /// A copy shares the site's parts: the preview copies it when a page body
@@ -391,41 +393,6 @@ pub struct Renderer {
     front: Tera,
     /// Translation problems raised inside `t()` during rendering, with `.ftl` positions.
     translate_problems: Arc<Mutex<Vec<Diagnostic>>>,
-}
-
-/// Where template names point, for error snippets.
-struct TemplateSources<'a> {
-    theme: &'a Theme,
-    content: &'a Content,
-    /// The whole file of the page whose body Tera rendered as its one-off
-    /// template, if any, and the body's first line.
-    body: Option<(&'a SourceFile, usize)>,
-}
-
-/// The name Tera gives a template rendered with `render_str`.
-const ONE_OFF_TEMPLATE: &str = "__tera_one_off";
-
-impl TemplateSources<'_> {
-    /// The file, and the 1-based line and 0-based column at which the
-    /// template's text starts in it.
-    fn find(&self, name: &str) -> Option<(SourceFile, usize, usize)> {
-        if let Some(file) = self.theme.templates.get(name) {
-            return Some((file.clone(), 1, 0));
-        }
-        if let (ONE_OFF_TEMPLATE, Some((file, line))) = (name, self.body) {
-            return Some((file.clone(), line, 0));
-        }
-        if let Some((file, key)) = name.rsplit_once('#') {
-            let page = self.content.by_file(file)?;
-            let (line, column) = page.value_start(key);
-            return Some((page.source(), line, column));
-        }
-        self.content.by_file(name).map(|p| {
-            let source = p.source();
-            let line = p.body_line(&source);
-            (source, line, 0)
-        })
-    }
 }
 
 impl Renderer {
@@ -806,243 +773,6 @@ pub fn unfilled_diagnostic(leak: &str, sources: &[SourceFile], page: &str) -> Di
     diagnostic.at(span).help(help)
 }
 
-/// What turning one page's Markdown into HTML needs from the rest of the site.
-pub struct MarkdownContext<'a> {
-    /// Ids the theme's templates use (`main`): headings never take them.
-    pub reserved_ids: &'a BTreeSet<String>,
-    /// The picture for an image destination as written in the page.
-    pub picture: &'a dyn Fn(&str) -> Option<Picture>,
-    /// What happens to raw HTML the editor wrote.
-    pub raw_html: RawHtml,
-}
-
-/// CommonMark plus tables, footnotes and strikethrough, with the site's raw HTML
-/// policy applied. Smart punctuation stays off: it only knows English quotes, and
-/// French writes « ».
-///
-/// Every heading gets an id from its text (`## Repairs` -> `repairs`, unique on
-/// the page, the same in every build) so a section can be linked. Images get the
-/// size and fingerprinted file [`crate::media`] found for them.
-pub fn markdown_to_html(markdown: &str, page: &MarkdownContext) -> String {
-    let mut events = PageEvents {
-        parser: Parser::new_ext(markdown, raw_html::markdown_options()),
-        pending: std::collections::VecDeque::new(),
-        ids: page.reserved_ids.clone(),
-        page,
-        peeked: None,
-        sanitize: false,
-    };
-    let mut out = String::with_capacity(markdown.len() * 3 / 2);
-    html::push_html(&mut out, &mut events);
-    // The policy turns the editor's raw HTML into text (`escape`) before the
-    // image tags below are added, which are handover's own.
-    if events.sanitize {
-        page.raw_html.apply(&out)
-    } else {
-        out
-    }
-}
-
-/// A page's Markdown events as they are written to HTML: headings with their
-/// ids and images with their size. Streamed rather than collected: only a
-/// heading's or an image's own events wait, for the text their id or `alt`
-/// is made of. The parser is read directly, not through iterator adapters
-/// (a `map`, a `peekable`), each of which copied every event once more.
-struct PageEvents<'a, 'p> {
-    parser: Parser<'a>,
-    /// Events already taken from `parser`, to give before the next of it.
-    pending: std::collections::VecDeque<Event<'a>>,
-    /// The ids the page holds so far.
-    ids: BTreeSet<String>,
-    page: &'p MarkdownContext<'p>,
-    /// An event looked at after an image, to be given as the parser's next.
-    peeked: Option<Event<'a>>,
-    /// Whether the raw HTML policy found something to act on.
-    sanitize: bool,
-}
-
-impl<'a> PageEvents<'a, '_> {
-    /// The parser's next event, with the raw HTML policy applied.
-    fn parsed(&mut self) -> Option<Event<'a>> {
-        if let Some(event) = self.peeked.take() {
-            return Some(event);
-        }
-        let mut event = self.parser.next()?;
-        let acts = self.page.raw_html.apply_to_event(&mut event);
-        self.sanitize = self.sanitize || acts;
-        Some(event)
-    }
-
-    /// The parsed events up to and including the end of the element just
-    /// started.
-    fn until_end(&mut self) -> Vec<Event<'a>> {
-        let mut depth = 0;
-        let mut inner = Vec::new();
-        while let Some(event) = self.parsed() {
-            match &event {
-                Event::Start(_) => depth += 1,
-                Event::End(_) if depth == 0 => {
-                    inner.push(event);
-                    break;
-                }
-                Event::End(_) => depth -= 1,
-                _ => {}
-            }
-            inner.push(event);
-        }
-        inner
-    }
-
-    /// A heading's start, given the id its text or `{#id}` asks for.
-    fn heading(&mut self, mut heading: Tag<'a>) -> Event<'a> {
-        let inner = self.until_end();
-        if let Tag::Heading { id, .. } = &mut heading {
-            let wanted = id
-                .take()
-                .map_or_else(|| slugify(&plain_text(&inner)), |id| id.to_string());
-            *id = Some(unique_id(&wanted, &mut self.ids).into());
-        }
-        self.pending.extend(inner);
-        Event::Start(heading)
-    }
-
-    fn image(&mut self, dest_url: &str, title: &str) -> Event<'a> {
-        let alt = plain_text(&self.until_end());
-        // `{width=600}` right after the image asks for a width.
-        let mut width = None;
-        match self.parsed() {
-            Some(Event::Text(text)) => match media::width_suffix(&text) {
-                Ok(Some((w, len))) => {
-                    width = Some(w);
-                    if len < text.len() {
-                        self.pending
-                            .push_back(Event::Text(text[len..].to_string().into()));
-                    }
-                }
-                _ => self.peeked = Some(Event::Text(text)),
-            },
-            // Given next as if it had not been looked at: another image
-            // right after this one is an image too.
-            other => self.peeked = other,
-        }
-        Event::InlineHtml(image_html(dest_url, &alt, title, width, self.page).into())
-    }
-}
-
-impl<'a> Iterator for PageEvents<'a, '_> {
-    type Item = Event<'a>;
-
-    fn next(&mut self) -> Option<Event<'a>> {
-        if let Some(event) = self.pending.pop_front() {
-            return Some(event);
-        }
-        match self.parsed()? {
-            Event::Start(heading @ Tag::Heading { .. }) => Some(self.heading(heading)),
-            Event::Start(Tag::Image {
-                dest_url, title, ..
-            }) => Some(self.image(&dest_url, &title)),
-            other => Some(other),
-        }
-    }
-}
-
-/// The text of some events, as a reader sees it.
-fn plain_text(events: &[Event]) -> String {
-    let mut text = String::new();
-    for event in events {
-        match event {
-            Event::Text(t) | Event::Code(t) => text.push_str(t),
-            Event::SoftBreak | Event::HardBreak => text.push(' '),
-            _ => {}
-        }
-    }
-    text
-}
-
-/// A heading's id: lowercase ASCII letters and digits joined by `-`, accents
-/// dropped (`Réparations et garantie` -> `reparations-et-garantie`); letters of
-/// other scripts are kept as they are.
-pub fn slugify(text: &str) -> String {
-    let decomposed = icu_normalizer::DecomposingNormalizerBorrowed::new_nfd().normalize(text);
-    let mut slug = String::new();
-    let mut gap = false;
-    for c in decomposed.chars() {
-        if ('\u{300}'..='\u{36f}').contains(&c) {
-            continue; // a combining accent, from the decomposition above
-        }
-        let replacement = match c {
-            'ß' => Some("ss"),
-            'æ' | 'Æ' => Some("ae"),
-            'œ' | 'Œ' => Some("oe"),
-            'ø' | 'Ø' => Some("o"),
-            'ł' | 'Ł' => Some("l"),
-            'đ' | 'Đ' => Some("d"),
-            _ => None,
-        };
-        if c.is_alphanumeric() || replacement.is_some() {
-            if gap && !slug.is_empty() {
-                slug.push('-');
-            }
-            gap = false;
-            match replacement {
-                Some(r) => slug.push_str(r),
-                None => slug.extend(c.to_lowercase()),
-            }
-        } else {
-            gap = true;
-        }
-    }
-    if slug.is_empty() {
-        "section".to_string()
-    } else {
-        slug
-    }
-}
-
-/// `wanted`, or `wanted-1`, `wanted-2`... when the page already has it.
-fn unique_id(wanted: &str, taken: &mut BTreeSet<String>) -> String {
-    let mut id = wanted.to_string();
-    let mut n = 0;
-    while taken.contains(&id) {
-        n += 1;
-        id = format!("{wanted}-{n}");
-    }
-    taken.insert(id.clone());
-    id
-}
-
-/// `<img>` with its size (and a `<picture>` when a WebP is offered).
-fn image_html(
-    dest: &str,
-    alt: &str,
-    title: &str,
-    width: Option<u32>,
-    page: &MarkdownContext,
-) -> String {
-    let picture = (page.picture)(dest);
-    let (src, size) = match &picture {
-        Some(p) => (p.src.clone(), Some((p.width, p.height))),
-        None => (dest.to_string(), None),
-    };
-    let mut img = format!("<img src=\"{}\" alt=\"{}\"", escape(&src), escape(alt));
-    match (size, width) {
-        (Some((w, h)), _) => img.push_str(&format!(" width=\"{w}\" height=\"{h}\"")),
-        (None, Some(w)) => img.push_str(&format!(" width=\"{w}\"")),
-        (None, None) => {}
-    }
-    if !title.is_empty() {
-        img.push_str(&format!(" title=\"{}\"", escape(title)));
-    }
-    img.push('>');
-    match picture.and_then(|p| p.webp) {
-        Some(webp) => format!(
-            "<picture><source srcset=\"{}\" type=\"image/webp\">{img}</picture>",
-            escape(&webp)
-        ),
-        None => img,
-    }
-}
-
 /// Reads back text that [`escape`] (or an XML writer) escaped: the entities
 /// pages, sitemaps and attributes use.
 pub fn unescape(text: &str) -> String {
@@ -1258,154 +988,6 @@ fn translate(
 }
 
 /// A Tera error as diagnostics pointing into the template or page file.
-fn tera_diagnostics(error: &tera::Error, sources: &TemplateSources) -> Vec<Diagnostic> {
-    use tera::ErrorKind;
-    let (code, report) = match error.kind() {
-        ErrorKind::SyntaxError(report) => ("render::syntax", report),
-        ErrorKind::RenderingError(report) => ("render::failed", report),
-        ErrorKind::Msg(text) => {
-            let reports = template_errors::text_reports(text);
-            if reports.is_empty() {
-                return vec![Diagnostic::error("render::failed", text.clone())
-                    .help("see docs/site-format.md for what templates and pages can use")];
-            }
-            return reports
-                .iter()
-                .map(|report| text_report_diagnostic(report, sources))
-                .collect();
-        }
-        ErrorKind::MissingParent { current, parent } => {
-            return vec![missing_parent(current, parent, sources)];
-        }
-        other => {
-            return vec![Diagnostic::error("render::failed", other.to_string())
-                .help("check the template names in {% extends %} and {% include %}")];
-        }
-    };
-    if code == "render::syntax" {
-        if let Some(problem) = tag_diagnostic(report, sources) {
-            return vec![problem];
-        }
-    }
-    let (message, help) = match report.message().split_once(HELP_SEPARATOR) {
-        Some((message, help)) => (message.to_string(), help.to_string()),
-        None => (
-            report.message().to_string(),
-            template_help(report.message()),
-        ),
-    };
-    let Some((file, first_line, first_column)) = sources.find(report.filename()) else {
-        return vec![Diagnostic::error(code, message)
-            .in_file(report.filename())
-            .help(help)];
-    };
-    let span = report.span();
-    let line = span.start_line.max(1) + first_line - 1;
-    let shift = if span.start_line <= 1 {
-        first_column
-    } else {
-        0
-    };
-    let len = if span.end_line == span.start_line {
-        span.end_col.saturating_sub(span.start_col)
-    } else {
-        1
-    };
-    let mut at = Span::at_line_col(&file, line, span.start_col + 1 + shift, len.max(1));
-    if message.contains(UNDEFINED_INPUT) {
-        // Tera points at the first name of the value; show it up to its filter.
-        let rest = &file.text[at.offset..];
-        let end = rest.find(['|', '\n', '}']).unwrap_or(rest.len());
-        at = Span::new(&file, at.offset, rest[..end].trim_end().len());
-    }
-    let written = &file.text[at.offset..at.offset + at.len];
-    let (message, help) = undefined_input_problem(&message, written).unwrap_or((message, help));
-    vec![Diagnostic::error(code, message).at(at).help(help)]
-}
-
-/// `{% extends "nope.html" %}`: at the name, with the theme's templates to choose
-/// from.
-fn missing_parent(current: &str, parent: &str, sources: &TemplateSources) -> Diagnostic {
-    let known = sources.theme.templates.keys().map(String::as_str);
-    let problem = Diagnostic::error(
-        "render::syntax",
-        format!("`{current}` extends `{parent}`, which the theme does not have"),
-    )
-    .help(did_you_mean(parent, known));
-    let Some((file, _, _)) = sources.find(current) else {
-        return problem.in_file(current);
-    };
-    match file.text.find(&format!("\"{parent}\"")) {
-        Some(at) => problem.at(Span::new(&file, at, parent.len() + 2)),
-        None => problem.in_file(file.name.to_string()),
-    }
-}
-
-/// An unknown filter, test, function or template, which Tera reports as text.
-fn text_report_diagnostic(
-    report: &template_errors::TextReport,
-    sources: &TemplateSources,
-) -> Diagnostic {
-    let mut message = report.message.clone();
-    if let Some(first) = message.get(..1) {
-        message = first.to_lowercase() + &message[1..];
-    }
-    let help = template_errors::unknown_name_help(&report.message)
-        .unwrap_or_else(|| template_help(&report.message));
-    let problem = Diagnostic::error("render::syntax", message).help(help);
-    match sources.find(&report.template) {
-        Some((file, first_line, first_column)) => {
-            // A title's text starts after `title: ` on its line.
-            let shift = if report.line <= 1 { first_column } else { 0 };
-            problem.at(Span::at_line_col(
-                &file,
-                report.line + first_line - 1,
-                report.column + shift,
-                report.len,
-            ))
-        }
-        None => problem.in_file(&report.template),
-    }
-}
-
-/// Where Tera stopped at a tag it did not expect ("Unknown tag") or at the end of
-/// the text: the tag left open (or the stray or misspelt one), at its own line.
-fn tag_diagnostic(report: &tera::ReportError, sources: &TemplateSources) -> Option<Diagnostic> {
-    let stopped_at_tag = report.message() == "Unknown tag";
-    if !stopped_at_tag && !report.message().starts_with("Unexpected end of input") {
-        return None;
-    }
-    let (file, first_line, first_column) = sources.find(report.filename())?;
-    let base = file.offset_of(first_line, first_column + 1);
-    // A page's body runs to the end of its file; a title or description is one
-    // line.
-    let end = if report.filename().contains('#') {
-        file.text[base..]
-            .find('\n')
-            .map_or(file.text.len(), |i| base + i)
-    } else {
-        file.text.len()
-    };
-    let stop = stopped_at_tag.then(|| {
-        let span = report.span();
-        let shift = if span.start_line <= 1 {
-            first_column
-        } else {
-            0
-        };
-        file.offset_of(
-            span.start_line.max(1) + first_line - 1,
-            span.start_col + 1 + shift,
-        ) - base
-    });
-    let found = template_errors::tag_problem(&file.text[base..end], stop)?;
-    Some(
-        Diagnostic::error("render::syntax", found.message)
-            .at(Span::new(&file, base + found.offset, found.len))
-            .help(found.help),
-    )
-}
-
 /// Starts the message of a `t()` error whose fix is in a `.ftl` file, reported
 /// there already.
 const TRANSLATION_AT_FAULT: &str = "\u{1}translation: ";
@@ -1419,12 +1001,6 @@ fn is_translation_fault(error: &tera::Error) -> bool {
         _ => false,
     }
 }
-
-/// Marks a filter given an undefined value, followed by the region's value
-/// names: Tera points such an error at the value as written, and
-/// [`tera_diagnostics`] turns it into "`values.x` is not defined" with a
-/// did-you-mean.
-const UNDEFINED_INPUT: &str = "handover-undefined:";
 
 fn undefined_input(state: &State) -> tera::Error {
     let names: Vec<String> = state
@@ -1443,46 +1019,10 @@ fn undefined_input(state: &State) -> tera::Error {
     })
 }
 
-/// The message and help for an undefined value given to a filter, from the
-/// text Tera's span covers (`values.closing_dat`).
-fn undefined_input_problem(message: &str, written: &str) -> Option<(String, String)> {
-    let names = message.split(UNDEFINED_INPUT).nth(1)?.split('`').next()?;
-    let names: Vec<&str> = names.split(',').filter(|n| !n.is_empty()).collect();
-    let written = written.trim();
-    let help = match written.strip_prefix("values.") {
-        Some(field) => did_you_mean(field, names.iter().copied()),
-        None => "check the spelling: pages can use `values.<name>` (the region's values in site.yaml), `brand` and `t(key=...)`; see docs/editors.md".to_string(),
-    };
-    Some((format!("`{written}` is not defined"), help))
-}
-
-/// Our functions' errors carry their own help after this marker; Tera keeps the
-/// message as it is, so the diagnostic can split it again.
-const HELP_SEPARATOR: &str = "\n= help: ";
-
 const DATE_HELP: &str = "write the value as YYYY-MM-DD in site.yaml, e.g. \"2025-01-09\"";
 
 fn with_help(message: &str, help: &str) -> String {
     format!("{message}{HELP_SEPARATOR}{help}")
-}
-
-/// Help for Tera's own errors.
-fn template_help(message: &str) -> String {
-    if let (Some(field), Some((_, available))) = (
-        message
-            .strip_prefix("Field `")
-            .and_then(|m| m.split('`').next()),
-        message.split_once("Available fields: "),
-    ) {
-        return did_you_mean(field, available.split(", ").map(str::trim));
-    }
-    if message.contains("is not defined") || message.contains("not found in context") {
-        "check the spelling: pages can use `values.<name>` (the region's values in site.yaml), `region` and `t(key=...)`; see docs/site-format.md".to_string()
-    } else if message.contains("Found") || message.contains("expected") {
-        "fix the syntax here: Tera writes {{ expression }} and {% tag %}".to_string()
-    } else {
-        "see docs/site-format.md for what templates and pages can use".to_string()
-    }
 }
 
 #[cfg(test)]
@@ -1566,102 +1106,6 @@ mod tests {
             "Help until now"
         );
         assert_eq!(without_placeholders("Plain {title}"), "Plain {title}");
-    }
-
-    fn html(markdown: &str, reserved: &[&str]) -> String {
-        let reserved: BTreeSet<String> = reserved.iter().map(|s| s.to_string()).collect();
-        let picture = |dest: &str| {
-            (dest == "card.png").then(|| Picture {
-                src: "/images/card.0123456789.png".to_string(),
-                width: 8,
-                height: 4,
-                webp: None,
-            })
-        };
-        markdown_to_html(
-            markdown,
-            &MarkdownContext {
-                reserved_ids: &reserved,
-                picture: &picture,
-                raw_html: RawHtml::Sanitize,
-            },
-        )
-    }
-
-    #[test]
-    fn headings_get_stable_unique_ids_from_their_text() {
-        let out = html(
-            "## Réparations & garantie\n\n## Main\n\n### Main\n\n## `code` *and* [a link](/x/)\n\n## !!!\n",
-            &["main"],
-        );
-        assert!(out.contains("<h2 id=\"reparations-garantie\">"), "{out}");
-        // `main` is the theme's own id: the headings take the next free ones.
-        assert!(out.contains("<h2 id=\"main-1\">Main</h2>"), "{out}");
-        assert!(out.contains("<h3 id=\"main-2\">Main</h3>"), "{out}");
-        assert!(out.contains("<h2 id=\"code-and-a-link\">"), "{out}");
-        assert!(out.contains("<h2 id=\"section\">"), "{out}");
-        assert_eq!(out, html("## Réparations & garantie\n\n## Main\n\n### Main\n\n## `code` *and* [a link](/x/)\n\n## !!!\n", &["main"]));
-    }
-
-    #[test]
-    fn slugs_drop_accents_and_keep_other_scripts() {
-        assert_eq!(
-            slugify("Was das für Sie bedeutet"),
-            "was-das-fur-sie-bedeutet"
-        );
-        assert_eq!(slugify("Straße  &  Œuvre"), "strasse-oeuvre");
-        assert_eq!(slugify("Contacter l’assistance"), "contacter-l-assistance");
-        assert_eq!(slugify("Гарантия 2025"), "гарантия-2025");
-    }
-
-    #[test]
-    fn images_get_their_size_and_a_width_suffix_is_consumed() {
-        assert_eq!(
-            html("![A card](card.png \"Card\") done", &[]),
-            "<p><img src=\"/images/card.0123456789.png\" alt=\"A card\" width=\"8\" height=\"4\" title=\"Card\"> done</p>\n"
-        );
-        assert_eq!(
-            html("![Far](https://x.example/a.png){width=300} after", &[]),
-            "<p><img src=\"https://x.example/a.png\" alt=\"Far\" width=\"300\"> after</p>\n"
-        );
-        // The event looked at after an image is given as it would have been:
-        // an image right after another, or text that asks for no width.
-        assert_eq!(
-            html("![A](https://x.example/a.png)![B](https://x.example/b.png){width=4}", &[]),
-            "<p><img src=\"https://x.example/a.png\" alt=\"A\"><img src=\"https://x.example/b.png\" alt=\"B\" width=\"4\"></p>\n"
-        );
-        assert_eq!(
-            html("![A](https://x.example/a.png) {width} and\n## After ![C](c.png)", &[]),
-            "<p><img src=\"https://x.example/a.png\" alt=\"A\"> {width} and</p>\n<h2 id=\"after-c\">After <img src=\"c.png\" alt=\"C\" /></h2>\n"
-        );
-    }
-
-    #[test]
-    fn escaped_raw_html_is_text_and_sanitized_html_loses_what_is_not_allowed() {
-        let page = |raw_html| {
-            let reserved = BTreeSet::new();
-            let picture = |_: &str| None;
-            markdown_to_html(
-                "<b>bold</b> <script>x()</script>\n\n[a](javascript:x())",
-                &MarkdownContext {
-                    reserved_ids: &reserved,
-                    picture: &picture,
-                    raw_html,
-                },
-            )
-        };
-        assert_eq!(
-            page(RawHtml::Escape),
-            "<p>&lt;b&gt;bold&lt;/b&gt; &lt;script&gt;x()&lt;/script&gt;</p>\n<p><a href=\"javascript:x()\">a</a></p>\n"
-        );
-        assert_eq!(
-            page(RawHtml::Allow),
-            "<p><b>bold</b> <script>x()</script></p>\n<p><a href=\"javascript:x()\">a</a></p>\n"
-        );
-        assert_eq!(
-            page(RawHtml::Sanitize),
-            "<p><b>bold</b> </p>\n<p><a>a</a></p>\n"
-        );
     }
 
     #[test]

@@ -7,8 +7,14 @@
 //! only where it stops making sense: an `{% if %}` without `{% endif %}` is
 //! reported as "Unknown tag" at the `{% endblock %}` that follows. Walking the tags
 //! finds the one that was left open, which is where the author has to look.
+//!
+//! [`tera_diagnostics`] is the way in: a Tera error becomes diagnostics at the
+//! file, line and column of the template, page body or front matter text it
+//! came from ([`TemplateSources`]).
 
-use crate::diagnostics::did_you_mean;
+use crate::content::Content;
+use crate::diagnostics::{did_you_mean, Diagnostic, SourceFile, Span};
+use crate::theme::Theme;
 
 /// Filters handover adds to Tera's own.
 pub const HANDOVER_FILTERS: [&str; 2] = ["date", "number"];
@@ -334,6 +340,227 @@ pub fn tag_problem(source: &str, stop: Option<usize>) -> Option<TagProblem> {
         message: format!("`{}` is never closed", shown(left)),
         help: format!("add `{{% {} %}}` where its body ends", closer(left)),
     })
+}
+
+/// Where template names point, for error snippets.
+pub struct TemplateSources<'a> {
+    pub theme: &'a Theme,
+    pub content: &'a Content,
+    /// The whole file of the page whose body Tera rendered as its one-off
+    /// template, if any, and the body's first line.
+    pub body: Option<(&'a SourceFile, usize)>,
+}
+
+/// The name Tera gives a template rendered with `render_str`.
+const ONE_OFF_TEMPLATE: &str = "__tera_one_off";
+
+impl TemplateSources<'_> {
+    /// The file, and the 1-based line and 0-based column at which the
+    /// template's text starts in it.
+    fn find(&self, name: &str) -> Option<(SourceFile, usize, usize)> {
+        if let Some(file) = self.theme.templates.get(name) {
+            return Some((file.clone(), 1, 0));
+        }
+        if let (ONE_OFF_TEMPLATE, Some((file, line))) = (name, self.body) {
+            return Some((file.clone(), line, 0));
+        }
+        if let Some((file, key)) = name.rsplit_once('#') {
+            let page = self.content.by_file(file)?;
+            let (line, column) = page.value_start(key);
+            return Some((page.source(), line, column));
+        }
+        self.content.by_file(name).map(|p| {
+            let source = p.source();
+            let line = p.body_line(&source);
+            (source, line, 0)
+        })
+    }
+}
+
+/// Marks a filter given an undefined value, followed by the region's value
+/// names: Tera points such an error at the value as written, and
+/// [`tera_diagnostics`] turns it into "`values.x` is not defined" with a
+/// did-you-mean.
+pub const UNDEFINED_INPUT: &str = "handover-undefined:";
+
+pub fn tera_diagnostics(error: &tera::Error, sources: &TemplateSources) -> Vec<Diagnostic> {
+    use tera::ErrorKind;
+    let (code, report) = match error.kind() {
+        ErrorKind::SyntaxError(report) => ("render::syntax", report),
+        ErrorKind::RenderingError(report) => ("render::failed", report),
+        ErrorKind::Msg(text) => {
+            let reports = text_reports(text);
+            if reports.is_empty() {
+                return vec![Diagnostic::error("render::failed", text.clone())
+                    .help("see docs/site-format.md for what templates and pages can use")];
+            }
+            return reports
+                .iter()
+                .map(|report| text_report_diagnostic(report, sources))
+                .collect();
+        }
+        ErrorKind::MissingParent { current, parent } => {
+            return vec![missing_parent(current, parent, sources)];
+        }
+        other => {
+            return vec![Diagnostic::error("render::failed", other.to_string())
+                .help("check the template names in {% extends %} and {% include %}")];
+        }
+    };
+    if code == "render::syntax" {
+        if let Some(problem) = tag_diagnostic(report, sources) {
+            return vec![problem];
+        }
+    }
+    let (message, help) = match report.message().split_once(HELP_SEPARATOR) {
+        Some((message, help)) => (message.to_string(), help.to_string()),
+        None => (
+            report.message().to_string(),
+            template_help(report.message()),
+        ),
+    };
+    let Some((file, first_line, first_column)) = sources.find(report.filename()) else {
+        return vec![Diagnostic::error(code, message)
+            .in_file(report.filename())
+            .help(help)];
+    };
+    let span = report.span();
+    let line = span.start_line.max(1) + first_line - 1;
+    let shift = if span.start_line <= 1 {
+        first_column
+    } else {
+        0
+    };
+    let len = if span.end_line == span.start_line {
+        span.end_col.saturating_sub(span.start_col)
+    } else {
+        1
+    };
+    let mut at = Span::at_line_col(&file, line, span.start_col + 1 + shift, len.max(1));
+    if message.contains(UNDEFINED_INPUT) {
+        // Tera points at the first name of the value; show it up to its filter.
+        let rest = &file.text[at.offset..];
+        let end = rest.find(['|', '\n', '}']).unwrap_or(rest.len());
+        at = Span::new(&file, at.offset, rest[..end].trim_end().len());
+    }
+    let written = &file.text[at.offset..at.offset + at.len];
+    let (message, help) = undefined_input_problem(&message, written).unwrap_or((message, help));
+    vec![Diagnostic::error(code, message).at(at).help(help)]
+}
+
+/// `{% extends "nope.html" %}`: at the name, with the theme's templates to choose
+/// from.
+fn missing_parent(current: &str, parent: &str, sources: &TemplateSources) -> Diagnostic {
+    let known = sources.theme.templates.keys().map(String::as_str);
+    let problem = Diagnostic::error(
+        "render::syntax",
+        format!("`{current}` extends `{parent}`, which the theme does not have"),
+    )
+    .help(did_you_mean(parent, known));
+    let Some((file, _, _)) = sources.find(current) else {
+        return problem.in_file(current);
+    };
+    match file.text.find(&format!("\"{parent}\"")) {
+        Some(at) => problem.at(Span::new(&file, at, parent.len() + 2)),
+        None => problem.in_file(file.name.to_string()),
+    }
+}
+
+/// An unknown filter, test, function or template, which Tera reports as text.
+fn text_report_diagnostic(report: &TextReport, sources: &TemplateSources) -> Diagnostic {
+    let mut message = report.message.clone();
+    if let Some(first) = message.get(..1) {
+        message = first.to_lowercase() + &message[1..];
+    }
+    let help = unknown_name_help(&report.message).unwrap_or_else(|| template_help(&report.message));
+    let problem = Diagnostic::error("render::syntax", message).help(help);
+    match sources.find(&report.template) {
+        Some((file, first_line, first_column)) => {
+            // A title's text starts after `title: ` on its line.
+            let shift = if report.line <= 1 { first_column } else { 0 };
+            problem.at(Span::at_line_col(
+                &file,
+                report.line + first_line - 1,
+                report.column + shift,
+                report.len,
+            ))
+        }
+        None => problem.in_file(&report.template),
+    }
+}
+
+/// Where Tera stopped at a tag it did not expect ("Unknown tag") or at the end of
+/// the text: the tag left open (or the stray or misspelt one), at its own line.
+fn tag_diagnostic(report: &tera::ReportError, sources: &TemplateSources) -> Option<Diagnostic> {
+    let stopped_at_tag = report.message() == "Unknown tag";
+    if !stopped_at_tag && !report.message().starts_with("Unexpected end of input") {
+        return None;
+    }
+    let (file, first_line, first_column) = sources.find(report.filename())?;
+    let base = file.offset_of(first_line, first_column + 1);
+    // A page's body runs to the end of its file; a title or description is one
+    // line.
+    let end = if report.filename().contains('#') {
+        file.text[base..]
+            .find('\n')
+            .map_or(file.text.len(), |i| base + i)
+    } else {
+        file.text.len()
+    };
+    let stop = stopped_at_tag.then(|| {
+        let span = report.span();
+        let shift = if span.start_line <= 1 {
+            first_column
+        } else {
+            0
+        };
+        file.offset_of(
+            span.start_line.max(1) + first_line - 1,
+            span.start_col + 1 + shift,
+        ) - base
+    });
+    let found = tag_problem(&file.text[base..end], stop)?;
+    Some(
+        Diagnostic::error("render::syntax", found.message)
+            .at(Span::new(&file, base + found.offset, found.len))
+            .help(found.help),
+    )
+}
+
+/// The message and help for an undefined value given to a filter, from the
+/// text Tera's span covers (`values.closing_dat`).
+fn undefined_input_problem(message: &str, written: &str) -> Option<(String, String)> {
+    let names = message.split(UNDEFINED_INPUT).nth(1)?.split('`').next()?;
+    let names: Vec<&str> = names.split(',').filter(|n| !n.is_empty()).collect();
+    let written = written.trim();
+    let help = match written.strip_prefix("values.") {
+        Some(field) => did_you_mean(field, names.iter().copied()),
+        None => "check the spelling: pages can use `values.<name>` (the region's values in site.yaml), `brand` and `t(key=...)`; see docs/editors.md".to_string(),
+    };
+    Some((format!("`{written}` is not defined"), help))
+}
+
+/// Our functions' errors carry their own help after this marker; Tera keeps the
+/// message as it is, so the diagnostic can split it again.
+pub const HELP_SEPARATOR: &str = "\n= help: ";
+
+/// Help for Tera's own errors.
+fn template_help(message: &str) -> String {
+    if let (Some(field), Some((_, available))) = (
+        message
+            .strip_prefix("Field `")
+            .and_then(|m| m.split('`').next()),
+        message.split_once("Available fields: "),
+    ) {
+        return did_you_mean(field, available.split(", ").map(str::trim));
+    }
+    if message.contains("is not defined") || message.contains("not found in context") {
+        "check the spelling: pages can use `values.<name>` (the region's values in site.yaml), `region` and `t(key=...)`; see docs/site-format.md".to_string()
+    } else if message.contains("Found") || message.contains("expected") {
+        "fix the syntax here: Tera writes {{ expression }} and {% tag %}".to_string()
+    } else {
+        "see docs/site-format.md for what templates and pages can use".to_string()
+    }
 }
 
 #[cfg(test)]
