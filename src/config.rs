@@ -13,11 +13,11 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
 
+use crate::dates::NotADate;
 use crate::diagnostics::{did_you_mean, Diagnostic, Outcome, SourceFile, Span};
 use crate::fs;
 use crate::i18n::names;
 use crate::raw_html::RawHtml;
-use crate::redirects::phase::NotADate;
 use crate::redirects::{RedirectsConfig, Target};
 
 pub const CONFIG_FILE: &str = "site.yaml";
@@ -193,7 +193,7 @@ fn date_problem(key: &str, value: &str) -> Option<(String, String)> {
         && parts
             .iter()
             .all(|p| p.len() == 4 || (1..=2).contains(&p.len()));
-    let why = match crate::redirects::phase::IsoDate::parse(value) {
+    let why = match crate::dates::IsoDate::parse(value) {
         Ok(_) => return None,
         Err(_) if !(named || looks_like_one) => return None,
         Err(NotADate::Shape) => {
@@ -201,7 +201,7 @@ fn date_problem(key: &str, value: &str) -> Option<(String, String)> {
         }
         Err(wrong) => wrong.message(value),
     };
-    Some((why, crate::i18n::icu::date_help(value, "")))
+    Some((why, crate::dates::date_help(value, "")))
 }
 
 /// An absolute `https://` URL.

@@ -12,6 +12,7 @@ pub mod check;
 pub mod commands;
 pub mod config;
 pub mod content;
+pub mod dates;
 pub mod diagnostics;
 pub mod fs;
 pub mod fuzzing;

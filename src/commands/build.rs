@@ -6,9 +6,9 @@ use clap::Args;
 use serde_json::json;
 
 use super::{print_diagnostics, print_json, require_site, Cli, Status};
+use crate::dates::IsoDate;
 use crate::diagnostics::{json_diagnostics, Diagnostic, Format, Report};
 use crate::pipeline::{build, BuildOptions};
-use crate::redirects::phase::IsoDate;
 
 /// Builds every regional domain into its own folder, ready to deploy.
 ///

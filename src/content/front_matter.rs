@@ -154,7 +154,7 @@ pub fn parse_page(file: SourceFile, name: String, locale: Locale) -> Outcome<Sou
         .collect();
     let updated = raw.updated.map(|date| date.trim().to_string());
     if let Some(date) = &updated {
-        if let Err(why) = crate::redirects::phase::IsoDate::parse(date) {
+        if let Err(why) = crate::dates::IsoDate::parse(date) {
             let line = key_span("updated");
             let text = &file.text[line.offset..line.offset + line.len];
             let value = text.find(date.as_str()).map_or(line.clone(), |at| {
@@ -163,7 +163,7 @@ pub fn parse_page(file: SourceFile, name: String, locale: Locale) -> Outcome<Sou
             problems.push(
                 Diagnostic::error("content::date", why.message(date))
                     .at(value)
-                    .help(crate::i18n::icu::date_help(date, "updated: ")),
+                    .help(crate::dates::date_help(date, "updated: ")),
             );
         }
     }

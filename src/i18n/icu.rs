@@ -13,7 +13,7 @@ use icu_datetime::DateTimeFormatter;
 use icu_decimal::DecimalFormatter;
 
 use crate::config::Locale;
-use crate::redirects::phase::{IsoDate, NotADate};
+use crate::dates::{IsoDate, NotADate};
 
 fn icu_locale(locale: &str) -> icu_locale_core::Locale {
     icu_locale_core::Locale::from_str(locale).unwrap_or(icu_locale_core::Locale::UNKNOWN)
@@ -30,101 +30,6 @@ pub fn parse_date(text: &str) -> Result<Date<Iso>, String> {
         .parts();
     // A parsed date's month and day fit: 1-12 and 1-31.
     Date::try_new_iso(year, month as u8, day as u8).map_err(|_| shape())
-}
-
-/// What to write instead of `text`, which is not a `YYYY-MM-DD` date: the same
-/// date rewritten (both readings when `09/01/2025` could be 9 January or
-/// 1 September), or how to write one. `prefix` goes before each date shown
-/// (`updated: `).
-pub fn date_help(text: &str, prefix: &str) -> String {
-    if let Err(NotADate::NoSuchDay { year, month, days }) = IsoDate::parse(text) {
-        return format!(
-            "write a day {} {year} has: its last is `{prefix}{year:04}-{month:02}-{days:02}`",
-            MONTHS[month as usize - 1]
-        );
-    }
-    let readings = iso_readings(text.trim());
-    match readings.as_slice() {
-        [] => format!("write the date as YYYY-MM-DD, e.g. `{prefix}2025-01-09` for 9 January 2025"),
-        [(iso, _)] => format!("write `{prefix}{iso}`"),
-        many => {
-            let options: Vec<String> = many
-                .iter()
-                .map(|(iso, meaning)| format!("`{prefix}{iso}` for {meaning}"))
-                .collect();
-            format!("write {}", options.join(" or "))
-        }
-    }
-}
-
-pub const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
-/// The valid `YYYY-MM-DD` dates `text` can mean, with each one in words:
-/// `9/1/2025`, `09.01.2025`, `2025/1/9`, `2025-1-9`, `9 January 2025`,
-/// `January 9, 2025`.
-fn iso_readings(text: &str) -> Vec<(String, String)> {
-    let words: Vec<&str> = text
-        .split(|c: char| c == '/' || c == '.' || c == '-' || c == ',' || c.is_whitespace())
-        .filter(|w| !w.is_empty())
-        .collect();
-    let [a, b, c] = words.as_slice() else {
-        return Vec::new();
-    };
-    let month_name = |word: &str| {
-        let word = word.to_ascii_lowercase();
-        (word.len() >= 3)
-            .then(|| {
-                MONTHS
-                    .iter()
-                    .position(|m| m.to_ascii_lowercase().starts_with(&word))
-            })
-            .flatten()
-            .map(|i| i as u32 + 1)
-    };
-    let number = |word: &str| word.parse::<u32>().ok();
-    // (year, month, day) candidates, in the order people mean them most.
-    let candidates: Vec<(u32, u32, u32)> = match (number(a), number(b), number(c)) {
-        // Year first is read year, month, day; only when that names no day,
-        // as year, day, month (`2025-13-01` for 13 January).
-        (Some(y), Some(m), Some(d)) if a.len() == 4 => vec![(y, m, d), (y, d, m)],
-        (Some(first), Some(second), Some(y)) if c.len() == 4 => {
-            vec![(y, second, first), (y, first, second)]
-        }
-        (Some(d), None, Some(y)) if c.len() == 4 => {
-            month_name(b).map(|m| vec![(y, m, d)]).unwrap_or_default()
-        }
-        (None, Some(d), Some(y)) if c.len() == 4 => {
-            month_name(a).map(|m| vec![(y, m, d)]).unwrap_or_default()
-        }
-        _ => Vec::new(),
-    };
-    let mut readings: Vec<(String, String)> = Vec::new();
-    for (year, month, day) in candidates {
-        let iso = format!("{year:04}-{month:02}-{day:02}");
-        if parse_date(&iso).is_ok() && !readings.iter().any(|(seen, _)| *seen == iso) {
-            let meaning = format!("{day} {}", MONTHS[month as usize - 1]);
-            readings.push((iso, meaning));
-        }
-    }
-    // Year first is the one order with a standard: a second reading is only
-    // a guess at a slip, given when the first names no day.
-    if a.len() == 4 {
-        readings.truncate(1);
-    }
-    readings
 }
 
 /// Formatters for one locale; cheap to share between threads.
@@ -219,35 +124,6 @@ mod tests {
         );
         assert_eq!(formats("de-DE").number("1234567.5").unwrap(), "1.234.567,5");
         assert_eq!(formats("en-GB").number("1234.5").unwrap(), "1,234.5");
-    }
-
-    #[test]
-    fn dates_in_other_formats_are_rewritten() {
-        assert_eq!(
-            date_help("09/01/2025", ""),
-            "write `2025-01-09` for 9 January or `2025-09-01` for 1 September"
-        );
-        assert_eq!(date_help("31.12.2024", ""), "write `2024-12-31`");
-        assert_eq!(date_help("2025/1/9", ""), "write `2025-01-09`");
-        // Month and day swapped: there is no month 13.
-        assert_eq!(date_help("2025-13-01", ""), "write `2025-01-13`");
-        assert_eq!(
-            date_help("2025-02-30", "updated: "),
-            "write a day February 2025 has: its last is `updated: 2025-02-28`"
-        );
-        assert_eq!(
-            date_help("2025-14-15", ""),
-            "write the date as YYYY-MM-DD, e.g. `2025-01-09` for 9 January 2025"
-        );
-        assert_eq!(
-            date_help("9 January 2025", "updated: "),
-            "write `updated: 2025-01-09`"
-        );
-        assert_eq!(date_help("Jan 9, 2025", ""), "write `2025-01-09`");
-        assert_eq!(
-            date_help("soon", ""),
-            "write the date as YYYY-MM-DD, e.g. `2025-01-09` for 9 January 2025"
-        );
     }
 
     #[test]

@@ -36,8 +36,8 @@ use sha2::{Digest, Sha256};
 
 use crate::config::SiteConfig;
 use crate::content::{Content, SourcePage};
+use crate::dates::IsoDate;
 use crate::diagnostics::{Diagnostic, Related, Report, Severity, SourceFile, Span};
-use crate::redirects::phase::IsoDate;
 
 /// Bumped when the record's meaning changes.
 const FORMAT: u32 = 5;

@@ -25,7 +25,7 @@ pub struct BuildOptions {
     /// Render threads; `None` uses every core.
     pub jobs: Option<usize>,
     /// The date the notice phases are computed for (`--as-of`); `None`: today.
-    pub as_of: Option<crate::redirects::phase::IsoDate>,
+    pub as_of: Option<crate::dates::IsoDate>,
     /// Measure each stage (`--timings`).
     pub timings: bool,
 }

@@ -74,7 +74,7 @@ pub struct RedirectsConfig {
     pub notice_until: Option<Spanned<String>>,
     /// The date the phases are computed for: the build's `--as-of`, or today.
     #[serde(skip)]
-    pub as_of: Option<phase::IsoDate>,
+    pub as_of: Option<crate::dates::IsoDate>,
     /// Cloudflare only: write static rules as a Bulk Redirects CSV instead of
     /// `_redirects`, for maps past Cloudflare's 2,000-rule limit. Top level only.
     #[serde(default)]
