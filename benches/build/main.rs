@@ -514,7 +514,8 @@ fn crowded(dir: &Path) -> Option<String> {
 }
 
 fn main() {
-    // Markdown alone runs in this process: with the allocator as the build's.
+    // Markdown alone and pages alone run in this process: with the allocator
+    // as the build's.
     handover::allocator::return_freed_memory_at_once();
     let mut args = std::env::args().skip(1);
     let alone = match args.next().as_deref() {
