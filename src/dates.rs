@@ -25,7 +25,14 @@ impl IsoDate {
         if y.len() != 4 || m.len() != 2 || d.len() != 2 {
             return Err(NotADate::Shape);
         }
-        let number = |part: &str| part.parse::<u32>().map_err(|_| NotADate::Shape);
+        // Digits only: `parse` would also take a sign (`2025-+1-01`).
+        let number = |part: &str| {
+            let digits = part.bytes().all(|b| b.is_ascii_digit());
+            part.parse::<u32>()
+                .ok()
+                .filter(|_| digits)
+                .ok_or(NotADate::Shape)
+        };
         let (year, month, day) = (number(y)? as i32, number(m)?, number(d)?);
         let days = days_in_month(year, month).ok_or(NotADate::NoSuchMonth(month))?;
         if day == 0 || day > days {
@@ -230,6 +237,8 @@ mod tests {
         );
         assert_eq!(IsoDate::parse("2025-6-30"), Err(NotADate::Shape));
         assert_eq!(IsoDate::parse("30/06/2025"), Err(NotADate::Shape));
+        assert_eq!(IsoDate::parse("2025-+1-01"), Err(NotADate::Shape));
+        assert_eq!(IsoDate::parse("+202-01-01"), Err(NotADate::Shape));
         assert_eq!(IsoDate::parse("2025-13-01"), Err(NotADate::NoSuchMonth(13)));
         assert_eq!(IsoDate::parse("2025-00-10"), Err(NotADate::NoSuchMonth(0)));
         assert_eq!(
