@@ -20,7 +20,7 @@ fn icu_locale(locale: &str) -> icu_locale_core::Locale {
 }
 
 /// Parses `YYYY-MM-DD` into an ISO date; the error says what is wrong.
-pub fn parse_date(text: &str) -> Result<Date<Iso>, String> {
+fn parse_date(text: &str) -> Result<Date<Iso>, String> {
     let shape = || format!("`{text}` is not a date: write it as YYYY-MM-DD, e.g. 2025-01-09");
     let (year, month, day) = IsoDate::parse(text)
         .map_err(|why| match why {
